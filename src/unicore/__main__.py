@@ -1,0 +1,5 @@
+import sys
+
+from unicore.cli import main
+
+sys.exit(main())

@@ -1,0 +1,52 @@
+"""The `unicore` command: a thin adapter that hands each sub-command to its module.
+
+Each module in unicore.commands exposes `add_parser(subparsers)` and `run(args) -> int`.
+"""
+
+import argparse
+import importlib
+import sys
+
+from unicore import __version__
+from unicore.errors import UnicoreError
+
+COMMANDS = ["analyze", "build", "run", "verify", "cc", "fetch", "bench"]
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="unicore", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"unicore {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"unicore.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"unicore.commands.{name}":
+                continue  # command not written yet
+            raise
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "cc":  # compiler wrapper: pass every flag through untouched
+        from unicore.commands import cc
+        return _guarded(lambda: cc.main(argv[1:]))
+    args = _parser().parse_args(argv)
+    return _guarded(lambda: args.func(args))
+
+
+def _guarded(action) -> int:
+    try:
+        return int(action() or 0)
+    except UnicoreError as exc:
+        print(f"unicore: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("unicore: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

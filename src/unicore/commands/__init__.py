@@ -1,0 +1,1 @@
+"""One module per sub-command; each is a thin adapter over the library modules."""
