@@ -1,0 +1,1 @@
+"""The controller: from a report's needs to a plan of pool libraries, each with its reasons."""

@@ -1,0 +1,180 @@
+"""Choosing libraries: map needed syscalls to the pool libraries that provide them.
+
+Rules, in order (docs/plan.md):
+1. the target's arch and plat libraries are always chosen;
+2. a syscall with one provider chooses it; with several, a provider already chosen wins,
+   else the highest `priority`, then the smallest library (fewest syscalls);
+3. a chosen library's `replaces` list removes the libraries it supersedes;
+4. required libraries and capabilities are added, transitively;
+5. a needed syscall nobody provides is reported, and the on-missing policy decides.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from unicore.errors import BadInputError, UnicoreError
+from unicore.pool.manifest import Library, load_pool
+
+PLAN_SCHEMA = "unicore.plan"
+PLAN_VERSION = 1
+TARGETS = ("qemu/x86_64",)
+
+
+@dataclass
+class Selection:
+    pool: dict[str, Library]
+    reasons: dict[str, list[str]] = field(default_factory=dict)
+
+    def add(self, name: str, reason: str) -> bool:
+        """Choose `name` (if new) and record why; True when it was new."""
+        new = name not in self.reasons
+        self.reasons.setdefault(name, [])
+        if reason not in self.reasons[name]:
+            self.reasons[name].append(reason)
+        return new
+
+
+def parse_target(target: str) -> tuple[str, str]:
+    if target not in TARGETS:
+        raise BadInputError(f"unknown target {target!r}; valid targets: {', '.join(TARGETS)}")
+    plat, arch = target.split("/")
+    return plat, arch
+
+
+def _usable(pool: dict[str, Library], plat: str, arch: str) -> dict[str, Library]:
+    return {n: lib for n, lib in pool.items() if lib.kind != "external" and lib.supports(arch, plat)}
+
+
+def _one_of_kind(pool: dict[str, Library], kind: str, value: str) -> Library:
+    libs = [lib for lib in pool.values() if lib.kind == kind]
+    if len(libs) != 1:
+        raise UnicoreError(f"the pool has {len(libs)} {kind} libraries for {value}, expected one")
+    return libs[0]
+
+
+def _pick(candidates: list[Library], chosen: dict[str, list[str]]) -> Library:
+    already = [c for c in candidates if c.name in chosen]
+    if already:
+        return already[0]
+    return sorted(candidates, key=lambda c: (-c.raw.get("priority", 0), len(c.provides_syscalls), c.name))[0]
+
+
+def _choose_for_syscalls(sel: Selection, needs: list[str]) -> list[str]:
+    providers = {s: [lib for lib in sel.pool.values() if s in lib.provides_syscalls] for s in needs}
+    missing = sorted(s for s, libs in providers.items() if not libs)
+    by_count = sorted((s for s in needs if providers[s]), key=lambda s: (len(providers[s]), s))
+    for syscall in by_count:
+        sel.add(_pick(providers[syscall], sel.reasons).name, f"provides {syscall}")
+    return missing
+
+
+def _apply_replaces(sel: Selection) -> None:
+    for name in list(sel.reasons):
+        for victim in sel.pool[name].raw.get("replaces", []):
+            if victim in sel.reasons:
+                del sel.reasons[victim]
+                sel.add(name, f"replaces {victim}")
+
+
+def _close_requirements(sel: Selection) -> None:
+    queue = list(sel.reasons)
+    while queue:
+        lib = sel.pool[queue.pop(0)]
+        for req in lib.requires_libs:
+            if req not in sel.pool:
+                raise UnicoreError(f"library {lib.name} requires {req!r}, which the pool lacks for this target")
+            if sel.add(req, f"required by {lib.name}"):
+                queue.append(req)
+        for cap in lib.requires_caps:
+            providers = [p for p in sel.pool.values() if cap in p.provides_caps]
+            if not providers:
+                raise UnicoreError(f"library {lib.name} needs capability {cap!r}, which no library provides")
+            pick = _pick(providers, sel.reasons)
+            if sel.add(pick.name, f"provides {cap} for {lib.name}"):
+                queue.append(pick.name)
+
+
+def _dependency_order(sel: Selection) -> list[str]:
+    order: list[str] = []
+    def visit(name: str, stack: tuple[str, ...]) -> None:
+        if name in order or name in stack:
+            return
+        for req in sel.pool[name].requires_libs:
+            visit(req, stack + (name,))
+        order.append(name)
+    for name in sorted(sel.reasons):
+        visit(name, ())
+    return order
+
+
+def _syscall_map(sel: Selection, needs: list[str]) -> dict[str, str]:
+    result = {}
+    for syscall in sorted(needs):
+        owners = [n for n in sel.reasons if syscall in sel.pool[n].provides_syscalls]
+        if owners:
+            result[syscall] = sorted(owners, key=lambda n: (n not in _direct(sel, syscall), n))[0]
+    return result
+
+
+def _direct(sel: Selection, syscall: str) -> list[str]:
+    return [n for n, why in sel.reasons.items() if f"provides {syscall}" in why]
+
+
+def make_plan(needs: list[str], target: str = "qemu/x86_64", *, on_missing: str = "warn",
+              options: dict[str, str] | None = None, program: dict | None = None,
+              pool: dict[str, Library] | None = None, warn=print) -> dict:
+    """Build the plan dict (docs/plan.md) for a program needing the syscalls `needs`."""
+    from unicore.controller.config import resolve_options
+    plat, arch = parse_target(target)
+    sel = Selection(_usable(pool or load_pool(), plat, arch))
+    sel.add(_one_of_kind(sel.pool, "arch", arch).name, f"target architecture {arch}")
+    sel.add(_one_of_kind(sel.pool, "plat", plat).name, f"target platform {plat}")
+    missing = _choose_for_syscalls(sel, sorted(set(needs)))
+    _apply_replaces(sel)
+    _close_requirements(sel)
+    _report_missing(missing, on_missing, warn)
+    order = _dependency_order(sel)
+    libs = [{"name": n, "dir": str(sel.pool[n].dir), "kind": sel.pool[n].kind,
+             "reasons": sel.reasons[n]} for n in order]
+    return {"schema": PLAN_SCHEMA, "version": PLAN_VERSION,
+            "target": {"arch": arch, "plat": plat}, "libraries": libs,
+            "syscalls": _syscall_map(sel, needs), "missing": missing, "on_missing": on_missing,
+            "options": resolve_options([sel.pool[n] for n in order], options or {}),
+            "program": program or {}}
+
+
+def _report_missing(missing: list[str], on_missing: str, warn) -> None:
+    if not missing:
+        return
+    line = f"no library provides {', '.join(missing)}"
+    if on_missing == "error":
+        raise UnicoreError(line + " (use --on-missing warn to build anyway; the calls return ENOSYS)")
+    warn(f"warning: {line}: these calls will return ENOSYS at run time")
+
+
+def explain(plan: dict) -> str:
+    """A readable account of the plan: each library and the needs that pulled it in."""
+    lines = [f"plan for {plan['target']['plat']}/{plan['target']['arch']}: "
+             f"{len(plan['libraries'])} libraries, {len(plan['syscalls'])} syscall handlers"]
+    for lib in plan["libraries"]:
+        lines.append(f"  {lib['name']:<16} " + "; ".join(_compact(lib["reasons"])))
+    if plan["missing"]:
+        lines.append(f"  missing (ENOSYS): {', '.join(plan['missing'])}")
+    return "\n".join(lines)
+
+
+def _compact(reasons: list[str]) -> list[str]:
+    provided = [r.removeprefix("provides ") for r in reasons if r.startswith("provides ") and " for " not in r]
+    others = [r for r in reasons if r.removeprefix("provides ") not in provided]
+    return ([f"provides {', '.join(provided)}"] if provided else []) + others
+
+
+def load_plan(path: Path) -> dict:
+    import json
+    try:
+        plan = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise BadInputError(f"{path}: not a readable plan: {exc}") from None
+    if plan.get("schema") != PLAN_SCHEMA or plan.get("version") != PLAN_VERSION:
+        raise BadInputError(f"{path}: not a unicore plan version {PLAN_VERSION}")
+    return plan

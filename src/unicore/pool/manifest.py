@@ -1,0 +1,98 @@
+"""Reading the library pool: every directory holding a `library.toml` is one micro-library.
+
+The manifest schema (version 1) is documented in docs/design.md. Parsing is strict: a broken
+manifest names its file and field instead of half-loading.
+"""
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from unicore.errors import BadInputError
+
+POOL_DIR = Path(__file__).parent
+SCHEMA = 1
+KINDS = ("lib", "arch", "plat", "external")
+
+
+@dataclass(frozen=True)
+class Option:
+    name: str
+    type: str
+    default: object
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Library:
+    name: str
+    kind: str
+    dir: Path
+    description: str
+    sources: tuple[str, ...]
+    provides_syscalls: frozenset[str]
+    provides_caps: frozenset[str]
+    requires_libs: tuple[str, ...]
+    requires_caps: tuple[str, ...]
+    arch: tuple[str, ...]
+    plat: tuple[str, ...]
+    options: tuple[Option, ...] = field(default=())
+    raw: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def supports(self, arch: str, plat: str) -> bool:
+        return (not self.arch or arch in self.arch) and (not self.plat or plat in self.plat)
+
+
+def _field(data: dict, key: str, kind: type, path: Path, default=None):
+    value = data.get(key, default)
+    if value is None or not isinstance(value, kind):
+        raise BadInputError(f"{path}: field {key!r} must be a {kind.__name__}")
+    return value
+
+
+def _options(data: dict, path: Path) -> tuple[Option, ...]:
+    result = []
+    for opt in data.get("options", []):
+        if not isinstance(opt, dict) or "name" not in opt or "default" not in opt:
+            raise BadInputError(f"{path}: each [[options]] needs 'name' and 'default'")
+        kind = opt.get("type", type(opt["default"]).__name__)
+        result.append(Option(opt["name"], {"str": "string"}.get(kind, kind), opt["default"], opt.get("help", "")))
+    return tuple(result)
+
+
+def parse_manifest(path: Path) -> Library:
+    """Parse one library.toml into a Library."""
+    try:
+        data = tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise BadInputError(f"{path}: unreadable manifest: {exc}") from None
+    if data.get("schema", SCHEMA) != SCHEMA:
+        raise BadInputError(f"{path}: manifest schema {data.get('schema')} is not {SCHEMA}")
+    kind = _field(data, "kind", str, path, "lib")
+    if kind not in KINDS:
+        raise BadInputError(f"{path}: kind {kind!r} is not one of {', '.join(KINDS)}")
+    provides = _field(data, "provides", dict, path, {})
+    requires = _field(data, "requires", dict, path, {})
+    support = _field(data, "support", dict, path, {})
+    return Library(
+        name=_field(data, "name", str, path), kind=kind, dir=path.parent,
+        description=data.get("description", ""),
+        sources=tuple(_field(data, "sources", list, path, [])),
+        provides_syscalls=frozenset(provides.get("syscalls", [])),
+        provides_caps=frozenset(provides.get("capabilities", [])),
+        requires_libs=tuple(requires.get("libraries", [])),
+        requires_caps=tuple(requires.get("capabilities", [])),
+        arch=tuple(support.get("arch", [])), plat=tuple(support.get("plat", [])),
+        options=_options(data, path), raw=data,
+    )
+
+
+def load_pool(root: Path = POOL_DIR) -> dict[str, Library]:
+    """Every library under `root`, by name; duplicate names are an error."""
+    pool: dict[str, Library] = {}
+    for path in sorted(root.rglob("library.toml")):
+        lib = parse_manifest(path)
+        if lib.name in pool:
+            raise BadInputError(f"library {lib.name!r} defined twice: {pool[lib.name].dir} and {lib.dir}")
+        pool[lib.name] = lib
+    return pool

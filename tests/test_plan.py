@@ -1,0 +1,87 @@
+"""Controller: syscalls -> libraries, with reasons, replaces, requirements, options, policy."""
+
+import pytest
+
+from unicore.controller.plan import explain, make_plan
+from unicore.errors import BadInputError, UnicoreError
+from unicore.pool.manifest import load_pool, parse_manifest
+
+
+def lib(root, name, kind="lib", syscalls=(), caps=(), req=(), reqcaps=(), extra=""):
+    d = root / name
+    d.mkdir(parents=True)
+    (d / "library.toml").write_text(
+        f'schema = 1\nname = "{name}"\nkind = "{kind}"\n{extra}\n'
+        f"[provides]\nsyscalls = {list(syscalls)!r}\ncapabilities = {list(caps)!r}\n"
+        f"[requires]\nlibraries = {list(req)!r}\ncapabilities = {list(reqcaps)!r}\n"
+        f'[support]\narch = ["x86_64"]\nplat = ["qemu"]\n'.replace("'", '"'))
+
+
+@pytest.fixture
+def pool(tmp_path):
+    lib(tmp_path, "x86_64", kind="arch", req=["core"])
+    lib(tmp_path, "qemu", kind="plat", caps=["console", "clock"], req=["core"])
+    lib(tmp_path, "core", extra='[[options]]\nname = "heap_mb"\ntype = "int"\ndefault = 4')
+    lib(tmp_path, "posix-io", syscalls=["read", "write", "writev"], req=["core"])
+    lib(tmp_path, "vfs", syscalls=["read", "write", "writev", "openat", "close"],
+        req=["core"], extra='replaces = ["posix-io"]')
+    lib(tmp_path, "posix-time", syscalls=["nanosleep", "clock_gettime"], reqcaps=["clock"])
+    return load_pool(tmp_path)
+
+
+def test_small_library_wins_and_reasons_are_given(pool):
+    plan = make_plan(["write", "exit_group"], pool=pool, warn=lambda m: None)
+    names = [lib["name"] for lib in plan["libraries"]]
+    assert names == ["core", "posix-io", "qemu", "x86_64"]
+    assert plan["syscalls"] == {"write": "posix-io"}
+    assert plan["missing"] == ["exit_group"]
+    reasons = {lib["name"]: lib["reasons"] for lib in plan["libraries"]}
+    assert reasons["posix-io"] == ["provides write"]
+    assert "required by posix-io" in reasons["core"]
+
+
+def test_vfs_replaces_posix_io(pool):
+    plan = make_plan(["write", "openat"], pool=pool)
+    names = {lib["name"] for lib in plan["libraries"]}
+    assert "posix-io" not in names and "vfs" in names
+    assert plan["syscalls"] == {"openat": "vfs", "write": "vfs"}
+
+
+def test_capability_requirement_pulls_platform(pool):
+    plan = make_plan(["nanosleep"], pool=pool)
+    reasons = {lib["name"]: lib["reasons"] for lib in plan["libraries"]}
+    assert "provides clock for posix-time" in reasons["qemu"]
+    assert plan["syscalls"] == {"nanosleep": "posix-time"}
+    assert "clock_gettime" not in plan["syscalls"]  # only what is needed gets a handler
+
+
+def test_missing_policy_error(pool):
+    with pytest.raises(UnicoreError, match="no library provides fork"):
+        make_plan(["fork"], pool=pool, on_missing="error")
+
+
+def test_options_defaults_and_overrides(pool):
+    assert make_plan([], pool=pool)["options"] == {"UK_CORE_HEAP_MB": 4}
+    assert make_plan([], pool=pool, options={"UK_CORE_HEAP_MB": "9"})["options"]["UK_CORE_HEAP_MB"] == 9
+    with pytest.raises(BadInputError, match="unknown option"):
+        make_plan([], pool=pool, options={"NOPE": "1"})
+    with pytest.raises(BadInputError, match="invalid value"):
+        make_plan([], pool=pool, options={"UK_CORE_HEAP_MB": "lots"})
+
+
+def test_bad_target(pool):
+    with pytest.raises(BadInputError, match="valid targets: qemu/x86_64"):
+        make_plan([], target="xen/riscv", pool=pool)
+
+
+def test_explain_lists_every_library(pool):
+    text = explain(make_plan(["write", "nanosleep"], pool=pool))
+    assert "posix-io" in text and "provides write" in text and "posix-time" in text
+
+
+@pytest.mark.parametrize("name", ["bad_kind.toml", "bad_toml.toml", "no_name.toml", "bad_schema.toml"])
+def test_invalid_manifests_are_named(name, tmp_path):
+    from pathlib import Path
+    src = Path(__file__).parent / "data" / "manifests" / name
+    with pytest.raises(BadInputError, match=name):
+        parse_manifest(src)
