@@ -1,0 +1,69 @@
+"""The analysis report: static and dynamic results merged into what the build needs.
+
+Format: docs/report.md, JSON Schema in unicore/schemas/report-v1.json. The `needs` section is
+the only part later stages read; `static` and `dynamic` are kept so a person can see why.
+"""
+
+import datetime
+import json
+from pathlib import Path
+
+from unicore import __version__
+from unicore.errors import BadInputError
+
+REPORT_SCHEMA = "unicore.report"
+REPORT_VERSION = 1
+POLICIES = ("static+dynamic", "static", "dynamic")
+
+
+def needed_files(dynamic: dict | None) -> list[str]:
+    """Files the program opened successfully (directories and devices excluded by the build)."""
+    if not dynamic:
+        return []
+    return sorted({f["path"] for f in dynamic.get("files", []) if f.get("exists")})
+
+
+def needed_syscalls(static: dict | None, dynamic: dict | None, policy: str) -> list[str]:
+    """The syscall set the build uses, chosen by `policy` from the available halves."""
+    if policy not in POLICIES:
+        raise BadInputError(f"unknown policy {policy!r}; choose one of {', '.join(POLICIES)}")
+    wanted = set()
+    if static and policy in ("static+dynamic", "static"):
+        wanted |= set(static.get("syscalls", []))
+    if dynamic and policy in ("static+dynamic", "dynamic"):
+        wanted |= set(dynamic.get("syscalls", {}))
+    return sorted(wanted)
+
+
+def make_report(program: Path, static: dict | None, dynamic: dict | None,
+                policy: str = "static+dynamic") -> dict:
+    """Assemble a version-1 report from the static and/or dynamic results."""
+    info = dict(static["program"]) if static else {"path": str(program), "arch": dynamic.get("arch", "x86_64")}
+    return {
+        "schema": REPORT_SCHEMA, "version": REPORT_VERSION, "unicore": __version__,
+        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "program": info, "static": static, "dynamic": dynamic,
+        "needs": {"policy": policy, "syscalls": needed_syscalls(static, dynamic, policy),
+                  "files": needed_files(dynamic)},
+    }
+
+
+def write_report(report: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(report, indent=1, sort_keys=False) + "\n")
+    tmp.replace(path)  # atomic: a crash never leaves half a report over a good one
+
+
+def load_report(path: Path) -> dict:
+    try:
+        report = json.loads(Path(path).read_text())
+    except (OSError, ValueError) as exc:
+        raise BadInputError(f"{path}: not a readable report: {exc}") from None
+    if not isinstance(report, dict) or report.get("schema") != REPORT_SCHEMA:
+        raise BadInputError(f"{path}: not a unicore report")
+    if report.get("version") != REPORT_VERSION:
+        raise BadInputError(f"{path}: report version {report.get('version')} is not {REPORT_VERSION}")
+    if not isinstance(report.get("needs", {}).get("syscalls"), list):
+        raise BadInputError(f"{path}: report has no needs.syscalls list")
+    return report

@@ -1,0 +1,127 @@
+"""`unicore analyze PROGRAM [ARGS...]`: find what a program needs from the OS, print it, save the report."""
+
+import argparse
+import shutil
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from unicore.analysis.report import make_report, write_report
+from unicore.errors import BadInputError
+
+console = Console(stderr=False, highlight=False)
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("analyze", help="find what a program needs from the OS (static and dynamic)")
+    p.add_argument("program", help="the program: a path, or a command name found on PATH")
+    p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the dynamic run")
+    p.add_argument("--scenario", action="append", default=[], type=Path, metavar="FILE",
+                   help="a scenario file for the dynamic run (repeatable; see docs/scenario.md)")
+    only = p.add_mutually_exclusive_group()
+    only.add_argument("--static-only", action="store_true", help="do not run the program")
+    only.add_argument("--dynamic-only", action="store_true", help="skip the ELF analysis")
+    p.add_argument("--json", type=Path, metavar="OUT", help="where to write the report (default: PROGRAM.report.json in .)")
+    p.add_argument("--timeout", type=float, default=10.0, help="seconds per dynamic run (default 10)")
+    p.add_argument("--cache-dir", type=Path, help="analysis cache (default ~/.cache/unicore/analysis)")
+    p.set_defaults(func=run)
+
+
+def resolve_program(name: str) -> Path:
+    path = Path(name)
+    if not path.exists() and "/" not in name and shutil.which(name):
+        path = Path(shutil.which(name))
+    if not path.exists():
+        raise BadInputError(f"{name}: no such file")
+    if path.is_dir():
+        raise BadInputError(f"{name}: is a directory, not a program")
+    return path
+
+
+def analyze(program: Path, args: list[str], scenarios: list[Path], *, static: bool = True,
+            dynamic: bool = True, timeout: float = 10.0, cache_dir: Path | None = None,
+            policy: str = "static+dynamic") -> dict:
+    """Run the requested halves of the analysis and merge them into a report."""
+    static_result = dynamic_result = None
+    with console.status("analysing") as status:
+        progress = lambda msg: status.update(msg)  # noqa: E731
+        if static:
+            from unicore.analysis.static import analyze_static
+            static_result = analyze_static(program, cache_dir=cache_dir, progress=progress)
+        if dynamic:
+            dynamic_result = _dynamic(program, args, scenarios, timeout, progress)
+    return make_report(program, static_result, dynamic_result, policy)
+
+
+def _dynamic(program: Path, args: list[str], scenario_paths: list[Path], timeout: float, progress) -> dict:
+    from unicore.analysis.dynamic import analyze_dynamic
+    from unicore.analysis.scenario import load_scenario
+    scenarios = [load_scenario(p) for p in scenario_paths]
+    return analyze_dynamic(program, args, scenarios, timeout=timeout, progress=progress)
+
+
+def run(args) -> int:
+    program = resolve_program(args.program)
+    prog_args = args.args[1:] if args.args[:1] == ["--"] else args.args
+    report = analyze(program, prog_args, args.scenario, static=not args.dynamic_only,
+                     dynamic=not args.static_only, timeout=args.timeout, cache_dir=args.cache_dir)
+    out = args.json or Path(f"{program.name}.report.json")
+    write_report(report, out)
+    print_summary(report)
+    console.print(f"report written to {out}")
+    return 1 if _failed(report) else 0
+
+
+def _failed(report: dict) -> bool:
+    runs = (report.get("dynamic") or {}).get("runs", [])
+    return any(r.get("timed_out") or r.get("crashed") or r.get("exit_matches") is False
+               or r.get("stdout_matches") is False for r in runs)
+
+
+def print_summary(report: dict) -> None:
+    prog = report["program"]
+    console.print(f"[bold]{prog['path']}[/] ({prog['arch']}"
+                  + (", static" if prog.get("static") else "") + (", PIE" if prog.get("pie") else "") + ")")
+    if report["static"]:
+        _static_tables(report["static"])
+    if report["dynamic"]:
+        _dynamic_tables(report["dynamic"])
+    needs = report["needs"]
+    console.print(f"needs ({needs['policy']}): {len(needs['syscalls'])} syscalls, {len(needs['files'])} files")
+    console.print("  " + " ".join(needs["syscalls"]), soft_wrap=True)
+
+
+def _static_tables(static: dict) -> None:
+    libs = Table("library", "path", title="shared libraries")
+    for lib in static["libraries"]:
+        libs.add_row(lib.get("soname") or "", lib["path"])
+    for name in static.get("missing_libraries", []):
+        libs.add_row(name, "[red]not found[/]")
+    if static["libraries"] or static.get("missing_libraries"):
+        console.print(libs)
+    unbound = static.get("symbols", {}).get("unbound", [])
+    console.print(f"static: {len(static['syscalls'])} syscalls reachable of {len(static['all_syscalls'])} "
+                  f"in the whole objects; {len(static['unresolved_sites'])} unresolved sites; "
+                  f"{len(unbound)} unbound symbols")
+    for site in static["unresolved_sites"][:10]:
+        console.print(f"  unresolved: {site['object']} {site['address']} in {site['function']}")
+
+
+def _dynamic_tables(dynamic: dict) -> None:
+    runs = Table("scenario", "exit", "timed out", "output ok", title="dynamic runs")
+    for r in dynamic["runs"]:
+        exit_text = r.get("signal") or str(r.get("exit_status"))
+        ok = {True: "yes", False: "[red]NO[/]", None: "-"}[r.get("stdout_matches")]
+        runs.add_row(str(r.get("scenario")), exit_text, "yes" if r.get("timed_out") else "no", ok)
+    console.print(runs)
+    calls = Table("syscall", "count", "errors", title="syscalls seen")
+    errors = dynamic.get("errors", {})
+    for name, count in sorted(dynamic["syscalls"].items(), key=lambda kv: -kv[1]):
+        calls.add_row(name, str(count), ", ".join(f"{e}x{n}" for e, n in errors.get(name, {}).items()))
+    console.print(calls)
+    opened = [f for f in dynamic["files"] if f.get("exists")]
+    console.print(f"files opened: {len(opened)} (and {len(dynamic['files']) - len(opened)} missing)")
+    for sock in dynamic.get("sockets", []):
+        console.print(f"  socket {sock.get('family')} {sock.get('type')} bound {sock.get('bound')} "
+                      f"connected {sock.get('connected')}")
