@@ -1,0 +1,52 @@
+"""`unicore verify IMAGE [-- ARGS]`: run natively and as a unikernel; compare stdout and exit status."""
+
+import json
+import sys
+from pathlib import Path
+
+from unicore.errors import BadInputError
+from unicore.verify import verify
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("verify", help="compare a unikernel's behaviour with the native program's")
+    p.add_argument("image", type=Path)
+    p.add_argument("args", nargs="*", help="program arguments (after --)")
+    p.add_argument("--native", type=Path, help="native program (default: the one the image was built from)")
+    p.add_argument("--stdin", type=Path, help="file fed to both runs' stdin (default: this process's stdin if piped)")
+    p.add_argument("-e", "--env", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("-m", "--memory", type=int, default=64, help="guest memory in MiB")
+    p.add_argument("--accel", choices=["auto", "kvm", "tcg"], default="auto")
+    p.add_argument("--timeout", type=float, default=60.0)
+    p.set_defaults(func=run)
+
+
+def _native_program(image: Path, given: Path | None) -> Path:
+    if given:
+        return given
+    sidecar = Path(str(image) + ".plan.json")
+    if not sidecar.exists():
+        raise BadInputError(f"{image}: no {sidecar.name} beside it; give the native program with --native")
+    return Path(json.loads(sidecar.read_text())["program"]["path"])
+
+
+def _stdin(path: Path | None) -> bytes | None:
+    if path:
+        if not path.exists():
+            raise BadInputError(f"{path}: no such file")
+        return path.read_bytes()
+    return None if sys.stdin is None or sys.stdin.isatty() else sys.stdin.buffer.read()
+
+
+def run(args) -> int:
+    if not args.image.exists():
+        raise BadInputError(f"{args.image}: no such image")
+    env = dict(e.split("=", 1) for e in args.env if "=" in e)
+    verdict = verify(args.image, _native_program(args.image, args.native), args.args, env,
+                     _stdin(args.stdin), mem_mb=args.memory, accel=args.accel, timeout=args.timeout)
+    if verdict.same:
+        print(f"same behaviour: {len(verdict.native.stdout)} bytes of stdout, exit status {verdict.native.exit_status}")
+        return 0
+    for line in verdict.differences():
+        print(f"DIFFERENT {line}")
+    return 1
