@@ -123,7 +123,7 @@ def test_hang_times_out_with_partial_trace_and_no_stray_process(programs):
     elapsed = time.monotonic() - start
     run = report["runs"][0]
     assert run["timed_out"] is True and run["crashed"] is False and run["signal"] == "SIGKILL"
-    assert 1.0 <= elapsed < 2.5
+    assert 1.0 <= elapsed < 3.0
     assert report["syscalls"]["fork"] == 1 and report["syscalls"]["pause"] == 2  # parent and child
     assert _alive(programs["musl"]) == []
 
@@ -178,7 +178,8 @@ def test_tcp_server_scenario():
     server = {"family": "AF_INET", "type": "SOCK_STREAM", "protocol": "IPPROTO_IP",
               "bound": [f"127.0.0.1:{port}"], "connected": [], "listening": True, "accepted": 1}
     assert server in report["sockets"]
-    assert report["syscalls"]["accept4"] == 1 and report["syscalls"]["listen"] == 1
+    # the server loops back to accept4 after the exchange; SIGTERM may arrive before or during it
+    assert report["syscalls"]["accept4"] in (1, 2) and report["syscalls"]["listen"] == 1
     assert "SIGTERM" in report["signals"]
 
 

@@ -94,3 +94,27 @@ def test_addresses():
     assert format_address('{sa_family=AF_UNIX, sun_path="/var/run/nscd/socket"}') == "/var/run/nscd/socket"
     assert format_address('{sa_family=AF_UNIX, sun_path=@"abs"}') == "@abs"
     assert format_address("{sa_family=AF_NETLINK, nl_pid=0, nl_groups=00000000}") == "netlink:0"
+
+
+THREAD_EXECVE = """\
+32657 execve("./te", ["./te"], 0x7ffe5ec12008 /* 35 vars */) = 0
+32658 rt_sigprocmask(SIG_SETMASK, [],  <unfinished ...>
+32657 rt_sigprocmask(SIG_SETMASK, [],  <unfinished ...>
+32658 <... rt_sigprocmask resumed>NULL, 8) = 0
+32657 <... rt_sigprocmask resumed>NULL, 8) = 0
+32658 execve("/bin/true", ["true"], 0x7ffebb347928 /* 35 vars */ <unfinished ...>
+32657 futex(0x405290, FUTEX_WAIT, 32658, NULL <unfinished ...>
+32657 +++ superseded by execve in pid 32658 +++
+32657 <... execve resumed>)             = 0
+32657 openat(AT_FDCWD</tmp/dyn>, "caf\\303\\251", O_RDONLY) = -1 ENOENT (No such file or directory)
+32657 exit_group(0)                     = ?
+32657 +++ exited with 0 +++
+"""
+
+
+def test_execve_from_a_thread_resumes_under_the_leader():
+    facts = collect(parse_trace(THREAD_EXECVE.splitlines()), "/")
+    assert dict(facts.syscalls) == {"rt_sigprocmask": 2, "execve": 1, "futex": 1, "openat": 1, "exit_group": 1}
+    assert facts.exec == [{"path": "/bin/true", "argv": ["true"]}]
+    assert list(facts.files) == ["/tmp/dyn/café"]
+    assert facts.exits[32657].status == 0

@@ -5,6 +5,7 @@
 performs to start the program is the launcher's and is not counted (see trace_facts).
 """
 
+import errno
 import os
 import platform
 import signal
@@ -18,7 +19,7 @@ from unicore.analysis.scenario import Scenario
 from unicore.analysis.strace_parse import parse_trace
 from unicore.analysis.trace_facts import TraceFacts, collect
 from unicore.analysis.tracer import RawRun, RunSpec, strace_path, trace
-from unicore.errors import BadInputError
+from unicore.errors import BadInputError, UnicoreError
 
 # Signals whose default action dumps core: the program died of its own fault.
 CRASH_SIGNALS = {"SIGSEGV", "SIGBUS", "SIGILL", "SIGFPE", "SIGABRT", "SIGSYS", "SIGTRAP", "SIGQUIT",
@@ -63,8 +64,10 @@ def run_scenario(program: Path, args: list[str], scenario: Scenario, timeout: fl
         trace_file = Path(tmp) / "trace.txt"
         raw = trace(spec, trace_file, during)
         facts = _facts(trace_file, cwd)
-    if facts.launch_error or facts.main_pid is None:
-        raise BadInputError(f"cannot execute {exe}: {facts.launch_error or _last_line(raw.stderr)}")
+    if facts.launch_error:
+        raise BadInputError(f"cannot execute {exe}: {_describe_errno(facts.launch_error)}")
+    if facts.main_pid is None:
+        raise UnicoreError(f"strace could not run {exe}: {_last_line(raw.stderr)}")
     return _run_summary(scenario, argv, raw, facts), facts
 
 
@@ -92,6 +95,12 @@ def _facts(trace_file: Path, cwd: Path) -> TraceFacts:
         return TraceFacts()
     with open(trace_file, errors="surrogateescape") as f:
         return collect(parse_trace(f), str(cwd))
+
+
+def _describe_errno(name: str) -> str:
+    """`ENOEXEC` -> `ENOEXEC (Exec format error)`."""
+    number = getattr(errno, name, None)
+    return f"{name} ({os.strerror(number)})" if isinstance(number, int) else name
 
 
 def _last_line(data: bytes) -> str:

@@ -18,6 +18,7 @@ _UNFINISHED = " <unfinished ...>"
 _SIGNAL_RE = re.compile(r"^--- (SIG[A-Z0-9+-]+|stopped by (SIG[A-Z0-9]+))\b")
 _EXIT_RE = re.compile(r"^\+\+\+ exited with (-?\d+) \+\+\+")
 _KILLED_RE = re.compile(r"^\+\+\+ killed by (SIG[A-Z0-9+-]+)")
+_SUPERSEDED_RE = re.compile(r"^\+\+\+ superseded by execve in pid (\d+) \+\+\+")
 _ERRNO_RE = re.compile(r"^-1 (E[A-Z0-9]+)\b")
 _DECOR_RE = re.compile(r"^(.*?)<(.*)>$", re.S)
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
@@ -84,7 +85,7 @@ def _parse_line(line: str, pending: _Pending) -> Event | None:
     if body.startswith("---"):
         return _signal(pid, body)
     if body.startswith("+++"):
-        return _exit(pid, body)
+        return _superseded(pid, body, pending) or _exit(pid, body)
     resumed = _RESUMED_RE.match(body)
     if resumed:
         before = pending.calls.pop(pid, resumed.group(1) + "(")
@@ -100,6 +101,21 @@ def _signal(pid: int, body: str) -> Signal | None:
     if not m:
         return None
     return Signal(pid, m.group(2) or m.group(1))
+
+
+def _superseded(pid: int, body: str, pending: _Pending) -> Call | None:
+    """A thread called execve: its pending execve resumes under the leader's pid `pid`.
+
+    The leader's own pending call never returns; it is reported as unfinished so it is counted.
+    """
+    m = _SUPERSEDED_RE.match(body)
+    if not m:
+        return None
+    lost = pending.calls.pop(pid, None)
+    execve = pending.calls.pop(int(m.group(1)), None)
+    if execve is not None:
+        pending.calls[pid] = execve
+    return _call_from_text(pid, lost + ")", complete=False) if lost else None
 
 
 def _exit(pid: int, body: str) -> Exit | None:
