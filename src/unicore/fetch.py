@@ -180,8 +180,11 @@ def file_version(version: str) -> str:
 
 @contextmanager
 def step(progress, description: str, total: float | None = None) -> Iterator[Callable[[float], None]]:
-    """Show one step on a rich Progress (if any); yields a function that advances it."""
-    if progress is None:
+    """Report one step: on a rich Progress (a task of its own), or to a callable taking the
+    description (e.g. rich Status.update); yields a function that advances the task."""
+    if progress is None or not hasattr(progress, "add_task"):
+        if callable(progress):
+            progress(description)
         yield lambda amount: None
         return
     task = progress.add_task(description, total=total)
