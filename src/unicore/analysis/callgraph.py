@@ -1,0 +1,291 @@
+"""Per-object analysis: functions, call graph edges, address-taken roots and syscall sites.
+
+The result for one ELF object is a JSON-ready summary that does not depend on the program
+using the object, so it is cached by the object's content hash (cache.py) and linked with
+the other objects of a closure by reach.py. Region indices (functions) are local to the object;
+edges to other objects are symbol keys ("name" or "name@version") bound at link time.
+"""
+
+from __future__ import annotations
+
+import bisect
+import struct
+
+from unicore.analysis import disasm
+from unicore.analysis.elf import Elf
+
+SUMMARY_VERSION = 3
+PLT_SECTIONS = (".plt", ".plt.sec", ".plt.got", ".iplt")
+NOT_POINTER_DATA = (".eh_frame", ".eh_frame_hdr", ".gcc_except_table", ".dynsym", ".dynstr", ".interp",
+                    ".hash", ".gnu.hash", ".gnu.version", ".gnu.version_r", ".gnu.version_d", ".symtab",
+                    ".strtab", ".dynamic", ".comment")
+
+
+class Regions:
+    """Function boundaries: every known start splits the code into [start, next start)."""
+
+    def __init__(self, elf: Elf):
+        code = [(a, a + len(b), n) for a, b, n in elf.code if n not in PLT_SECTIONS]
+        starts = {a for a, _e, _n in code}
+        names: dict[int, str] = {}
+        for sym in elf.symtab + elf.dynsym:  # .symtab names win: added first
+            if sym.defined and sym.is_func and sym.value:
+                starts.add(sym.value)
+                names.setdefault(sym.value, sym.name)
+        # FDE and symbol ends do not split: code after them (glibc's clone.S ends its CFI
+        # before `syscall`) still belongs to the function above, which is the sound choice.
+        for s, _e in elf.fdes:
+            starts.add(s)
+            if s not in names and elf.read(s, 1) in (b"\x00", b"\x90"):
+                starts.add(s + 1)  # glibc starts __restore_rt's FDE one byte early, inside padding
+        starts.add(elf.entry)
+        for key in ("DT_INIT", "DT_FINI"):
+            if key in elf.dyn:
+                starts.add(elf.dyn[key])
+        self._build(code, starts, names)
+
+    def _build(self, code, starts, names) -> None:
+        self.items: list[tuple[int, int, str]] = []
+        for cs, ce, _n in sorted(code):
+            inside = sorted(s for s in starts if cs <= s < ce)
+            for i, s in enumerate(inside):
+                end = inside[i + 1] if i + 1 < len(inside) else ce
+                self.items.append((s, end, names.get(s, f"sub_{s:x}")))
+        self.starts = [s for s, _e, _n in self.items]
+
+    def find(self, addr: int) -> int | None:
+        """Index of the region containing `addr`."""
+        i = bisect.bisect_right(self.starts, addr) - 1
+        if i >= 0 and addr < self.items[i][1]:
+            return i
+        return None
+
+
+def sym_key(name: str, version: str | None) -> str:
+    return f"{name}@{version}" if version else name
+
+
+def _plt_slots(elf: Elf, md) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """(sorted [(stub jump address, GOT slot)], PLT section ranges)."""
+    ranges = [(a, a + len(b)) for a, b, n in elf.code if n in PLT_SECTIONS]
+    if elf.arch == "aarch64":
+        return sorted(_arm_plt(elf, md)), ranges
+    jumps = []
+    for addr, blob, name in elf.code:
+        if name in PLT_SECTIONS:
+            for a, size, m, o in disasm.sweep(md, blob, addr):
+                if m.endswith("jmp") and "[rip " in o:
+                    jumps.append((a, disasm._rip_target(o, a + size)))
+    return sorted(jumps), ranges
+
+
+def _arm_plt(elf: Elf, md) -> list[tuple[int, int]]:
+    """aarch64 stubs: adrp x16, page; ldr x17, [x16, #off]; add; br x17 -> slot page+off."""
+    out = []
+    for addr, blob, name in elf.code:
+        if name not in PLT_SECTIONS:
+            continue
+        for i in range(0, len(blob) - 8, 4):
+            s = disasm.scan_arm(md, blob[i:i + 8], addr + i, addr + i + 8, False)
+            if s.refs:
+                out.append((addr + i + 8, s.refs[-1]))  # keyed on the br after adrp+ldr
+    return out
+
+
+class ObjectAnalysis:
+    """Builds the summary of one object."""
+
+    def __init__(self, elf: Elf, progress=None):
+        self.elf = elf
+        self.progress = progress
+        self.md = disasm.make_cs(elf.arch)
+        self.regions = Regions(elf)
+        self.slots = {r.offset: r for r in elf.relocs}
+        self.plt_jumps, self.plt_ranges = _plt_slots(elf, self.md)
+        self.plt_addrs = [a for a, _s in self.plt_jumps]
+        self.code_ranges = [(a, a + len(b)) for a, b, n in elf.code if n not in PLT_SECTIONS]
+
+    # --- mapping referenced addresses to functions or symbols ---
+
+    def _plt_symbol(self, t: int) -> str | int | None:
+        i = bisect.bisect_left(self.plt_addrs, t)
+        if i < len(self.plt_addrs) and self.plt_addrs[i] - t < 16:
+            return self._slot_target(self.plt_jumps[i][1])
+        return None
+
+    def _slot_target(self, slot: int) -> str | int | None:
+        """What a pointer slot holds: a symbol key, a local region index, or None."""
+        r = self.slots.get(slot)
+        if r is None:
+            return None
+        if r.symbol is not None and r.symbol.name:
+            if r.symbol.defined and r.kind == "relative":
+                return self.regions.find(r.symbol.value)
+            return sym_key(r.symbol.name, r.symbol.version)
+        if r.kind in ("relative", "irelative"):
+            return self.regions.find(r.addend)
+        return None
+
+    def target(self, t: int) -> str | int | None:
+        """A referenced address as a region index (code), symbol key (PLT stub/GOT slot) or None."""
+        if any(a <= t < e for a, e in self.plt_ranges):
+            return self._plt_symbol(t)
+        if t in self.slots:
+            return self._slot_target(t)
+        return self.regions.find(t)
+
+    # --- the scan ---
+
+    def run(self) -> dict:
+        n = len(self.regions.items)
+        edges: list[set] = [set() for _ in range(n)]
+        self.calls: list[tuple[int, int, int]] = []  # (caller region, insn address, target)
+        sites: list[tuple[int, int]] = []
+        taken: set[int] = set()
+        plt_calls: dict[str, list] = {}
+        scan = disasm.scan_x86 if self.elf.arch == "x86_64" else disasm.scan_arm
+        absolute = self.elf.type == "EXEC"
+        code = {a: b for a, b, _n in self.elf.code}
+        for ri, (start, end, _name) in enumerate(self.regions.items):
+            blob = self._bytes(code, start, end)
+            s = scan(self.md, blob, start, end, absolute)
+            for a, t in s.calls:
+                tgt = self.target(t)
+                if tgt is not None:
+                    edges[ri].add(tgt)
+                    if isinstance(tgt, str):
+                        plt_calls.setdefault(tgt, []).append([ri, a])
+                    else:
+                        self.calls.append((ri, a, t))
+            for t in s.refs:
+                tgt = self.target(t)
+                if tgt is not None:
+                    edges[ri].add(tgt)
+                    if isinstance(tgt, int) and self.regions.items[tgt][0] == t:
+                        taken.add(tgt)
+                    elif isinstance(tgt, str):
+                        plt_calls.setdefault(tgt, []).append([ri, None])  # address loaded, not called
+            if s.falls_through and ri + 1 < n and self.regions.items[ri + 1][0] == end:
+                edges[ri].add(ri + 1)
+            sites.extend((ri, a) for a in s.sites)
+        self.code = code
+        return self._summary(edges, sites, taken, plt_calls)
+
+    def _bytes(self, code: dict, start: int, end: int) -> bytes:
+        for a, b in code.items():
+            if a <= start < a + len(b):
+                return b[start - a:end - a]
+        return b""
+
+    def _summary(self, edges, sites, taken, plt_calls) -> dict:
+        from unicore.analysis import syscall_sites
+        resolved = syscall_sites.resolve(self, sites)
+        local = [sorted(t for t in e if isinstance(t, int)) for e in edges]
+        syms = {str(i): sorted(t for t in e if isinstance(t, str)) for i, e in enumerate(edges)
+                if any(isinstance(t, str) for t in e)}
+        roots, root_syms = data_roots(self)
+        return {
+            "version": SUMMARY_VERSION, "path": str(self.elf.path), "sha256": self.elf.sha256,
+            "arch": self.elf.arch, "soname": self.elf.soname,
+            "regions": [list(r) for r in self.regions.items],
+            "edges": local, "sym_edges": syms, "roots": sorted(roots), "root_syms": sorted(root_syms),
+            "entry": self.regions.find(self.elf.entry) if self.elf.entry else None,
+            "exports": exports(self), "imports": imports(self.elf),
+            "taken": sorted(taken), "plt_calls": plt_calls,
+            "sites": len(sites), **resolved,
+        }
+
+
+def exports(oa: ObjectAnalysis) -> dict[str, int]:
+    """Defined dynamic symbols: key -> region index (-1 for data)."""
+    out: dict[str, int] = {}
+    for sym in oa.elf.dynsym:
+        if not sym.defined or not sym.name or sym.bind not in (1, 2):  # GLOBAL, WEAK
+            continue
+        ri = oa.regions.find(sym.value) if sym.is_func else None
+        val = -1 if ri is None else ri
+        if sym.version:
+            out[sym_key(sym.name, sym.version)] = val
+        if not sym.hidden_version:
+            out.setdefault(sym.name, val)
+    return out
+
+
+def imports(elf: Elf) -> list[list]:
+    """Undefined dynamic symbols: [name, version, weak]."""
+    seen = set()
+    out = []
+    for sym in elf.dynsym:
+        if sym.defined or not sym.name or (sym.name, sym.version) in seen:
+            continue
+        seen.add((sym.name, sym.version))
+        out.append([sym.name, sym.version, sym.bind == 2])
+    return out
+
+
+def _relr(elf: Elf) -> list[int]:
+    """Addresses relocated by DT_RELR (packed relative relocations)."""
+    addr, size = elf.dyn.get("DT_RELR"), elf.dyn.get("DT_RELRSZ", 0)
+    raw = elf.read(addr, size) if addr else None
+    out: list[int] = []
+    where = 0
+    for (entry,) in struct.iter_unpack("<Q", raw or b""):
+        if entry & 1 == 0:
+            out.append(entry)
+            where = entry + 8
+        else:
+            for bit in range(63):
+                if entry >> (bit + 1) & 1:
+                    out.append(where + 8 * bit)
+            where += 63 * 8
+    return out
+
+
+def data_roots(oa: ObjectAnalysis) -> tuple[set[int], set[str]]:
+    """Functions whose address is stored in data (coarse: all of them are roots), init/fini."""
+    roots: set[int] = set()
+    syms: set[str] = set()
+    for r in oa.elf.relocs:
+        if r.kind in ("relative", "irelative"):
+            _add(roots, oa.regions.find(r.addend))
+        elif r.kind == "abs" and r.symbol is not None and r.symbol.name:
+            syms.add(sym_key(r.symbol.name, r.symbol.version))
+    for where in _relr(oa.elf):
+        raw = oa.elf.read(where, 8)
+        if raw:
+            _add(roots, oa.regions.find(struct.unpack("<Q", raw)[0]))
+    if oa.elf.type == "EXEC":
+        roots |= _pointer_scan(oa)
+    for key in ("DT_INIT", "DT_FINI"):
+        if key in oa.elf.dyn:
+            _add(roots, oa.regions.find(oa.elf.dyn[key]))
+    roots |= _init_arrays(oa)
+    return roots, syms
+
+
+def _add(roots: set[int], ri: int | None) -> None:
+    if ri is not None:
+        roots.add(ri)
+
+
+def _pointer_scan(oa: ObjectAnalysis) -> set[int]:
+    """Position-dependent objects keep function pointers unrelocated: aligned words equal to a start."""
+    starts = {s: i for i, s in enumerate(oa.regions.starts)}
+    out = set()
+    for addr, blob, name in oa.elf.data:
+        if name in NOT_POINTER_DATA or name.startswith((".rela", ".note", ".gnu")):
+            continue
+        skip = (-addr) % 8
+        words = memoryview(blob[skip:len(blob) - (len(blob) - skip) % 8]).cast("Q")
+        out.update(starts[w] for w in set(words) & starts.keys())
+    return out
+
+
+def _init_arrays(oa: ObjectAnalysis) -> set[int]:
+    out: set[int] = set()
+    for key in ("DT_INIT_ARRAY", "DT_FINI_ARRAY", "DT_PREINIT_ARRAY"):
+        addr, size = oa.elf.dyn.get(key), oa.elf.dyn.get(key + "SZ", 0)
+        raw = oa.elf.read(addr, size) if addr else None
+        for (ptr,) in struct.iter_unpack("<Q", raw[:len(raw) & ~7] if raw else b""):
+            _add(out, oa.regions.find(ptr))
+    return out

@@ -1,0 +1,131 @@
+"""Linking per-object summaries: symbol binding and reachability over the whole closure.
+
+Binding follows the global search scope (program, then libraries in load order): the first
+object defining the symbol wins; a versioned import binds only to the same version (or to an
+unversioned definition in an object without version definitions), an unversioned import to the
+default version. Reachability is a breadth-first search over functions from the entry points:
+the program's entry, the loader's entry, every object's init/fini functions and every function
+whose address is stored in data (see docs/static-analysis.md for why this is sound).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+from unicore.analysis import callgraph, syscall_sites
+from unicore.analysis.elf import Elf
+
+Node = tuple[int, int]  # (object index, region index)
+
+
+@dataclass
+class Linked:
+    reachable: set[Node] = field(default_factory=set)
+    syscalls: set[int] = field(default_factory=set)
+    all_syscalls: set[int] = field(default_factory=set)
+    unresolved: list[dict] = field(default_factory=list)
+
+
+class Linker:
+    def __init__(self, objects: list[Elf], summaries: list[dict], names: list[str], interp: int | None):
+        self.objects = objects
+        self.sums = summaries
+        self.names = names
+        self.interp = interp
+        self.versioned = [any("@" in k for k in s["exports"]) for s in summaries]
+        self._bind_cache: dict[str, tuple[int, int] | None] = {}
+
+    def bind(self, key: str) -> tuple[int, int] | None:
+        """(object, region or -1 for data) defining `key`, first in the search scope."""
+        if key not in self._bind_cache:
+            self._bind_cache[key] = self._lookup(key)
+        return self._bind_cache[key]
+
+    def _lookup(self, key: str) -> tuple[int, int] | None:
+        name = key.split("@", 1)[0]
+        for oi, s in enumerate(self.sums):
+            ex = s["exports"]
+            if key in ex:
+                return oi, ex[key]
+            if key != name and not self.versioned[oi] and name in ex:
+                return oi, ex[name]
+        return None
+
+    def roots(self) -> list[Node]:
+        out: list[Node] = []
+        for oi, s in enumerate(self.sums):
+            if (oi == 0 or oi == self.interp) and s["entry"] is not None:
+                out.append((oi, s["entry"]))
+            out += [(oi, r) for r in s["roots"]]
+            out += [b for b in map(self.bind, s["root_syms"]) if b and b[1] >= 0]
+        return out
+
+    def reach(self) -> set[Node]:
+        seen: set[Node] = set(self.roots())
+        todo = deque(seen)
+        while todo:
+            oi, ri = todo.popleft()
+            s = self.sums[oi]
+            nxt = [(oi, t) for t in s["edges"][ri]]
+            nxt += [b for b in map(self.bind, s["sym_edges"].get(str(ri), ())) if b and b[1] >= 0]
+            for node in nxt:
+                if node not in seen:
+                    seen.add(node)
+                    todo.append(node)
+        return seen
+
+    def link(self) -> Linked:
+        out = Linked(reachable=self.reach())
+        for oi, s in enumerate(self.sums):
+            for ri, nums in s["syscalls"].items():
+                out.all_syscalls.update(nums)
+                if (oi, int(ri)) in out.reachable:
+                    out.syscalls.update(nums)
+            for ri, entries in s["unresolved"].items():
+                if (oi, int(ri)) in out.reachable:
+                    out.unresolved += [self._unresolved(oi, e) for e in entries]
+        self._wrappers(out)
+        return out
+
+    def _unresolved(self, oi: int, entry: list) -> dict:
+        addr, function, note = entry
+        return {"object": self.names[oi], "address": f"0x{addr:x}", "function": function, "reason": note}
+
+    # --- wrappers called from other objects or through pointers ---
+
+    def _wrappers(self, out: Linked) -> None:
+        for oi, s in enumerate(self.sums):
+            for ri, params in s["wrappers"].items():
+                w = (oi, int(ri))
+                for k, origin in params:
+                    entry = [origin, s["regions"][w[1]][2], "parameter"]
+                    if w in out.reachable and w[1] in s["taken"]:
+                        out.unresolved.append(self._unresolved(oi, entry[:2] + ["wrapper's address is taken"]))
+                    self._cross_callers(w, k, entry, out)
+
+    def _cross_callers(self, w: Node, k: int, entry: list, out: Linked) -> None:
+        """Callers in any object that reach wrapper `w` through a symbol (PLT/GOT)."""
+        for ai, s in enumerate(self.sums):
+            calls = [c for key, cs in s["plt_calls"].items() if self.bind(key) == w for c in cs]
+            if not calls:
+                continue
+            dec = _decoder(self.objects[ai])
+            for cri, addr in calls:
+                live = (ai, cri) in out.reachable
+                v = dec.value(cri, addr, syscall_sites.arg_register(s["arch"], k)) if addr is not None else None
+                good, unknown = syscall_sites.split(v) if v else (set(), True)
+                unknown = unknown or bool(v and v.params)
+                out.all_syscalls |= good
+                if live:
+                    out.syscalls |= good
+                    if unknown:
+                        where = f"0x{addr:x}" if addr is not None else "a loaded address"
+                        note = f"argument {k + 1} of {entry[1]} not a constant at {where} in {self.names[ai]}"
+                        out.unresolved.append(self._unresolved(w[0], entry[:2] + [note]))
+
+
+def _decoder(obj: Elf) -> syscall_sites.Decoder:
+    oa = callgraph.ObjectAnalysis(obj)
+    oa.code = {a: b for a, b, _n in obj.code}
+    return syscall_sites.Decoder(oa)
