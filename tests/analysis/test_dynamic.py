@@ -16,6 +16,7 @@ import pytest
 from unicore.analysis.dynamic import analyze_dynamic
 from unicore.analysis.scenario import Scenario, load_scenario
 from unicore.errors import BadInputError, ToolMissingError
+from unicore.syscalls import by_name
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "examples" / "scenarios"
@@ -25,12 +26,14 @@ PROGRAM = r"""
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/syscall.h>
 int main(int argc, char **argv) {
     const char *mode = argc > 1 ? argv[1] : "basic";
     if (!strcmp(mode, "crash")) { volatile int *p = 0; *p = 1; }
     if (!strcmp(mode, "hang")) for (;;) pause();
     if (!strcmp(mode, "forkhang")) { fork(); for (;;) pause(); }
     if (!strcmp(mode, "exec")) { execl("/bin/true", "true", (char *)0); return 1; }
+    if (!strcmp(mode, "nosys")) return syscall(1000) == -1 ? 0 : 1;  /* no such syscall number */
     int fd = open(argv[0], O_RDONLY);
     int missing = open("/nonexistent/unicore-missing", O_RDONLY);
     char buf[16];
@@ -95,6 +98,12 @@ def test_exec_by_the_program_is_recorded_and_counted(programs):
     assert report["exec"] == [{"path": "/bin/true", "argv": ["true"]}]
     assert report["syscalls"]["execve"] == 1
     assert report["runs"][0]["exit_status"] == 0
+
+
+def test_unnamed_syscall_numbers_are_named_like_the_uapi_tables(programs):
+    report = analyze_dynamic(programs["musl"], ["nosys"], [])
+    assert report["syscalls"]["unknown_1000"] == 1
+    assert report["errors"] == {"unknown_1000": {"ENOSYS": 1}}
 
 
 def test_crash_is_flagged_with_its_signal(programs):
@@ -181,6 +190,8 @@ def test_tcp_server_scenario():
     # the server loops back to accept4 after the exchange; SIGTERM may arrive before or during it
     assert report["syscalls"]["accept4"] in (1, 2) and report["syscalls"]["listen"] == 1
     assert "SIGTERM" in report["signals"]
+    table = by_name(report["arch"])
+    assert [name for name in report["syscalls"] if name not in table] == []  # strace names = UAPI names
 
 
 def test_bad_programs(tmp_path):

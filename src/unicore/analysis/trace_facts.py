@@ -7,13 +7,16 @@ Relative paths are made absolute with the `-y` decoration of the directory fd (`
 or, for `open()`/`creat()` that have none, the last working directory seen for that process.
 """
 
+import platform
 import posixpath
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 
 from unicore.analysis.strace_parse import Call, Event, Exit, Signal, decoration, string_arg, string_list
+from unicore.syscalls import name_of
 
+_UNNAMED_RE = re.compile(r"^syscall_((?:0x)?[0-9a-fA-F]+)$")
 _SOCKET_RE = re.compile(r"^socket:\[(\d+)\]$")
 _MISSING_ERRNOS = {"ENOENT", "ENOTDIR"}  # the only open errors that prove a path does not exist
 
@@ -93,9 +96,23 @@ def _fold(event: Event, facts: TraceFacts) -> None:
 
 
 def _count(call: Call, facts: TraceFacts) -> None:
-    facts.syscalls[call.name] += 1
+    name = syscall_name(call.name)
+    facts.syscalls[name] += 1
     if call.errno:
-        facts.errors.setdefault(call.name, Counter())[call.errno] += 1
+        facts.errors.setdefault(name, Counter())[call.errno] += 1
+
+
+def syscall_name(name: str, arch: str | None = None) -> str:
+    """strace's name, with numbers it cannot name (`syscall_0x1cc`) named from the UAPI tables."""
+    m = _UNNAMED_RE.match(name)
+    if not m:
+        return name
+    return name_of(arch or _host_arch(), int(m.group(1), 0))
+
+
+def _host_arch() -> str:
+    machine = platform.machine()
+    return "aarch64" if machine == "arm64" else machine
 
 
 def _cwd(call: Call, facts: TraceFacts) -> str:
