@@ -40,6 +40,7 @@ int main(int argc, char **argv) {
     read(fd, buf, sizeof buf);
     close(fd);
     getpid();
+    access("/nonexistent/unicore-probe", F_OK);
     write(1, "done\n", 5);
     if (argc > 2) { DIR *d = opendir(argv[2]); while (readdir(d)) ; closedir(d); }
     return missing == -1 ? 3 : 4;
@@ -48,7 +49,7 @@ int main(int argc, char **argv) {
 
 # Every call the static musl build makes in "basic" mode (no directory), exactly.
 MUSL_BASIC = {"arch_prctl": 1, "set_tid_address": 1, "open": 2, "read": 1, "close": 1, "getpid": 1,
-              "write": 1, "exit_group": 1}
+              "access": 1, "write": 1, "exit_group": 1}
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +65,8 @@ def programs(tmp_path_factory) -> dict[str, Path]:
 def test_static_musl_program_exact_calls(programs):
     report = analyze_dynamic(programs["musl"], [], [])
     assert report["syscalls"] == MUSL_BASIC  # the launcher's execve is not counted
-    assert report["errors"] == {"open": {"ENOENT": 1}}
+    assert report["errors"] == {"open": {"ENOENT": 1}, "access": {"ENOENT": 1}}
+    assert report["probes"] == [{"path": "/nonexistent/unicore-probe", "syscall": "access", "exists": False}]
     missing = next(f for f in report["files"] if f["path"] == "/nonexistent/unicore-missing")
     assert missing == {"path": "/nonexistent/unicore-missing", "flags": ["O_LARGEFILE", "O_RDONLY"],
                        "exists": False, "syscall": "open", "errors": ["ENOENT"], "opens": 1}
@@ -150,7 +152,7 @@ def test_scenarios_merge_and_shell_commands_run(programs, tmp_path):
     plain = Scenario(name="plain", args=["basic"])
     report = analyze_dynamic(programs["musl"], [], [shell, plain])
     assert [r["scenario"] for r in report["runs"]] == ["s", "plain"]
-    assert report["syscalls"]["getpid"] == 2 and report["errors"] == {"open": {"ENOENT": 2}}
+    assert report["syscalls"]["getpid"] == 2 and report["errors"]["open"] == {"ENOENT": 2}
     first = report["runs"][0]
     assert (first["exit_matches"], first["stdout_matches"]) == (True, True)
     assert first["commands"][0]["ok"] is True and (tmp_path / "marker.txt").read_text() == "hi\n"

@@ -107,6 +107,10 @@ THREAD_EXECVE = """\
 32657 +++ superseded by execve in pid 32658 +++
 32657 <... execve resumed>)             = 0
 32657 openat(AT_FDCWD</tmp/dyn>, "caf\\303\\251", O_RDONLY) = -1 ENOENT (No such file or directory)
+32657 newfstatat(AT_FDCWD</tmp/dyn>, "/usr/lib/python3.11/os.py", {st_mode=S_IFREG|0644, st_size=39504, ...}, 0) = 0
+32657 newfstatat(3</usr/lib>, "", {st_mode=S_IFDIR|0755, st_size=4096, ...}, AT_EMPTY_PATH) = 0
+32657 access("missing", R_OK) = -1 ENOENT (No such file or directory)
+32657 readlinkat(AT_FDCWD</tmp/dyn>, "/proc/self/exe", "/bin/true", 4096) = 9
 32657 exit_group(0)                     = ?
 32657 +++ exited with 0 +++
 """
@@ -114,7 +118,11 @@ THREAD_EXECVE = """\
 
 def test_execve_from_a_thread_resumes_under_the_leader():
     facts = collect(parse_trace(THREAD_EXECVE.splitlines()), "/")
-    assert dict(facts.syscalls) == {"rt_sigprocmask": 2, "execve": 1, "futex": 1, "openat": 1, "exit_group": 1}
+    assert dict(facts.syscalls) == {"rt_sigprocmask": 2, "execve": 1, "futex": 1, "openat": 1, "exit_group": 1,
+                                    "newfstatat": 2, "access": 1, "readlinkat": 1}
+    assert {p.path: (p.syscall, p.found) for p in facts.probes.values()} == {
+        "/usr/lib/python3.11/os.py": ("newfstatat", True), "/tmp/dyn/missing": ("access", False),
+        "/proc/self/exe": ("readlinkat", True)}
     assert facts.exec == [{"path": "/bin/true", "argv": ["true"]}]
     assert list(facts.files) == ["/tmp/dyn/café"]
     assert facts.exits[32657].status == 0

@@ -44,7 +44,7 @@ def analyze_dynamic(program: Path, args: list[str], scenarios: list[Scenario], *
 
 
 def _empty_report() -> dict:
-    return {"runs": [], "syscalls": Counter(), "errors": {}, "files": {}, "directories": set(),
+    return {"runs": [], "syscalls": Counter(), "errors": {}, "files": {}, "probes": {}, "directories": set(),
             "exec": [], "sockets": [], "signals": set(), "arch": platform.machine()}
 
 
@@ -149,6 +149,9 @@ def _merge(report: dict, facts: TraceFacts) -> None:
     for path, use in facts.files.items():
         _merge_file(report["files"], path, use)
     report["directories"].update(facts.directories)
+    for path, probe in facts.probes.items():
+        entry = report["probes"].setdefault(path, {"path": path, "syscall": probe.syscall, "exists": False})
+        entry["exists"] = entry["exists"] or probe.found
     report["exec"] += [e for e in facts.exec if e not in report["exec"]]
     for sock in facts.sockets.values():
         entry = _socket_entry(sock)
@@ -177,7 +180,9 @@ def _finish(report: dict) -> dict:
     """Sets and counters -> sorted lists and plain dicts, so the result is JSON-ready and stable."""
     report["syscalls"] = dict(sorted(report["syscalls"].items()))
     report["errors"] = {name: dict(sorted(c.items())) for name, c in sorted(report["errors"].items())}
-    report["files"] = [_file_json(f) for _, f in sorted(report["files"].items())]
+    opened = report["files"]
+    report["files"] = [_file_json(f) for _, f in sorted(opened.items())]
+    report["probes"] = [p for _, p in sorted(report["probes"].items()) if p["path"] not in opened]
     report["directories"] = sorted(report["directories"])
     report["signals"] = sorted(report["signals"])
     return report

@@ -22,6 +22,8 @@ _SUPERSEDED_RE = re.compile(r"^\+\+\+ superseded by execve in pid (\d+) \+\+\+")
 _ERRNO_RE = re.compile(r"^-1 (E[A-Z0-9]+)\b")
 _DECOR_RE = re.compile(r"^(.*?)<(.*)>$", re.S)
 _OPENERS = {"(": ")", "[": "]", "{": "}"}
+_SPECIAL_RE = re.compile(r'["<()\[\]{},]')
+_STRING_RE = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)  # unrolled: fast on long strings
 
 
 @dataclass
@@ -146,36 +148,29 @@ def _call_from_text(pid: int, body: str, complete: bool) -> Call | None:
 def scan(text: str, i: int, stop_at: str) -> int:
     """Index of the first `stop_at` character at nesting depth 0 from `i`, or -1."""
     stack: list[str] = []
-    n = len(text)
-    while i < n:
-        c = text[i]
+    while True:
+        m = _SPECIAL_RE.search(text, i)  # jump to the next character that matters (long strings!)
+        if not m:
+            return -1
+        i, c = m.start(), m.group(0)
         if c == '"':
             i = _skip_string(text, i)
-            continue
-        if c == "<" and _opens_decoration(text, i):
+        elif c == "<" and _opens_decoration(text, i):
             i = _skip_angle(text, i)
-            continue
-        if not stack and c in stop_at:
+        elif not stack and c in stop_at:
             return i
-        if c in _OPENERS:
-            stack.append(_OPENERS[c])
-        elif stack and c == stack[-1]:
-            stack.pop()
-        i += 1
-    return -1
+        else:
+            if c in _OPENERS:
+                stack.append(_OPENERS[c])
+            elif stack and c == stack[-1]:
+                stack.pop()
+            i += 1
 
 
 def _skip_string(text: str, i: int) -> int:
-    """Index after the closing quote of the C string starting at `i`."""
-    i += 1
-    while i < len(text):
-        if text[i] == "\\":
-            i += 2
-        elif text[i] == '"':
-            return i + 1
-        else:
-            i += 1
-    return i
+    """Index after the closing quote of the C string starting at `i` (the end if unterminated)."""
+    m = _STRING_RE.match(text, i)
+    return m.end() if m else len(text)
 
 
 def _opens_decoration(text: str, i: int) -> bool:

@@ -37,6 +37,15 @@ class FileUse:
 
 
 @dataclass
+class Probe:
+    """A path looked at without being opened (stat, access, readlink): `found` unless ENOENT/ENOTDIR."""
+
+    path: str
+    syscall: str
+    found: bool = False
+
+
+@dataclass
 class SocketUse:
     family: str
     type: str
@@ -54,6 +63,7 @@ class TraceFacts:
     errors: dict[str, Counter] = field(default_factory=dict)
     files: dict[str, FileUse] = field(default_factory=dict)
     directories: set[str] = field(default_factory=set)
+    probes: dict[str, "Probe"] = field(default_factory=dict)
     exec: list[dict] = field(default_factory=list)
     sockets: dict[str, SocketUse] = field(default_factory=dict)
     signals: set[str] = field(default_factory=set)
@@ -169,6 +179,24 @@ def _on_openat2(call: Call, facts: TraceFacts) -> None:
 def _on_creat(call: Call, facts: TraceFacts) -> None:
     if call.args:
         _open_like(call, facts, None, call.args[0], "O_CREAT|O_WRONLY|O_TRUNC")
+
+
+# syscall -> (index of the dirfd argument or None, index of the path argument)
+_PROBES = {"stat": (None, 0), "lstat": (None, 0), "newfstatat": (0, 1), "statx": (0, 1),
+           "access": (None, 0), "faccessat": (0, 1), "faccessat2": (0, 1),
+           "readlink": (None, 0), "readlinkat": (0, 1)}
+
+
+def _on_probe(call: Call, facts: TraceFacts) -> None:
+    dirfd, path_at = _PROBES[call.name]
+    path = string_arg(call.args[path_at]) if len(call.args) > path_at else None
+    if not path:
+        return  # an fd-based call (AT_EMPTY_PATH with ""): nothing new about the file system
+    base = _dir_of(call, facts, call.args[dirfd] if dirfd is not None else None)
+    full = _absolute(path, base)
+    probe = facts.probes.setdefault(full, Probe(full, call.name))
+    if call.result is not None and (call.errno or "") not in _MISSING_ERRNOS:
+        probe.found = True
 
 
 def _on_getdents(call: Call, facts: TraceFacts) -> None:
@@ -288,6 +316,8 @@ def _add_unique(items: list[str], item: str) -> None:
 
 def format_address(text: str) -> str:
     """A sockaddr as strace prints it -> `127.0.0.1:80`, `[::1]:80`, `/run/x`, `@abstract`..."""
+    if "AF_UNSPEC" in text:
+        return ""  # connect(AF_UNSPEC) dissolves a datagram socket's association: no peer
     port = re.search(r"sin6?_port=htons\((\d+)\)", text)
     ip4 = re.search(r'sin_addr=inet_addr\("([^"]*)"\)', text)
     ip6 = re.search(r'inet_pton\(AF_INET6, "([^"]*)"', text)
@@ -305,6 +335,7 @@ def format_address(text: str) -> str:
 
 
 _HANDLERS = {
+    **{name: _on_probe for name in _PROBES},
     "open": _on_open,
     "openat": _on_openat,
     "openat2": _on_openat2,
