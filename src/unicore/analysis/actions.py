@@ -21,13 +21,13 @@ _SHOWN = 200  # characters of output kept in the report
 def run_command(cmd: Command, port: int | None, cwd: Path, env: dict[str, str], deadline: float) -> dict:
     """Run one command; returns {"command", "ok", "detail"}."""
     if cmd.shell is not None:
-        ok, detail = _shell(_fill(cmd.shell, port), cwd, env, deadline)
+        ok, detail = _shell(fill_port(cmd.shell, port), cwd, env, deadline)
     else:
-        ok, detail = _tcp(cmd, int(_fill(cmd.tcp or "", port)), port, deadline)
-    return {"command": _fill(cmd.describe(), port), "ok": ok, "detail": detail}
+        ok, detail = _tcp(cmd, int(fill_port(cmd.tcp or "", port)), port, deadline)
+    return {"command": fill_port(cmd.describe(), port), "ok": ok, "detail": detail}
 
 
-def _fill(text: str, port: int | None) -> str:
+def fill_port(text: str, port: int | None) -> str:
     """Substitute the scenario's `{port}` placeholder."""
     return text.replace("{port}", str(port)) if port is not None else text
 
@@ -58,10 +58,10 @@ def _tcp(cmd: Command, port: int, scenario_port: int | None, deadline: float) ->
         return False, f"could not connect to {cmd.host}:{port} before the deadline"
     with conn:
         if cmd.send:
-            conn.sendall(_fill(cmd.send, scenario_port).encode())
+            conn.sendall(fill_port(cmd.send, scenario_port).encode())
         if cmd.expect is None:
             return True, "sent"
-        expect = _fill(cmd.expect, scenario_port)
+        expect = fill_port(cmd.expect, scenario_port)
         got = _receive_until(conn, expect.encode(), deadline).decode(errors="replace")
     ok = expect in got
     return ok, ("received: " if ok else f"expected {expect!r}, received: ") + repr(got[-_SHOWN:])

@@ -50,29 +50,30 @@ def _empty_report() -> dict:
 
 def run_scenario(program: Path, args: list[str], scenario: Scenario, timeout: float) -> tuple[dict, TraceFacts]:
     """One traced run: the run's summary dict and the facts from its trace."""
-    exe = _checked_program(scenario.program or program)
-    port = actions.free_port() if scenario.port == 0 else scenario.port
-    argv = [str(exe), *[_fill(a, port) for a in (scenario.args if scenario.args is not None else args)]]
-    cwd = _checked_cwd(scenario)
-    env = {**os.environ, **{k: _fill(v, port) for k, v in scenario.env.items()}}
-    spec = RunSpec(argv, cwd, env, scenario.stdin, scenario.timeout or timeout, scenario.stop)
+    spec, port = _run_spec(program, args, scenario, timeout)
 
     def during(deadline: float) -> list[dict]:
-        return [actions.run_command(c, port, cwd, env, deadline) for c in scenario.commands]
+        return [actions.run_command(c, port, spec.cwd, spec.env, deadline) for c in scenario.commands]
 
     with tempfile.TemporaryDirectory(prefix="unicore-strace-") as tmp:
         trace_file = Path(tmp) / "trace.txt"
         raw = trace(spec, trace_file, during)
-        facts = _facts(trace_file, cwd)
+        facts = _facts(trace_file, spec.cwd)
     if facts.launch_error:
-        raise BadInputError(f"cannot execute {exe}: {_describe_errno(facts.launch_error)}")
+        raise BadInputError(f"cannot execute {spec.argv[0]}: {_describe_errno(facts.launch_error)}")
     if facts.main_pid is None:
-        raise UnicoreError(f"strace could not run {exe}: {_last_line(raw.stderr)}")
-    return _run_summary(scenario, argv, raw, facts), facts
+        raise UnicoreError(f"strace could not run {spec.argv[0]}: {_last_line(raw.stderr)}")
+    return _run_summary(scenario, spec.argv, raw, facts), facts
 
 
-def _fill(text: str, port: int | None) -> str:
-    return text.replace("{port}", str(port)) if port is not None else text
+def _run_spec(program: Path, args: list[str], scenario: Scenario, timeout: float) -> tuple[RunSpec, int | None]:
+    """What to run, where and how long; `{port}` filled in (a free port picked for `port = 0`)."""
+    exe = _checked_program(scenario.program or program)
+    port = actions.free_port() if scenario.port == 0 else scenario.port
+    argv = [str(exe), *[actions.fill_port(a, port) for a in (scenario.args if scenario.args is not None else args)]]
+    env = {**os.environ, **{k: actions.fill_port(v, port) for k, v in scenario.env.items()}}
+    spec = RunSpec(argv, _checked_cwd(scenario), env, scenario.stdin, scenario.timeout or timeout, scenario.stop)
+    return spec, port
 
 
 def _checked_program(program: Path) -> Path:
