@@ -1,0 +1,120 @@
+"""build_image: turn a plan (docs/plan.md) and a static program into one bootable image.
+
+Steps, all as ninja edges under build_dir (incremental: a rebuild with nothing changed runs
+nothing): compile each chosen library's sources and the generated syscall table with
+-ffunction-sections/-fdata-sections; pack the program and embed it (.uk_app); link pass 1 with
+an empty symbol table; extract function symbols; link pass 2 with them; strip into the image.
+"""
+
+import shutil
+import subprocess
+import tomllib
+from pathlib import Path
+
+from unicore.buildsys import generate as gen
+from unicore.buildsys.ninja import NinjaFile, esc
+from unicore.buildsys.program import check_program
+from unicore.errors import BadInputError, ToolMissingError, UnicoreError
+
+CFLAGS = ("-std=gnu11 -Os -ffreestanding -nostdlib -fno-pie -fno-pic -mno-red-zone -mgeneral-regs-only "
+          "-fno-stack-protector -fno-omit-frame-pointer -ffunction-sections -fdata-sections -fno-common "
+          "-fno-asynchronous-unwind-tables -fno-unwind-tables -fno-tree-loop-distribute-patterns "
+          "-fcf-protection=none -Wall -Wextra -Wno-unused-parameter")
+LDFLAGS = "-m elf_x86_64 -nostdlib -static -n --gc-sections --build-id=none -z noexecstack"
+
+
+def _manifest(lib: dict) -> dict:
+    path = Path(lib["dir"]) / "library.toml"
+    try:
+        return tomllib.loads(path.read_text())
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise BadInputError(f"library {lib.get('name')}: cannot read {path}: {exc}") from None
+
+
+def _defaults(lib: dict, manifest: dict) -> dict[str, object]:
+    """Option defaults of a library, under their Kconfig symbol names (UK_<LIB>_<NAME>)."""
+    prefix = "UK_" + lib["name"].upper().replace("-", "_") + "_"
+    return {prefix + o["name"].upper(): o["default"] for o in manifest.get("options", [])}
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    if not path:
+        raise ToolMissingError(f"{name} not found: run `make deps` (scripts/install-deps)")
+    return path
+
+
+def _check_plan(plan: dict) -> None:
+    if plan.get("schema") != "unicore.plan" or plan.get("version") != 1:
+        raise BadInputError("not a unicore plan version 1")
+    target = plan.get("target", {})
+    if (target.get("arch"), target.get("plat")) != ("x86_64", "qemu"):
+        raise BadInputError(f"the build supports target qemu/x86_64, not {target.get('plat')}/{target.get('arch')}")
+    kinds = [lib.get("kind") or _manifest(lib).get("kind") for lib in plan["libraries"]]
+    if "arch" not in kinds or "plat" not in kinds:
+        raise BadInputError("the plan has no arch or plat library")
+
+
+def _sources(plan: dict, obj_dir: Path) -> tuple[list[tuple[Path, Path]], list[Path], dict, Path]:
+    """(source, object) pairs, include dirs, option values and the plat library's linker script."""
+    pairs, includes, options, script = [], [], {}, None
+    for lib in plan["libraries"]:
+        manifest, libdir = _manifest(lib), Path(lib["dir"])
+        options.update(_defaults(lib, manifest))
+        includes.append(libdir / "include")
+        for src in manifest.get("sources", []):
+            pairs.append((libdir / src, obj_dir / lib["name"] / (src + ".o")))
+        if manifest.get("kind") == "plat":
+            script = libdir / f"link_{plan['target']['arch']}.ld"
+    options.update(plan.get("options", {}))
+    return pairs, includes, options, script
+
+
+def _generate(plan: dict, program: Path, gen_dir: Path, options: dict) -> None:
+    name = plan.get("program", {}).get("name") or program.stem
+    gen.write_if_changed(gen_dir / "uk_config.h", gen.config_header(options, name))
+    gen.write_if_changed(gen_dir / "syscall_table.c", gen.syscall_table(plan.get("syscalls", {}), plan["target"]["arch"]))
+    gen.write_if_changed(gen_dir / "app.S", gen.app_asm(gen_dir / "app.bin"))
+    gen.write_if_changed(gen_dir / "ksyms_empty.S", gen.ksyms_empty())
+
+
+def _ninja_file(plan: dict, program: Path, output: Path, build_dir: Path, debug: bool) -> NinjaFile:
+    gen_dir, obj_dir = build_dir / "gen", build_dir / "obj"
+    pairs, includes, options, script = _sources(plan, obj_dir)
+    _generate(plan, program, gen_dir, options)
+    incs = " ".join(f"-I{esc(d)}" for d in [gen_dir, *includes])
+    n = NinjaFile({"cc": esc(_tool("gcc")), "ld": esc(_tool("ld")), "objcopy": esc(_tool("objcopy")),
+                   "cflags": f"{CFLAGS}{' -g' if debug else ''} {incs}", "ldflags": LDFLAGS,
+                   "stripflags": "" if debug else "--strip-all"})
+    objs = [n.build(o, "cc", [s]) for s, o in pairs]
+    objs.append(n.build(obj_dir / "gen" / "syscall_table.o", "cc", [gen_dir / "syscall_table.c"]))
+    n.build(gen_dir / "app.bin", "pack", [program])
+    objs.append(n.build(obj_dir / "gen" / "app.o", "cc", [gen_dir / "app.S"], [gen_dir / "app.bin"]))
+    empty = n.build(obj_dir / "gen" / "ksyms_empty.o", "cc", [gen_dir / "ksyms_empty.S"])
+    pre = n.build(build_dir / "kernel.pre.elf", "ld", [*objs, empty], [script], script=esc(script))
+    n.build(gen_dir / "ksyms.S", "ksyms", [pre, program])
+    syms = n.build(obj_dir / "gen" / "ksyms.o", "cc", [gen_dir / "ksyms.S"])
+    elf = n.build(build_dir / "kernel.elf", "ld", [*objs, syms], [script], script=esc(script))
+    n.build(output, "strip", [elf])
+    return n
+
+
+def run_ninja(build_dir: Path) -> str:
+    """Run ninja in build_dir; its output, or UnicoreError with the compiler's messages in full."""
+    proc = subprocess.run([_tool("ninja"), "-C", str(build_dir)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise UnicoreError(f"image build failed:\n{(proc.stdout + proc.stderr).rstrip()}")
+    return proc.stdout
+
+
+def build_image(plan: dict, program: Path, output: Path, build_dir: Path, debug: bool = False) -> Path:
+    """Build the image for `plan` with `program` embedded; returns `output` (an ELF, PVH entry)."""
+    program, output, build_dir = Path(program).resolve(), Path(output).resolve(), Path(build_dir).resolve()
+    _check_plan(plan)
+    check_program(program, plan["target"]["arch"])
+    build_dir.mkdir(parents=True, exist_ok=True)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    ninja = _ninja_file(plan, program, output, build_dir, debug)
+    gen.write_if_changed(build_dir / "build.ninja", ninja.text(output))
+    run_ninja(build_dir)
+    return output

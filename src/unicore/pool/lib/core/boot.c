@@ -1,0 +1,59 @@
+/* Kernel boot sequence (core): parse the command line, set up the page allocator over the
+ * largest RAM range above the image, run the init table (the process library's entry is
+ * last and never returns). */
+#include <uk/core.h>
+#include <uk/plat.h>
+
+struct uk_bootargs uk_boot;
+struct uk_palloc uk_pages;
+static char cmdline_copy[4096];  /* the host's buffer may sit in RAM we hand out */
+static char *argvec[UK_MAX_ARGS];
+extern char _end[];
+extern const uk_init_fn __uk_inittab_start[], __uk_inittab_end[];
+
+static struct uk_memregion usable_region(const struct uk_bootinfo *bi)
+{
+	struct uk_memregion best = { 0, 0 };
+	uintptr_t floor = UK_ALIGN_UP((uintptr_t)_end, 4096);
+
+	for (int i = 0; i < bi->nram; i++) {
+		uintptr_t start = bi->ram[i].base, end = start + bi->ram[i].len;
+		start = UK_ALIGN_UP(start < floor ? floor : start, 4096);
+		end = UK_ALIGN_DOWN(end, 4096);
+		if (end > start && end - start > best.len)
+			best = (struct uk_memregion){ start, end - start };
+	}
+	return best;
+}
+
+/* The bitmap lives in the first pages of the range it describes. */
+static void mem_init(const struct uk_bootinfo *bi)
+{
+	struct uk_memregion r = usable_region(bi);
+	size_t npages = r.len / 4096;
+	size_t words = uk_pa_bitmap_words(npages);
+	size_t bitmap_pages = UK_ALIGN_UP(words * 8, 4096) / 4096;
+
+	if (npages <= bitmap_pages + 16)
+		uk_panic("not enough RAM above the kernel image (%lu pages)", (unsigned long)npages);
+	uk_pa_init(&uk_pages, r.base, npages, (uint64_t *)r.base);
+	uk_pa_reserve(&uk_pages, r.base, bitmap_pages);
+}
+
+_Noreturn void uk_core_start(struct uk_bootinfo *bi)
+{
+	uk_boot.loglevel = UK_CORE_LOGLEVEL;
+	if (strlen(bi->cmdline) >= sizeof(cmdline_copy))
+		uk_panic("command line longer than %lu bytes", (unsigned long)sizeof(cmdline_copy) - 1);
+	memcpy(cmdline_copy, bi->cmdline, strlen(bi->cmdline) + 1);
+	if (uk_cmdline_parse(cmdline_copy, &uk_boot, argvec, UK_MAX_ARGS))
+		uk_panic("command line: more than %d arguments and variables", UK_MAX_ARGS / 2 - 3);
+	mem_init(bi);
+	uk_log(UK_LOG_DEBUG, "RAM for allocation: 0x%lx-0x%lx", uk_pages.base, uk_pages.base + uk_pages.npages * 4096);
+	for (const uk_init_fn *fn = __uk_inittab_start; fn < __uk_inittab_end; fn++)
+		(*fn)();
+	uk_panic("nothing to run: the image has no process library");
+}
+
+void *uk_page_alloc(size_t npages) { return uk_pa_alloc(&uk_pages, npages); }
+void uk_page_free(void *addr, size_t npages) { uk_pa_free(&uk_pages, addr, npages); }

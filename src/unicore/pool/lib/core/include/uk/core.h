@@ -1,0 +1,113 @@
+/* uk/core.h: the kernel core API: boot information and flags, init table, log and panic,
+ * string functions, page allocator and heap, entropy. */
+#ifndef UK_CORE_H
+#define UK_CORE_H
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uk_config.h>
+#include <uk/errno.h>
+
+/* ---- boot ---- */
+#define UK_MAX_MEMREGIONS 16
+#define UK_MAX_ARGS 256
+
+struct uk_memregion {
+	uintptr_t base;
+	size_t len;
+};
+
+struct uk_bootinfo { /* filled by the platform */
+	char *cmdline;
+	struct uk_memregion ram[UK_MAX_MEMREGIONS];
+	int nram;
+};
+
+struct uk_bootargs { /* parsed command line (docs/design.md) */
+	int argc, envc;
+	char **argv, **envp;
+	bool debug, boottime;
+	int loglevel;
+	const char *argv0;
+};
+
+extern struct uk_bootargs uk_boot;
+_Noreturn void uk_core_start(struct uk_bootinfo *bi);
+
+/* Parse `cmdline` in place. vec holds argv (NULL-terminated) then envp (NULL-terminated).
+ * Returns 0, or -1 when more than `max` pointers would be needed. */
+int uk_cmdline_parse(char *cmdline, struct uk_bootargs *out, char **vec, int max);
+size_t uk_percent_decode(char *s);
+
+/* Init table: functions run in level order at boot (1 platform extras, 5 libraries, 9 main). */
+typedef void (*uk_init_fn)(void);
+#define UK_INIT(fn, level) \
+	static const uk_init_fn __uk_init_##fn __attribute__((used, section(".uk_inittab." #level))) = fn
+
+/* ---- log ---- */
+#define UK_LOG_ERR 1
+#define UK_LOG_WARN 2
+#define UK_LOG_INFO 3
+#define UK_LOG_DEBUG 4
+
+int uk_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int uk_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void uk_printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void uk_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+_Noreturn void uk_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- strings (the compiler may also emit calls to these) ---- */
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+char *strncpy_z(char *dst, const char *src, size_t n); /* always NUL-terminates */
+
+/* ---- page allocator: a bitmap over one RAM range, 1 bit per page ---- */
+struct uk_palloc {
+	uintptr_t base;   /* address of page 0 */
+	size_t npages;
+	size_t nfree;
+	uint64_t *bits;   /* 1 = in use */
+	size_t top_hint;  /* no free run ends above this page index + 1 */
+};
+
+void uk_pa_init(struct uk_palloc *pa, uintptr_t base, size_t npages, uint64_t *bits);
+void *uk_pa_alloc(struct uk_palloc *pa, size_t npages);   /* highest free run; NULL if none */
+void uk_pa_free(struct uk_palloc *pa, void *addr, size_t npages);
+int uk_pa_reserve(struct uk_palloc *pa, uintptr_t addr, size_t npages); /* 0, or -1 if a page was taken */
+bool uk_pa_is_free(const struct uk_palloc *pa, uintptr_t addr, size_t npages);
+size_t uk_pa_bitmap_words(size_t npages);
+
+extern struct uk_palloc uk_pages; /* the kernel's allocator over RAM */
+void *uk_page_alloc(size_t npages);
+void uk_page_free(void *addr, size_t npages);
+
+/* ---- heap: size classes carved from pages, large blocks straight from pages ---- */
+struct uk_heap {
+	void *free[9];            /* free lists of 16..4096-byte blocks (class sizes 16 << i) */
+	uint8_t *cur, *end;       /* bump area for new blocks */
+	void *(*pages)(size_t npages);
+	void (*free_pages)(void *addr, size_t npages);
+	size_t chunk_pages;
+};
+
+void uk_heap_init(struct uk_heap *h, void *(*pages)(size_t), void (*free_pages)(void *, size_t), size_t chunk_pages);
+void *uk_heap_alloc(struct uk_heap *h, size_t size);
+void uk_heap_free(struct uk_heap *h, void *p);
+size_t uk_heap_usable(const void *p);
+void *kmalloc(size_t size);
+void *kzalloc(size_t size);
+void kfree(void *p);
+
+/* ---- entropy: RDRAND when present, else a TSC-seeded generator ---- */
+void uk_random_fill(void *buf, size_t len);
+
+#define UK_ALIGN_UP(x, a) (((x) + (a) - 1) & ~((uintptr_t)(a) - 1))
+#define UK_ALIGN_DOWN(x, a) ((x) & ~((uintptr_t)(a) - 1))
+#define UK_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif

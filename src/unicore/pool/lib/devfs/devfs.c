@@ -1,0 +1,160 @@
+/* devfs: a fixed directory of character devices mounted at /dev.
+ * random/urandom come from a xoshiro256** generator seeded from RDRAND when the CPU has it
+ * and from the TSC otherwise: unpredictable enough for hash seeds and temp names, not for keys. */
+#include <uk/devfs.h>
+
+struct dev {
+	const char *name;
+	uint32_t rdev;
+	int kind; /* 0 null, 1 zero, 2 random, 3 console */
+	struct uk_vnode *vn;
+};
+
+static struct dev devs[] = {
+	{ "console", (5 << 8) | 1, 3, 0 }, { "null", (1 << 8) | 3, 0, 0 },
+	{ "random", (1 << 8) | 8, 2, 0 },  { "tty", (5 << 8) | 0, 3, 0 },
+	{ "urandom", (1 << 8) | 9, 2, 0 }, { "zero", (1 << 8) | 5, 1, 0 },
+};
+#define NDEVS (sizeof(devs) / sizeof(devs[0]))
+
+static uint64_t rng[4];
+
+static uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t rng_next(void)
+{
+	uint64_t r = rotl(rng[1] * 5, 7) * 9, t = rng[1] << 17;
+
+	rng[2] ^= rng[0], rng[3] ^= rng[1], rng[1] ^= rng[2], rng[0] ^= rng[3];
+	rng[2] ^= t, rng[3] = rotl(rng[3], 45);
+	return r;
+}
+
+static uint64_t hw_seed(void)
+{
+	uint32_t a, b, c, d, lo, hi;
+	uint64_t v = 0;
+	unsigned char ok = 0;
+
+	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
+	if (c & (1u << 30))
+		__asm__ volatile("rdrand %0; setc %1" : "=r"(v), "=qm"(ok));
+	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return (ok ? v : 0) ^ (((uint64_t)hi << 32) | lo);
+}
+
+static void rng_seed(void)
+{
+	uint64_t z = hw_seed();
+	int i;
+
+	for (i = 0; i < 4; i++) { /* splitmix64 spreads one seed over the state */
+		z += 0x9e3779b97f4a7c15ULL;
+		rng[i] = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+		rng[i] = (rng[i] ^ (rng[i] >> 27)) * 0x94d049bb133111ebULL;
+		rng[i] ^= rng[i] >> 31;
+	}
+}
+
+void uk_devfs_random(void *buf, size_t len)
+{
+	unsigned char *p = buf;
+	uint64_t r = 0;
+	size_t i;
+
+	if (!(rng[0] | rng[1] | rng[2] | rng[3]))
+		rng_seed();
+	for (i = 0; i < len; i++) {
+		if (!(i & 7))
+			r = rng_next();
+		p[i] = (unsigned char)(r >> (8 * (i & 7)));
+	}
+}
+
+static int kind_of(struct uk_vnode *vn)
+{
+	return ((struct dev *)vn->priv)->kind;
+}
+
+static long dev_read(struct uk_file *f, void *buf, size_t len, uk_off_t off)
+{
+	(void)off;
+	switch (kind_of(f->vn)) {
+	case 0: return 0;
+	case 1: uk_vfs_memset(buf, 0, len); return (long)len;
+	case 2: uk_devfs_random(buf, len); return (long)len;
+	default: return uk_vfs_console_read(buf, len);
+	}
+}
+
+static long dev_write(struct uk_file *f, const void *buf, size_t len, uk_off_t off)
+{
+	(void)off;
+	if (kind_of(f->vn) == 3)
+		return uk_vfs_console_write(buf, len);
+	return (long)len; /* null, zero and random swallow writes */
+}
+
+static const struct uk_vfs_ops dev_ops = {
+	.read = dev_read,
+	.write = dev_write,
+};
+
+static long devdir_lookup(struct uk_vnode *dir, const char *name, struct uk_vnode **out)
+{
+	size_t i;
+
+	(void)dir;
+	for (i = 0; i < NDEVS; i++) {
+		if (!uk_vfs_strcmp(devs[i].name, name)) {
+			*out = uk_vnode_get(devs[i].vn);
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
+static long devdir_readdir(struct uk_file *f, uint64_t *cookie, uk_vfs_filldir_t fill, void *arg)
+{
+	for (; *cookie < NDEVS + 2; ++*cookie) {
+		uint64_t c = *cookie;
+		const char *name = c == 0 ? "." : c == 1 ? ".." : devs[c - 2].name;
+		uint64_t ino = c < 2 ? f->vn->attr.ino : devs[c - 2].vn->attr.ino;
+
+		if (fill(arg, name, ino, c < 2 ? UK_DT_DIR : UK_DT_CHR, c + 1))
+			return 1;
+	}
+	return 0;
+}
+
+static const struct uk_vfs_ops devdir_ops = {
+	.lookup = devdir_lookup,
+	.readdir = devdir_readdir,
+};
+
+long uk_devfs_init(void)
+{
+	struct uk_mount *m = uk_vfs_mount_new();
+	struct uk_vnode *root;
+	size_t i;
+	long err;
+
+	if (!m)
+		return -ENOMEM;
+	for (i = 0; i < NDEVS; i++) {
+		devs[i].vn = uk_vnode_new(&dev_ops, m, S_IFCHR | 0666, 0);
+		if (!devs[i].vn)
+			return -ENOMEM;
+		devs[i].vn->priv = &devs[i];
+		devs[i].vn->attr.rdev = devs[i].rdev;
+		devs[i].vn->seekable = devs[i].kind != 3; /* like Linux: only the tty refuses */
+	}
+	root = uk_vnode_new(&devdir_ops, m, S_IFDIR | 0755, 0);
+	if (!root)
+		return -ENOMEM;
+	err = uk_vfs_mkdir_p("/dev", 0755);
+	return err ? err : uk_vfs_mount("/dev", root, NULL);
+}

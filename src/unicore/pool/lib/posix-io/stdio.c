@@ -1,0 +1,89 @@
+/* Standard streams (posix-io): fds 0-2 only. stdout and stderr go to the console; stdin comes
+ * from the host through COM1, framed so that end of file can be signalled in-band. */
+#include <uk/core.h>
+#include <uk/plat.h>
+#include <uk/syscall.h>
+#include <uk/posix-io.h>
+
+#define TIOCGWINSZ 0x5413
+
+static bool stdin_eof;
+
+/* Reads until a newline, len bytes or end of file (the host always ends the stream with the
+ * EOF frame, so this cannot wait forever on piped input); returns 0 at end of file. */
+long uk_stdin_read(char *buf, size_t len)
+{
+	size_t n = 0;
+
+	while (n < len && !stdin_eof) {
+		int c = uk_plat_console_getc();
+		if (c == 0xff && uk_plat_console_getc() == 0x00) {
+			stdin_eof = true;
+			break;
+		}
+		buf[n++] = (char)c;
+		if (c == '\n') /* like a terminal: a line at a time */
+			break;
+	}
+	return (long)n;
+}
+
+static long write_fd(long fd, const void *buf, size_t len)
+{
+	if (fd != 1 && fd != 2)
+		return -EBADF;
+	uk_plat_console_write(buf, len);
+	return (long)len;
+}
+
+UK_SYSCALL(write) { return write_fd(a0, (const void *)a1, (size_t)a2); }
+
+UK_SYSCALL(read)
+{
+	if (a0 != 0)
+		return -EBADF;
+	return uk_stdin_read((char *)a1, (size_t)a2);
+}
+
+UK_SYSCALL(writev)
+{
+	const struct uk_iovec *iov = (const void *)a1;
+	long total = 0;
+
+	if (a2 < 0 || a2 > 1024)
+		return -EINVAL;
+	for (long i = 0; i < a2; i++) {
+		long r = write_fd(a0, iov[i].base, iov[i].len);
+		if (r < 0)
+			return r;
+		total += r;
+	}
+	return total;
+}
+
+UK_SYSCALL(readv)
+{
+	const struct uk_iovec *iov = (const void *)a1;
+	long total = 0;
+
+	if (a0 != 0)
+		return -EBADF;
+	for (long i = 0; i < a2; i++) {
+		if (!iov[i].len)
+			continue;
+		long r = uk_stdin_read(iov[i].base, iov[i].len);
+		total += r;
+		if ((size_t)r < iov[i].len) /* short read: return what we have */
+			break;
+	}
+	return total;
+}
+
+UK_SYSCALL(ioctl)
+{
+	if (a0 < 0 || a0 > 2)
+		return -EBADF;
+	return -ENOTTY; /* not a terminal: TIOCGWINSZ and friends */
+}
+
+UK_SYSCALL(lseek) { return (a0 >= 0 && a0 <= 2) ? -ESPIPE : -EBADF; }

@@ -1,0 +1,31 @@
+/* brk(2) (posix-mm): the break starts right after the program's segments and grows while
+ * the following pages are free (the page allocator hands out pages from the top, so they
+ * usually are). When it cannot grow, it returns the old break, and musl falls back to mmap. */
+#include <uk/arch.h>
+#include <uk/core.h>
+#include <uk/process.h>
+#include <uk/syscall.h>
+
+static uintptr_t cur;
+
+UK_SYSCALL(brk)
+{
+	uintptr_t want = (uintptr_t)a0;
+
+	if (!cur)
+		cur = uk_proc.brk_start;
+	if (want < uk_proc.brk_start)
+		return (long)cur;
+	uintptr_t have_end = UK_ALIGN_UP(cur, UK_PAGE_SIZE), want_end = UK_ALIGN_UP(want, UK_PAGE_SIZE);
+	if (want_end > have_end) {
+		size_t n = (want_end - have_end) / UK_PAGE_SIZE;
+		if (!uk_pa_is_free(&uk_pages, have_end, n))
+			return (long)cur;
+		uk_pa_reserve(&uk_pages, have_end, n);
+		memset((void *)have_end, 0, want_end - have_end);
+	} else if (want_end < have_end) {
+		uk_pa_free(&uk_pages, (void *)want_end, (have_end - want_end) / UK_PAGE_SIZE);
+	}
+	cur = want;
+	return (long)cur;
+}

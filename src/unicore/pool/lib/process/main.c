@@ -1,0 +1,73 @@
+/* Process start (process): the last init step. Load the program embedded in the image
+ * (section .uk_app), reserve its pages, build its stack and jump to its entry. */
+#include <uk/arch.h>
+#include <uk/core.h>
+#include <uk/plat.h>
+#include <uk/process.h>
+
+struct uk_process uk_proc;
+extern const char uk_app_start[], uk_app_end[];
+extern char _end[];
+
+static void load_program(struct uk_elf_layout *l)
+{
+	const char *err;
+
+	if (uk_elf_parse(uk_app_start, (size_t)(uk_app_end - uk_app_start), 0, l, &err))
+		uk_panic("embedded program: %s", err);
+	if (l->interp)
+		uk_panic("the program is dynamically linked (interpreter %s): not supported yet", l->interp);
+	if (l->type != 2)
+		uk_panic("the program is position-independent: link it with -static -no-pie");
+	if (l->lo < (uintptr_t)_end)
+		uk_panic("the program (0x%lx) overlaps the kernel image (ends at 0x%lx)", l->lo, (uintptr_t)_end);
+	if (uk_pa_reserve(&uk_pages, l->lo, (l->hi - l->lo) / UK_PAGE_SIZE))
+		uk_panic("the program needs RAM 0x%lx-0x%lx: boot with more memory", l->lo, l->hi);
+	uk_elf_load(uk_app_start, 0);
+	uk_proc.brk_start = l->hi;
+	uk_proc.entry = l->entry;
+}
+
+static uintptr_t build_stack(const struct uk_elf_layout *l)
+{
+	size_t npages = UK_PROCESS_STACK_KB / 4;
+	void *stack = uk_page_alloc(npages);
+	uint8_t random[16];
+	const uint64_t auxv[] = {
+		UK_AT_PHDR, l->phdr, UK_AT_PHENT, l->phent, UK_AT_PHNUM, l->phnum,
+		UK_AT_PAGESZ, UK_PAGE_SIZE, UK_AT_BASE, 0, UK_AT_FLAGS, 0, UK_AT_ENTRY, l->entry,
+		UK_AT_UID, 0, UK_AT_EUID, 0, UK_AT_GID, 0, UK_AT_EGID, 0, UK_AT_SECURE, 0,
+		UK_AT_HWCAP, uk_arch_hwcap(), UK_AT_CLKTCK, 100, UK_AT_PLATFORM, 0,
+		UK_AT_RANDOM, 0, UK_AT_EXECFN, 0, UK_AT_NULL, 0,
+	};
+
+	if (!stack)
+		uk_panic("no memory for the program's %d KiB stack", UK_PROCESS_STACK_KB);
+	uk_random_fill(random, sizeof(random));
+	uintptr_t sp = uk_stack_build(stack, npages * UK_PAGE_SIZE, uk_boot.argc, uk_boot.argv, uk_boot.envp,
+				      auxv, random, UK_ARCH_NAME);
+	if (!sp)
+		uk_panic("arguments and environment do not fit the program's stack");
+	return sp;
+}
+
+static void report_boot_time(void)
+{
+	uint64_t cycles = uk_rdtsc() - uk_arch_boot_tsc;
+	uint64_t ns = uk_plat_cycles_to_ns(cycles); /* calibrates the clock: after the measurement */
+
+	uk_printk("unicore: boot %lu cycles, %lu.%03lu us (PVH entry to program entry)\n",
+		  (unsigned long)cycles, (unsigned long)(ns / 1000), (unsigned long)(ns % 1000));
+}
+
+static void uk_process_main(void)
+{
+	struct uk_elf_layout l;
+
+	load_program(&l);
+	uintptr_t sp = build_stack(&l);
+	if (uk_boot.boottime)
+		report_boot_time();
+	uk_arch_enter_program(l.entry, sp);
+}
+UK_INIT(uk_process_main, 9);

@@ -1,0 +1,68 @@
+/* vfs kernel glue: the only vfs file that talks to core and the platform (allocation,
+ * console, clock, log, boot-time init). The host test harness (tests/fs/shim.c) replaces it. */
+#include <uk/core.h>
+#include <uk/plat.h>
+#include <uk/vfs.h>
+
+void *uk_vfs_alloc(size_t size)
+{
+	return kzalloc(size);
+}
+
+void uk_vfs_free(void *ptr)
+{
+	if (ptr)
+		kfree(ptr);
+}
+
+long uk_vfs_console_write(const char *buf, size_t len)
+{
+	uk_plat_console_write(buf, len);
+	return (long)len;
+}
+
+/* stdin arrives framed on COM1 (docs/design.md): 0xFF 0x00 is end of file, 0xFF 0xFF a
+ * literal 0xFF. Like a terminal, a read returns at the end of a line. */
+static int stdin_eof;
+
+long uk_vfs_console_read(char *buf, size_t len)
+{
+	size_t n = 0;
+
+	while (n < len && !stdin_eof) {
+		int c = uk_plat_console_getc();
+
+		if (c == 0xff && (c = uk_plat_console_getc()) == 0x00) {
+			stdin_eof = 1;
+			break;
+		}
+		buf[n++] = (char)c;
+		if (c == '\n')
+			break;
+	}
+	return (long)n;
+}
+
+/* Nodes made while booting get time 0: reading the clock would calibrate the TSC (about
+ * 2 ms) before main; the program's first file operation pays for it instead. */
+static int clock_ok;
+
+void uk_vfs_now(struct uk_timespec *ts)
+{
+	uint64_t ns = clock_ok ? uk_plat_wall_ns() : 0;
+
+	ts->tv_sec = (int64_t)(ns / 1000000000ULL);
+	ts->tv_nsec = (int64_t)(ns % 1000000000ULL);
+}
+
+void uk_vfs_log(const char *msg)
+{
+	uk_log(UK_LOG_ERR, "%s", msg);
+}
+
+static void vfs_boot_init(void)
+{
+	uk_vfs_init();
+	clock_ok = 1;
+}
+UK_INIT(vfs_boot_init, 5);

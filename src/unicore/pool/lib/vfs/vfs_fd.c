@@ -1,0 +1,244 @@
+/* vfs: open file descriptions, the fd table, the cwd, the console on fds 0-2, lazy init, and
+ * the mmap hook for the mm library. The unikernel runs one process, so there is one table. */
+#include <uk/vfs.h>
+
+#define UK_VFS_FD_MAX 1024
+
+struct fd_slot {
+	struct uk_file *f;
+	int cloexec;
+};
+
+static struct fd_slot fdtab[UK_VFS_FD_MAX];
+static char *cwd;
+static int inited;
+struct uk_vnode *uk_vfs_console_vn;
+
+/* Optional libraries hook in through weak references: absent ones are simply NULL. */
+long uk_devfs_init(void) __attribute__((weak));
+long uk_initrd_init(void) __attribute__((weak));
+long uk_9pfs_init(void) __attribute__((weak));
+void uk_vfs_locks_release(struct uk_vnode *vn);
+
+const char *uk_vfs_cwd(void)
+{
+	return cwd ? cwd : "/";
+}
+
+long uk_vfs_set_cwd(char *path)
+{
+	if (cwd)
+		uk_vfs_free(cwd);
+	cwd = path;
+	return 0;
+}
+
+struct uk_file *uk_vfs_fd_get(int fd)
+{
+	if (fd < 0 || fd >= UK_VFS_FD_MAX)
+		return NULL;
+	return fdtab[fd].f;
+}
+
+int uk_vfs_fd_cloexec(int fd, int set)
+{
+	if (set >= 0)
+		fdtab[fd].cloexec = set;
+	return fdtab[fd].cloexec;
+}
+
+const char *uk_vfs_fd_dirpath(int fd, long *err)
+{
+	struct uk_file *f = uk_vfs_fd_get(fd);
+
+	if (!f) {
+		*err = -EBADF;
+		return NULL;
+	}
+	if (!UK_S_ISDIR(f->vn->attr.mode)) {
+		*err = -ENOTDIR;
+		return NULL;
+	}
+	return f->path;
+}
+
+int uk_vfs_fd_install(struct uk_file *f, int minfd, int cloexec)
+{
+	int fd;
+
+	for (fd = minfd < 0 ? 0 : minfd; fd < UK_VFS_FD_MAX; fd++) {
+		if (!fdtab[fd].f) {
+			fdtab[fd].f = f;
+			fdtab[fd].cloexec = cloexec;
+			return fd;
+		}
+	}
+	uk_vfs_file_put(f);
+	return -EMFILE;
+}
+
+/* Put `f` at exactly `fd`, closing what was there (dup2/dup3). */
+int uk_vfs_fd_install_at(struct uk_file *f, int fd, int cloexec)
+{
+	struct uk_file *old = fdtab[fd].f;
+
+	fdtab[fd].f = f;
+	fdtab[fd].cloexec = cloexec;
+	if (old) {
+		uk_vfs_locks_release(old->vn);
+		uk_vfs_file_put(old);
+	}
+	return fd;
+}
+
+long uk_vfs_fd_close(int fd)
+{
+	struct uk_file *f = uk_vfs_fd_get(fd);
+
+	if (!f)
+		return -EBADF;
+	fdtab[fd].f = NULL;
+	/* POSIX: closing any fd of a file drops all of the process's record locks on it */
+	uk_vfs_locks_release(f->vn);
+	uk_vfs_file_put(f);
+	return 0;
+}
+
+struct uk_file *uk_vfs_file_open(struct uk_vnode *vn, int flags, const char *path, long *err)
+{
+	struct uk_file *f = uk_vfs_alloc(sizeof(*f));
+
+	*err = -ENOMEM;
+	if (!f)
+		return NULL;
+	f->path = uk_vfs_strdup(path ? path : "");
+	if (!f->path) {
+		uk_vfs_free(f);
+		return NULL;
+	}
+	f->vn = uk_vnode_get(vn);
+	f->flags = flags & ~(O_CREAT | O_EXCL | O_TRUNC | O_NOCTTY | O_CLOEXEC);
+	f->refcnt = 1;
+	*err = vn->ops->open && !(flags & O_PATH) ? vn->ops->open(f) : 0;
+	if (*err) {
+		uk_vnode_put(vn);
+		uk_vfs_free(f->path);
+		uk_vfs_free(f);
+		return NULL;
+	}
+	return f;
+}
+
+void uk_vfs_file_put(struct uk_file *f)
+{
+	if (!f || --f->refcnt)
+		return;
+	if (f->vn->ops->close && !(f->flags & O_PATH))
+		f->vn->ops->close(f);
+	uk_vnode_put(f->vn);
+	uk_vfs_free(f->path);
+	uk_vfs_free(f);
+}
+
+/* ---------------------------------------------------------------- console */
+
+static long con_read(struct uk_file *f, void *buf, size_t len, uk_off_t off)
+{
+	(void)f, (void)off;
+	return uk_vfs_console_read(buf, len);
+}
+
+static long con_write(struct uk_file *f, const void *buf, size_t len, uk_off_t off)
+{
+	(void)f, (void)off;
+	return uk_vfs_console_write(buf, len);
+}
+
+const struct uk_vfs_ops uk_vfs_console_ops = {
+	.read = con_read,
+	.write = con_write,
+};
+
+static long console_fds(void)
+{
+	long err;
+	int fd;
+
+	uk_vfs_console_vn = uk_vnode_new(&uk_vfs_console_ops, NULL, S_IFCHR | 0620, 0);
+	if (!uk_vfs_console_vn)
+		return -ENOMEM;
+	uk_vfs_console_vn->attr.rdev = (5 << 8) | 1; /* like /dev/console */
+	for (fd = 0; fd < 3; fd++) {
+		struct uk_file *f = uk_vfs_file_open(uk_vfs_console_vn, O_RDWR, "/dev/console", &err);
+
+		if (!f)
+			return err;
+		uk_vfs_fd_install_at(f, fd, 0);
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- init */
+
+static void init_part(const char *what, long (*fn)(void))
+{
+	long err = fn();
+
+	if (err < 0) {
+		uk_vfs_log("vfs: initialisation failed:");
+		uk_vfs_log(what);
+	}
+}
+
+long uk_vfs_init(void)
+{
+	if (inited)
+		return 0;
+	inited = 1;
+	init_part("root file system", uk_rootfs_mount);
+	init_part("console on fds 0-2", console_fds);
+	if (uk_devfs_init)
+		init_part("devfs", uk_devfs_init);
+	if (uk_initrd_init)
+		init_part("initrd", uk_initrd_init);
+	if (uk_9pfs_init)
+		init_part("9p volumes", uk_9pfs_init);
+	return 0;
+}
+
+int uk_vfs_ready(void)
+{
+	if (!inited)
+		uk_vfs_init();
+	return 1;
+}
+
+/* ---------------------------------------------------------------- mmap hook */
+
+long uk_vfs_mmap_fill(int fd, uk_off_t off, void *dst, size_t len)
+{
+	struct uk_file *f;
+	size_t done = 0;
+	long n = 0;
+
+	uk_vfs_ready();
+	f = uk_vfs_fd_get(fd);
+	if (!f || (f->flags & O_PATH))
+		return -EBADF;
+	if (!UK_S_ISREG(f->vn->attr.mode) || !f->vn->ops->read)
+		return -ENODEV;
+	if ((f->flags & O_ACCMODE) == O_WRONLY)
+		return -EACCES;
+	if (off < 0)
+		return -EINVAL;
+	while (done < len) {
+		n = f->vn->ops->read(f, (char *)dst + done, len - done, off + (uk_off_t)done);
+		if (n <= 0)
+			break;
+		done += (size_t)n;
+	}
+	if (n < 0)
+		return n;
+	uk_vfs_memset((char *)dst + done, 0, len - done);
+	return 0;
+}

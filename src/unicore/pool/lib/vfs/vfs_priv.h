@@ -1,0 +1,26 @@
+/* vfs internals shared by its source files (not part of the public API). */
+#ifndef UK_VFS_PRIV_H
+#define UK_VFS_PRIV_H
+
+#include <uk/vfs.h>
+
+int uk_vfs_ready(void);
+const char *uk_vfs_cwd(void);
+long uk_vfs_set_cwd(char *path);
+int uk_vfs_fd_cloexec(int fd, int set);
+int uk_vfs_fd_install_at(struct uk_file *f, int fd, int cloexec);
+long uk_vfs_fd_close(int fd);
+int uk_vfs_is_mount_root(struct uk_vnode *vn);
+void uk_vfs_locks_release(struct uk_vnode *vn);
+long uk_vfs_do_open(int dirfd, const char *path, int flags, uint32_t mode);
+uint32_t uk_vfs_umask(void);
+
+#define UK_VFS_READY() uk_vfs_ready()
+#define UK_PTR(x) ((void *)(uintptr_t)(x))
+
+static inline long uk_vfs_refresh(struct uk_vnode *vn)
+{
+	return vn->ops->getattr ? vn->ops->getattr(vn) : 0;
+}
+
+#endif
