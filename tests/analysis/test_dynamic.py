@@ -216,3 +216,32 @@ def test_strace_missing(programs, monkeypatch, tmp_path):
 def _write(path: Path, text: str) -> Path:
     path.write_text("\n".join(line.strip() for line in text.strip().splitlines()) + "\n")
     return path
+
+
+def test_failing_commands_are_reported_and_the_run_goes_on(tmp_path):
+    server = SCENARIOS / "tcp_server.py"
+    scenario = load_scenario(_write(tmp_path / "fails.toml", f"""
+        schema = 1
+        program = "/usr/bin/python3"
+        args = ["{server}", "{{port}}"]
+        port = 0
+        stop = "terminate"
+        [[commands]]
+        shell = "exit 7"
+        [[commands]]
+        tcp = "{{port}}"
+        send = "ping\\n"
+        expect = "pong"
+        """))
+    run = analyze_dynamic(Path("/bin/false"), [], [scenario], timeout=5)["runs"][0]
+    shell, tcp = run["commands"]
+    assert shell == {"command": "shell: exit 7", "ok": False, "detail": "exit 7:"}
+    assert tcp["ok"] is False
+    assert tcp["detail"] == "expected 'pong', received: 'hello from unicore\\necho: ping\\n'"
+    assert run["exit_status"] == 0 and run["timed_out"] is False
+
+
+def test_missing_working_directory(programs, tmp_path):
+    scenario = Scenario(name="x", path=tmp_path / "x.toml", cwd=tmp_path / "nope")
+    with pytest.raises(BadInputError, match=r"scenario .*x.toml: field 'cwd': not a directory"):
+        analyze_dynamic(programs["musl"], [], [scenario])
