@@ -14,7 +14,7 @@ import struct
 from unicore.analysis import disasm
 from unicore.analysis.elf import Elf
 
-SUMMARY_VERSION = 3
+SUMMARY_VERSION = 6
 PLT_SECTIONS = (".plt", ".plt.sec", ".plt.got", ".iplt")
 NOT_POINTER_DATA = (".eh_frame", ".eh_frame_hdr", ".gcc_except_table", ".dynsym", ".dynstr", ".interp",
                     ".hash", ".gnu.hash", ".gnu.version", ".gnu.version_r", ".gnu.version_d", ".symtab",
@@ -24,9 +24,9 @@ NOT_POINTER_DATA = (".eh_frame", ".eh_frame_hdr", ".gcc_except_table", ".dynsym"
 class Regions:
     """Function boundaries: every known start splits the code into [start, next start)."""
 
-    def __init__(self, elf: Elf):
+    def __init__(self, elf: Elf, extra: set[int] = frozenset()):
         code = [(a, a + len(b), n) for a, b, n in elf.code if n not in PLT_SECTIONS]
-        starts = {a for a, _e, _n in code}
+        starts = {a for a, _e, _n in code} | set(extra)
         names: dict[int, str] = {}
         for sym in elf.symtab + elf.dynsym:  # .symtab names win: added first
             if sym.defined and sym.is_func and sym.value:
@@ -43,6 +43,14 @@ class Regions:
             if key in elf.dyn:
                 starts.add(elf.dyn[key])
         self._build(code, starts, names)
+
+    @classmethod
+    def from_items(cls, items: list) -> "Regions":
+        """The regions a summary recorded (link time: no need to find the starts again)."""
+        self = cls.__new__(cls)
+        self.items = [tuple(i) for i in items]
+        self.starts = [s for s, _e, _n in self.items]
+        return self
 
     def _build(self, code, starts, names) -> None:
         self.items: list[tuple[int, int, str]] = []
@@ -102,6 +110,9 @@ class ObjectAnalysis:
         self.regions = Regions(elf)
         self.slots = {r.offset: r for r in elf.relocs}
         self.plt_jumps, self.plt_ranges = _plt_slots(elf, self.md)
+        fdes = sorted(elf.fdes)
+        self.fde_starts = [a for a, _e in fdes]
+        self.fde_ends = [e for _a, e in fdes]
         self.plt_addrs = [a for a, _s in self.plt_jumps]
         self.code_ranges = [(a, a + len(b)) for a, b, n in elf.code if n not in PLT_SECTIONS]
 
@@ -136,19 +147,48 @@ class ObjectAnalysis:
 
     # --- the scan ---
 
+    def _in_fde(self, addr: int) -> bool:
+        """Inside a function .eh_frame describes: its bounds are known, a jump there (from its
+        .cold part, say) is no function entry."""
+        i = bisect.bisect_right(self.fde_starts, addr) - 1
+        return i >= 0 and addr < self.fde_ends[i]
+
+    def _scan_all(self, previous: dict | None = None) -> list[disasm.Scan]:
+        """Scan every region; `previous` maps (start, end) to scans still valid after a split."""
+        scan = disasm.scan_x86 if self.elf.arch == "x86_64" else disasm.scan_arm
+        absolute = self.elf.type == "EXEC"
+        previous = previous or {}
+        return [previous.get((start, end)) or scan(self.md, self._bytes(self.code, start, end), start, end, absolute)
+                for start, end, _name in self.regions.items]
+
+    def _scans(self) -> list[disasm.Scan]:
+        """Scan every function; call targets and jump targets in other functions that start no
+        known function become starts (stripped code without .eh_frame, e.g. static musl: a tail
+        call's target is a function entry), and the split regions are scanned again."""
+        scans = self._scan_all()
+        for _round in range(8):
+            known = set(self.regions.starts)
+            targets = {t for s in scans for t in s.called} | {t for s in scans for _a, t in s.calls}
+            new = {t for t in targets if t not in known and self.regions.find(t) is not None
+                   and not self._in_fde(t)}
+            if not new:
+                break
+            previous = {(a, e): sc for (a, e, _n), sc in zip(self.regions.items, scans)}
+            self.regions = Regions(self.elf, known | new)
+            scans = self._scan_all(previous)
+        return scans
+
     def run(self) -> dict:
+        self.code = {a: b for a, b, _n in self.elf.code}
+        scans = self._scans()
         n = len(self.regions.items)
         edges: list[set] = [set() for _ in range(n)]
         self.calls: list[tuple[int, int, int]] = []  # (caller region, insn address, target)
         sites: list[tuple[int, int]] = []
         taken: set[int] = set()
         plt_calls: dict[str, list] = {}
-        scan = disasm.scan_x86 if self.elf.arch == "x86_64" else disasm.scan_arm
-        absolute = self.elf.type == "EXEC"
-        code = {a: b for a, b, _n in self.elf.code}
         for ri, (start, end, _name) in enumerate(self.regions.items):
-            blob = self._bytes(code, start, end)
-            s = scan(self.md, blob, start, end, absolute)
+            s = scans[ri]
             for a, t in s.calls:
                 tgt = self.target(t)
                 if tgt is not None:
@@ -168,7 +208,6 @@ class ObjectAnalysis:
             if s.falls_through and ri + 1 < n and self.regions.items[ri + 1][0] == end:
                 edges[ri].add(ri + 1)
             sites.extend((ri, a) for a in s.sites)
-        self.code = code
         return self._summary(edges, sites, taken, plt_calls)
 
     def _bytes(self, code: dict, start: int, end: int) -> bytes:

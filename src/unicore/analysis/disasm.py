@@ -81,6 +81,7 @@ class Scan:
     refs: list[int] = field(default_factory=list)  # addresses loaded or referenced (not direct branches)
     sites: list[int] = field(default_factory=list)  # syscall / svc #0 instructions
     falls_through: bool = False  # the last instruction can continue into the next function
+    called: list[int] = field(default_factory=list)  # call targets: function starts of stripped code
 
 
 def _rip_target(ops: str, next_addr: int) -> int | None:
@@ -104,6 +105,8 @@ def scan_x86(md, code: bytes, start: int, end: int, absolute: bool) -> Scan:
                 t = int(o, 16)
                 if not start <= t < end or m == "call":
                     s.calls.append((a, t))
+                if m == "call":
+                    s.called.append(t)
             elif "rip" in o:
                 s.refs.append(_rip_target(o, a + size))
         elif m == "syscall":
@@ -134,6 +137,8 @@ def scan_arm(md, code: bytes, start: int, end: int, absolute: bool) -> Scan:
                 t = int(ops[-1][1:], 16)
                 if not start <= t < end or m == "bl":
                     s.calls.append((a, t))
+                if m == "bl":
+                    s.called.append(t)
         elif m == "svc" and o == "#0":
             s.sites.append(a)
         elif m == "adrp":

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from unicore.analysis import callgraph, syscall_sites
+from unicore.analysis import callgraph, disasm, syscall_sites
 from unicore.analysis.elf import Elf
 
 Node = tuple[int, int]  # (object index, region index)
@@ -110,7 +110,7 @@ class Linker:
             calls = [c for key, cs in s["plt_calls"].items() if self.bind(key) == w for c in cs]
             if not calls:
                 continue
-            dec = _decoder(self.objects[ai])
+            dec = _decoder(self.objects[ai], s)
             for cri, addr in calls:
                 live = (ai, cri) in out.reachable
                 v = dec.value(cri, addr, syscall_sites.arg_register(s["arch"], k)) if addr is not None else None
@@ -125,7 +125,11 @@ class Linker:
                         out.unresolved.append(self._unresolved(w[0], entry[:2] + [note]))
 
 
-def _decoder(obj: Elf) -> syscall_sites.Decoder:
-    oa = callgraph.ObjectAnalysis(obj)
+def _decoder(obj: Elf, summary: dict) -> syscall_sites.Decoder:
+    """A decoder for the functions of `obj` as its (possibly cached) summary delimits them."""
+    oa = callgraph.ObjectAnalysis.__new__(callgraph.ObjectAnalysis)
+    oa.elf = obj
+    oa.md = disasm.make_cs(obj.arch)
+    oa.regions = callgraph.Regions.from_items(summary["regions"])
     oa.code = {a: b for a, b, _n in obj.code}
     return syscall_sites.Decoder(oa)

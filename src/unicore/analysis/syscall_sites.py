@@ -49,7 +49,8 @@ class Decoder:
 def split(v: disasm.Value) -> tuple[set[int], bool]:
     """Plausible syscall numbers and whether something stays unknown."""
     good = {x for x in v.values if x < MAX_NR}
-    return good, v.unknown or len(good) < len(v.values)
+    nothing = not v.values and not v.params  # no path found at all: never drop a site silently
+    return good, v.unknown or nothing or len(good) < len(v.values)
 
 
 def resolve(oa, sites: list[tuple[int, int]]) -> dict:
