@@ -66,3 +66,36 @@ static void vfs_boot_init(void)
 	clock_ok = 1;
 }
 UK_INIT(vfs_boot_init, 5);
+
+/* mmap of a file, called by posix-mm's mmap for non-anonymous mappings: anonymous pages from
+ * posix-mm (weak: absent when the program never maps memory), filled with the file's bytes.
+ * MAP_PRIVATE is exact; MAP_SHARED is a snapshot, so writable shared maps are refused. */
+#define UK_PROT_WRITE 0x2
+#define UK_MAP_SHARED 0x01
+#define UK_MAP_ANONYMOUS 0x20
+long uk_sys_mmap(long, long, long, long, long, long) __attribute__((weak));
+long uk_sys_munmap(long, long, long, long, long, long) __attribute__((weak));
+
+long uk_mmap_file(long addr, long len, long prot, long flags, long fd, long off)
+{
+	long a, err;
+
+	if (!uk_sys_mmap)
+		return -ENODEV;
+	if (off & 4095)
+		return -EINVAL;
+	if (!uk_vfs_fd_get((int)fd))
+		return -EBADF;
+	if ((flags & UK_MAP_SHARED) && (prot & UK_PROT_WRITE))
+		return -ENODEV;
+	a = uk_sys_mmap(addr, len, prot, flags | UK_MAP_ANONYMOUS, -1, 0);
+	if (a < 0)
+		return a;
+	err = uk_vfs_mmap_fill((int)fd, off, (void *)a, (size_t)len);
+	if (err) {
+		if (uk_sys_munmap)
+			uk_sys_munmap(a, len, 0, 0, 0, 0);
+		return err;
+	}
+	return a;
+}

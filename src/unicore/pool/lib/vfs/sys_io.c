@@ -284,3 +284,15 @@ UK_VFS_SYSCALL(close)
 	UK_VFS_READY();
 	return uk_vfs_fd_close((int)a0);
 }
+
+/* ioctl: no file here is a terminal (the console is a serial line the host reads as a pipe),
+ * so TIOCGWINSZ and friends give ENOTTY, as they do on Linux for a pipe; musl's isatty
+ * relies on that. */
+UK_VFS_SYSCALL(ioctl)
+{
+	struct uk_file *f;
+	long err = fd_file(a0, &f);
+
+	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	return err ? err : -ENOTTY;
+}

@@ -174,6 +174,6 @@ UK_VFS_SYSCALL(mkdirat); UK_VFS_SYSCALL(fchownat); UK_VFS_SYSCALL(newfstatat);
 UK_VFS_SYSCALL(unlinkat); UK_VFS_SYSCALL(renameat); UK_VFS_SYSCALL(renameat2);
 UK_VFS_SYSCALL(symlinkat); UK_VFS_SYSCALL(readlinkat); UK_VFS_SYSCALL(fchmodat);
 UK_VFS_SYSCALL(faccessat); UK_VFS_SYSCALL(faccessat2); UK_VFS_SYSCALL(utimensat);
-UK_VFS_SYSCALL(dup3); UK_VFS_SYSCALL(statx);
+UK_VFS_SYSCALL(dup3); UK_VFS_SYSCALL(statx); UK_VFS_SYSCALL(ioctl);
 
 #endif
