@@ -102,6 +102,12 @@ def test_exec_by_the_program_is_recorded_and_counted(programs):
     assert report["runs"][0]["exit_status"] == 0
 
 
+def test_exec_list_is_deduplicated_but_every_execve_counted():
+    report = analyze_dynamic(Path("/bin/sh"), ["-c", "/bin/true; /bin/true; exit 5"], [])
+    assert report["exec"] == [{"path": "/bin/true", "argv": ["/bin/true"]}]
+    assert report["syscalls"]["execve"] == 2 and report["runs"][0]["exit_status"] == 5
+
+
 def test_unnamed_syscall_numbers_are_named_like_the_uapi_tables(programs):
     report = analyze_dynamic(programs["musl"], ["nosys"], [])
     assert report["syscalls"]["unknown_1000"] == 1

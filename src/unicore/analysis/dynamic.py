@@ -153,7 +153,9 @@ def _merge(report: dict, facts: TraceFacts) -> None:
     for path, probe in facts.probes.items():
         entry = report["probes"].setdefault(path, {"path": path, "syscall": probe.syscall, "exists": False})
         entry["exists"] = entry["exists"] or probe.found
-    report["exec"] += [e for e in facts.exec if e not in report["exec"]]
+    for program in facts.exec:
+        if program not in report["exec"]:
+            report["exec"].append(program)
     for sock in facts.sockets.values():
         entry = _socket_entry(sock)
         if not sock.via_accept and entry not in report["sockets"]:
