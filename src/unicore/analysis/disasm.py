@@ -143,7 +143,7 @@ def scan_arm(md, code: bytes, start: int, end: int, absolute: bool) -> Scan:
             s.sites.append(a)
         elif m == "adrp":
             pages[ops[0]] = int(ops[1][1:], 16)
-        elif m == "adr" or (m == "ldr" and ops[-1][:1] == "#"):
+        elif (m == "adr" or m == "ldr") and len(ops) == 2 and ops[1][:1] == "#":  # pc-relative literal
             s.refs.append(int(ops[-1][1:], 16))
         elif ops and ops[-1] != "" and len(ops) >= 2:
             _arm_page_ref(m, ops, pages, s)
