@@ -1,8 +1,9 @@
 """Dynamic analysis: run the program under `strace -f` once per scenario and merge what it did.
 
-`analyze_dynamic(program, args, scenarios)` returns the JSON-ready `dynamic` part of the report
-(docs/scenario.md describes scenarios; the keys are listed in `_empty_report`). The execve strace
-performs to start the program is the launcher's and is not counted (see trace_facts).
+`analyze_dynamic(program, args, scenarios, timeout=, progress=)` returns the JSON-ready `dynamic`
+part of the report; docs/scenario.md documents the scenario format and every key of the result.
+`progress`, when given, is called with one line before each run. The execve strace performs to
+start the program is the launcher's and is not counted (see trace_facts).
 """
 
 import errno
