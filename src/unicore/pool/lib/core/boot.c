@@ -6,8 +6,10 @@
 
 struct uk_bootargs uk_boot;
 struct uk_palloc uk_pages;
-static char cmdline_copy[4096];  /* the host's buffer may sit in RAM we hand out */
-static char *argvec[UK_MAX_ARGS];
+/* Fully written before use: kept out of .bss so the entry code need not zero them. */
+#define NOZERO __attribute__((section(".bss..nozero.core")))
+static char cmdline_copy[4096] NOZERO;  /* the host's buffer may sit in RAM we hand out */
+static char *argvec[UK_MAX_ARGS] NOZERO;
 extern char _end[];
 extern const uk_init_fn __uk_inittab_start[], __uk_inittab_end[];
 

@@ -202,22 +202,26 @@ long uk_vfs_mount(const char *path, struct uk_vnode *root, void *priv)
 
 long uk_vfs_mkdir_p(const char *path, uint32_t mode)
 {
-	char buf[UK_VFS_NAME_MAX + 1 + 256];
 	size_t i, n = uk_vfs_strlen(path);
-	long err;
+	char *buf;
+	long err = 0;
 
-	if (n >= sizeof(buf))
+	if (n >= UK_VFS_PATH_MAX)
 		return -ENAMETOOLONG;
-	for (i = 1; i <= n; i++) {
+	buf = uk_vfs_alloc(n + 1);
+	if (!buf)
+		return -ENOMEM;
+	for (i = 1; i <= n && !err; i++) {
 		if (path[i] != '/' && path[i] != 0)
 			continue;
 		uk_vfs_memcpy(buf, path, i);
 		buf[i] = 0;
 		err = uk_sys_mkdir((long)buf, mode, 0, 0, 0, 0);
-		if (err && err != -EEXIST)
-			return err;
+		if (err == -EEXIST)
+			err = 0;
 	}
-	return 0;
+	uk_vfs_free(buf);
+	return err;
 }
 
 /* ---------------------------------------------------------------- namei */

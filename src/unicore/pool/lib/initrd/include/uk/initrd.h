@@ -1,0 +1,21 @@
+/* initrd: unpack a cpio "newc" archive (the PVH module) into the root ramfs at boot. */
+#ifndef UK_INITRD_H
+#define UK_INITRD_H
+
+#include <uk/vfs.h>
+
+/* Unpack `len` bytes at `buf` under directory `dest` ("/" for the root file system).
+ * Returns the number of entries created, or -EINVAL for a malformed archive (nothing after
+ * the bad entry is unpacked), or another -errno from the file system (e.g. -ENOSPC). */
+long uk_initrd_unpack(const void *buf, size_t len, const char *dest);
+
+/* Boot hook called by vfs: unpacks the module the platform reports, if any. */
+long uk_initrd_init(void);
+
+/* Provided by the platform (weak here): the initrd's address and length, 0 when there is one.
+ * The platform must keep those pages out of the page allocator until uk_initrd_init ran. */
+int uk_plat_initrd(const void **buf, size_t *len) __attribute__((weak));
+/* Optional (weak): give the initrd's pages back once unpacked. */
+void uk_plat_initrd_release(void) __attribute__((weak));
+
+#endif
