@@ -17,6 +17,7 @@ import os
 import shlex
 import shutil
 import subprocess
+import tempfile
 import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -182,8 +183,7 @@ def _configure_and_make(recipe: Recipe, source: Source, build_dir: Path, cc_cmd:
     obj = build_dir / "ext" / f"{recipe.name}-{key[:16]}.obj"
     shutil.rmtree(obj, ignore_errors=True)  # a half-finished earlier attempt is not trusted
     obj.mkdir(parents=True)
-    env = {**os.environ, "CC": cc_cmd, "CFLAGS": " ".join(recipe.cflags),
-           "LDFLAGS": " ".join(recipe.ldflags), "LC_ALL": "C"}
+    env = _build_env(recipe, cc_cmd)
     with step(progress, f"configuring {recipe.name} ({source.version})"):
         _run([str(src / "configure"), *recipe.configure], obj, env, "configure")
     make_vars = [f"{k}={v}" for k, v in recipe.make_vars.items()]
@@ -193,6 +193,12 @@ def _configure_and_make(recipe: Recipe, source: Source, build_dir: Path, cc_cmd:
     if not program.is_file():
         raise UnicoreError(f"make {recipe.target} for {recipe.name} did not produce {recipe.program}")
     return program
+
+
+def _build_env(recipe: Recipe, cc_cmd: str) -> dict[str, str]:
+    """configure and make read the compiler and flags from the environment."""
+    return {**os.environ, "CC": cc_cmd, "CFLAGS": " ".join(recipe.cflags),
+            "LDFLAGS": " ".join(recipe.ldflags), "LC_ALL": "C"}
 
 
 def _run(cmd: list[str], cwd: Path, env: dict, what: str) -> None:
@@ -206,11 +212,13 @@ def _run(cmd: list[str], cwd: Path, env: dict, what: str) -> None:
 
 
 def _store(built: Path, cached: Path) -> None:
-    """Copy into the cache under a temporary name, then rename: never a half-written program."""
+    """Copy into the cache under a unique temporary name, then rename: never a half-written
+    program, and concurrent builds of the same key simply replace each other's identical file."""
     cached.parent.mkdir(parents=True, exist_ok=True)
-    partial = cached.with_name(cached.name + ".partial")
+    fd, partial = tempfile.mkstemp(prefix=f".{cached.name}.", dir=cached.parent)
+    os.close(fd)
     shutil.copy2(built, partial)
-    partial.rename(cached)
+    os.replace(partial, cached)
 
 
 def _deliver(cached: Path, out_dir: Path) -> Path:

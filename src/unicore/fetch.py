@@ -402,13 +402,20 @@ class Fetcher:
         keep = {dsc_path.name, *(f.name for f in dsc.files)}
         for extra in staging.iterdir():
             if extra.name not in keep:
-                extra.unlink()
+                shutil.rmtree(extra) if extra.is_dir() else extra.unlink()
         (staging / STAMP).write_text(sha256_file(dsc_path) + "\n")
         target = self.entry_dir(dsc.source, dsc.version)
         shutil.rmtree(target, ignore_errors=True)
-        staging.rename(target)
-        staging.mkdir()  # TemporaryDirectory expects to remove something
-        return self._check_entry(target, dsc.source) or _never(target)
+        try:
+            staging.rename(target)
+        except OSError:  # another unicore stored the same entry meanwhile: use it if it is intact
+            pass
+        else:
+            staging.mkdir()  # TemporaryDirectory expects to remove something
+        source = self._check_entry(target, dsc.source)
+        if source is None:
+            raise UnicoreError(f"cache entry {target} failed verification right after it was written")
+        return source
 
 
 def _matches(version: str, upstream: str | None) -> bool:
@@ -421,10 +428,6 @@ def max_version(versions: list[str]) -> str:
         if compare_versions(v, best) > 0:
             best = v
     return best
-
-
-def _never(target: Path) -> Source:
-    raise UnicoreError(f"cache entry {target} failed verification right after it was written")
 
 
 def _output(proc: subprocess.CompletedProcess) -> str:
