@@ -46,3 +46,13 @@ def test_cc_wrapper_builds_a_static_program(tmp_path):
         elf = ELFFile(f)
         assert elf.header.e_type == "ET_EXEC"
         assert not any(s.header.p_type in ("PT_INTERP", "PT_DYNAMIC") for s in elf.iter_segments())
+
+
+def test_analyze_options_may_follow_program_arguments(tmp_path):
+    import json
+    out = tmp_path / "r.json"
+    proc = unicore("analyze", "/bin/echo", "hi", "--dynamic-only", "--json", str(out), "--", "--json")
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(out.read_text())
+    assert report["dynamic"]["runs"][0]["argv"] == ["/bin/echo", "hi", "--json"]
+    assert report["static"] is None and "write" in report["needs"]["syscalls"]

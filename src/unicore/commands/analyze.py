@@ -14,18 +14,38 @@ console = Console(stderr=False, highlight=False)
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("analyze", help="find what a program needs from the OS (static and dynamic)")
+    p = sub.add_parser("analyze", help="find what a program needs from the OS (static and dynamic)",
+                       epilog="Options may follow the program's arguments; put the program's own "
+                              "options that clash with these after `--`.")
     p.add_argument("program", help="the program: a path, or a command name found on PATH")
     p.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the dynamic run")
+    _options(p)
+    p.set_defaults(func=run, parser=p)
+
+
+def _options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scenario", action="append", default=[], type=Path, metavar="FILE",
                    help="a scenario file for the dynamic run (repeatable; see docs/scenario.md)")
-    only = p.add_mutually_exclusive_group()
-    only.add_argument("--static-only", action="store_true", help="do not run the program")
-    only.add_argument("--dynamic-only", action="store_true", help="skip the ELF analysis")
+    p.add_argument("--static-only", action="store_true", help="do not run the program")
+    p.add_argument("--dynamic-only", action="store_true", help="skip the ELF analysis")
     p.add_argument("--json", type=Path, metavar="OUT", help="where to write the report (default: PROGRAM.report.json in .)")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds per dynamic run (default 10)")
     p.add_argument("--cache-dir", type=Path, help="analysis cache (default ~/.cache/unicore/analysis)")
-    p.set_defaults(func=run)
+
+
+def split_program_args(args: argparse.Namespace) -> list[str]:
+    """Take our own options out of the words after PROGRAM (up to `--`); the rest are the program's."""
+    words = list(args.args)
+    head, tail = (words[:words.index("--")], words[words.index("--") + 1:]) if "--" in words else (words, [])
+    options = argparse.ArgumentParser(add_help=False, exit_on_error=False)
+    _options(options)
+    try:
+        _, rest = options.parse_known_args(head, namespace=args)
+    except argparse.ArgumentError as exc:
+        raise BadInputError(f"analyze: {exc}") from None
+    if args.static_only and args.dynamic_only:
+        raise BadInputError("analyze: --static-only and --dynamic-only exclude each other")
+    return rest + tail
 
 
 def resolve_program(name: str) -> Path:
@@ -62,8 +82,8 @@ def _dynamic(program: Path, args: list[str], scenario_paths: list[Path], timeout
 
 
 def run(args) -> int:
+    prog_args = split_program_args(args)
     program = resolve_program(args.program)
-    prog_args = args.args[1:] if args.args[:1] == ["--"] else args.args
     report = analyze(program, prog_args, args.scenario, static=not args.dynamic_only,
                      dynamic=not args.static_only, timeout=args.timeout, cache_dir=args.cache_dir)
     out = args.json or Path(f"{program.name}.report.json")
