@@ -1,0 +1,266 @@
+"""Static analysis: exact results on programs built here and on Debian's own binaries."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from elftools.elf.elffile import ELFFile
+
+from unicore.analysis import callgraph
+from unicore.analysis.static import analyze_static
+from unicore.errors import BadInputError
+
+DATA = Path(__file__).parent / "data"
+# musl 1.2.3 (Debian 12): write, getpid and nanosleep, plus what musl's start-up (__init_libc:
+# poll/open on fds 0-2 for AT_SECURE, __init_tls: mmap, __init_tp: set_tid_address,
+# arch_prctl) and exit (exit_group, and _Exit's exit fallback) need.
+KNOWN_CALLS = {"write", "getpid", "nanosleep", "clock_nanosleep", "exit_group", "exit",
+               "set_tid_address", "arch_prctl", "mmap", "open", "poll"}
+NOT_USED = {"socket", "connect", "fork", "clone", "clone3", "vfork", "execve", "openat", "read",
+            "ioctl", "brk", "munmap", "kill", "rt_sigaction"}
+
+
+def _cc(out: Path, source: Path, *flags: str) -> Path:
+    """Build with `unicore cc` (static, non-PIE musl)."""
+    subprocess.run([sys.executable, "-m", "unicore", "cc", "-O2", *flags, "-o", str(out), str(source)],
+                   check=True, capture_output=True)
+    return out
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("static-progs")
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("analysis-cache")
+
+
+def _strace(argv: list[str], stdin: bytes = b"") -> set[str]:
+    """Syscall names the program makes (threads included), the launcher's execve excluded."""
+    log = Path(os.environ.get("TMPDIR", "/tmp")) / f"unicore-strace-{os.getpid()}.txt"
+    subprocess.run(["strace", "-f", "-qq", "-o", str(log), *argv], input=stdin, capture_output=True,
+                   timeout=60)
+    names = {m.group(1) for line in log.read_text().splitlines()
+             if (m := re.match(r"(?:\d+\s+)?(\w+)\(", line))}
+    log.unlink()
+    return names - {"execve"}
+
+
+def _ldd(path: str) -> list[str]:
+    out = subprocess.run(["ldd", path], capture_output=True, text=True, check=True).stdout
+    paths = []
+    for line in out.splitlines():
+        parts = line.split()
+        if "=>" in parts and parts[2].startswith("/"):
+            paths.append(os.path.realpath(parts[2]))
+        elif parts and parts[0].startswith("/"):
+            paths.append(os.path.realpath(parts[0]))
+    return paths
+
+
+# --- a static musl program calling a known set of functions --------------------------------
+
+@pytest.fixture(scope="module")
+def known(built) -> Path:
+    return _cc(built / "known", DATA / "static" / "known_calls.c")
+
+
+def test_musl_static_program_exact_syscalls(known, cache):
+    r = analyze_static(known, cache_dir=cache)
+    assert r["program"]["static"] is True and r["program"]["type"] == "EXEC"
+    assert r["program"]["pie"] is False and r["program"]["interp"] is None
+    assert r["libraries"] == [] and r["missing_libraries"] == []
+    assert set(r["syscalls"]) == KNOWN_CALLS
+    assert not NOT_USED & set(r["all_syscalls"])
+    assert r["unresolved_sites"] == []
+
+
+def test_musl_static_dynamic_subset_of_static(known, cache):
+    dynamic = _strace([str(known)])
+    assert {"write", "getpid", "nanosleep"} <= dynamic
+    assert dynamic <= set(analyze_static(known, cache_dir=cache)["syscalls"])
+
+
+def test_stripped_program_uses_call_targets_as_functions(known, built, cache):
+    stripped = built / "known-stripped"
+    subprocess.run(["strip", "-o", str(stripped), str(known)], check=True)
+    r = analyze_static(stripped, cache_dir=cache)
+    assert set(r["syscalls"]) == KNOWN_CALLS
+    assert r["unresolved_sites"] == []
+
+
+def test_unresolvable_site_is_reported(built, cache):
+    prog = _cc(built / "unresolved", DATA / "static" / "unresolved_site.c")
+    with open(prog, "rb") as f:
+        symtab = ELFFile(f).get_section_by_name(".symtab")
+        func = symtab.get_symbol_by_name("from_memory")[0]["st_value"]
+    r = analyze_static(prog, cache_dir=cache)
+    assert [{k: u[k] for k in ("object", "address", "function")} for u in r["unresolved_sites"]] == [
+        {"object": str(prog), "address": f"0x{func + 7:x}", "function": "from_memory"}]
+    assert "getpid" not in r["syscalls"]
+
+
+# --- Debian binaries ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("program", ["/bin/true", "/usr/bin/sqlite3",
+                                     pytest.param("/usr/bin/python3.11", marks=pytest.mark.slow)])
+def test_closure_equals_ldd(program, cache):
+    if not Path(program).exists():
+        pytest.skip(f"{program} not installed")
+    r = analyze_static(Path(program), cache_dir=cache)
+    assert [os.path.realpath(lib["path"]) for lib in r["libraries"]] == _ldd(program)
+    assert r["missing_libraries"] == []
+    assert r["program"]["interp"] == "/lib64/ld-linux-x86-64.so.2"
+
+
+def test_bin_true_reachable_smaller_and_sound(cache):
+    r = analyze_static(Path("/bin/true"), cache_dir=cache)
+    reach, whole = set(r["syscalls"]), set(r["all_syscalls"])
+    assert reach < whole
+    assert _strace(["/bin/true"]) <= reach
+    assert r["stats"]["reachable_functions"] < r["stats"]["functions"]
+    assert r["unresolved_sites"] == []
+    assert r["program"]["pie"] is True and r["program"]["type"] == "DYN"
+
+
+def test_bin_true_symbols_bound_with_versions(cache):
+    r = analyze_static(Path("/bin/true"), cache_dir=cache)
+    start = [i for i in r["symbols"]["imports"] if i["name"] == "__libc_start_main" and i["object"] == "/bin/true"]
+    assert start == [{"name": "__libc_start_main", "version": "GLIBC_2.34", "object": "/bin/true",
+                      "bound_to": "/lib/x86_64-linux-gnu/libc.so.6"}]
+    libc_imports = {i["name"]: i for i in r["symbols"]["imports"] if i["object"].endswith("libc.so.6")}
+    assert libc_imports["_dl_argv"]["bound_to"] == "/lib64/ld-linux-x86-64.so.2"
+    assert libc_imports["_dl_argv"]["version"] == "GLIBC_PRIVATE"
+    unbound = {u["name"] for u in r["symbols"]["unbound"]}
+    assert unbound == {"_ITM_deregisterTMCloneTable", "_ITM_registerTMCloneTable", "__gmon_start__"}
+    assert all(u["weak"] for u in r["symbols"]["unbound"])
+
+
+def test_sqlite3_reachable_smaller_and_dynamic_subset(cache):
+    r = analyze_static(Path("/usr/bin/sqlite3"), cache_dir=cache)
+    reach = set(r["syscalls"])
+    assert reach < set(r["all_syscalls"])
+    dynamic = _strace(["/usr/bin/sqlite3", ":memory:"], b"create table t(x);\ninsert into t values(1);\n"
+                      b"select * from t;\n.tables\n")
+    assert dynamic <= reach
+
+
+def test_glibc_syscall_wrapper_resolved_from_caller(built, cache):
+    prog = built / "wrapper"
+    subprocess.run(["gcc", "-O2", "-o", str(prog), str(DATA / "static" / "wrapper_glibc.c")], check=True)
+    r = analyze_static(prog, cache_dir=cache)
+    assert "getppid" in r["syscalls"]
+    libc = "/lib/x86_64-linux-gnu/libc.so.6"
+    mine = [u for u in r["unresolved_sites"] if u["function"] == "syscall"]
+    assert [(u["object"], str(prog) in u["reason"]) for u in mine] == [(libc, True)]
+
+
+# --- the cache -----------------------------------------------------------------------------
+
+@pytest.mark.slow  # disassembles libc cold
+def test_warm_analysis_does_not_disassemble_libc_again(tmp_path, monkeypatch):
+    analysed: list[str] = []
+    real_run = callgraph.ObjectAnalysis.run
+
+    def spy(self):
+        analysed.append(str(self.elf.path))
+        return real_run(self)
+
+    monkeypatch.setattr(callgraph.ObjectAnalysis, "run", spy)
+    analyze_static(Path("/bin/true"), cache_dir=tmp_path)
+    assert "/lib/x86_64-linux-gnu/libc.so.6" in analysed
+    analysed.clear()
+    r = analyze_static(Path("/usr/bin/sqlite3"), cache_dir=tmp_path)
+    assert "/lib/x86_64-linux-gnu/libc.so.6" not in analysed
+    assert "/usr/bin/sqlite3" in analysed
+    assert r["stats"]["cache_hits"] == 2  # libc and the loader
+
+
+def test_cache_follows_xdg_cache_home(tmp_path, monkeypatch, known):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    r = analyze_static(known)
+    assert (tmp_path / "unicore" / "analysis" / f"{r['program']['sha256']}.json").is_file()
+
+
+def test_damaged_cache_file_is_recomputed(tmp_path, known):
+    first = analyze_static(known, cache_dir=tmp_path)
+    (tmp_path / f"{first['program']['sha256']}.json").write_text("{not json")
+    again = analyze_static(known, cache_dir=tmp_path)
+    assert again["syscalls"] == first["syscalls"] and again["stats"]["cache_misses"] == 1
+
+
+# --- bad input -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, message", [
+    ("not-elf.txt", "not an ELF file"),
+    ("empty", "not an ELF file"),
+    ("header-only.elf", "corrupt or unsupported ELF"),
+    ("riscv-machine.elf", "unsupported architecture EM_RISCV"),
+    ("bad-class.elf", "(ELF32)"),
+])
+def test_bad_input_gives_one_line(name, message, tmp_path):
+    with pytest.raises(BadInputError) as err:
+        analyze_static(DATA / "bad" / name, cache_dir=tmp_path)
+    assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_missing_path_and_directory(tmp_path):
+    with pytest.raises(BadInputError, match="no such file"):
+        analyze_static(tmp_path / "nope", cache_dir=tmp_path)
+    with pytest.raises(BadInputError, match="not a regular file"):
+        analyze_static(tmp_path, cache_dir=tmp_path)
+
+
+def test_truncated_real_elf(tmp_path):
+    cut = tmp_path / "true-cut"
+    cut.write_bytes(Path("/bin/true").read_bytes()[:3000])
+    with pytest.raises(BadInputError, match="true-cut"):
+        analyze_static(cut, cache_dir=tmp_path)
+
+
+def test_missing_library_is_reported_not_fatal(tmp_path, known):
+    lib = tmp_path / "libgone.so"
+    subprocess.run(["gcc", "-shared", "-fPIC", "-o", str(lib), "-x", "c", "-"], input=b"int gone(void){return 1;}",
+                   check=True)
+    prog = tmp_path / "needs-gone"
+    subprocess.run(["gcc", "-o", str(prog), "-x", "c", "-", f"-L{tmp_path}", "-lgone"],
+                   input=b"int gone(void); int main(void){return gone();}", check=True)
+    lib.unlink()
+    r = analyze_static(prog, cache_dir=tmp_path)
+    assert r["missing_libraries"] == ["libgone.so"]
+    assert [u["name"] for u in r["symbols"]["unbound"] if not u["weak"]] == ["gone"]
+
+
+def test_runpath_origin_is_followed(tmp_path):
+    (tmp_path / "lib").mkdir()
+    lib = tmp_path / "lib" / "libhere.so"
+    subprocess.run(["gcc", "-shared", "-fPIC", "-o", str(lib), "-x", "c", "-"], input=b"int here(void){return 0;}",
+                   check=True)
+    prog = tmp_path / "uses-here"
+    subprocess.run(["gcc", "-o", str(prog), "-x", "c", "-", f"-L{tmp_path / 'lib'}", "-lhere",
+                    "-Wl,-rpath,$ORIGIN/lib", "-Wl,--enable-new-dtags"],
+                   input=b"int here(void); int main(void){return here();}", check=True)
+    r = analyze_static(prog, cache_dir=tmp_path)
+    assert [os.path.realpath(x["path"]) for x in r["libraries"]] == _ldd(str(prog))
+    assert r["libraries"][0] == {"soname": "libhere.so", "path": str(lib)}
+
+
+# --- aarch64 -------------------------------------------------------------------------------
+
+@pytest.mark.skipif(not shutil.which("aarch64-linux-gnu-gcc"), reason="gcc-aarch64-linux-gnu not installed")
+def test_aarch64_svc_sites(built, cache):
+    prog = built / "svc-arm64"
+    subprocess.run(["aarch64-linux-gnu-gcc", "-nostdlib", "-static", "-o", str(prog),
+                    str(DATA / "static" / "aarch64_svc.S")], check=True)
+    r = analyze_static(prog, cache_dir=cache)
+    assert r["program"]["arch"] == "aarch64"
+    assert r["syscalls"] == ["exit", "getpid", "sched_yield"]
+    assert r["unresolved_sites"] == []
