@@ -1,0 +1,70 @@
+"""`unicore run IMAGE [-m MEM] [-e KEY=VALUE]... [--accel auto|kvm|tcg] [--timeout S] [--debug]
+[--boottime] [-- ARGS...]`: boot an image on QEMU microvm and exit with the program's status."""
+
+import argparse
+import sys
+
+from unicore.errors import BadInputError
+from unicore.runner import EXIT_TIMEOUT, choose_accel, run_image
+
+
+class _Intermixed(argparse.ArgumentParser):
+    """Options may follow IMAGE (`run IMAGE --timeout 5 -- ARGS`): argparse's plain parsing would
+    give the positional ARGS nothing and then reject them."""
+
+    _inner = False
+
+    def parse_known_args(self, args=None, namespace=None):
+        if self._inner:
+            return super().parse_known_args(args, namespace)
+        self._inner = True
+        try:
+            return self.parse_known_intermixed_args(args, namespace)
+        finally:
+            self._inner = False
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("run", help="boot an image on QEMU microvm (console on stdout, program's exit status)")
+    p.__class__ = _Intermixed
+    p.add_argument("image", help="the image built by `unicore build`")
+    p.add_argument("-m", "--mem", type=int, default=64, metavar="MB", help="guest RAM in MiB (default 64)")
+    p.add_argument("-e", "--env", action="append", default=[], metavar="KEY=VALUE", help="environment variable")
+    p.add_argument("--accel", choices=["auto", "kvm", "tcg"], default="auto")
+    p.add_argument("--timeout", type=float, metavar="S", help="kill the guest after S seconds (exit 124)")
+    p.add_argument("--debug", action="store_true", help="kernel names syscalls missing from the image")
+    p.add_argument("--boottime", action="store_true", help="kernel prints cycles and us from entry to the program")
+    p.add_argument("--argv0", help="argv[0] for the program (default: its name at build time)")
+    p.add_argument("args", nargs="*", help="the program's arguments (after --)")
+    p.set_defaults(func=run)
+
+
+def _env(pairs: list[str]) -> dict[str, str]:
+    env = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise BadInputError(f"-e {pair!r}: expected KEY=VALUE")
+        env[key] = value
+    return env
+
+
+def _stdout(chunk: bytes) -> None:
+    sys.stdout.buffer.write(chunk)
+    sys.stdout.buffer.flush()
+
+
+def run(args) -> int:
+    if args.mem < 8:
+        raise BadInputError(f"-m {args.mem}: the guest needs at least 8 MiB")
+    accel, why = choose_accel(args.accel)
+    print(f"unicore: accelerator {accel} ({why})", file=sys.stderr)
+    stdin = None if sys.stdin is None or sys.stdin.isatty() else sys.stdin.buffer
+    result = run_image(args.image, args.args, _env(args.env), args.mem, accel, args.timeout, stdin,
+                       args.debug, args.boottime, on_output=_stdout, argv0=args.argv0)
+    if result.timed_out:
+        print(f"unicore: guest did not finish within {args.timeout:g} s: stopped (exit {EXIT_TIMEOUT})",
+              file=sys.stderr)
+    elif result.crashed:
+        print(f"unicore: guest crashed (signal {result.signal}, exit {result.exit_status})", file=sys.stderr)
+    return result.exit_status

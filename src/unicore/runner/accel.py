@@ -1,0 +1,47 @@
+"""Choosing the QEMU accelerator.
+
+`auto` takes KVM only where it helps: /dev/kvm usable, the CPU has hardware virtualisation
+(vmx/svm) and KVM is not PVM-based. Under PVM (/sys/module/kvm_pvm) the guest kernel's CPL0 code
+is emulated instruction by instruction and CPL3->CPL0 transitions fail, so TCG is much faster
+there (see HOST-NOTES). Everything else runs on TCG.
+"""
+
+import os
+from pathlib import Path
+
+from unicore.errors import BadInputError, UnicoreError
+
+ACCELS = ("auto", "kvm", "tcg")
+KVM_DEV = Path("/dev/kvm")
+PVM_MODULE = Path("/sys/module/kvm_pvm")
+
+
+def _kvm_usable() -> bool:
+    return KVM_DEV.exists() and os.access(KVM_DEV, os.R_OK | os.W_OK)
+
+
+def _hardware_virt() -> bool:
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return any(line.startswith("flags") and (" vmx" in line or " svm" in line) for line in flags.splitlines())
+
+
+def choose_accel(requested: str = "auto") -> tuple[str, str]:
+    """(accelerator, reason) for `requested` in auto|kvm|tcg."""
+    if requested not in ACCELS:
+        raise BadInputError(f"unknown accelerator {requested!r}; valid: {', '.join(ACCELS)}")
+    if requested == "tcg":
+        return "tcg", "requested"
+    if requested == "kvm":
+        if not _kvm_usable():
+            raise UnicoreError("--accel kvm: /dev/kvm is missing or not accessible")
+        return "kvm", "requested"
+    if not _kvm_usable():
+        return "tcg", "no usable /dev/kvm"
+    if PVM_MODULE.exists():
+        return "tcg", "KVM here is PVM-based, slower than TCG for a CPL0 kernel"
+    if not _hardware_virt():
+        return "tcg", "no hardware virtualisation"
+    return "kvm", "hardware virtualisation"

@@ -1,0 +1,45 @@
+"""The QEMU command line for an image (x86_64, -M microvm) and the kernel command line.
+
+COM1 is the console on QEMU's stdio; COM2 (an extra isa-serial: microvm creates only one) is the
+control channel, written to a file; isa-debug-exit at 0xf4 ends QEMU (docs/design.md).
+"""
+
+import shutil
+from pathlib import Path
+
+from unicore.errors import ToolMissingError
+
+QEMU = "qemu-system-x86_64"
+SAFE = set(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.,:/=+@^~!*()[]{}")
+
+
+def percent_encode(token: str) -> str:
+    """Encode a token for the kernel command line: space, % and anything unusual become %XX."""
+    data = token.encode()
+    return "".join(chr(b) if b in SAFE else f"%{b:02X}" for b in data) or ""
+
+
+def kernel_cmdline(args: list[str], env: dict[str, str], debug: bool, boottime: bool,
+                   argv0: str | None = None) -> str:
+    tokens = (["debug"] if debug else []) + (["boottime"] if boottime else [])
+    tokens += [f"argv0={argv0}"] if argv0 else []
+    tokens += [f"env={k}={v}" for k, v in env.items()]
+    return " ".join([*map(percent_encode, tokens), "--", *map(percent_encode, args)])
+
+
+def qemu_binary() -> str:
+    path = shutil.which(QEMU)
+    if not path:
+        raise ToolMissingError(f"{QEMU} not found: install Debian's qemu-system-x86 (make deps)")
+    return path
+
+
+def qemu_command(image: Path, cmdline: str, mem_mb: int, accel: str, ctl_file: Path) -> list[str]:
+    cpu = ["-cpu", "host,-arch-capabilities"] if accel == "kvm" else []
+    return [qemu_binary(), "-M", "microvm", "-accel", accel, *cpu, "-m", f"{mem_mb}M",
+            "-nodefaults", "-no-user-config", "-nographic", "-no-reboot", "-monitor", "none",
+            "-kernel", str(image), "-append", cmdline,
+            "-serial", "stdio",
+            "-chardev", f"file,id=ukctl,path={ctl_file}",
+            "-device", "isa-serial,chardev=ukctl,iobase=0x2f8,irq=3",
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=4"]

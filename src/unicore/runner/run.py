@@ -1,0 +1,140 @@
+"""run_image: boot an image, feed its stdin, stream its console, return its exit status.
+
+Exit status (docs/run.md): the program's own status; 128+signal after a guest crash (139 for a
+page or protection fault, 134 for a kernel panic); EXIT_TIMEOUT (124) when --timeout killed QEMU;
+EXIT_NO_STATUS (125) when QEMU ended without the guest reporting a status.
+"""
+
+import os
+import re
+import selectors
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Callable
+
+from unicore.errors import BadInputError, UnicoreError
+from unicore.runner.accel import choose_accel
+from unicore.runner.qemu import kernel_cmdline, qemu_command
+
+EXIT_TIMEOUT = 124
+EXIT_NO_STATUS = 125
+EOF_FRAME = b"\xff\x00"
+BOOT_LINE = re.compile(rb"unicore: boot (\d+) cycles, ([\d.]+) us")
+
+
+@dataclass
+class RunResult:
+    stdout: bytes            # the console: program stdout and stderr, kernel messages
+    exit_status: int
+    accel: str
+    crashed: bool = False
+    timed_out: bool = False
+    signal: int | None = None
+    wall_s: float = 0.0      # QEMU start to exit
+    boot_us: float | None = None  # with boottime: PVH entry to program entry
+    qemu_stderr: str = ""
+
+
+def frame_stdin(data: bytes) -> bytes:
+    """Host-to-guest framing: 0xFF doubled, end of file as 0xFF 0x00."""
+    return data.replace(b"\xff", b"\xff\xff")
+
+
+def _feed(pipe: BinaryIO, stdin: bytes | BinaryIO | None) -> None:
+    """Write the framed stdin then the EOF frame; a guest that stops reading is not an error."""
+    try:
+        if isinstance(stdin, (bytes, bytearray)):
+            pipe.write(frame_stdin(bytes(stdin)))
+        elif stdin is not None:
+            while chunk := stdin.read1(65536) if hasattr(stdin, "read1") else stdin.read(65536):
+                pipe.write(frame_stdin(chunk))
+                pipe.flush()
+        pipe.write(EOF_FRAME)
+        pipe.flush()
+        pipe.close()
+    except (BrokenPipeError, OSError, ValueError):
+        pass
+
+
+def _pump(proc: subprocess.Popen, deadline: float | None, on_output) -> tuple[bytes, bool]:
+    """Collect QEMU's stdout until it exits or the deadline passes; (output, timed_out)."""
+    out = bytearray()
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ)
+    while True:
+        wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+        if wait == 0.0:
+            return bytes(out), True
+        if not sel.select(wait):
+            continue
+        chunk = os.read(proc.stdout.fileno(), 65536)
+        if not chunk:
+            return bytes(out), False
+        out += chunk
+        if on_output:
+            on_output(chunk)
+
+
+def _status(ctl: str) -> tuple[int | None, int | None]:
+    """(exit status, crash signal) from the control channel's lines."""
+    for line in ctl.splitlines():
+        word, _, value = line.strip().partition(" ")
+        if word == "exit" and value.isdigit():
+            return int(value), None
+        if word == "crash" and value.isdigit():
+            return 128 + int(value), int(value)
+    return None, None
+
+
+def _start(cmd: list[str]) -> subprocess.Popen:
+    try:
+        return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except OSError as exc:
+        raise UnicoreError(f"cannot start QEMU: {exc}") from None
+
+
+def _finish(proc: subprocess.Popen, timed_out: bool) -> str:
+    if timed_out:
+        proc.kill()
+    proc.wait()
+    return proc.stderr.read().decode(errors="replace")
+
+
+def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = None, mem_mb: int = 64,
+              accel: str = "auto", timeout: float | None = None, stdin_bytes: bytes | BinaryIO | None = None,
+              debug: bool = False, boottime: bool = False,
+              on_output: Callable[[bytes], None] | None = None, argv0: str | None = None) -> RunResult:
+    """Boot `image` with `args` (argv[1..]) and `env`; see the module doc for the exit status."""
+    image = Path(image)
+    if not image.is_file():
+        raise BadInputError(f"image not found: {image}")
+    chosen, _ = choose_accel(accel)
+    cmdline = kernel_cmdline(list(args), env or {}, debug, boottime, argv0)
+    with tempfile.TemporaryDirectory(prefix="unicore-run-") as tmp:
+        ctl_file = Path(tmp) / "ctl"
+        start = time.monotonic()
+        proc = _start(qemu_command(image, cmdline, mem_mb, chosen, ctl_file))
+        feeder = threading.Thread(target=_feed, args=(proc.stdin, stdin_bytes), daemon=True)
+        feeder.start()
+        output, timed_out = _pump(proc, None if timeout is None else start + timeout, on_output)
+        stderr = _finish(proc, timed_out)
+        wall = time.monotonic() - start
+        ctl = ctl_file.read_text(errors="replace") if ctl_file.exists() else ""
+    return _result(output, ctl, proc.returncode, chosen, timed_out, wall, stderr)
+
+
+def _result(output: bytes, ctl: str, rc: int, accel: str, timed_out: bool, wall: float, stderr: str) -> RunResult:
+    status, signal = _status(ctl)
+    boot = BOOT_LINE.search(output)
+    result = RunResult(output, status if status is not None else EXIT_NO_STATUS, accel,
+                       crashed=signal is not None, timed_out=timed_out, signal=signal, wall_s=wall,
+                       boot_us=float(boot.group(2)) if boot else None, qemu_stderr=stderr)
+    if timed_out:
+        result.exit_status = EXIT_TIMEOUT
+    elif status is None and rc not in (1, 3):
+        raise UnicoreError(f"QEMU failed (exit {rc}): {stderr.strip() or 'no message'}")
+    return result
