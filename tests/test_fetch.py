@@ -263,3 +263,15 @@ def test_real_sqlite3_source_from_debian():
     recording = lambda cmd, cwd=None: calls.append(cmd) or run_command(cmd, cwd)  # noqa: E731
     assert Fetcher(runner=recording).fetch("sqlite3", source.version) == source
     assert calls == []
+
+
+@pytest.mark.slow
+def test_cli_fetch_and_unpack_sqlite3(tmp_path: Path, capsys):
+    source = Fetcher().fetch("sqlite3", upstream="3.40.1")
+    assert main(["fetch", f"sqlite3={source.version}", "--unpack", str(tmp_path / "src")]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"sqlite3 {source.version}: {source.directory}"
+    assert f"  sqlite3_3.40.1.orig.tar.xz  8019048 bytes  sha256 {'aaa776260ab4dc976db34aa7891819484c8676b5b2783123ebc6301e2ca5d655'}" in out
+    assert out[-1] == f"unpacked into {tmp_path / 'src'}"
+    assert (tmp_path / "src" / "VERSION").read_text() == "3.40.1\n"
+    assert (tmp_path / "src" / "debian" / "patches" / "series").is_file()
