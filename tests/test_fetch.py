@@ -275,3 +275,18 @@ def test_cli_fetch_and_unpack_sqlite3(tmp_path: Path, capsys):
     assert out[-1] == f"unpacked into {tmp_path / 'src'}"
     assert (tmp_path / "src" / "VERSION").read_text() == "3.40.1\n"
     assert (tmp_path / "src" / "debian" / "patches" / "series").is_file()
+
+
+def test_first_fetch_enables_deb_src_and_updates(apt_env: Path, capsys):
+    import os
+    if os.geteuid() != 0:
+        pytest.skip("writing the deb-src source needs root (the project's CI runs as root)")
+    sources = apt_env / "sources.list.d"
+    (sources / "debian.sources").write_text(DEBIAN_SOURCES)  # deb only
+    for f in (apt_env / "lists").iterdir():
+        f.unlink()
+    apt = FakeApt(apt_env / "repo")
+    assert fetcher(apt_env, apt).fetch("hello", "1.0").version == "1.0"
+    assert apt.apt_get_calls() == [["apt-get", "update"], ["apt-get", "source", "--download-only", "hello=1.0"]]
+    assert (sources / "unicore-src.sources").read_text().count("Types: deb-src\n") == 1
+    assert capsys.readouterr().err == f"unicore: enabled Debian source packages in {sources / 'unicore-src.sources'}\n"

@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -342,7 +343,8 @@ class Fetcher:
     def _ensure_deb_src(self, force_update: bool = False) -> None:
         """deb-src configured and its package lists present (apt-get update when needed)."""
         if not has_deb_src(self.sources_dir):
-            enable_deb_src(self.sources_dir)
+            written = enable_deb_src(self.sources_dir)
+            print(f"unicore: enabled Debian source packages in {written}", file=sys.stderr)
             force_update = True
         if force_update or not any(self.lists_dir.glob("*_source_Sources*")):
             self._update()
