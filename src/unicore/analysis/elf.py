@@ -145,8 +145,11 @@ def _interp(ef: ELFFile) -> str | None:
 def _read_sections(ef: ELFFile, elf: Elf) -> None:
     """Code/data bytes, symbol tables with versions, relocations and .eh_frame ranges."""
     sections = list(ef.iter_sections())
+    size = elf.path.stat().st_size
     by_type: dict[str, list] = {}
     for sec in sections:
+        if sec["sh_type"] != "SHT_NOBITS" and sec["sh_offset"] + sec["sh_size"] > size:
+            raise BadInputError(f"{elf.path}: corrupt ELF (section {sec.name or '?'} extends past the end of the file)")
         by_type.setdefault(sec["sh_type"], []).append(sec)
         flags = sec["sh_flags"]
         if flags & SHF_ALLOC and sec["sh_type"] != "SHT_NOBITS" and sec["sh_size"]:
