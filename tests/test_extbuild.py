@@ -157,3 +157,11 @@ def test_sqlite_shell_native_build_same_flags(tmp_path: Path):
     shell = build_project(SQLITE, tmp_path / "build", cc="gcc")
     assert interpreter(shell) is not None
     assert run_sql(shell).stdout == run_sql(Path("/usr/bin/sqlite3")).stdout
+
+
+@pytest.mark.slow
+def test_external_source_tree_of_a_pool_library(tmp_path: Path):
+    from unicore.extbuild import external_source
+    tree = external_source("sqlite3", tmp_path)
+    assert tree.parent == tmp_path / "ext" / "src" and tree.name.startswith("sqlite3_3.40.1-")
+    assert (tree / "VERSION").read_text() == "3.40.1\n" and (tree / "configure").is_file()

@@ -157,6 +157,14 @@ def build_project(project_dir: Path, build_dir: Path, *, cc: str = "unicore", pr
     return build_recipe(load_project(Path(project_dir)), Path(build_dir), cc=cc, progress=progress)
 
 
+def external_source(name: str, build_dir: Path, *, progress=None, fetcher: Fetcher | None = None) -> Path:
+    """The unpacked, verified source tree of external pool library `name` (for libraries the
+    kernel build compiles itself, e.g. lwIP): <build_dir>/ext/src/<package>_<version>."""
+    recipe = load_external(name)
+    source = (fetcher or Fetcher(progress=progress)).fetch(recipe.package, recipe.version, recipe.upstream)
+    return unpack_source(source, Path(build_dir) / "ext" / "src" / source.directory.name, progress=progress)
+
+
 def build_recipe(recipe: Recipe, build_dir: Path, *, cc: str = "unicore", progress=None,
                  fetcher: Fetcher | None = None) -> Path:
     """Build `recipe`; an identical earlier build (same key) is reused from the cache."""
