@@ -179,36 +179,38 @@ class ObjectAnalysis:
         return scans
 
     def run(self) -> dict:
+        """Scan every function and return the object's summary."""
         self.code = {a: b for a, b, _n in self.elf.code}
         scans = self._scans()
-        n = len(self.regions.items)
-        edges: list[set] = [set() for _ in range(n)]
         self.calls: list[tuple[int, int, int]] = []  # (caller region, insn address, target)
-        sites: list[tuple[int, int]] = []
-        taken: set[int] = set()
-        plt_calls: dict[str, list] = {}
-        for ri, (start, end, _name) in enumerate(self.regions.items):
-            s = scans[ri]
-            for a, t in s.calls:
-                tgt = self.target(t)
-                if tgt is not None:
-                    edges[ri].add(tgt)
-                    if isinstance(tgt, str):
-                        plt_calls.setdefault(tgt, []).append([ri, a])
-                    else:
-                        self.calls.append((ri, a, t))
-            for t in s.refs:
-                tgt = self.target(t)
-                if tgt is not None:
-                    edges[ri].add(tgt)
-                    if isinstance(tgt, int) and self.regions.items[tgt][0] == t:
-                        taken.add(tgt)
-                    elif isinstance(tgt, str):
-                        plt_calls.setdefault(tgt, []).append([ri, None])  # address loaded, not called
-            if s.falls_through and ri + 1 < n and self.regions.items[ri + 1][0] == end:
-                edges[ri].add(ri + 1)
-            sites.extend((ri, a) for a in s.sites)
-        return self._summary(edges, sites, taken, plt_calls)
+        self.taken: set[int] = set()
+        self.plt_calls: dict[str, list] = {}
+        edges = [self._edges(ri, s) for ri, s in enumerate(scans)]
+        sites = [(ri, a) for ri, s in enumerate(scans) for a in s.sites]
+        return self._summary(edges, sites, self.taken, self.plt_calls)
+
+    def _edges(self, ri: int, s: disasm.Scan) -> set:
+        """Targets (region indices, symbol keys) of function `ri`; records calls and taken addresses."""
+        edges: set = set()
+        for a, t in s.calls:
+            tgt = self.target(t)
+            if isinstance(tgt, str):
+                self.plt_calls.setdefault(tgt, []).append([ri, a])
+            elif tgt is not None:
+                self.calls.append((ri, a, t))
+            edges.add(tgt)
+        for t in s.refs:
+            tgt = self.target(t)
+            if isinstance(tgt, str):
+                self.plt_calls.setdefault(tgt, []).append([ri, None])  # address loaded, not called
+            elif tgt is not None and self.regions.items[tgt][0] == t:
+                self.taken.add(tgt)
+            edges.add(tgt)
+        end = self.regions.items[ri][1]
+        if s.falls_through and ri + 1 < len(self.regions.items) and self.regions.items[ri + 1][0] == end:
+            edges.add(ri + 1)
+        edges.discard(None)
+        return edges
 
     def _bytes(self, code: dict, start: int, end: int) -> bytes:
         for a, b in code.items():

@@ -205,39 +205,43 @@ class Function:
         return self.insns[i][1] in ("nop", "int3") and self.insns[i - 1][1] in ("call", "bl")
 
     def value_at(self, i: int, reg: str, budget: int = 4000) -> Value:
-        """The possible values of `reg` when control reaches instruction `i`."""
+        """The possible values of `reg` when control reaches instruction `i` (a backwards
+        worklist over (instruction, register) states; a revisited state adds nothing)."""
         out = Value()
-        seen: set[tuple[int, str]] = set()
+        seen: set[tuple[int | None, str]] = set()
         work = [(p, reg) for p in self.preds(i)] or [(None, reg)]
-        step = _x86_effect if self.arch == "x86_64" else _arm_effect
-        args = X86_ARGS if self.arch == "x86_64" else ARM_ARGS
         while work:
-            j, r = work.pop()
+            state = work.pop()
             budget -= 1
-            if j is None or budget < 0:
+            if state[0] is None or budget < 0:
                 out.unknown = True
-                continue
-            if (j, r) in seen:
-                continue
-            seen.add((j, r))
-            if j == -1:
-                if r in args:
-                    out.params.add(args.index(r))
-                else:
-                    out.unknown = True
-                continue
-            kind, val = step(self.insns[j][1], self.insns[j][2], r)
-            if kind == "value":
-                out.values.add(val)
-            elif kind == "unknown":
-                out.unknown = True
-            else:
-                nxt = val if kind == "reg" else r
-                preds = self.preds(j)
-                if not preds and self.insns[j][1] not in ("nop", "int3"):
-                    preds = [None]  # entered from outside the function: unknown
-                work.extend((p, nxt) for p in preds)  # dead padding contributes nothing
+            elif state not in seen:
+                seen.add(state)
+                work += self._back(state[0], state[1], out)
         return out
+
+    def _back(self, j: int, r: str, out: Value) -> list[tuple[int | None, str]]:
+        """Apply instruction `j` (or the entry, -1) to the tracked register `r`; the next states."""
+        if j == -1:
+            args = X86_ARGS if self.arch == "x86_64" else ARM_ARGS
+            if r in args:
+                out.params.add(args.index(r))
+            else:
+                out.unknown = True
+            return []
+        step = _x86_effect if self.arch == "x86_64" else _arm_effect
+        kind, val = step(self.insns[j][1], self.insns[j][2], r)
+        if kind == "value":
+            out.values.add(val)
+            return []
+        if kind == "unknown":
+            out.unknown = True
+            return []
+        preds: list[int | None] = list(self.preds(j))
+        if not preds and self.insns[j][1] not in ("nop", "int3"):
+            preds = [None]  # entered from outside the function: unknown
+        nxt = val if kind == "reg" else r
+        return [(p, nxt) for p in preds]  # dead padding (no predecessor) contributes nothing
 
 
 def _branch_target(arch: str, m: str, o: str) -> int | None:

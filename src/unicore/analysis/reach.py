@@ -95,12 +95,15 @@ class Linker:
     # --- wrappers called from other objects or through pointers ---
 
     def _wrappers(self, out: Linked) -> None:
+        """A reachable wrapper whose address is taken (in code or in data) can be called with
+        any number; callers through symbols in other objects are resolved here."""
+        in_data = {b for s in self.sums for b in map(self.bind, s["root_syms"]) if b}
         for oi, s in enumerate(self.sums):
             for ri, params in s["wrappers"].items():
                 w = (oi, int(ri))
                 for k, origin in params:
                     entry = [origin, s["regions"][w[1]][2], "parameter"]
-                    if w in out.reachable and w[1] in s["taken"]:
+                    if w in out.reachable and (w[1] in s["taken"] or w in in_data):
                         out.unresolved.append(self._unresolved(oi, entry[:2] + ["wrapper's address is taken"]))
                     self._cross_callers(w, k, entry, out)
 
