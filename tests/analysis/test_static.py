@@ -264,3 +264,13 @@ def test_aarch64_svc_sites(built, cache):
     assert r["program"]["arch"] == "aarch64"
     assert r["syscalls"] == ["exit", "getpid", "sched_yield"]
     assert r["unresolved_sites"] == []
+
+
+# --- ld.so.cache -----------------------------------------------------------------------------
+
+def test_ld_so_cache_parsed_like_ldconfig():
+    from unicore.analysis import closure
+    out = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, check=True).stdout
+    expected = [(m.group(1), m.group(2)) for m in re.finditer(r"^\s+(\S+) \(libc6,x86-64\) => (\S+)$", out, re.M)]
+    assert expected
+    assert [(name, path) for name, path, flags in closure.ld_cache() if flags == 0x0303] == expected
