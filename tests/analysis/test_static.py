@@ -274,3 +274,11 @@ def test_ld_so_cache_parsed_like_ldconfig():
     expected = [(m.group(1), m.group(2)) for m in re.finditer(r"^\s+(\S+) \(libc6,x86-64\) => (\S+)$", out, re.M)]
     assert expected
     assert [(name, path) for name, path, flags in closure.ld_cache() if flags == 0x0303] == expected
+
+
+def test_eh_frame_ranges_match_readelf():
+    from unicore.analysis import elf
+    lib = "/lib/x86_64-linux-gnu/libc.so.6"
+    out = subprocess.run(["readelf", "-wf", lib], capture_output=True, text=True, check=True).stdout
+    expected = sorted((int(a, 16), int(b, 16)) for a, b in re.findall(r"FDE cie=\w+ pc=(\w+)\.\.(\w+)", out))
+    assert sorted(elf.load(Path(lib)).fdes) == expected

@@ -105,58 +105,65 @@ def _try_load(path: str, arch: str) -> elfmod.Elf | None:
 
 def resolve(program: elfmod.Elf, progress=None) -> Closure:
     """Breadth-first closure of `program`'s DT_NEEDED, like ld.so's _dl_map_object_deps."""
-    out = Closure(objects=[program])
-    loaded: dict[str, elfmod.Elf] = {}  # soname / needed name / realpath -> object
-    if program.interp:
-        out.interp = _try_load(program.interp, program.arch)
-        if out.interp is None:
-            out.missing.append(program.interp)
-        else:
-            _remember(loaded, out.interp, program.interp)
-    parents: dict[int, list[elfmod.Elf]] = {id(program): []}
-    queue = [program]
-    while queue:
-        needer = queue.pop(0)
-        for name in needer.needed:
-            _load_needed(name, needer, parents, loaded, out, queue, progress)
-    if out.interp is not None:
-        out.libraries.append((out.interp.soname or program.interp, Path(program.interp)))
-        if all(o is not out.interp for o in out.objects):
-            out.objects.append(out.interp)
-    return out
+    return _Resolver(program, progress).run()
 
 
-def _remember(loaded: dict, obj: elfmod.Elf, name: str) -> None:
-    loaded[name] = obj
-    if obj.soname:
-        loaded[obj.soname] = obj
-    loaded[os.path.realpath(obj.path)] = obj
+class _Resolver:
+    def __init__(self, program: elfmod.Elf, progress):
+        self.program = program
+        self.progress = progress or (lambda _m: None)
+        self.out = Closure(objects=[program])
+        self.loaded: dict[str, elfmod.Elf] = {}  # soname / needed name / realpath -> object
+        self.parents: dict[int, list[elfmod.Elf]] = {id(program): []}  # loader chains (DT_RPATH)
 
+    def run(self) -> Closure:
+        out, program = self.out, self.program
+        if program.interp:  # the kernel maps the loader before anything else
+            out.interp = _try_load(program.interp, program.arch)
+            if out.interp is None:
+                out.missing.append(program.interp)
+            else:
+                self._remember(out.interp, program.interp)
+        queue = [program]
+        while queue:
+            needer = queue.pop(0)
+            queue += [o for o in (self._needed(name, needer) for name in needer.needed) if o is not None]
+        if out.interp is not None:
+            out.libraries.append((out.interp.soname or program.interp, Path(program.interp)))
+            self._join_scope(out.interp)
+        return out
 
-def _load_needed(name, needer, parents, loaded, out: Closure, queue, progress) -> None:
-    if name in loaded:
-        obj = loaded[name]
-        if obj is out.interp and obj not in out.objects:
-            out.objects.append(obj)  # the loader joins the search scope where first needed
-        return
-    loaders = parents[id(needer)]
-    cands = [name] if "/" in name else _candidates(name, needer, loaders, needer.arch)
-    for path in cands:
-        real = os.path.realpath(path)
-        if real in loaded:
-            obj = loaded[real]
-            break
-        obj = _try_load(path, needer.arch)
-        if obj is not None:
-            if progress:
-                progress(f"loading {path}")
-            out.libraries.append((name, Path(path)))
-            out.objects.append(obj)
-            parents[id(obj)] = [needer, *loaders]
-            queue.append(obj)
-            break
-    else:
-        if name not in out.missing:
-            out.missing.append(name)
-        return
-    _remember(loaded, obj, name)
+    def _remember(self, obj: elfmod.Elf, name: str) -> None:
+        self.loaded[name] = obj
+        if obj.soname:
+            self.loaded[obj.soname] = obj
+        self.loaded[os.path.realpath(obj.path)] = obj
+
+    def _join_scope(self, obj: elfmod.Elf) -> None:
+        if all(o is not obj for o in self.out.objects):
+            self.out.objects.append(obj)  # the loader joins the search scope where first needed
+
+    def _needed(self, name: str, needer: elfmod.Elf) -> elfmod.Elf | None:
+        """Load one DT_NEEDED entry; the new object (to visit), or None."""
+        if name in self.loaded:
+            if self.loaded[name] is self.out.interp:
+                self._join_scope(self.out.interp)
+            return None
+        loaders = self.parents[id(needer)]
+        cands = [name] if "/" in name else _candidates(name, needer, loaders, needer.arch)
+        for path in cands:
+            real = os.path.realpath(path)
+            if real in self.loaded:  # the same file under another name
+                self._remember(self.loaded[real], name)
+                return None
+            obj = _try_load(path, needer.arch)
+            if obj is not None:
+                self.progress(f"loading {path}")
+                self.out.libraries.append((name, Path(path)))
+                self.out.objects.append(obj)
+                self.parents[id(obj)] = [needer, *loaders]
+                self._remember(obj, name)
+                return obj
+        if name not in self.out.missing:
+            self.out.missing.append(name)
+        return None

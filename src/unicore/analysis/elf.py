@@ -305,28 +305,29 @@ def _cie_encoding(buf: bytes, pos: int, end: int) -> int:
     return 0
 
 
+def _entry(buf: bytes, pos: int) -> tuple[int, int, int]:
+    """(header size, body start, end) of the CIE/FDE at `pos` (32- or 64-bit length)."""
+    (length,) = struct.unpack_from("<I", buf, pos)
+    hdr = 4
+    if length == 0xFFFFFFFF:
+        (length,) = struct.unpack_from("<Q", buf, pos + 4)
+        hdr = 12
+    return hdr, pos + hdr, pos + hdr + length
+
+
 def parse_eh_frame(buf: bytes, addr: int) -> list[tuple[int, int]]:
     """(start, end) of every FDE in an .eh_frame section loaded at `addr`."""
     out: list[tuple[int, int]] = []
-    cies: dict[int, int] = {}
+    cies: dict[int, int] = {}  # CIE offset -> its FDE pointer encoding
     pos = 0
-    while pos + 8 <= len(buf):
-        (length,) = struct.unpack_from("<I", buf, pos)
-        if length == 0:
-            break
-        hdr = 4
-        if length == 0xFFFFFFFF:
-            (length,) = struct.unpack_from("<Q", buf, pos + 4)
-            hdr = 12
-        body = pos + hdr
-        end = body + length
+    while pos + 8 <= len(buf) and struct.unpack_from("<I", buf, pos)[0]:  # a zero length terminates
+        hdr, body, end = _entry(buf, pos)
         (cie_id,) = struct.unpack_from("<I", buf, body)
         if cie_id == 0:
             cies[pos] = _cie_encoding(buf, body + 4, end)
         else:
-            enc = cies.get(body - cie_id)
-            if enc is None:
-                enc = _cie_encoding(buf, body - cie_id + hdr + 4, end)
+            cie = body - cie_id
+            enc = cies[cie] if cie in cies else _cie_encoding(buf, _entry(buf, cie)[1] + 4, end)
             start, p = _encoded(buf, body + 4, enc, addr)
             size, _ = _encoded(buf, p, enc & 0x0F, 0)
             if size:
