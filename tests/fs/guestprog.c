@@ -1,0 +1,75 @@
+/* Small guest-side checks, one per argv[1] mode; prints exact lines for the pytest side.
+ *   enospc DIR       write 4 KiB blocks into DIR/big until the file system refuses
+ *   outside PATH     open a path that is not in the image's root file system
+ *   persist DIR N    write N numbered lines to DIR/out.txt, fsync, close; read DIR/in.txt
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static int enospc(const char *dir)
+{
+	static char block[4096];
+	char path[256];
+	long total = 0, n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/big", dir);
+	fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	memset(block, 'x', sizeof(block));
+	while ((n = write(fd, block, sizeof(block))) > 0)
+		total += n;
+	printf("wrote %ld then %s\n", total, n < 0 ? strerror(errno) : "0");
+	printf("close %d", close(fd));
+	printf(" unlink %d\n", unlink(path));
+	fd = open(path, O_CREAT | O_WRONLY, 0644);
+	printf("write after unlink %ld\n", (long)write(fd, block, 100));
+	return 0;
+}
+
+static int outside(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+
+	printf("open %s: %s\n", path, fd < 0 ? strerror(errno) : "opened");
+	return 0;
+}
+
+static int persist(const char *dir, int lines)
+{
+	char path[256], buf[128];
+	int fd, i;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s/out.txt", dir);
+	fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	for (i = 0; i < lines; i++) {
+		int len = snprintf(buf, sizeof(buf), "line %d\n", i);
+		if (write(fd, buf, (size_t)len) != len)
+			return 3;
+	}
+	i = fsync(fd); /* in sequence: argument evaluation order is unspecified */
+	printf("fsync %d", i);
+	printf(" close %d\n", close(fd));
+	snprintf(path, sizeof(path), "%s/in.txt", dir);
+	fd = open(path, O_RDONLY);
+	n = read(fd, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = 0;
+	printf("in.txt: %s", buf);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc > 2 && !strcmp(argv[1], "enospc"))
+		return enospc(argv[2]);
+	if (argc > 2 && !strcmp(argv[1], "outside"))
+		return outside(argv[2]);
+	if (argc > 3 && !strcmp(argv[1], "persist"))
+		return persist(argv[2], atoi(argv[3]));
+	fprintf(stderr, "usage: guestprog enospc DIR | outside PATH | persist DIR N\n");
+	return 2;
+}
