@@ -279,6 +279,6 @@ def test_ld_so_cache_parsed_like_ldconfig():
 def test_eh_frame_ranges_match_readelf():
     from unicore.analysis import elf
     lib = "/lib/x86_64-linux-gnu/libc.so.6"
-    out = subprocess.run(["readelf", "-wf", lib], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(["readelf", "-wf", lib], capture_output=True, text=True).stdout  # exits 1 on warnings
     expected = sorted((int(a, 16), int(b, 16)) for a, b in re.findall(r"FDE cie=\w+ pc=(\w+)\.\.(\w+)", out))
     assert sorted(elf.load(Path(lib)).fdes) == expected
