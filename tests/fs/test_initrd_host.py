@@ -110,3 +110,20 @@ def test_full_ramfs_is_enospc(prog: Path, tmp_path: Path) -> None:
     pack(root, tmp_path / "a.cpio")
     assert run(prog, str(tmp_path / "a.cpio"), "50000") == ["unpacked -28"]
     assert run(prog, str(tmp_path / "a.cpio"), "100000")[0] == "unpacked 1"
+
+
+@pytest.mark.slow
+def test_unpacks_the_archive_unicore_build_writes(prog: Path, tmp_path: Path) -> None:
+    """The contract with unicore.guestfs: its cpio writer and this reader agree."""
+    from unicore.guestfs import from_tree, merge, write_cpio
+
+    root = tmp_path / "tree"
+    root.mkdir()
+    make_tree(root)
+    write_cpio(merge(from_tree(root)), tmp_path / "rootfs.cpio")
+    out = run(prog, str(tmp_path / "rootfs.cpio"))
+    # the writer records directories as 0755 and every mtime as 0
+    expected = [" ".join(line.split()[:-1] + ["0"]) if " file " in line else
+                line.replace(" dir 711", " dir 755") for line in expected_listing(root)]
+    assert out[0] == f"unpacked {len(expected)}"
+    assert sorted(out[1:]) == sorted(expected)
