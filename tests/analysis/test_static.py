@@ -282,3 +282,16 @@ def test_eh_frame_ranges_match_readelf():
     out = subprocess.run(["readelf", "-wf", lib], capture_output=True, text=True).stdout  # exits 1 on warnings
     expected = sorted((int(a, 16), int(b, 16)) for a, b in re.findall(r"FDE cie=\w+ pc=(\w+)\.\.(\w+)", out))
     assert sorted(elf.load(Path(lib)).fdes) == expected
+
+
+@pytest.mark.skipif(not shutil.which("aarch64-linux-gnu-gcc"), reason="gcc-aarch64-linux-gnu not installed")
+def test_aarch64_dynamic_program_wrapper_through_plt(built, cache):
+    prog = built / "wrapper-arm64"
+    subprocess.run(["aarch64-linux-gnu-gcc", "-O2", "-o", str(prog), str(DATA / "static" / "wrapper_glibc.c")],
+                   check=True)
+    r = analyze_static(prog, cache_dir=cache)
+    assert r["libraries"] == [
+        {"soname": "libc.so.6", "path": "/usr/aarch64-linux-gnu/lib/libc.so.6"},
+        {"soname": "ld-linux-aarch64.so.1", "path": "/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1"}]
+    assert "getppid" in r["syscalls"] and set(r["syscalls"]) < set(r["all_syscalls"])
+    assert [u["function"] for u in r["unresolved_sites"]] == ["syscall"]  # the computed number

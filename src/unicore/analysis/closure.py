@@ -22,6 +22,7 @@ CACHE_MAGIC = b"glibc-ld.so.cache1.1"
 # ld.so.cache flag words (glibc sysdeps/generic/ldconfig.h): ELF libc6 plus the per-arch bits.
 CACHE_FLAGS = {"x86_64": 0x0303, "aarch64": 0x0A03}
 MULTIARCH = {"x86_64": "x86_64-linux-gnu", "aarch64": "aarch64-linux-gnu"}
+HOST_ARCH = {"x86_64": "x86_64", "aarch64": "aarch64", "arm64": "aarch64"}.get(os.uname().machine)
 
 
 @dataclass
@@ -33,8 +34,19 @@ class Closure:
 
 
 def default_dirs(arch: str) -> list[str]:
+    """ld.so's trusted directories, then (for a foreign architecture only) the Debian cross
+    sysroot /usr/<triplet>/lib that gcc-<triplet> installs, so an aarch64 program built on this
+    x86_64 host finds its libraries (a native loader would not look there)."""
     m = MULTIARCH[arch]
-    return [f"/lib/{m}", f"/usr/lib/{m}", "/lib", "/usr/lib"]
+    dirs = [f"/lib/{m}", f"/usr/lib/{m}", "/lib", "/usr/lib"]
+    return dirs if arch == HOST_ARCH else dirs + [f"/usr/{m}/lib"]
+
+
+def _interp_path(interp: str, arch: str) -> str:
+    """The PT_INTERP path, or its copy in the cross sysroot for a foreign architecture."""
+    if arch == HOST_ARCH or os.path.exists(interp):
+        return interp
+    return os.path.join(f"/usr/{MULTIARCH[arch]}/lib", os.path.basename(interp))
 
 
 @cache
@@ -119,7 +131,7 @@ class _Resolver:
     def run(self) -> Closure:
         out, program = self.out, self.program
         if program.interp:  # the kernel maps the loader before anything else
-            out.interp = _try_load(program.interp, program.arch)
+            out.interp = _try_load(_interp_path(program.interp, program.arch), program.arch)
             if out.interp is None:
                 out.missing.append(program.interp)
             else:
@@ -129,7 +141,7 @@ class _Resolver:
             needer = queue.pop(0)
             queue += [o for o in (self._needed(name, needer) for name in needer.needed) if o is not None]
         if out.interp is not None:
-            out.libraries.append((out.interp.soname or program.interp, Path(program.interp)))
+            out.libraries.append((out.interp.soname or program.interp, out.interp.path))
             self._join_scope(out.interp)
         return out
 
