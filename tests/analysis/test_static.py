@@ -295,3 +295,21 @@ def test_aarch64_dynamic_program_wrapper_through_plt(built, cache):
         {"soname": "ld-linux-aarch64.so.1", "path": "/usr/aarch64-linux-gnu/lib/ld-linux-aarch64.so.1"}]
     assert "getppid" in r["syscalls"] and set(r["syscalls"]) < set(r["all_syscalls"])
     assert [u["function"] for u in r["unresolved_sites"]] == ["syscall"]  # the computed number
+
+
+def test_loader_listed_where_first_needed_like_ldd(tmp_path):
+    """prog -> libtop -> libmid -> libdeep: breadth-first, ld.so (needed by libc) comes before libdeep."""
+    def lib(name: str, code: bytes, *needs: str) -> None:
+        subprocess.run(["gcc", "-shared", "-fPIC", "-o", str(tmp_path / f"lib{name}.so"), "-x", "c", "-",
+                        "-Wl,--no-as-needed", f"-L{tmp_path}", *[f"-l{n}" for n in needs],
+                        "-Wl,-rpath,$ORIGIN"], input=code, check=True)
+    lib("deep", b"int deep(void){return 0;}")
+    lib("mid", b"int deep(void); int mid(void){return deep();}", "deep")
+    lib("top", b"int mid(void); int top(void){return mid();}", "mid")
+    prog = tmp_path / "prog"
+    subprocess.run(["gcc", "-o", str(prog), "-x", "c", "-", "-Wl,--no-as-needed", f"-L{tmp_path}", "-ltop",
+                    "-Wl,-rpath,$ORIGIN"], input=b"int top(void); int main(void){return top();}", check=True)
+    r = analyze_static(prog, cache_dir=tmp_path)
+    names = [os.path.basename(x["path"]) for x in r["libraries"]]
+    assert names == ["libtop.so", "libc.so.6", "libmid.so", "ld-linux-x86-64.so.2", "libdeep.so"]
+    assert [os.path.realpath(x["path"]) for x in r["libraries"]] == _ldd(str(prog))

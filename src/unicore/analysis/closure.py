@@ -4,7 +4,8 @@ Order of search for a DT_NEEDED name without a slash (glibc elf/dl-load.c, _dl_m
 DT_RPATH of the needing object and of its loaders (only when the needing object has no
 DT_RUNPATH), LD_LIBRARY_PATH, DT_RUNPATH of the needing object, /etc/ld.so.cache, then the
 default directories. Objects are loaded breadth-first and a name matching an already loaded
-object's soname is not loaded again; the PT_INTERP loader is loaded first and printed last.
+object's soname is not loaded again; the PT_INTERP loader is loaded first and listed where it is
+first needed (or last), as ldd prints it.
 """
 
 from __future__ import annotations
@@ -141,8 +142,7 @@ class _Resolver:
             needer = queue.pop(0)
             queue += [o for o in (self._needed(name, needer) for name in needer.needed) if o is not None]
         if out.interp is not None:
-            out.libraries.append((out.interp.soname or program.interp, out.interp.path))
-            self._join_scope(out.interp)
+            self._join_scope(out.interp)  # needed by nobody: last, as ldd prints it
         return out
 
     def _remember(self, obj: elfmod.Elf, name: str) -> None:
@@ -152,8 +152,11 @@ class _Resolver:
         self.loaded[os.path.realpath(obj.path)] = obj
 
     def _join_scope(self, obj: elfmod.Elf) -> None:
+        """The loader takes its place in the search list (and in ldd's output, rtld.c moves it
+        there) where it is first needed, breadth-first."""
         if all(o is not obj for o in self.out.objects):
-            self.out.objects.append(obj)  # the loader joins the search scope where first needed
+            self.out.objects.append(obj)
+            self.out.libraries.append((obj.soname or self.program.interp, obj.path))
 
     def _needed(self, name: str, needer: elfmod.Elf) -> elfmod.Elf | None:
         """Load one DT_NEEDED entry; the new object (to visit), or None."""
