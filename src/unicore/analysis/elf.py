@@ -79,7 +79,8 @@ class Elf:
 
     @property
     def pie(self) -> bool:
-        return self.type == "DYN" and self.interp is not None
+        """A position-independent executable (static-pie included: DF_1_PIE), not a library."""
+        return self.type == "DYN" and (self.interp is not None or bool(self.dyn.get("DT_FLAGS_1", 0) & 0x08000000))
 
     def read(self, addr: int, size: int) -> bytes | None:
         """`size` bytes at virtual address `addr` from any allocated section, or None."""
