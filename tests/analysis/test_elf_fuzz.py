@@ -81,3 +81,11 @@ def test_truncated_dynamic_program(cut, tmp_path):
     path.write_bytes(Path("/bin/true").read_bytes()[:cut])
     with pytest.raises(BadInputError):
         analyze_static(path, cache_dir=tmp_path)
+
+
+@pytest.mark.slow  # the first example analyses libc (cached for the others)
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edits=st.lists(st.tuples(st.integers(0, 1 << 20), st.integers(0, 255)), min_size=1, max_size=8),
+       header_bias=st.booleans())
+def test_mutated_dynamic_program_gives_result_or_bad_input(edits, header_bias):
+    _check(_mutate(Path("/bin/true").read_bytes(), edits, header_bias))
