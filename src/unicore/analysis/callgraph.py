@@ -114,7 +114,6 @@ class ObjectAnalysis:
         self.fde_starts = [a for a, _e in fdes]
         self.fde_ends = [e for _a, e in fdes]
         self.plt_addrs = [a for a, _s in self.plt_jumps]
-        self.code_ranges = [(a, a + len(b)) for a, b, n in elf.code if n not in PLT_SECTIONS]
 
     # --- mapping referenced addresses to functions or symbols ---
 
@@ -182,6 +181,8 @@ class ObjectAnalysis:
         """Scan every function and return the object's summary."""
         self.code = {a: b for a, b, _n in self.elf.code}
         scans = self._scans()
+        if self.progress:
+            self.progress(f"{self.elf.path}: {len(scans)} functions scanned, resolving syscall sites")
         self.calls: list[tuple[int, int, int]] = []  # (caller region, insn address, target)
         self.taken: set[int] = set()
         self.plt_calls: dict[str, list] = {}
