@@ -313,3 +313,11 @@ def test_loader_listed_where_first_needed_like_ldd(tmp_path):
     names = [os.path.basename(x["path"]) for x in r["libraries"]]
     assert names == ["libtop.so", "libc.so.6", "libmid.so", "ld-linux-x86-64.so.2", "libdeep.so"]
     assert [os.path.realpath(x["path"]) for x in r["libraries"]] == _ldd(str(prog))
+
+
+def test_int80_site_is_unresolved(built, cache):
+    prog = _cc(built / "int80", DATA / "static" / "int80.c")
+    r = analyze_static(prog, cache_dir=cache)
+    assert [(u["function"], u["reason"]) for u in r["unresolved_sites"]] == [("main", "int 0x80/sysenter: 32-bit ABI")]
+    assert "getpid" not in r["syscalls"]  # 20 is not read as x86_64's writev either
+    assert "writev" not in r["syscalls"]

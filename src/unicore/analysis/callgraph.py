@@ -14,7 +14,7 @@ import struct
 from unicore.analysis import disasm
 from unicore.analysis.elf import Elf
 
-SUMMARY_VERSION = 6
+SUMMARY_VERSION = 7
 PLT_SECTIONS = (".plt", ".plt.sec", ".plt.got", ".iplt")
 NOT_POINTER_DATA = (".eh_frame", ".eh_frame_hdr", ".gcc_except_table", ".dynsym", ".dynstr", ".interp",
                     ".hash", ".gnu.hash", ".gnu.version", ".gnu.version_r", ".gnu.version_d", ".symtab",
@@ -188,6 +188,7 @@ class ObjectAnalysis:
         self.plt_calls: dict[str, list] = {}
         edges = [self._edges(ri, s) for ri, s in enumerate(scans)]
         sites = [(ri, a) for ri, s in enumerate(scans) for a in s.sites]
+        self.legacy = [(ri, a) for ri, s in enumerate(scans) for a in s.legacy]
         return self._summary(edges, sites, self.taken, self.plt_calls)
 
     def _edges(self, ri: int, s: disasm.Scan) -> set:
@@ -234,7 +235,7 @@ class ObjectAnalysis:
             "entry": self.regions.find(self.elf.entry) if self.elf.entry else None,
             "exports": exports(self), "imports": imports(self.elf),
             "taken": sorted(taken), "plt_calls": plt_calls,
-            "sites": len(sites), **resolved,
+            "sites": len(sites) + len(self.legacy), **resolved,
         }
 
 

@@ -82,6 +82,7 @@ class Scan:
     sites: list[int] = field(default_factory=list)  # syscall / svc #0 instructions
     falls_through: bool = False  # the last instruction can continue into the next function
     called: list[int] = field(default_factory=list)  # call targets: function starts of stripped code
+    legacy: list[int] = field(default_factory=list)  # x86 `int 0x80` / `sysenter` (i386 numbering)
 
 
 def _rip_target(ops: str, next_addr: int) -> int | None:
@@ -111,6 +112,8 @@ def scan_x86(md, code: bytes, start: int, end: int, absolute: bool) -> Scan:
                 s.refs.append(_rip_target(o, a + size))
         elif m == "syscall":
             s.sites.append(a)
+        elif (m == "int" and o == "0x80") or m == "sysenter":
+            s.legacy.append(a)  # the 32-bit ABI: other numbers, never resolved here
         elif "rip" in o:
             t = _rip_target(o, a + size)
             if t is not None:

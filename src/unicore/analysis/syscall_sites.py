@@ -69,6 +69,8 @@ def resolve(oa, sites: list[tuple[int, int]]) -> dict:
         if unknown:
             unresolved.setdefault(ri, []).append([addr, oa.regions.items[ri][2], "number not a constant"])
         queue += [(ri, k, addr) for k in dec.value(ri, addr, number_register(arch)).params]
+    for ri, addr in getattr(oa, "legacy", []):
+        unresolved.setdefault(ri, []).append([addr, oa.regions.items[ri][2], "int 0x80/sysenter: 32-bit ABI"])
     wrappers = _propagate(oa, dec, queue, numbers, unresolved, site_numbers)
     return {
         "syscalls": {str(r): sorted(n) for r, n in numbers.items() if n},
