@@ -3,6 +3,8 @@ result or one BadInputError line, never another exception (hypothesis)."""
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -15,7 +17,8 @@ from unicore.analysis.static import analyze_static
 from unicore.errors import BadInputError
 
 DATA = Path(__file__).parent / "data"
-WORK = Path(tempfile.mkdtemp(prefix="unicore-fuzz-"))
+WORK = Path(tempfile.mkdtemp(prefix="unicore-fuzz-"))  # shared by hypothesis examples
+atexit.register(shutil.rmtree, WORK, True)
 
 
 def _seed() -> bytes:
