@@ -56,51 +56,55 @@ def split(v: disasm.Value) -> tuple[set[int], bool]:
 def resolve(oa, sites: list[tuple[int, int]]) -> dict:
     """{"syscalls": {region: [numbers]}, "unresolved": {region: [[site, function, note]]},
     "wrappers": {region: [[k, site]]}, "site_numbers": {site: [numbers]}}."""
-    dec = Decoder(oa)
-    arch = oa.elf.arch
-    numbers: dict[int, set[int]] = {}
-    unresolved: dict[int, list] = {}
-    queue: list[tuple[int, int, int]] = []
-    site_numbers: dict[int, set[int]] = {}
+    res = _Resolution(oa)
     for ri, addr in sites:
-        good, unknown = split(dec.value(ri, addr, number_register(arch)))
-        numbers.setdefault(ri, set()).update(good)
-        site_numbers.setdefault(addr, set()).update(good)
-        if unknown:
-            unresolved.setdefault(ri, []).append([addr, oa.regions.items[ri][2], "number not a constant"])
-        queue += [(ri, k, addr) for k in dec.value(ri, addr, number_register(arch)).params]
+        v = res.dec.value(ri, addr, number_register(oa.elf.arch))
+        res.record(ri, addr, v, "number not a constant")
     for ri, addr in getattr(oa, "legacy", []):
-        unresolved.setdefault(ri, []).append([addr, oa.regions.items[ri][2], "int 0x80/sysenter: 32-bit ABI"])
-    wrappers = _propagate(oa, dec, queue, numbers, unresolved, site_numbers)
+        res.unresolved.setdefault(ri, []).append([addr, oa.regions.items[ri][2], "int 0x80/sysenter: 32-bit ABI"])
+    res.propagate()
     return {
-        "syscalls": {str(r): sorted(n) for r, n in numbers.items() if n},
-        "unresolved": {str(r): u for r, u in unresolved.items()},
-        "wrappers": {str(r): w for r, w in wrappers.items()},
-        "site_numbers": {str(a): sorted(n) for a, n in site_numbers.items()},
+        "syscalls": {str(r): sorted(n) for r, n in res.numbers.items() if n},
+        "unresolved": {str(r): u for r, u in res.unresolved.items()},
+        "wrappers": {str(r): w for r, w in res.wrappers.items()},
+        "site_numbers": {str(a): sorted(n) for a, n in res.site_numbers.items()},
     }
 
 
-def _propagate(oa, dec: Decoder, queue, numbers, unresolved, site_numbers) -> dict[int, list]:
-    """Follow wrapper parameters into the direct callers inside this object."""
-    calls_to: dict[int, list[tuple[int, int]]] = {}
-    for cri, a, t in oa.calls:
-        calls_to.setdefault(t, []).append((cri, a))
-    wrappers: dict[int, list] = {}
-    seen: set[tuple[int, int]] = set()
-    while queue:
-        w, k, origin = queue.pop()
-        if (w, k) in seen:
-            continue
-        seen.add((w, k))
-        wrappers.setdefault(w, []).append([k, origin])
-        name = oa.regions.items[w][2]
-        for cri, a in calls_to.get(oa.regions.items[w][0], []):
-            v = dec.value(cri, a, arg_register(oa.elf.arch, k))
-            good, unknown = split(v)
-            numbers.setdefault(cri, set()).update(good)
-            site_numbers.setdefault(origin, set()).update(good)
-            if unknown:
-                note = f"argument {k + 1} of {name} not a constant at 0x{a:x}"
-                unresolved.setdefault(cri, []).append([origin, name, note])
-            queue += [(cri, k2, origin) for k2 in v.params]
-    return wrappers
+class _Resolution:
+    """Numbers found per function (the site's, or a wrapper caller's), unresolved sites, wrappers."""
+
+    def __init__(self, oa):
+        self.oa = oa
+        self.dec = Decoder(oa)
+        self.numbers: dict[int, set[int]] = {}
+        self.site_numbers: dict[int, set[int]] = {}
+        self.unresolved: dict[int, list] = {}
+        self.wrappers: dict[int, list] = {}
+        self.queue: list[tuple[int, int, int]] = []  # (wrapper region, parameter, original site)
+
+    def record(self, ri: int, origin: int, v: disasm.Value, note: str, name: str | None = None) -> None:
+        """Value `v` of the number at a site (or a wrapper call) in function `ri`."""
+        good, unknown = split(v)
+        self.numbers.setdefault(ri, set()).update(good)
+        self.site_numbers.setdefault(origin, set()).update(good)
+        if unknown:
+            self.unresolved.setdefault(ri, []).append([origin, name or self.oa.regions.items[ri][2], note])
+        self.queue += [(ri, k, origin) for k in v.params]
+
+    def propagate(self) -> None:
+        """Follow wrapper parameters into the direct callers inside this object."""
+        calls_to: dict[int, list[tuple[int, int]]] = {}
+        for cri, a, t in self.oa.calls:
+            calls_to.setdefault(t, []).append((cri, a))
+        seen: set[tuple[int, int]] = set()
+        while self.queue:
+            w, k, origin = self.queue.pop()
+            if (w, k) in seen:
+                continue
+            seen.add((w, k))
+            self.wrappers.setdefault(w, []).append([k, origin])
+            start, _end, name = self.oa.regions.items[w]
+            for cri, a in calls_to.get(start, []):
+                v = self.dec.value(cri, a, arg_register(self.oa.elf.arch, k))
+                self.record(cri, origin, v, f"argument {k + 1} of {name} not a constant at 0x{a:x}", name)
