@@ -321,3 +321,17 @@ def test_int80_site_is_unresolved(built, cache):
     assert [(u["function"], u["reason"]) for u in r["unresolved_sites"]] == [("main", "int 0x80/sysenter: 32-bit ABI")]
     assert "getpid" not in r["syscalls"]  # 20 is not read as x86_64's writev either
     assert "writev" not in r["syscalls"]
+
+
+def test_functions_the_loader_looks_up_by_name_are_reachable(cache):
+    """glibc's rtld calls libc's __libc_early_init (and malloc...) found by name, not by relocation."""
+    from unicore.analysis import closure, elf, reach
+    from unicore.analysis.cache import Cache
+    from unicore.analysis.static import summary_of
+    clo = closure.resolve(elf.load(Path("/bin/true")))
+    names = [str(o.path) for o in clo.objects]
+    sums = [summary_of(o, Cache(cache), lambda _m: None, n) for o, n in zip(clo.objects, names)]
+    linker = reach.Linker(clo.objects, sums, names, clo.objects.index(clo.interp))
+    early = linker.bind("__libc_early_init@GLIBC_PRIVATE")
+    assert names[early[0]] == "/lib/x86_64-linux-gnu/libc.so.6"
+    assert early in linker.reach()

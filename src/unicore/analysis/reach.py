@@ -59,7 +59,19 @@ class Linker:
                 out.append((oi, s["entry"]))
             out += [(oi, r) for r in s["roots"]]
             out += [b for b in map(self.bind, s["root_syms"]) if b and b[1] >= 0]
-        return out
+        return out + self.loader_lookups()
+
+    def loader_lookups(self) -> list[Node]:
+        """Functions the dynamic loader finds by name at run time (glibc's rtld calls libc's
+        `__libc_early_init` and its malloc/calloc/realloc/free that way): every exact C string
+        in the loader's read-only data naming a function some object exports is a root."""
+        if self.interp is None:
+            return []
+        names: set[str] = set()
+        for _addr, blob, name in self.objects[self.interp].data:
+            if name == ".rodata":
+                names.update(w.decode("latin-1") for w in blob.split(b"\0") if 2 < len(w) < 64)
+        return [b for b in map(self.bind, sorted(names)) if b and b[1] >= 0 and b[0] != self.interp]
 
     def reach(self) -> set[Node]:
         seen: set[Node] = set(self.roots())
