@@ -24,8 +24,11 @@ ARM_CALL_CLOBBERED = {f"x{i}" for i in range(19)} | {"x30"}
 X86_UNCOND = {"jmp", "ret", "hlt", "ud2", "int3"}
 ARM_UNCOND = {"b", "br", "ret", "brk", "hlt"}
 X86_NO_WRITE = {"cmp", "test", "push", "bt", "nop", "prefetcht0", "prefetchnta", "clflush"}
-ARM_NO_WRITE_PREFIX = ("st", "cmp", "cmn", "tst", "b", "cb", "tb", "ret", "prfm", "svc", "nop", "hint",
-                      "dmb", "dsb", "isb", "ccmp", "fcmp")
+ARM_BRANCHES = {"b", "br", "ret", "cbz", "cbnz", "tbz", "tbnz"}
+ARM_NO_WRITE = {"cmp", "cmn", "tst", "ccmp", "ccmn", "fcmp", "fccmp", "prfm", "nop", "hint", "dmb", "dsb",
+                "isb", "msr"}
+# atomics that write their second operand (the old value): ldadd, swp, ...
+ARM_ATOMIC_OLD = ("swp", "ldadd", "ldclr", "ldeor", "ldset", "ldsmax", "ldsmin", "ldumax", "ldumin")
 
 
 def _x86_regs() -> dict[str, tuple[str, int]]:
@@ -286,6 +289,8 @@ def _x86_effect(m: str, o: str, reg: str) -> tuple[str, object]:
     dst = X86_REGS.get(ops[0])
     if m == "xchg" and len(ops) == 2:
         return _x86_xchg(ops, reg)
+    if m == "xadd" and len(ops) == 2 and X86_REGS.get(ops[1], ("",))[0] == reg:
+        return "unknown", None  # xadd also writes the old value into its source
     if dst is None or dst[0] != reg or m in X86_NO_WRITE:
         if m == "imul" and len(ops) == 1 and reg in ("rax", "rdx"):
             return "unknown", None
@@ -320,16 +325,26 @@ def _x86_write(m: str, ops: list[str], width: int) -> tuple[str, object]:
     return "unknown", None
 
 
+def _arm_written(m: str, ops: list[str]) -> list[str | None]:
+    """General registers an aarch64 instruction writes (besides calls and svc)."""
+    if m in ARM_BRANCHES or m.startswith("b.") or m in ARM_NO_WRITE:
+        return []
+    if m.startswith("st"):  # stores write nothing, except the status of store-exclusives
+        return [_arm_reg(ops[0])] if m.startswith(("stx", "stlx")) else []
+    if m.startswith(ARM_ATOMIC_OLD) and len(ops) > 1:
+        return [_arm_reg(ops[1])]
+    if m.startswith(("ldp", "ldnp", "ldxp", "ldaxp")) and len(ops) > 1:
+        return [_arm_reg(ops[0]), _arm_reg(ops[1])]
+    return [_arm_reg(ops[0])] if ops else []
+
+
 def _arm_effect(m: str, o: str, reg: str) -> tuple[str, object]:
     if m in ("bl", "blr"):
         return ("unknown", None) if reg in ARM_CALL_CLOBBERED else ("skip", None)
     if m == "svc":
         return ("unknown", None) if reg == "x0" else ("skip", None)
     ops = o.split(", ")
-    if m.startswith(ARM_NO_WRITE_PREFIX) and not m.startswith("bic"):
-        return "skip", None
-    written = [_arm_reg(ops[0])] + ([_arm_reg(ops[1])] if m.startswith("ldp") and len(ops) > 1 else [])
-    if reg not in written:
+    if reg not in _arm_written(m, ops):
         return "skip", None
     if m in ("mov", "movz") and len(ops) == 2:
         src = _arm_reg(ops[1])
