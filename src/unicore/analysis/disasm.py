@@ -273,7 +273,9 @@ X86_IMPLICIT = {
     "syscall": {"rax", "rcx", "r11"}, "cpuid": {"rax", "rbx", "rcx", "rdx"}, "rdtsc": {"rax", "rdx"},
     "rdtscp": {"rax", "rdx", "rcx"}, "cqo": {"rdx"}, "cdq": {"rdx"}, "mul": {"rax", "rdx"},
     "div": {"rax", "rdx"}, "idiv": {"rax", "rdx"}, "cmpxchg": {"rax"}, "xgetbv": {"rax", "rdx"},
-    "leave": {"rbp", "rsp"},
+    "leave": {"rbp", "rsp"}, "lahf": {"rax"}, "xlatb": {"rax"}, "rdpkru": {"rax", "rdx"},
+    "cmpxchg8b": {"rax", "rdx"}, "cmpxchg16b": {"rax", "rdx"}, "loop": {"rcx"}, "loope": {"rcx"},
+    "loopne": {"rcx"},
 }
 
 
