@@ -88,10 +88,11 @@ class Scan:
     legacy: list[int] = field(default_factory=list)  # x86 `int 0x80` / `sysenter` (i386 numbering)
 
 
-def _rip_target(ops: str, next_addr: int) -> int | None:
-    i = ops.find("[rip ")
-    if i < 0:
-        return None
+def _rip_target(ops: str, next_addr: int) -> int:
+    """The address of a rip-relative operand ("[rip + 0x10]", "[rip - 0x8]", "[rip]")."""
+    i = ops.find("[rip")
+    if i < 0 or ops[i + 4] == "]":
+        return next_addr
     j = ops.find("]", i)
     disp = int(ops[i + 7:j], 16)
     return next_addr + disp if ops[i + 5] == "+" else next_addr - disp
@@ -117,14 +118,13 @@ def scan_x86(md, code: bytes, start: int, end: int, absolute: bool) -> Scan:
             s.sites.append(a)
         elif (m == "int" and o == "0x80") or m == "sysenter":
             s.legacy.append(a)  # the 32-bit ABI: other numbers, never resolved here
-        elif "rip" in o:
-            t = _rip_target(o, a + size)
-            if t is not None:
-                s.refs.append(t)
-        elif absolute and (m == "mov" or m == "push" or m == "movabs"):
-            imm = o.rsplit(", ", 1)[-1]
-            if imm[:2] == "0x":
-                s.refs.append(int(imm, 16))
+        else:
+            if "rip" in o:
+                s.refs.append(_rip_target(o, a + size))
+            if absolute and (m == "mov" or m == "push" or m == "movabs"):
+                imm = o.rsplit(", ", 1)[-1]  # also `mov qword ptr [rip + x], 0x401136`
+                if imm[:2] == "0x":
+                    s.refs.append(int(imm, 16))
         if m not in ("nop", "int3"):
             last = m
     s.falls_through = bool(last) and last not in X86_UNCOND and last != "call"
@@ -150,7 +150,10 @@ def scan_arm(md, code: bytes, start: int, end: int, absolute: bool) -> Scan:
         elif m == "adrp":
             pages[ops[0]] = int(ops[1][1:], 16)
         elif (m == "adr" or m == "ldr") and len(ops) == 2 and ops[1][:1] == "#":  # pc-relative literal
-            s.refs.append(int(ops[-1][1:], 16))
+            lit = int(ops[1][1:], 16)
+            s.refs.append(lit)
+            if m == "ldr" and ops[0][:1] == "x" and start <= lit <= end - 8:  # a literal-pool pointer
+                s.refs.append(int.from_bytes(code[lit - start:lit - start + 8], "little"))
         elif ops and ops[-1] != "" and len(ops) >= 2:
             _arm_page_ref(m, ops, pages, s)
         if m != "nop":
