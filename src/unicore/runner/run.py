@@ -44,8 +44,23 @@ def frame_stdin(data: bytes) -> bytes:
     return data.replace(b"\xff", b"\xff\xff")
 
 
-def _feed(pipe: BinaryIO, stdin: bytes | BinaryIO | None) -> None:
-    """Write the framed stdin then the EOF frame; a guest that stops reading is not an error."""
+def _wait_for_reader(ctl_file: Path, proc: subprocess.Popen) -> bool:
+    """Wait until the guest announces (COM2 "stdin") that it reads stdin; False if QEMU ended."""
+    while proc.poll() is None:
+        try:
+            if b"stdin\n" in ctl_file.read_bytes():
+                return True
+        except OSError:
+            pass
+        time.sleep(0.002)
+    return False
+
+
+def _feed(pipe: BinaryIO, stdin: bytes | BinaryIO | None, ctl_file: Path, proc: subprocess.Popen) -> None:
+    """Once the guest reads stdin, write it framed, then the EOF frame (docs/design.md); a guest
+    that stops reading is not an error."""
+    if not _wait_for_reader(ctl_file, proc):
+        return
     try:
         if isinstance(stdin, (bytes, bytearray)):
             pipe.write(frame_stdin(bytes(stdin)))
@@ -118,7 +133,7 @@ def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = No
         ctl_file = Path(tmp) / "ctl"
         start = time.monotonic()
         proc = _start(qemu_command(image, cmdline, mem_mb, chosen, ctl_file))
-        feeder = threading.Thread(target=_feed, args=(proc.stdin, stdin_bytes), daemon=True)
+        feeder = threading.Thread(target=_feed, args=(proc.stdin, stdin_bytes, ctl_file, proc), daemon=True)
         feeder.start()
         output, timed_out = _pump(proc, None if timeout is None else start + timeout, on_output)
         stderr = _finish(proc, timed_out)

@@ -7,7 +7,7 @@
 
 #define TIOCGWINSZ 0x5413
 
-static bool stdin_eof;
+static bool stdin_eof, stdin_started;
 
 /* Reads until a newline, len bytes or end of file (the host always ends the stream with the
  * EOF frame, so this cannot wait forever on piped input); returns 0 at end of file. */
@@ -15,6 +15,10 @@ long uk_stdin_read(char *buf, size_t len)
 {
 	size_t n = 0;
 
+	if (!stdin_started) {
+		uk_plat_console_input_start();
+		stdin_started = true;
+	}
 	while (n < len && !stdin_eof) {
 		int c = uk_plat_console_getc();
 		if (c == 0xff && uk_plat_console_getc() == 0x00) {

@@ -11,20 +11,12 @@
 #define LSR_THRE 0x20
 #define DEBUG_EXIT_PORT 0xf4
 
-static void uart_init(uint16_t port)
-{
-	uk_outb(port + 1, 0x00); /* no interrupts */
-	uk_outb(port + 3, 0x80); /* DLAB: divisor 1 = 115200 baud */
-	uk_outb(port + 0, 0x01);
-	uk_outb(port + 1, 0x00);
-	uk_outb(port + 3, 0x03); /* 8N1 */
-	uk_outb(port + 2, 0x07); /* FIFOs on and cleared */
-}
-
+/* QEMU's UARTs need no baud or line setup: we only mask their interrupts. The receive FIFO
+ * stays off until the program first reads stdin (enabling it resets it). */
 void uk_plat_serial_init(void)
 {
-	uart_init(COM1);
-	uart_init(COM2);
+	uk_outb(COM1 + 1, 0x00);
+	uk_outb(COM2 + 1, 0x00);
 }
 
 static void uart_putc(uint16_t port, char c)
@@ -40,10 +32,21 @@ void uk_plat_console_write(const char *buf, size_t len)
 		uart_putc(COM1, buf[i]);
 }
 
+/* Enable COM1's receive FIFO (QEMU then delivers up to 14 bytes at a time instead of one) and
+ * tell the host it may send stdin now: nothing sent earlier can be lost in the FIFO reset. */
+void uk_plat_console_input_start(void)
+{
+	uk_outb(COM1 + 2, 0xc7); /* FIFO on, both cleared, trigger level 14 */
+	uk_plat_ctl_write("stdin\n");
+}
+
+/* Between empty polls we wait without touching the port: under TCG every port access takes
+ * QEMU's global lock, and polling it back to back starves the thread that delivers input. */
 int uk_plat_console_getc(void)
 {
 	while (!(uk_inb(COM1 + LSR) & LSR_DATA))
-		uk_arch_pause();
+		for (volatile int i = 0; i < 2000; i++)
+			uk_arch_pause();
 	return uk_inb(COM1);
 }
 

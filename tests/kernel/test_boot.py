@@ -1,0 +1,83 @@
+"""Kernel tests: build test programs into images and boot them under QEMU TCG."""
+
+import pytest
+from kbuild import BASE_SYSCALLS
+
+from unicore.runner import EXIT_TIMEOUT, run_image
+
+pytestmark = pytest.mark.slow
+
+
+def boot(image, *args, **kw):
+    kw.setdefault("timeout", 60)
+    return run_image(image, list(args), accel="tcg", **kw)
+
+
+def test_hello_world(make_image):
+    r = boot(make_image("hello"))
+    assert (r.stdout, r.exit_status, r.crashed, r.timed_out) == (b"Hello from unicore!\n", 0, False, False)
+
+
+def test_argv_env_and_exit_code(make_image):
+    r = boot(make_image("argv_env"), "42", "two words", "100%", env={"GREETING": "hi there", "A": "1"})
+    assert r.exit_status == 42
+    assert r.stdout.decode() == ("argc=4\nargv[0]=argv_env\nargv[1]=42\nargv[2]=two words\nargv[3]=100%\n"
+                                 "env GREETING=hi there\nenv A=1\nGREETING=hi there\n")
+
+
+def test_missing_syscall_returns_enosys_and_debug_names_it(make_image):
+    image = make_image("enosys")  # BASE_SYSCALLS has no getppid
+    assert "getppid" not in BASE_SYSCALLS
+    quiet = boot(image)
+    assert (quiet.stdout, quiet.exit_status) == (b"getppid -> -1 errno=ENOSYS\n", 0)
+    loud = boot(image, debug=True)
+    assert loud.stdout == b"unicore: syscall getppid (110) not in this image -> ENOSYS\ngetppid -> -1 errno=ENOSYS\n"
+
+
+def test_null_dereference_gives_crash_report(make_image):
+    r = boot(make_image("null_deref", cflags=["-O0", "-fno-omit-frame-pointer"]))
+    text = r.stdout.decode()
+    assert text.startswith("about to crash\nunicore: crash: page fault (vector 14), error code 0x0\n")
+    assert "unmapped read from address 0x0" in text
+    assert "<crash_here+0x" in text.splitlines()[3]  # rip line names the function
+    assert "<main+0x" in text  # backtrace through the frame pointer
+    assert (r.crashed, r.signal, r.exit_status) == (True, 11, 139)
+
+
+def test_hang_is_stopped_by_timeout(make_image):
+    r = boot(make_image("hang"), timeout=3)
+    assert (r.timed_out, r.exit_status, r.stdout) == (True, EXIT_TIMEOUT, b"hanging\n")
+
+
+def test_piped_stdin_reaches_the_program_with_eof(make_image):
+    data = bytes(range(256)) * 40 + b"\xff\xff\x00 end"
+    a, b = 1, 0
+    for byte in data:
+        a = (a + byte) % 65521
+        b = (b + a) % 65521
+    r = boot(make_image("stdin_sum"), stdin_bytes=data)
+    assert r.stdout.decode() == f"bytes={len(data)} adler32={(b << 16) | a:08x}\n"
+    assert r.exit_status == 0
+
+
+def test_no_stdin_reads_eof(make_image):
+    r = boot(make_image("stdin_sum"))
+    assert r.stdout == b"bytes=0 adler32=00000001\n"
+
+
+def test_100mb_of_mixed_allocations(make_image):
+    r = boot(make_image("memory"), mem_mb=256, timeout=120)
+    assert r.exit_status == 0, r.stdout
+    assert r.stdout.decode().endswith(" errors\n") and ", 0 errors" in r.stdout.decode()
+    assert int(r.stdout.split()[1]) >= 100
+
+
+def test_clocks_and_nanosleep(make_image):
+    r = boot(make_image("clock", BASE_SYSCALLS + ["clock_gettime", "nanosleep", "time", "gettimeofday"]))
+    assert (r.stdout, r.exit_status) == (b"slept ok\nwall clock sane\n", 0)
+
+
+def test_boottime_flag_reports_cycles(make_image):
+    r = boot(make_image("hello"), boottime=True)
+    assert r.stdout.startswith(b"unicore: boot ") and r.stdout.endswith(b"Hello from unicore!\n")
+    assert r.boot_us is not None and r.boot_us > 0
