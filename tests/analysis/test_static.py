@@ -335,3 +335,10 @@ def test_functions_the_loader_looks_up_by_name_are_reachable(cache):
     early = linker.bind("__libc_early_init@GLIBC_PRIVATE")
     assert names[early[0]] == "/lib/x86_64-linux-gnu/libc.so.6"
     assert early in linker.reach()
+
+
+def test_function_reached_only_through_a_stored_pointer(built, cache):
+    prog = _cc(built / "fnptr", DATA / "static" / "fnptr.c")
+    r = analyze_static(prog, cache_dir=cache)
+    assert "getppid" in r["syscalls"]
+    assert _strace([str(prog)]) <= set(r["syscalls"])
