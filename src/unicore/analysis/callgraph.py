@@ -114,6 +114,8 @@ class ObjectAnalysis:
         self.fde_starts = [a for a, _e in fdes]
         self.fde_ends = [e for _a, e in fdes]
         self.plt_addrs = [a for a, _s in self.plt_jumps]
+        self.plt_lo = min((a for a, _e in self.plt_ranges), default=0)
+        self.plt_hi = max((e for _a, e in self.plt_ranges), default=0)
 
     # --- mapping referenced addresses to functions or symbols ---
 
@@ -138,7 +140,7 @@ class ObjectAnalysis:
 
     def target(self, t: int) -> str | int | None:
         """A referenced address as a region index (code), symbol key (PLT stub/GOT slot) or None."""
-        if any(a <= t < e for a, e in self.plt_ranges):
+        if self.plt_lo <= t < self.plt_hi and any(a <= t < e for a, e in self.plt_ranges):
             return self._plt_symbol(t)
         if t in self.slots:
             return self._slot_target(t)

@@ -101,10 +101,23 @@ def _rip_target(ops: str, next_addr: int) -> int:
 def scan_x86(md, code: bytes, start: int, end: int, absolute: bool) -> Scan:
     """Sweep [start, end); `absolute`: the object is position-dependent (immediates can be addresses)."""
     s = Scan()
-    last = ""
-    for a, size, m, o in sweep(md, code, start):
+    pos, last = 0, ""
+    while pos < len(code):
+        pos, last = _x86_run(md, code, pos, start, end, absolute, s, last)
+        if pos < len(code):
+            pos += 1  # disasm_lite stopped at an undecodable byte: resume after it
+    s.falls_through = bool(last) and last not in X86_UNCOND and last != "call"
+    return s
+
+
+def _x86_run(md, code: bytes, pos: int, start: int, end: int, absolute: bool, s: Scan,
+             last: str) -> tuple[int, str]:
+    """One disasm_lite run from offset `pos` (the hot loop: kept flat on purpose)."""
+    nxt = start + pos
+    for a, size, m, o in md.disasm_lite(code[pos:] if pos else code, nxt):
+        nxt = a + size
         if " " in m:
-            m = m.rsplit(" ", 1)[1]  # bnd/notrack/rep prefixes
+            m = m.rsplit(" ", 1)[1]  # bnd/notrack/rep/lock prefixes
         if m[0] == "j" or m == "call":
             if o[:2] == "0x":
                 t = int(o, 16)
@@ -113,22 +126,21 @@ def scan_x86(md, code: bytes, start: int, end: int, absolute: bool) -> Scan:
                 if m == "call":
                     s.called.append(t)
             elif "rip" in o:
-                s.refs.append(_rip_target(o, a + size))
+                s.refs.append(_rip_target(o, nxt))
         elif m == "syscall":
             s.sites.append(a)
         elif (m == "int" and o == "0x80") or m == "sysenter":
             s.legacy.append(a)  # the 32-bit ABI: other numbers, never resolved here
         else:
             if "rip" in o:
-                s.refs.append(_rip_target(o, a + size))
+                s.refs.append(_rip_target(o, nxt))
             if absolute and (m == "mov" or m == "push" or m == "movabs"):
                 imm = o.rsplit(", ", 1)[-1]  # also `mov qword ptr [rip + x], 0x401136`
                 if imm[:2] == "0x":
                     s.refs.append(int(imm, 16))
-        if m not in ("nop", "int3"):
+        if m != "nop" and m != "int3":
             last = m
-    s.falls_through = bool(last) and last not in X86_UNCOND and last != "call"
-    return s
+    return nxt - start, last
 
 
 def scan_arm(md, code: bytes, start: int, end: int, absolute: bool) -> Scan:

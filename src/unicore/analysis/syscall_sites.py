@@ -95,7 +95,7 @@ class _Resolution:
     def propagate(self) -> None:
         """Follow wrapper parameters into the direct callers inside this object."""
         calls_to: dict[int, list[tuple[int, int]]] = {}
-        for cri, a, t in self.oa.calls:
+        for cri, a, t in self.oa.calls if self.queue else ():  # only an object with wrappers needs it
             calls_to.setdefault(t, []).append((cri, a))
         seen: set[tuple[int, int]] = set()
         while self.queue:
