@@ -57,7 +57,7 @@ class Container(System):
         name = f"unicore-bench-{os.getpid()}-{next(self._ids)}"
         cmd = [RUNTIME, "run", "--bundle", str(self.bundle), name]
         try:
-            return timed_run(cmd, ctx.workload.sql(), 120, f"`{RUNTIME} run`")
+            return timed_run(cmd, ctx.workload.sql(), ctx.timeout, f"`{RUNTIME} run`")
         except RunFailed:
             # a killed `runc run` can leave its container behind: remove it, then report
             subprocess.run([RUNTIME, "delete", "--force", name], capture_output=True, timeout=60)

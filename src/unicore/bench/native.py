@@ -38,4 +38,4 @@ class Native(System):
         return file_bytes(*self.files)
 
     def launch(self, ctx: Context) -> Launch:
-        return timed_run([self.program], ctx.workload.sql(), 60, "sqlite3")
+        return timed_run([self.program], ctx.workload.sql(), ctx.timeout, "sqlite3")

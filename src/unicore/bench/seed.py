@@ -16,7 +16,6 @@ from unicore.bench.container import Container
 from unicore.bench.measure import Row, add_ratios, measure
 from unicore.bench.native import Native
 from unicore.bench.output import markdown, print_table, write_csv
-from unicore.bench.plot import plot_lifecycle, plot_size
 from unicore.bench.systems import Context, System
 from unicore.bench.unikernel import UnikernelBinary, UnikernelSource
 from unicore.bench.vm import DebianVM
@@ -54,7 +53,8 @@ def choose(keys: list[str] | None) -> list[System]:
 
 
 def run_seed(out: Path, runs: int = 5, rows: int = 1000, accel: str = "auto",
-             keys: list[str] | None = None, console: Console | None = None) -> SeedResult:
+             keys: list[str] | None = None, console: Console | None = None,
+             timeout: float = 300) -> SeedResult:
     """Measure every chosen system and write the four result files into `out`."""
     if runs < 1:
         raise BadInputError(f"--runs must be at least 1 (got {runs})")
@@ -64,7 +64,7 @@ def run_seed(out: Path, runs: int = 5, rows: int = 1000, accel: str = "auto",
     with tempfile.TemporaryDirectory(prefix="unicore-bench-") as scratch:
         chosen_accel, why = pick_accel(accel)
         console.print(f"[dim]accelerator for every VM: {chosen_accel} ({why})[/dim]")
-        ctx = Context(workload, Path(scratch), chosen_accel, console)
+        ctx = Context(workload, Path(scratch), chosen_accel, console, timeout=timeout)
         # plain log lines, not a live status: the Debian build shows its own live progress
         log = lambda msg: console.print(f"[dim]{msg}[/dim]", highlight=False)  # noqa: E731
         results = [measure(s, ctx, runs, log=log) for s in chosen]
@@ -76,6 +76,7 @@ def run_seed(out: Path, runs: int = 5, rows: int = 1000, accel: str = "auto",
 
 
 def _write(result: SeedResult, out: Path) -> None:
+    from unicore.bench.plot import plot_lifecycle, plot_size  # matplotlib: only once there is data
     baseline, accel = result.baseline, result.accel
     write_csv(result.rows, out / "results.csv", baseline, accel)
     (out / "results.md").write_text(markdown(result.rows, baseline, accel,

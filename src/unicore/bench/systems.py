@@ -34,6 +34,7 @@ class Context:
     accel: str                      # "kvm" or "tcg": the same for every VM-based system
     console: Console = field(default_factory=lambda: Console(stderr=True))
     cache: Path | None = None       # where built artifacts are kept between runs
+    timeout: float = 300            # seconds one launch may take before it counts as hung
 
 
 @dataclass
@@ -75,7 +76,7 @@ def timed_run(cmd: list[str], stdin: str, timeout: float, what: str) -> Launch:
     try:
         proc = subprocess.run(cmd, input=stdin.encode(), capture_output=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        raise RunFailed(f"{what} did not finish within {timeout:.0f} s") from None
+        raise RunFailed(f"{what} did not finish within {timeout:g} s") from None
     except OSError as exc:
         raise RunFailed(f"{what} could not start: {exc.strerror}") from None
     seconds = time.perf_counter() - start

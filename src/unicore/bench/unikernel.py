@@ -20,7 +20,6 @@ from unicore.runner import run_image
 
 SQLITE_BINARY = "/usr/bin/sqlite3"
 MEMORY_MB = 64   # `unicore run`'s default
-TIMEOUT = 120    # seconds for one launch: far above a working run, so a hang is reported, not waited out
 
 
 def unicore_cmd(*args: str) -> list[str]:
@@ -84,12 +83,12 @@ class Unikernel(System):
         """`unicore run`'s own code (run_image), timed around the call: QEMU start to teardown
         plus the runner's host-side work, without a Python interpreter's start-up."""
         start = time.perf_counter()
-        result = run_image(self.image, [], mem_mb=MEMORY_MB, accel=ctx.accel, timeout=TIMEOUT,
+        result = run_image(self.image, [], mem_mb=MEMORY_MB, accel=ctx.accel, timeout=ctx.timeout,
                            stdin_bytes=ctx.workload.sql().encode())
         seconds = time.perf_counter() - start
         output = result.stdout.decode(errors="replace")
         if result.timed_out:
-            raise RunFailed(f"the unikernel did not finish within {TIMEOUT} s; "
+            raise RunFailed(f"the unikernel did not finish within {ctx.timeout:g} s; "
                             f"last console line: {last_line(output)}")
         if result.exit_status != 0:
             raise RunFailed(f"the unikernel exited with status {result.exit_status}: "

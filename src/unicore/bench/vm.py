@@ -69,7 +69,7 @@ class DebianVM(System):
                 "-append", " ".join(["console=ttyS0", "quiet", "panic=-1", *tsc_args()])]
 
     def launch(self, ctx: Context) -> Launch:
-        run = timed_run(self.command(ctx), "", 300, "QEMU (Debian VM)")
+        run = timed_run(self.command(ctx), "", ctx.timeout, "QEMU (Debian VM)")
         return Launch(run.seconds, guest_output(run.output))
 
 

@@ -18,6 +18,8 @@ def add_parser(sub) -> None:
     seed.add_argument("--rows", type=int, default=1000, help="rows the workload inserts (default 1000)")
     seed.add_argument("--accel", choices=["auto", "kvm", "tcg"], default="auto",
                       help="accelerator for every VM (default: as `unicore run` picks)")
+    seed.add_argument("--timeout", type=float, default=300, metavar="S",
+                      help="seconds one launch may take before its system counts as hung (default 300)")
     seed.add_argument("--systems", help="comma-separated subset, e.g. native,container")
     seed.set_defaults(func=run)
 
@@ -25,7 +27,7 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from unicore.bench.seed import run_seed, show  # heavy imports (matplotlib) only when used
     keys = [k.strip() for k in args.systems.split(",")] if args.systems else None
-    result = run_seed(args.out, args.runs, args.rows, args.accel, keys)
+    result = run_seed(args.out, args.runs, args.rows, args.accel, keys, timeout=args.timeout)
     out = Console()
     if not out.is_terminal:  # piped or logged: do not squeeze the table into 80 columns
         out = Console(width=160)
