@@ -110,13 +110,21 @@ def test_unresolvable_site_is_reported(built, cache):
 
 # --- Debian binaries ---------------------------------------------------------------------------
 
-@pytest.mark.parametrize("program", ["/bin/true", "/usr/bin/sqlite3",
-                                     pytest.param("/usr/bin/python3.11", marks=pytest.mark.slow)])
-def test_closure_equals_ldd(program, cache):
+@pytest.mark.parametrize("program", ["/bin/true", "/usr/bin/sqlite3", "/usr/bin/python3.11"])
+def test_closure_equals_ldd(program):
+    """The closure alone (what `libraries` reports; the full analysis is tested below)."""
+    from unicore.analysis import closure, elf
     if not Path(program).exists():
         pytest.skip(f"{program} not installed")
-    r = analyze_static(Path(program), cache_dir=cache)
-    assert [os.path.realpath(lib["path"]) for lib in r["libraries"]] == _ldd(program)
+    clo = closure.resolve(elf.load(Path(program)))
+    assert [os.path.realpath(path) for _soname, path in clo.libraries] == _ldd(program)
+    assert clo.missing == []
+
+
+def test_bin_true_libraries_exact(cache):
+    r = analyze_static(Path("/bin/true"), cache_dir=cache)
+    assert r["libraries"] == [{"soname": "libc.so.6", "path": "/lib/x86_64-linux-gnu/libc.so.6"},
+                              {"soname": "ld-linux-x86-64.so.2", "path": "/lib64/ld-linux-x86-64.so.2"}]
     assert r["missing_libraries"] == []
     assert r["program"]["interp"] == "/lib64/ld-linux-x86-64.so.2"
 
@@ -144,8 +152,10 @@ def test_bin_true_symbols_bound_with_versions(cache):
     assert all(u["weak"] for u in r["symbols"]["unbound"])
 
 
+@pytest.mark.slow  # disassembles libsqlite3 and friends
 def test_sqlite3_reachable_smaller_and_dynamic_subset(cache):
     r = analyze_static(Path("/usr/bin/sqlite3"), cache_dir=cache)
+    assert [os.path.realpath(lib["path"]) for lib in r["libraries"]] == _ldd("/usr/bin/sqlite3")
     reach = set(r["syscalls"])
     assert reach < set(r["all_syscalls"])
     dynamic = _strace(["/usr/bin/sqlite3", ":memory:"], b"create table t(x);\ninsert into t values(1);\n"
@@ -284,6 +294,7 @@ def test_eh_frame_ranges_match_readelf():
     assert sorted(elf.load(Path(lib)).fdes) == expected
 
 
+@pytest.mark.slow  # disassembles the cross libc
 @pytest.mark.skipif(not shutil.which("aarch64-linux-gnu-gcc"), reason="gcc-aarch64-linux-gnu not installed")
 def test_aarch64_dynamic_program_wrapper_through_plt(built, cache):
     prog = built / "wrapper-arm64"
