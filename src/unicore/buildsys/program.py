@@ -20,7 +20,7 @@ MACHINES = {"x86_64": 62, "aarch64": 183}
 
 def _headers(data: bytes) -> tuple[tuple, list[list[int]]]:
     ehdr = EHDR.unpack_from(data)
-    phoff, phnum = ehdr[5], ehdr[12]
+    phoff, phnum = ehdr[5], ehdr[10]
     return ehdr, [list(PHDR.unpack_from(data, phoff + i * PHDR.size)) for i in range(phnum)]
 
 
@@ -54,9 +54,9 @@ def pack(data: bytes) -> bytes:
         out += bytes(-len(out) % 16)
         moved[p[2]] = len(out)
         out += data[p[2] : p[2] + p[5]]
+    offsets = [_new_offset(p, loads, moved) for p in phdrs]  # before any header changes
     for i, p in enumerate(phdrs):
-        p[2] = _new_offset(p, loads, moved)
-        PHDR.pack_into(out, ehdr[5] + i * PHDR.size, *p)
+        PHDR.pack_into(out, ehdr[5] + i * PHDR.size, p[0], p[1], offsets[i], *p[3:])
     struct.pack_into("<Q", out, 0x28, 0)  # no section headers: e_shoff, e_shnum, e_shstrndx
     struct.pack_into("<HH", out, 0x3C, 0, 0)
     return bytes(out)

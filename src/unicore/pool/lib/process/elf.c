@@ -37,7 +37,7 @@ static const char *check_header(const struct ehdr *e, size_t size)
 		return "ELF for another machine";
 	if (e->type != 2 && e->type != 3)
 		return "ELF is neither an executable nor position-independent";
-	if (e->phentsize != sizeof(struct phdr) || e->phoff > size || e->phnum > (size - e->phoff) / sizeof(struct phdr))
+	if (e->phentsize != sizeof(struct phdr) || (e->phoff & 7) || e->phoff > size || e->phnum > (size - e->phoff) / sizeof(struct phdr))
 		return "ELF program headers out of bounds";
 	return NULL;
 }

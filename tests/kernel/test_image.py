@@ -1,0 +1,55 @@
+"""Image tests: dead code stays out, builds are incremental, the symbol table is consistent."""
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from elftools.elf.elffile import ELFFile
+from kbuild import BASE_SYSCALLS, PROGRAMS, plan_for
+
+from unicore.buildsys import build_image
+from unicore.buildsys.ksyms import function_symbols
+from unicore.toolchain import compile_program
+
+pytestmark = pytest.mark.slow
+
+
+def symbols(elf_path: Path) -> set[str]:
+    with open(elf_path, "rb") as f:
+        return {s.name for s in ELFFile(f).get_section_by_name(".symtab").iter_symbols()}
+
+
+def test_unused_handler_is_not_in_the_image(make_image, kernel_workdir):
+    image = make_image("hello")
+    kernel = image.parent / "build" / "kernel.elf"
+    names = symbols(kernel)
+    assert "uk_sys_write" in names and "uk_sys_nanosleep" not in names
+    assert b"uk_sys_nanosleep" not in image.read_bytes()  # not in the crash symbol table either
+    with_sleep = make_image("clock", BASE_SYSCALLS + ["clock_gettime", "nanosleep", "time", "gettimeofday"])
+    assert "uk_sys_nanosleep" in symbols(with_sleep.parent / "build" / "kernel.elf")
+
+
+def test_image_is_a_pvh_elf_without_symbols(make_image):
+    with open(make_image("hello"), "rb") as f:
+        elf = ELFFile(f)
+        notes = [n for seg in elf.iter_segments() if seg["p_type"] == "PT_NOTE" for n in seg.iter_notes()]
+        assert any(n["n_name"] == "Xen" and n["n_type"] == 18 for n in notes)
+        assert [s["p_paddr"] for s in elf.iter_segments() if s["p_type"] == "PT_LOAD"] == [0x100000]
+        assert elf.get_section_by_name(".symtab") is None
+
+
+def test_second_build_compiles_nothing(tmp_path):
+    program = compile_program([PROGRAMS / "hello.c"], tmp_path / "hello")
+    plan = plan_for(BASE_SYSCALLS, "hello")
+    image = build_image(plan, program, tmp_path / "hello.img", tmp_path / "build")
+    objects = {p: p.stat().st_mtime_ns for p in (tmp_path / "build").rglob("*.o")}
+    build_image(plan, program, tmp_path / "hello.img", tmp_path / "build")
+    dry = subprocess.run(["ninja", "-C", str(tmp_path / "build"), "-n"], capture_output=True, text=True)
+    assert "no work to do" in dry.stdout
+    assert objects == {p: p.stat().st_mtime_ns for p in (tmp_path / "build").rglob("*.o")}
+    assert len(objects) > 20 and image.stat().st_size > 0
+
+
+def test_two_link_passes_agree_on_function_addresses(make_image):
+    build = make_image("hello").parent / "build"
+    assert function_symbols(build / "kernel.pre.elf") == function_symbols(build / "kernel.elf")

@@ -1,0 +1,81 @@
+"""Fast unit tests of the runner and build-system helpers (no QEMU)."""
+
+from pathlib import Path
+
+import pytest
+from elftools.elf.elffile import ELFFile
+
+from unicore import syscalls
+from unicore.buildsys import generate
+from unicore.buildsys.program import check_program, pack
+from unicore.errors import BadInputError
+from unicore.runner import choose_accel
+from unicore.runner.qemu import kernel_cmdline, percent_encode
+from unicore.runner.run import _status, frame_stdin
+
+
+def test_percent_encoding_of_kernel_tokens():
+    assert percent_encode("two words") == "two%20words"
+    assert percent_encode("100%") == "100%25"
+    assert percent_encode("é\n") == "%C3%A9%0A"
+    assert percent_encode("a=b/c-d_e.f") == "a=b/c-d_e.f"
+
+
+def test_kernel_cmdline_layout():
+    line = kernel_cmdline(["x y", "--"], {"K": "v w"}, debug=True, boottime=False)
+    assert line == "debug env=K=v%20w -- x%20y --"
+    assert kernel_cmdline([], {}, False, True, argv0="prog") == "boottime argv0=prog --"
+
+
+def test_stdin_framing():
+    assert frame_stdin(b"a\xffb\xff\xff") == b"a\xff\xffb\xff\xff\xff\xff"
+
+
+def test_status_lines():
+    assert _status("stdin\nexit 42\n") == (42, None)
+    assert _status("crash 11\n") == (139, 11)
+    assert _status("") == (None, None)
+
+
+def test_accelerator_choice_on_this_host():
+    assert choose_accel("tcg") == ("tcg", "requested")
+    accel, why = choose_accel("auto")
+    if Path("/sys/module/kvm_pvm").exists():
+        assert (accel, why) == ("tcg", "KVM here is PVM-based, slower than TCG for a CPL0 kernel")
+    with pytest.raises(BadInputError):
+        choose_accel("xen")
+
+
+def test_syscall_table_uses_uapi_numbers():
+    text = generate.syscall_table({"write": "posix-io", "exit_group": "posix-process"}, "x86_64")
+    nr = syscalls.by_name("x86_64")
+    assert f"\t[{nr['write']}] = 1, /* write */" in text
+    assert f"\t[{nr['exit_group']}] = 2, /* exit_group */" in text
+    assert "uk_sys_nanosleep" not in text
+    with pytest.raises(BadInputError):
+        generate.syscall_table({"no_such_call": "x"}, "x86_64")
+
+
+def test_config_header_values():
+    text = generate.config_header({"UK_A_B": True, "UK_C": 5, "UK_S": 'x"y'}, "hello")
+    assert '#define UK_APP_NAME "hello"' in text and "#define UK_A_B 1" in text
+    assert "#define UK_C 5" in text and '#define UK_S "x\\"y"' in text
+
+
+def test_pack_keeps_segments_and_drops_padding(tmp_path):
+    program = Path("/bin/true")  # any ELF: packing must keep every PT_LOAD byte at its vaddr
+    original = program.read_bytes()
+    packed = pack(original)
+    assert len(packed) <= len(original)
+    with open(program, "rb") as f:
+        before = [(s["p_vaddr"], s.data()) for s in ELFFile(f).iter_segments() if s["p_type"] == "PT_LOAD"]
+    (tmp_path / "p").write_bytes(packed)
+    with open(tmp_path / "p", "rb") as f:
+        after = [(s["p_vaddr"], s.data()) for s in ELFFile(f).iter_segments() if s["p_type"] == "PT_LOAD"]
+    assert [v for v, _ in before] == [v for v, _ in after]
+    assert [d for _, d in before][1:] == [d for _, d in after][1:]  # segment 0 holds the rewritten headers
+
+
+def test_dynamic_program_is_rejected():
+    with pytest.raises(BadInputError, match="dynamically linked"):
+        check_program(Path("/bin/true"))
