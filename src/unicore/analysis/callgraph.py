@@ -14,7 +14,7 @@ import struct
 from unicore.analysis import disasm
 from unicore.analysis.elf import Elf
 
-SUMMARY_VERSION = 10
+SUMMARY_VERSION = 11
 PLT_SECTIONS = (".plt", ".plt.sec", ".plt.got", ".iplt")
 NOT_POINTER_DATA = (".eh_frame", ".eh_frame_hdr", ".gcc_except_table", ".dynsym", ".dynstr", ".interp",
                     ".hash", ".gnu.hash", ".gnu.version", ".gnu.version_r", ".gnu.version_d", ".symtab",
@@ -245,7 +245,7 @@ def exports(oa: ObjectAnalysis) -> dict[str, int]:
     """Defined dynamic symbols: key -> region index (-1 for data)."""
     out: dict[str, int] = {}
     for sym in oa.elf.dynsym:
-        if not sym.defined or not sym.name or sym.bind not in (1, 2):  # GLOBAL, WEAK
+        if not sym.defined or not sym.name or sym.bind not in (1, 2, 10):  # GLOBAL, WEAK, GNU_UNIQUE
             continue
         ri = oa.regions.find(sym.value) if sym.is_func else None
         val = -1 if ri is None else ri
