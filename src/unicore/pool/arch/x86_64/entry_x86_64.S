@@ -22,13 +22,15 @@
 uk_arch_boot_tsc:
 	.quad 0
 
-	/* Page tables and the boot stack are fully written before use: no need to zero them. */
+	/* The boot page tables live in the 7 pages the linker script reserves after the image
+	 * (_uk_pagetables): a page-aligned section would make the linker pad the file by 4 KiB.
+	 * They and the boot stack are fully written before use: no need to zero them. */
+	.set uk_pml4, _uk_pagetables
+	.set uk_pdpt, _uk_pagetables + 4096
+	.set uk_pd, _uk_pagetables + 2 * 4096
+	.set uk_pt0, _uk_pagetables + 6 * 4096
+
 	.section .bss..nozero.boot, "aw", @nobits
-	.p2align 12
-uk_pml4:	.skip 4096
-uk_pdpt:	.skip 4096
-uk_pd:		.skip 4 * 4096
-uk_pt0:		.skip 4096
 	.p2align 4
 uk_boot_stack:	.skip 16384
 uk_boot_stack_top:
