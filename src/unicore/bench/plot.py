@@ -30,25 +30,37 @@ def plot_lifecycle(rows: list[Row], path: Path) -> None:
 
 def _bars(rows: list[Row], values: list[float | None], spans, ylabel: str, title: str,
           path: Path) -> None:
+    """One bar per row (`spans`: (below, above) whiskers or None); save with the rows as metadata."""
     fig, ax = plt.subplots(figsize=(max(6.0, 1.6 * len(rows)), 4.5))
-    xs = range(len(rows))
-    heights = [v or 0 for v in values]
+    xs = list(range(len(rows)))
     err = None if spans is None else list(zip(*spans))
-    ax.bar(xs, heights, yerr=err, capsize=4, color=[_colour(r) for r in rows])
+    ax.bar(xs, [v or 0 for v in values], yerr=err, capsize=4, color=[_colour(r) for r in rows])
     present = [v for v in values if v]
-    if present and max(present) / min(present) > LOG_SPREAD:
+    log = bool(present) and max(present) / min(present) > LOG_SPREAD
+    if log:
         ax.set_yscale("log")
-    tops = [v + (s[1] if spans else 0) if v else None for v, s in zip(values, spans or values)]
-    for x, v, top in zip(xs, values, tops):
-        label, y = (f"{v:.3g}", top) if v else ("n/a", min(present) if present else 1)
-        ax.annotate(label, (x, y), ha="center", va="bottom", fontsize=9,
-                    xytext=(0, 3), textcoords="offset points")
-    ax.set_xticks(list(xs), [r.label.replace(" (", "\n(") for r in rows], fontsize=8)
+    tops = [v + s[1] if v and spans else v for v, s in zip(values, spans or [None] * len(values))]
+    if present:  # headroom for the labels above the highest bar
+        ax.set_ylim(top=max(t for t in tops if t) * (3 if log else 1.15))
+    _annotate(ax, values, tops, min(present) if present else 1)
+    ax.set_xticks(xs, [r.label.replace(" (", "\n(") for r in rows], fontsize=8)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     fig.tight_layout()
     fig.savefig(path, dpi=110, metadata=figure_metadata(rows, title, values))
     plt.close(fig)
+
+
+def _annotate(ax, values: list[float | None], tops: list[float | None], floor: float) -> None:
+    """Each bar's value above it (above its whisker), or "n/a" where the system did not run."""
+    for x, (value, top) in enumerate(zip(values, tops)):
+        label, y = (_fmt(value), top) if value else ("n/a", floor)
+        ax.annotate(label, (x, y), ha="center", va="bottom", fontsize=9,
+                    xytext=(0, 3), textcoords="offset points")
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
 
 
 def _colour(row: Row) -> str:
