@@ -1,0 +1,131 @@
+"""Kernel benchmarks (not tests): image size, boot time, life cycle, syscall round trip.
+
+    .venv/bin/python benchmarks/kernel_bench.py [--runs N] [--out DIR]
+
+Images are built with a plan of exactly the syscalls each program needs (this pool's
+posix-io/posix-mm..., no file systems), so they show the kernel's own cost. Everything runs on
+the same accelerator (TCG unless `--accel`). Results are printed and written to DIR/kernel.json.
+"""
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+
+from unicore.buildsys import build_image
+from unicore.pool.manifest import POOL_DIR
+from unicore.runner import choose_accel, run_image
+from unicore.runner.qemu import kernel_cmdline, qemu_command
+from unicore.toolchain import compile_program
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent
+LIBS = ["arch-x86_64", "plat-qemu", "core", "syscall", "process", "posix-process", "posix-mm",
+        "posix-time", "posix-io", "random"]
+HELLO_SYSCALLS = ["arch_prctl", "set_tid_address", "ioctl", "writev", "write", "exit_group", "exit"]
+
+
+def plan(syscalls: list[str], name: str) -> dict:
+    libs = {}
+    for path in POOL_DIR.rglob("library.toml"):
+        data = tomllib.loads(path.read_text())
+        if data["name"] in LIBS:
+            libs[data["name"]] = (path.parent, data)
+    owner = {s: n for n, (_, d) in libs.items() for s in d.get("provides", {}).get("syscalls", [])}
+    return {"schema": "unicore.plan", "version": 1, "target": {"arch": "x86_64", "plat": "qemu"},
+            "libraries": [{"name": n, "dir": str(libs[n][0]), "kind": libs[n][1]["kind"]} for n in LIBS],
+            "syscalls": {s: owner[s] for s in syscalls}, "options": {}, "program": {"name": name}}
+
+
+def build(source: Path, syscalls: list[str], out: Path, cflags=None) -> tuple[Path, Path]:
+    program = compile_program([source], out / source.stem, cflags)
+    image = build_image(plan(syscalls, source.stem), program, out / f"{source.stem}.img", out / f"build-{source.stem}")
+    return program, image
+
+
+def trivial_kernel(out: Path) -> Path:
+    obj, elf = out / "trivial_pvh.o", out / "trivial_pvh.elf"
+    subprocess.run(["gcc", "-c", str(HERE / "kernel" / "trivial_pvh.S"), "-o", str(obj)], check=True)
+    subprocess.run(["ld", "-m", "elf_x86_64", "-n", "-T", str(HERE / "kernel" / "trivial_pvh.ld"), "-o", str(elf), str(obj)],
+                   check=True)
+    return elf
+
+
+def size_breakdown(image: Path, build_dir: Path) -> dict:
+    from elftools.elf.elffile import ELFFile
+    with open(build_dir / "kernel.elf", "rb") as f:
+        sections = {s.name: s["sh_size"] for s in ELFFile(f).iter_sections() if s["sh_flags"] & 2}
+    return {"image_bytes": image.stat().st_size, "text": sections.get(".text", 0),
+            "rodata": sections.get(".rodata", 0), "program": sections.get(".uk_app", 0),
+            "symbols": sections.get(".uk_ksyms", 0)}
+
+
+def timed(cmd: list[str], runs: int) -> list[float]:
+    """Wall-clock milliseconds of `cmd`, stdin from /dev/null, `runs` times (after one warm-up)."""
+    samples = []
+    for i in range(runs + 1):
+        start = time.perf_counter()
+        subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+        if i:
+            samples.append((time.perf_counter() - start) * 1000)
+    return samples
+
+
+def stats(samples: list[float]) -> dict:
+    return {"min": round(min(samples), 2), "median": round(statistics.median(samples), 2),
+            "max": round(max(samples), 2), "runs": len(samples)}
+
+
+def qemu_direct(image: Path, accel: str, out: Path, args: list[str]) -> list[str]:
+    """The QEMU command `unicore run` would use (without the Python runner around it)."""
+    return ["timeout", "30", *qemu_command(image, kernel_cmdline(args, {}, False, False), 64, accel, out / "ctl")]
+
+
+def boot_times(image: Path, accel: str, runs: int) -> dict:
+    values = [run_image(image, ["world"], accel=accel, timeout=30, boottime=True).boot_us for _ in range(runs)]
+    return stats([v for v in values if v is not None])
+
+
+def lifecycle(program: Path, image: Path, floor: Path, accel: str, out: Path, runs: int) -> dict:
+    unicore = [sys.executable, "-m", "unicore.cli", "run", "--accel", accel, "--timeout", "30", str(image), "--", "world"]
+    return {
+        "native": stats(timed([str(program), "world"], runs)),
+        "vmm_floor_trivial_pvh": stats(timed(["timeout", "30", *qemu_command(floor, "", 64, accel, out / "ctl")], runs)),
+        "qemu_with_image": stats(timed(qemu_direct(image, accel, out, ["world"]), runs)),
+        "unicore_run_cli": stats(timed(unicore, runs)),
+    }
+
+
+def syscall_cost(accel: str, out: Path) -> str:
+    _, image = build(HERE / "kernel" / "syscall_loop.c", HELLO_SYSCALLS + ["getpid"], out)
+    return run_image(image, [], accel=accel, timeout=120).stdout.decode().strip()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=20)
+    ap.add_argument("--out", type=Path, default=ROOT / "build" / "bench" / "kernel")
+    ap.add_argument("--accel", default="tcg", choices=["auto", "kvm", "tcg"])
+    opts = ap.parse_args(argv)
+    out = opts.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    accel, why = choose_accel(opts.accel)
+    program, image = build(ROOT / "examples" / "hello" / "hello.c", HELLO_SYSCALLS, out, ["-Os"])
+    results = {"accel": f"{accel} ({why})", "size": size_breakdown(image, out / "build-hello"),
+               "boot_us": boot_times(image, accel, opts.runs),
+               "lifecycle_ms": lifecycle(program, image, trivial_kernel(out), accel, out, opts.runs),
+               "syscall_round_trip": syscall_cost(accel, out)}
+    floor = results["lifecycle_ms"]["vmm_floor_trivial_pvh"]["median"]
+    for key, value in results["lifecycle_ms"].items():
+        value["vs_floor"] = round(value["median"] / floor, 2)
+    (out / "kernel.json").write_text(json.dumps(results, indent=2) + "\n")
+    print(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
