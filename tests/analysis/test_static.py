@@ -353,3 +353,18 @@ def test_function_reached_only_through_a_stored_pointer(built, cache):
     r = analyze_static(prog, cache_dir=cache)
     assert "getppid" in r["syscalls"]
     assert _strace([str(prog)]) <= set(r["syscalls"])
+
+
+def test_wrapper_chain_across_objects(tmp_path, cache):
+    """prog -> libmine.my_sys(n) -> libc syscall(n): the number comes from the program's call."""
+    lib = tmp_path / "libmine.so"
+    subprocess.run(["gcc", "-O2", "-shared", "-fPIC", "-o", str(lib), "-x", "c", "-"], check=True,
+                   input=b"#define _GNU_SOURCE\n#include <unistd.h>\nlong my_sys(long n) { return syscall(n); }\n")
+    prog = tmp_path / "chain"
+    subprocess.run(["gcc", "-O2", "-o", str(prog), "-x", "c", "-", f"-L{tmp_path}", "-lmine", "-Wl,-rpath,$ORIGIN"],
+                   input=b"#include <sys/syscall.h>\nlong my_sys(long);\n"
+                         b"int main(void) { return my_sys(SYS_getppid) > 0 ? 0 : 1; }\n", check=True)
+    r = analyze_static(prog, cache_dir=cache)
+    assert "getppid" in r["syscalls"]
+    assert r["unresolved_sites"] == []
+    assert _strace([str(prog)]) <= set(r["syscalls"])

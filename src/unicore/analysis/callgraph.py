@@ -14,7 +14,7 @@ import struct
 from unicore.analysis import disasm
 from unicore.analysis.elf import Elf
 
-SUMMARY_VERSION = 11
+SUMMARY_VERSION = 12
 PLT_SECTIONS = (".plt", ".plt.sec", ".plt.got", ".iplt")
 NOT_POINTER_DATA = (".eh_frame", ".eh_frame_hdr", ".gcc_except_table", ".dynsym", ".dynstr", ".interp",
                     ".hash", ".gnu.hash", ".gnu.version", ".gnu.version_r", ".gnu.version_d", ".symtab",
@@ -222,6 +222,16 @@ class ObjectAnalysis:
                 return b[start - a:end - a]
         return b""
 
+    def _callers(self) -> dict[str, list]:
+        """Direct calls into each function's entry: {callee: [[caller, call address]]}, for
+        wrappers only discovered at link time (a function passing its parameter to syscall@plt)."""
+        out: dict[str, list] = {}
+        for cri, a, t in self.calls:
+            ri = self.regions.find(t)
+            if ri is not None and self.regions.items[ri][0] == t:
+                out.setdefault(str(ri), []).append([cri, a])
+        return out
+
     def _summary(self, edges, sites, taken, plt_calls) -> dict:
         from unicore.analysis import syscall_sites
         resolved = syscall_sites.resolve(self, sites)
@@ -236,7 +246,7 @@ class ObjectAnalysis:
             "edges": local, "sym_edges": syms, "roots": sorted(roots), "root_syms": sorted(root_syms),
             "entry": self.regions.find(self.elf.entry) if self.elf.entry else None,
             "exports": exports(self), "imports": imports(self.elf),
-            "taken": sorted(taken), "plt_calls": plt_calls,
+            "taken": sorted(taken), "plt_calls": plt_calls, "callers": self._callers(),
             "sites": len(sites) + len(self.legacy), **resolved,
         }
 

@@ -107,37 +107,64 @@ class Linker:
     # --- wrappers called from other objects or through pointers ---
 
     def _wrappers(self, out: Linked) -> None:
-        """A reachable wrapper whose address is taken (in code or in data) can be called with
-        any number; callers through symbols in other objects are resolved here."""
+        """Finish what per-object analysis could not: callers of wrappers through symbols in
+        other objects, and the callers of functions that turn out to pass their own parameter
+        on (libcap calling syscall@plt); a reachable wrapper whose address is taken (in code or
+        in data) can be called with any number."""
         in_data = {b for s in self.sums for b in map(self.bind, s["root_syms"]) if b}
-        for oi, s in enumerate(self.sums):
-            for ri, params in s["wrappers"].items():
-                w = (oi, int(ri))
-                for k, origin in params:
-                    entry = [origin, s["regions"][w[1]][2], "parameter"]
-                    if w in out.reachable and (w[1] in s["taken"] or w in in_data):
-                        out.unresolved.append(self._unresolved(oi, entry[:2] + ["wrapper's address is taken"]))
-                    self._cross_callers(w, k, entry, out)
+        # entry: the original site (object, address, function) every finding is reported against
+        queue = [((oi, int(ri)), k, (oi, origin, s["regions"][int(ri)][2]), False)
+                 for oi, s in enumerate(self.sums) for ri, params in s["wrappers"].items() for k, origin in params]
+        seen = {(w, k) for w, k, _e, _d in queue}
+        self._decoders: dict[int, syscall_sites.Decoder] = {}
+        while queue:
+            w, k, entry, derived = queue.pop()
+            if w in out.reachable and (w in in_data or w[1] in self._pointed(w[0])):
+                name = self.sums[w[0]]["regions"][w[1]][2]
+                note = f"{name} in {self.names[w[0]]} passes argument {k + 1} on and its address is taken"
+                out.unresolved.append(self._site(entry, note))
+            for ai, cri, addr in self._callers(w, derived):
+                for k2 in self._wrapper_call(w, k, entry, ai, cri, addr, out):
+                    if ((ai, cri), k2) not in seen:
+                        seen.add(((ai, cri), k2))
+                        queue.append(((ai, cri), k2, entry, True))
 
-    def _cross_callers(self, w: Node, k: int, entry: list, out: Linked) -> None:
-        """Callers in any object that reach wrapper `w` through a symbol (PLT/GOT)."""
+    def _site(self, entry: tuple[int, int, str], note: str) -> dict:
+        oi, addr, function = entry
+        return self._unresolved(oi, [addr, function, note])
+
+    def _pointed(self, oi: int) -> set[int]:
+        """Functions of object `oi` whose address code loads or data holds."""
+        s = self.sums[oi]
+        return set(s["taken"]) | set(s["roots"])
+
+    def _callers(self, w: Node, derived: bool) -> list[tuple[int, int, int | None]]:
+        """(object, function, call address or None for a loaded address) of calls to `w`:
+        through symbols from any object, plus direct ones in its own object for a wrapper found
+        here (those of a wrapper found per object were followed there)."""
+        out = [(w[0], c, a) for c, a in self.sums[w[0]]["callers"].get(str(w[1]), [])] if derived else []
         for ai, s in enumerate(self.sums):
-            calls = [c for key, cs in s["plt_calls"].items() if self.bind(key) == w for c in cs]
-            if not calls:
-                continue
-            dec = _decoder(self.objects[ai], s)
-            for cri, addr in calls:
-                live = (ai, cri) in out.reachable
-                v = dec.value(cri, addr, syscall_sites.arg_register(s["arch"], k)) if addr is not None else None
-                good, unknown = syscall_sites.split(v) if v else (set(), True)
-                unknown = unknown or bool(v and v.params)
-                out.all_syscalls |= good
-                if live:
-                    out.syscalls |= good
-                    if unknown:
-                        where = f"0x{addr:x}" if addr is not None else "a loaded address"
-                        note = f"argument {k + 1} of {entry[1]} not a constant at {where} in {self.names[ai]}"
-                        out.unresolved.append(self._unresolved(w[0], entry[:2] + [note]))
+            out += [(ai, c, a) for key, cs in s["plt_calls"].items() if self.bind(key) == w for c, a in cs]
+        return out
+
+    def _wrapper_call(self, w: Node, k: int, entry: tuple, ai: int, cri: int, addr: int | None,
+                      out: Linked) -> set[int]:
+        """Numbers one call passes as wrapper `w`'s parameter k; the caller's own parameters
+        that flow into it (so the caller is a wrapper too)."""
+        s = self.sums[ai]
+        if ai not in self._decoders:
+            self._decoders[ai] = _decoder(self.objects[ai], s)
+        v = self._decoders[ai].value(cri, addr, syscall_sites.arg_register(s["arch"], k)) if addr is not None else None
+        good, unknown = syscall_sites.split(v) if v else (set(), True)
+        out.all_syscalls |= good
+        if (ai, cri) in out.reachable:
+            out.syscalls |= good
+            if unknown:
+                where = f"0x{addr:x}" if addr is not None else "a loaded address"
+                callee = self.sums[w[0]]["regions"][w[1]][2]
+                note = f"argument {k + 1} of {callee} not a constant at {where} in {self.names[ai]}"
+                out.unresolved.append(self._site(entry, note))
+        return set(v.params) if v else set()
 
 
 def _decoder(obj: Elf, summary: dict) -> syscall_sites.Decoder:
