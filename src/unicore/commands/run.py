@@ -5,7 +5,7 @@ import argparse
 import sys
 
 from unicore.errors import BadInputError
-from unicore.runner import EXIT_TIMEOUT, choose_accel, run_image
+from unicore.runner import EXIT_NO_STATUS, EXIT_TIMEOUT, choose_accel, run_image
 
 
 class _Intermixed(argparse.ArgumentParser):
@@ -57,14 +57,17 @@ def _stdout(chunk: bytes) -> None:
 def run(args) -> int:
     if args.mem < 8:
         raise BadInputError(f"-m {args.mem}: the guest needs at least 8 MiB")
+    env = _env(args.env)
     accel, why = choose_accel(args.accel)
     print(f"unicore: accelerator {accel} ({why})", file=sys.stderr)
     stdin = None if sys.stdin is None or sys.stdin.isatty() else sys.stdin.buffer
-    result = run_image(args.image, args.args, _env(args.env), args.mem, accel, args.timeout, stdin,
+    result = run_image(args.image, args.args, env, args.mem, accel, args.timeout, stdin,
                        args.debug, args.boottime, on_output=_stdout, argv0=args.argv0)
     if result.timed_out:
         print(f"unicore: guest did not finish within {args.timeout:g} s: stopped (exit {EXIT_TIMEOUT})",
               file=sys.stderr)
     elif result.crashed:
         print(f"unicore: guest crashed (signal {result.signal}, exit {result.exit_status})", file=sys.stderr)
+    elif result.exit_status == EXIT_NO_STATUS:
+        print(f"unicore: guest stopped without reporting an exit status (exit {EXIT_NO_STATUS})", file=sys.stderr)
     return result.exit_status

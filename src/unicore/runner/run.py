@@ -150,6 +150,7 @@ def _result(output: bytes, ctl: str, rc: int, accel: str, timed_out: bool, wall:
                        boot_us=float(boot.group(2)) if boot else None, qemu_stderr=stderr)
     if timed_out:
         result.exit_status = EXIT_TIMEOUT
-    elif status is None and rc not in (1, 3):
-        raise UnicoreError(f"QEMU failed (exit {rc}): {stderr.strip() or 'no message'}")
+    elif status is None and (stderr.strip() or rc not in (1, 3)):
+        message = " ".join(stderr.split()) or "no message"
+        raise UnicoreError(f"QEMU could not run the image (exit {rc}): {message}", exit_code=EXIT_NO_STATUS)
     return result
