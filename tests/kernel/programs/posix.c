@@ -12,7 +12,11 @@
 #include <unistd.h>
 
 static volatile int got_usr1;
-static void on_usr1(int sig) { got_usr1 = sig; }
+static void on_usr1(int sig)
+{
+	got_usr1 = sig;
+	write(1, "in handler\n", 11); /* a syscall from inside the kill syscall */
+}
 
 int main(void)
 {
@@ -28,6 +32,7 @@ int main(void)
 	sigaddset(&set, SIGUSR2);
 	printf("sigprocmask %d\n", sigprocmask(SIG_BLOCK, &set, NULL) == 0 && sigprocmask(SIG_BLOCK, NULL, &old) == 0 &&
 	       sigismember(&old, SIGUSR2));
+	fflush(stdout);
 	raise(SIGUSR1);
 	printf("handler %d\n", got_usr1);
 	errno = 0;

@@ -13,16 +13,28 @@ uk_syscall_stack_top:
 
 	.bss
 	.p2align 3
-	.globl uk_syscall_user_rsp
-uk_syscall_user_rsp:
+uk_syscall_depth:
+	.quad 0
+uk_syscall_scratch:
 	.quad 0
 
+	/* Nesting: a signal handler the kernel runs (posix-process) may make syscalls itself. The
+	 * outermost entry takes the top of the kernel stack; a nested one continues below the
+	 * caller's red zone on the current stack. The caller's %rsp is saved on the new stack. */
 	.text
 	.globl uk_syscall_entry
 	.p2align 4
 uk_syscall_entry:
-	movq %rsp, uk_syscall_user_rsp(%rip)
+	movq %rsp, uk_syscall_scratch(%rip)
+	cmpq $0, uk_syscall_depth(%rip)
+	jne 1f
 	leaq uk_syscall_stack_top(%rip), %rsp
+	jmp 2f
+1:	subq $128, %rsp
+	andq $-16, %rsp
+2:	incq uk_syscall_depth(%rip)
+	pushq uk_syscall_scratch(%rip)	/* the caller's stack pointer */
+	pushq $0			/* keeps the call below 16-byte aligned */
 	pushq %r11			/* RFLAGS at the syscall */
 	pushq %rcx			/* return address */
 	pushq %r9			/* a5 ... a0: ascending in memory, a long[6] */
@@ -41,7 +53,9 @@ uk_syscall_entry:
 	popq %r8
 	popq %r9
 	popq %rcx
+	decq uk_syscall_depth(%rip)
 	movq (%rsp), %r11		/* Linux leaves RFLAGS in %r11 */
-	popfq
-	movq uk_syscall_user_rsp(%rip), %rsp
+	popfq				/* nothing below may change the flags */
+	leaq 8(%rsp), %rsp
+	popq %rsp
 	jmpq *%rcx
