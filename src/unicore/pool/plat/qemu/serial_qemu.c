@@ -36,6 +36,11 @@ void uk_plat_console_write(const char *buf, size_t len)
  * tell the host it may send stdin now: nothing sent earlier can be lost in the FIFO reset. */
 void uk_plat_console_input_start(void)
 {
+	static bool started;
+
+	if (started)
+		return;
+	started = true;
 	uk_outb(COM1 + 2, 0xc7); /* FIFO on, both cleared, trigger level 14 */
 	uk_plat_ctl_write("stdin\n");
 }
@@ -44,6 +49,7 @@ void uk_plat_console_input_start(void)
  * QEMU's global lock, and polling it back to back starves the thread that delivers input. */
 int uk_plat_console_getc(void)
 {
+	uk_plat_console_input_start(); /* whoever reads first: the host waits for this */
 	while (!(uk_inb(COM1 + LSR) & LSR_DATA))
 		for (volatile int i = 0; i < 2000; i++)
 			uk_arch_pause();

@@ -8,7 +8,7 @@
 void uk_plat_start(uintptr_t boot_info);      /* called by the arch entry; never returns */
 
 void uk_plat_console_write(const char *buf, size_t len);
-void uk_plat_console_input_start(void);        /* before the first getc: host may send input */
+void uk_plat_console_input_start(void);        /* idempotent; the first getc calls it: host may send input */
 int uk_plat_console_getc(void);                /* blocking: one raw byte from the host */
 void uk_plat_ctl_write(const char *line);      /* control channel to the host (COM2) */
 
