@@ -5,6 +5,7 @@ import csv
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -78,3 +79,25 @@ def test_bad_options_are_one_line(tmp_path, args, message):
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines() == [f"unicore: {proc.stderr.split('unicore: ')[1].strip()}"]
     assert message in proc.stderr
+
+
+def _measure(program: str, work: Path, runs: int = 1):
+    from unicore.bench.measure import measure
+    from unicore.bench.native import Native
+    from unicore.bench.systems import Context
+    ctx = Context(Workload(5), work, "tcg")
+    return measure(Native(program), ctx, runs)
+
+
+def test_a_system_that_fails_says_why(tmp_path):
+    row = _measure("/bin/false", tmp_path)
+    assert not row.available and row.reason == "sqlite3 exited with status 1: no output"
+    assert _measure("/nonexistent/sqlite3", tmp_path).reason.startswith("/nonexistent/sqlite3 is not installed")
+
+
+def test_a_wrong_result_is_flagged_and_never_the_baseline(tmp_path):
+    from unicore.bench.measure import add_ratios
+    row = _measure("/bin/cat", tmp_path, runs=2)  # prints the SQL back instead of the query's result
+    assert row.available and row.result_ok is False
+    assert row.result == "SELECT count(*), sum(value), min(name), max(name), sum(value % 2) FROM kv;"
+    assert add_ratios([row]) is None and row.lifecycle_ratio is None

@@ -5,9 +5,11 @@ result differs from the expected one keeps its times but is flagged (and never u
 """
 
 import statistics
+import subprocess
 from dataclasses import dataclass, field
 
 from unicore.bench.systems import Context, NotAvailable, RunFailed, System
+from unicore.errors import UnicoreError
 
 BASELINE_ORDER = ("unikernel-source", "unikernel-binary", "native")  # ratios are to the first here
 
@@ -52,8 +54,11 @@ def measure(system: System, ctx: Context, runs: int, log=lambda msg: None) -> Ro
             row.seconds.append(launch.seconds)
             _check(row, system.result(launch.output), ctx.workload.expected())
     except (NotAvailable, RunFailed) as exc:
-        row.reason = str(exc)
-        row.seconds = []
+        row.reason, row.seconds = str(exc), []
+    except (UnicoreError, OSError, subprocess.SubprocessError) as exc:
+        # any other failure of one system (a plug-in's own error, a tool that broke) stays in its
+        # row: the other systems are still measured
+        row.reason, row.seconds = f"failed: {exc}", []
     return row
 
 
