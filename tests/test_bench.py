@@ -101,3 +101,14 @@ def test_a_wrong_result_is_flagged_and_never_the_baseline(tmp_path):
     assert row.available and row.result_ok is False
     assert row.result == "SELECT count(*), sum(value), min(name), max(name), sum(value % 2) FROM kv;"
     assert add_ratios([row]) is None and row.lifecycle_ratio is None
+
+
+def test_cli_prints_the_table_and_names_the_files(tmp_path):
+    proc = subprocess.run([sys.executable, "benchmarks/seed.py", "--systems", "native", "--runs", "1",
+                           "--rows", "3", "--out", str(tmp_path)], capture_output=True, text=True,
+                          cwd=Path(__file__).parent.parent)
+    assert proc.returncode == 0, proc.stderr
+    assert "Native process" in proc.stdout and "│ ok" in proc.stdout
+    assert f"{tmp_path}/results.csv" in proc.stderr.replace("\n", "")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "lifecycle.png", "results.csv", "results.md", "size.png"]
