@@ -201,6 +201,12 @@ static void test_stack(void)
 	CHECK(w[6] == UK_AT_PAGESZ && w[7] == 4096 && w[8] == UK_AT_RANDOM && !memcmp((void *)w[9], random, 16));
 	CHECK(w[10] == UK_AT_PLATFORM && !strcmp((char *)w[11], "x86_64") && w[12] == UK_AT_NULL);
 	CHECK(uk_stack_build(stack, 64, 2, argv, envp, auxv, random, "x86_64") == 0);
+	for (size_t size = 0; size <= 400; size += 8) { /* every size: 0 or a stack inside the buffer */
+		uint64_t *buf = malloc(size ? size : 8);
+		uintptr_t top = uk_stack_build(buf, size, 2, argv, envp, auxv, random, "x86_64");
+		CHECK(top == 0 || (top >= (uintptr_t)buf && top < (uintptr_t)buf + size));
+		free(buf);
+	}
 }
 
 int main(int argc, char **argv)

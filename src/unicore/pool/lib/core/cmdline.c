@@ -59,29 +59,39 @@ static void kernel_token(char *t, struct uk_bootargs *out)
 		out->argv0 = t + 6;
 }
 
+struct counts {
+	int nargs, nenv, dashdash; /* dashdash: index of "--", or -1 */
+};
+
+static struct counts count_tokens(char **tok, int n)
+{
+	struct counts c = { 0, 0, -1 };
+
+	for (int i = 0; i < n; i++) {
+		if (c.dashdash < 0 && !strcmp(tok[i], "--"))
+			c.dashdash = i;
+		else if (c.dashdash >= 0)
+			c.nargs++;
+		else if (!strncmp(tok[i], "env=", 4))
+			c.nenv++;
+	}
+	return c;
+}
+
 /* vec receives: argv[0..argc-1], NULL, envp[0..envc-1], NULL in its lower half; the upper
  * half holds the raw tokens meanwhile (argv and envp interleave on the command line). */
 int uk_cmdline_parse(char *cmdline, struct uk_bootargs *out, char **vec, int max)
 {
-	int half = max / 2, nargs = 0, nenv = 0, dashdash = -1;
+	int half = max / 2;
 	char **tok = vec + half;
 	int n = split(cmdline, tok, max - half);
+	struct counts c = count_tokens(tok, n < 0 ? 0 : n);
 
-	if (n < 0)
+	if (n < 0 || c.nargs + c.nenv + 3 > half)
 		return -1;
-	for (int i = 0; i < n; i++) {
-		if (dashdash < 0 && !strcmp(tok[i], "--"))
-			dashdash = i;
-		else if (dashdash >= 0)
-			nargs++;
-		else if (!strncmp(tok[i], "env=", 4))
-			nenv++;
-	}
-	if (nargs + nenv + 3 > half)
-		return -1;
-	out->envp = vec + nargs + 2;
+	out->envp = vec + c.nargs + 2;
 	out->envc = 0;
-	for (int i = 0; i < (dashdash < 0 ? n : dashdash); i++) {
+	for (int i = 0; i < (c.dashdash < 0 ? n : c.dashdash); i++) {
 		uk_percent_decode(tok[i]);
 		if (!strncmp(tok[i], "env=", 4))
 			out->envp[out->envc++] = tok[i] + 4;
@@ -90,12 +100,10 @@ int uk_cmdline_parse(char *cmdline, struct uk_bootargs *out, char **vec, int max
 	}
 	out->envp[out->envc] = NULL;
 	out->argv = vec;
-	out->argc = nargs + 1;
+	out->argc = c.nargs + 1;
 	vec[0] = (char *)(out->argv0 ? out->argv0 : UK_APP_NAME);
-	for (int i = 0; i < nargs; i++) {
-		uk_percent_decode(tok[dashdash + 1 + i]);
-		vec[1 + i] = tok[dashdash + 1 + i];
-	}
-	vec[nargs + 1] = NULL;
+	for (int i = 0; i < c.nargs; i++)
+		vec[1 + i] = tok[c.dashdash + 1 + i], uk_percent_decode(vec[1 + i]);
+	vec[c.nargs + 1] = NULL;
 	return 0;
 }

@@ -42,38 +42,57 @@ static uint64_t aux_value(uint64_t type, uint64_t value, uintptr_t random, uintp
 	return value;
 }
 
-uintptr_t uk_stack_build(void *lo_p, size_t size, int argc, char *const argv[], char *const envp[],
-			 const uint64_t *auxv, const uint8_t random16[16], const char *platform)
-{
-	uintptr_t lo = (uintptr_t)lo_p, top = lo + size;
-	int envc = count(envp), nauxv = 0;
-	char *strs[UK_MAX_ARGS];
+struct frame {
+	uintptr_t lo, top;          /* the free part of the stack: [lo, top) */
+	char *strs[UK_MAX_ARGS];    /* where argv then envp strings went */
+	char *plat;
+	uintptr_t random;
+};
 
-	if (argc + envc > UK_MAX_ARGS)
-		return 0;
-	while (auxv[2 * nauxv] != UK_AT_NULL)
-		nauxv++;
-	char *plat = push_string(&top, lo, platform);
-	if (!plat || push_strings(&top, lo, envp, envc, strs + argc) || push_strings(&top, lo, argv, argc, strs))
-		return 0;
-	top = UK_ALIGN_DOWN(top, 16) - 16;
-	memcpy((void *)top, random16, 16);
-	uintptr_t random = top;
-	size_t words = 1 + (size_t)argc + 1 + (size_t)envc + 1 + 2 * ((size_t)nauxv + 1);
-	if (top - lo < words * 8 + 16)
-		return 0;
-	uintptr_t sp = UK_ALIGN_DOWN(top - words * 8, 16);
-	uint64_t *w = (uint64_t *)sp;
-	*w++ = (uint64_t)argc;
-	for (int i = 0; i < argc; i++)
+/* Strings and the 16 random bytes at the top of the stack. */
+static int place_data(struct frame *f, int argc, char *const argv[], int envc, char *const envp[],
+		      const uint8_t random16[16], const char *platform)
+{
+	if (!(f->plat = push_string(&f->top, f->lo, platform)) ||
+	    push_strings(&f->top, f->lo, envp, envc, f->strs + argc) || push_strings(&f->top, f->lo, argv, argc, f->strs))
+		return -1;
+	f->top = UK_ALIGN_DOWN(f->top, 16);
+	if (f->top - f->lo < 16)
+		return -1;
+	f->top -= 16;
+	memcpy((void *)f->top, random16, 16);
+	f->random = f->top;
+	return 0;
+}
+
+static uint64_t *put_vector(uint64_t *w, char *const *strs, int n)
+{
+	for (int i = 0; i < n; i++)
 		*w++ = (uintptr_t)strs[i];
 	*w++ = 0;
-	for (int i = 0; i < envc; i++)
-		*w++ = (uintptr_t)strs[argc + i];
-	*w++ = 0;
+	return w;
+}
+
+uintptr_t uk_stack_build(void *lo, size_t size, int argc, char *const argv[], char *const envp[],
+			 const uint64_t *auxv, const uint8_t random16[16], const char *platform)
+{
+	struct frame f = { .lo = (uintptr_t)lo, .top = (uintptr_t)lo + size };
+	int envc = count(envp), nauxv = 0;
+
+	while (auxv[2 * nauxv] != UK_AT_NULL)
+		nauxv++;
+	if (argc + envc > UK_MAX_ARGS || place_data(&f, argc, argv, envc, envp, random16, platform))
+		return 0;
+	size_t words = 1 + (size_t)argc + 1 + (size_t)envc + 1 + 2 * ((size_t)nauxv + 1);
+	if (f.top - f.lo < words * 8 + 16)
+		return 0;
+	uintptr_t sp = UK_ALIGN_DOWN(f.top - words * 8, 16);
+	uint64_t *w = (uint64_t *)sp;
+	*w++ = (uint64_t)argc;
+	w = put_vector(put_vector(w, f.strs, argc), f.strs + argc, envc);
 	for (int i = 0; i <= nauxv; i++) {
 		*w++ = auxv[2 * i];
-		*w++ = aux_value(auxv[2 * i], auxv[2 * i + 1], random, (uintptr_t)plat, argc ? (uintptr_t)strs[0] : 0);
+		*w++ = aux_value(auxv[2 * i], auxv[2 * i + 1], f.random, (uintptr_t)f.plat, argc ? (uintptr_t)f.strs[0] : 0);
 	}
 	return sp;
 }
