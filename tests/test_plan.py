@@ -85,3 +85,12 @@ def test_invalid_manifests_are_named(name, tmp_path):
     src = Path(__file__).parent / "data" / "manifests" / name
     with pytest.raises(BadInputError, match=name):
         parse_manifest(src)
+
+
+def test_extra_libraries_and_capabilities(pool):
+    plan = make_plan([], pool=pool, extra={"vfs": "requested with --with", "clock": "the image keeps time"})
+    reasons = {lib["name"]: lib["reasons"] for lib in plan["libraries"]}
+    assert reasons["vfs"] == ["requested with --with"]
+    assert "the image keeps time" in reasons["qemu"]
+    with pytest.raises(BadInputError, match="no library or capability 'wifi'"):
+        make_plan([], pool=pool, extra={"wifi": "x"})

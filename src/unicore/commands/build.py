@@ -1,11 +1,19 @@
-"""`unicore build PATH`: program -> report -> plan -> image, each stage's file kept in the build dir."""
+"""`unicore build PATH | --binary EXE`: program -> report -> plan -> image.
 
+Every stage's file stays in the build directory (report.json, plan.json, rootfs.cpio), so each
+stage can be inspected and re-run alone.
+"""
+
+import inspect
 import json
 from pathlib import Path
 
 from rich.console import Console
+from rich.table import Table
 
-from unicore.analysis.report import load_report, make_report, write_report
+from unicore import guestfs
+from unicore.analysis.report import POLICIES, load_report, make_report, write_report
+from unicore.binary import analyze_binary, check_binary, closure_entries
 from unicore.controller.plan import TARGETS, explain, make_plan
 from unicore.errors import BadInputError
 from unicore.program import build_program, program_name
@@ -15,15 +23,25 @@ console = Console(stderr=True, highlight=False)
 
 def add_parser(sub) -> None:
     p = sub.add_parser("build", help="build a program into a specialised unikernel image")
-    p.add_argument("path", type=Path, help="a C file, a directory of sources, a Makefile project or a unicore.toml project")
+    p.add_argument("path", type=Path, nargs="?",
+                   help="a C file, a directory of sources, a Makefile project or a unicore.toml project")
+    p.add_argument("--binary", type=Path, metavar="EXE", help="an existing executable, run unmodified")
+    p.add_argument("--scenario", action="append", default=[], type=Path, metavar="FILE",
+                   help="scenario for the dynamic analysis of --binary (repeatable)")
+    p.add_argument("--policy", choices=POLICIES, default="static+dynamic",
+                   help="which analysis decides the syscalls of --binary (default static+dynamic)")
     p.add_argument("--target", default=TARGETS[0], help=f"platform/arch (default {TARGETS[0]})")
-    p.add_argument("--report", type=Path, help="use this analysis report instead of analysing the built program")
+    p.add_argument("--report", type=Path, help="use this analysis report instead of analysing")
     p.add_argument("-o", "--output", type=Path, help="the image (default build/<name>.img)")
     p.add_argument("--build-dir", type=Path, help="where intermediate files go (default build/<name>/)")
     p.add_argument("--explain", action="store_true", help="print which libraries were chosen and why")
     p.add_argument("--on-missing", choices=["warn", "error"], default="warn",
                    help="a needed syscall no library provides: warn (ENOSYS at run time) or fail")
     p.add_argument("--option", action="append", default=[], metavar="NAME=VALUE", help="set a library option")
+    p.add_argument("--with", dest="with_", action="append", default=[], metavar="LIB",
+                   help="also include a library or capability (e.g. 9pfs for host volumes)")
+    p.add_argument("--rootfs", type=Path, metavar="DIR", help="a directory tree to add to the root file system")
+    p.add_argument("--file", action="append", default=[], metavar="HOST:GUEST", help="add one file to the rootfs")
     p.add_argument("--cflags", help="compiler flags for the program (default -O2)")
     p.set_defaults(func=run)
 
@@ -36,27 +54,37 @@ def _options(pairs: list[str]) -> dict[str, str]:
 
 
 def run(args) -> int:
-    name = program_name(args.path)
+    if (args.path is None) == (args.binary is None):
+        raise BadInputError("build: give either PATH (sources) or --binary EXE")
+    name = args.binary.name if args.binary else program_name(args.path)
     build_dir = args.build_dir or Path("build") / name
     output = args.output or Path("build") / f"{name}.img"
-    options = _options(args.option)
+    build_dir.mkdir(parents=True, exist_ok=True)
     with console.status(f"building {name}") as status:
-        program = build_program(args.path, build_dir, args.cflags.split() if args.cflags else None,
-                                progress=status.update)
-        report = _report(args.report, program, build_dir, status)
-        plan = make_plan(report["needs"]["syscalls"], args.target, on_missing=args.on_missing,
-                         options=options, program={"path": str(program.resolve()), "name": name},
-                         warn=lambda m: console.print(m))
+        program, report, entries = _program_and_report(args, build_dir, status)
+        rootfs = _rootfs(entries + _user_entries(args), build_dir, report)
+        plan = _plan(args, report, program, name, rootfs is not None)
         (build_dir / "plan.json").write_text(json.dumps(plan, indent=1) + "\n")
         status.update("compiling and linking the image")
-        image = _link(plan, program, output, build_dir)
+        image = _link(plan, program, output, build_dir, rootfs)
     if args.explain:
         print(explain(plan))
     console.print(f"image {image} ({image.stat().st_size} bytes, {len(plan['syscalls'])} syscall handlers)")
     return 0
 
 
-def _report(report_path: Path | None, program: Path, build_dir: Path, status) -> dict:
+def _program_and_report(args, build_dir: Path, status) -> tuple[Path, dict, list[guestfs.Entry]]:
+    if args.binary:
+        binary = check_binary(args.binary)
+        report = load_report(args.report) if args.report else \
+            analyze_binary(binary, args.scenario, args.policy, build_dir, status.update)
+        return binary, report, closure_entries(binary, report)
+    program = build_program(args.path, build_dir, args.cflags.split() if args.cflags else None,
+                            progress=status.update)
+    return program, _source_report(args.report, program, build_dir, status), []
+
+
+def _source_report(report_path: Path | None, program: Path, build_dir: Path, status) -> dict:
     if report_path:
         return load_report(report_path)
     from unicore.analysis.static import analyze_static
@@ -66,9 +94,52 @@ def _report(report_path: Path | None, program: Path, build_dir: Path, status) ->
     return report
 
 
-def _link(plan: dict, program: Path, output: Path, build_dir: Path) -> Path:
+def _user_entries(args) -> list[guestfs.Entry]:
+    return (guestfs.from_tree(args.rootfs) if args.rootfs else []) + guestfs.from_pairs(args.file)
+
+
+def _rootfs(entries: list[guestfs.Entry], build_dir: Path, report: dict) -> Path | None:
+    """Write rootfs.cpio from the program's own entries, the files it opened, and the user's."""
+    opened, skipped = guestfs.from_report(report["needs"]["files"])
+    merged = guestfs.merge(entries, opened)
+    if not merged:
+        return None
+    out = build_dir / "rootfs.cpio"
+    size = guestfs.write_cpio(merged, out)
+    _print_rootfs(merged, skipped, size)
+    return out
+
+
+def _print_rootfs(entries: list[guestfs.Entry], skipped: list[str], size: int) -> None:
+    table = Table("guest path", "why", title=f"root file system ({size} bytes)")
+    for e in entries:
+        if e.reason != "parent directory":
+            table.add_row(e.guest, e.reason)
+    console.print(table)
+    if skipped:
+        console.print(f"left out (outside the allowed prefixes, or not regular files): {', '.join(skipped)}")
+
+
+def _plan(args, report: dict, program: Path, name: str, has_rootfs: bool) -> dict:
+    extra = {lib: "requested with --with" for lib in args.with_}
+    if has_rootfs:
+        extra["initrd"] = "the image has a root file system"
+    info = {"path": str(program.resolve()), "name": name, "binary": bool(args.binary)}
+    if args.binary:
+        info["guest_path"] = str(check_binary(args.binary))
+    return make_plan(report["needs"]["syscalls"], args.target, on_missing=args.on_missing,
+                     options=_options(args.option), program=info, extra=extra,
+                     warn=lambda m: console.print(m))
+
+
+def _link(plan: dict, program: Path, output: Path, build_dir: Path, rootfs: Path | None) -> Path:
     from unicore.buildsys import build_image
-    image = build_image(plan, program, output, build_dir)
+    kwargs = {}
+    if rootfs is not None:
+        if "rootfs" not in inspect.signature(build_image).parameters:
+            raise BadInputError("this build system cannot put a root file system into the image yet")
+        kwargs["rootfs"] = rootfs
+    image = build_image(plan, program, output, build_dir, **kwargs)
     sidecar = Path(str(image) + ".plan.json")  # lets `unicore verify IMAGE` find the native program
     sidecar.write_text(json.dumps(plan, indent=1) + "\n")
     return image

@@ -68,6 +68,19 @@ def _choose_for_syscalls(sel: Selection, needs: list[str]) -> list[str]:
     return missing
 
 
+def _choose_extra(sel: Selection, extra: dict[str, str]) -> None:
+    """Libraries or capabilities the build asks for beyond the syscalls, each with its reason."""
+    for want, reason in extra.items():
+        if want in sel.pool:
+            sel.add(want, reason)
+            continue
+        providers = [lib for lib in sel.pool.values() if want in lib.provides_caps]
+        if not providers:
+            known = ", ".join(sorted(sel.pool))
+            raise BadInputError(f"no library or capability {want!r} for this target; libraries: {known}")
+        sel.add(_pick(providers, sel.reasons).name, reason)
+
+
 def _apply_replaces(sel: Selection) -> None:
     for name in list(sel.reasons):
         for victim in sel.pool[name].raw.get("replaces", []):
@@ -122,7 +135,8 @@ def _direct(sel: Selection, syscall: str) -> list[str]:
 
 def make_plan(needs: list[str], target: str = "qemu/x86_64", *, on_missing: str = "warn",
               options: dict[str, str] | None = None, program: dict | None = None,
-              pool: dict[str, Library] | None = None, warn=print) -> dict:
+              pool: dict[str, Library] | None = None, warn=print,
+              extra: dict[str, str] | None = None) -> dict:
     """Build the plan dict (docs/plan.md) for a program needing the syscalls `needs`."""
     from unicore.controller.config import resolve_options
     plat, arch = parse_target(target)
@@ -130,6 +144,7 @@ def make_plan(needs: list[str], target: str = "qemu/x86_64", *, on_missing: str 
     sel.add(_one_of_kind(sel.pool, "arch", arch).name, f"target architecture {arch}")
     sel.add(_one_of_kind(sel.pool, "plat", plat).name, f"target platform {plat}")
     missing = _choose_for_syscalls(sel, sorted(set(needs)))
+    _choose_extra(sel, extra or {})
     _apply_replaces(sel)
     _close_requirements(sel)
     _report_missing(missing, on_missing, warn)
