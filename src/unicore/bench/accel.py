@@ -13,5 +13,7 @@ def pick_accel(requested: str = "auto") -> tuple[str, str]:
 
 
 def qemu_accel_args(accel: str) -> list[str]:
-    """QEMU flags for `accel`; -cpu is left out (QEMU 7.2's `-cpu host` aborts on some KVM hosts)."""
-    return ["-accel", accel]
+    """QEMU flags for `accel`, with the CPU model the runner gives unikernels (under KVM, the host's
+    CPU without IA32_ARCH_CAPABILITIES, which QEMU 7.2 fails to set on some hosts)."""
+    cpu = ["-cpu", "host,-arch-capabilities"] if accel == "kvm" else []
+    return ["-accel", accel, *cpu]
