@@ -109,8 +109,8 @@ def _check_can_build() -> None:
 def _build(home: Path, suite: str, console: Console) -> None:
     """Build into a scratch folder, then move it in place: the cache is never half-written."""
     scratch = home.with_name(home.name + ".tmp")
-    shutil.rmtree(scratch, ignore_errors=True)
-    shutil.rmtree(home, ignore_errors=True)
+    for old in (scratch, home):
+        _remove_tree(old)
     scratch.mkdir()
     columns = (SpinnerColumn(finished_text="[green]✓"), TextColumn("{task.description}"), TimeElapsedColumn())
     with Progress(*columns, console=console, transient=False) as progress:
@@ -122,6 +122,21 @@ def _build(home: Path, suite: str, console: Console) -> None:
             "rootfs_bytes": tree_bytes(scratch / "rootfs")}
     (scratch / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
     scratch.rename(home)
+
+
+def _remove_tree(path: Path) -> None:
+    """Remove an old build; first unmount what an interrupted debootstrap left mounted in it
+    (/proc, /sys), so removing the tree never reaches into the host's own."""
+    if not path.exists():
+        return
+    prefix = str(path.resolve()) + "/"
+    mounts = [line.split()[1] for line in Path("/proc/mounts").read_text().splitlines()]
+    for mount in sorted((m for m in mounts if m.startswith(prefix)), reverse=True):
+        subprocess.run(["umount", "-l", mount], capture_output=True, timeout=60)
+    if any(line.split()[1].startswith(prefix)
+           for line in Path("/proc/mounts").read_text().splitlines()):
+        raise NotAvailable(f"{path} still has file systems mounted in it; unmount them first")
+    shutil.rmtree(path)
 
 
 def host_mirror() -> str:
