@@ -112,3 +112,19 @@ def test_cli_prints_the_table_and_names_the_files(tmp_path):
     assert f"{tmp_path}/results.csv" in proc.stderr.replace("\n", "")
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "lifecycle.png", "results.csv", "results.md", "size.png"]
+
+
+def test_cache_is_used_only_when_complete_and_current(tmp_path):
+    from unicore.bench.debian import RECIPE, load_debian_root
+    assert load_debian_root(tmp_path) is None  # nothing built
+    (tmp_path / "rootfs").mkdir()
+    (tmp_path / "rootfs.cpio").write_bytes(b"07070")
+    (tmp_path / "vmlinuz").write_bytes(b"MZ")
+    meta = {"recipe": RECIPE, "kernel_version": "6.1.0-50-amd64", "rootfs_bytes": 5}
+    (tmp_path / "meta.json").write_text(json.dumps({**meta, "recipe": RECIPE - 1}))
+    assert load_debian_root(tmp_path) is None  # built by an older recipe
+    (tmp_path / "meta.json").write_text(json.dumps(meta))
+    root = load_debian_root(tmp_path)
+    assert root.kernel == tmp_path / "vmlinuz" and root.kernel_version == "6.1.0-50-amd64"
+    (tmp_path / "vmlinuz").unlink()
+    assert load_debian_root(tmp_path) is None  # partial
