@@ -47,10 +47,10 @@ def measure(system: System, ctx: Context, runs: int, log=lambda msg: None) -> Ro
     try:
         log(f"preparing {system.label}")
         system.prepare(ctx)
-        row.size_bytes = system.size_bytes()
+        row.note, row.size_bytes = system.note, system.size_bytes()  # prepare may refine the note
         for i in range(runs):
-            log(f"{system.label}: run {i + 1}/{runs}")
             launch = system.launch(ctx)
+            log(f"{system.label}: run {i + 1}/{runs}: {launch.seconds * 1000:.1f} ms")
             row.seconds.append(launch.seconds)
             _check(row, system.result(launch.output), ctx.workload.expected())
     except (NotAvailable, RunFailed) as exc:

@@ -43,6 +43,7 @@ class DebianVM(System):
         if not shutil.which(QEMU):
             raise NotAvailable(f"{QEMU} is not installed (apt-get install qemu-system-x86)")
         self.root = ensure_debian_root(ctx.console)
+        self.note = self.note.replace("Debian kernel", f"Debian kernel {self.root.kernel_version}")
         self.initrd = ctx.work / "debian-vm-initrd.cpio"
         self._write_initrd(ctx)
 
