@@ -3,6 +3,7 @@
 
 import argparse
 import sys
+from pathlib import Path
 
 from unicore.errors import BadInputError
 from unicore.runner import EXIT_NO_STATUS, EXIT_TIMEOUT, choose_accel, run_image
@@ -58,6 +59,8 @@ def run(args) -> int:
     if args.mem < 8:
         raise BadInputError(f"-m {args.mem}: the guest needs at least 8 MiB")
     env = _env(args.env)
+    if not Path(args.image).is_file():
+        raise BadInputError(f"image not found: {args.image}")
     accel, why = choose_accel(args.accel)
     print(f"unicore: accelerator {accel} ({why})", file=sys.stderr)
     stdin = None if sys.stdin is None or sys.stdin.isatty() else sys.stdin.buffer

@@ -1,0 +1,44 @@
+"""`unicore run` end to end: exit status, accelerator line, stdin from a pipe, crash and timeout."""
+
+import subprocess
+import sys
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def unicore_run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "unicore.cli", "run", "--accel", "tcg", *args],
+                          input=stdin, capture_output=True, timeout=120)
+
+
+def test_status_args_and_env_pass_through(make_image):
+    r = unicore_run(str(make_image("argv_env")), "-e", "GREETING=yo", "--timeout", "60", "--", "7", "--flag")
+    assert r.returncode == 7
+    assert r.stdout.decode().splitlines()[:4] == ["argc=3", "argv[0]=argv_env", "argv[1]=7", "argv[2]=--flag"]
+    assert r.stderr.decode() == "unicore: accelerator tcg (requested)\n"
+
+
+def test_piped_stdin(make_image):
+    r = unicore_run(str(make_image("stdin_sum")), "--timeout", "60", stdin=b"hello\n")
+    assert (r.returncode, r.stdout) == (0, b"bytes=6 adler32=084b021f\n")
+
+
+def test_crash_and_timeout_messages(make_image):
+    crash = unicore_run(str(make_image("null_deref", cflags=["-O0"])), "--timeout", "60")
+    assert crash.returncode == 139 and b"unicore: crash: page fault (vector 14)" in crash.stdout
+    assert crash.stderr.decode().splitlines()[-1] == "unicore: guest crashed (signal 11, exit 139)"
+    hang = unicore_run(str(make_image("hang")), "--timeout", "2")
+    assert hang.returncode == 124
+    assert hang.stderr.decode().splitlines()[-1] == "unicore: guest did not finish within 2 s: stopped (exit 124)"
+
+
+def test_bad_image_is_one_line(tmp_path):
+    bad = tmp_path / "bad.img"
+    bad.write_bytes(b"not an image")
+    r = unicore_run(str(bad), "--timeout", "30")
+    assert r.returncode == 125
+    assert r.stderr.decode().splitlines()[-1].startswith("unicore: QEMU could not run the image (exit 1): ")
+    missing = unicore_run(str(tmp_path / "nope.img"))
+    assert (missing.returncode, missing.stderr.decode()) == (2, f"unicore: image not found: {tmp_path / 'nope.img'}\n")
