@@ -67,8 +67,8 @@ class Unikernel(System):
                                   cwd=source_checkout() or Path.cwd())
         if proc.returncode != 0 or not self.image.is_file():
             why = last_line((home / "build.log").read_bytes())
-            raise NotAvailable(f"`unicore build {' '.join(self.build_args)}` failed: {why} "
-                               f"(log: {home / 'build.log'})")
+            shown = " ".join(Path(a).name if a.startswith(str(home)) else a for a in self.build_args)
+            raise NotAvailable(f"`unicore build {shown}` failed: {why} (log: {home / 'build.log'})")
 
     def loaded_files(self) -> list[Path]:
         """The image and any file beside it that the VMM loads too (e.g. IMAGE.initrd)."""
