@@ -96,6 +96,8 @@ def lifecycle(program: Path, image: Path, floor: Path, accel: str, out: Path, ru
         "native": stats(timed([str(program), "world"], runs)),
         "vmm_floor_trivial_pvh": stats(timed(["timeout", "30", *qemu_command(floor, "", 64, accel, out / "ctl")], runs)),
         "qemu_with_image": stats(timed(qemu_direct(image, accel, out, ["world"]), runs)),
+        "run_image_in_process": stats([run_image(image, ["world"], accel=accel, timeout=30).wall_s * 1000
+                                       for _ in range(runs)]),
         "unicore_run_cli": stats(timed(unicore, runs)),
     }
 
