@@ -1,0 +1,133 @@
+/* exec: start the program the way Linux's execve would. Runs at init level 8, before the
+ * process library's own start (level 9), and never returns, so it takes over from it.
+ *
+ * Which program: the one embedded in the image (section .uk_app) when there is one, else the
+ * file UK_EXEC_PATH (or argv[0] when that option is empty) of the root file system. A program
+ * with PT_INTERP gets its loader (e.g. /lib64/ld-linux-x86-64.so.2) from the root file system
+ * and the loader is started, with AT_BASE/AT_PHDR/AT_ENTRY describing both, as Linux does.
+ * No vDSO is given (no AT_SYSINFO_EHDR): glibc then makes real clock syscalls. */
+#include <uk/arch.h>
+#include <uk/core.h>
+#include <uk/plat.h>
+#include <uk/exec.h>
+
+extern const char uk_app_start[], uk_app_end[];
+long uk_vfs_mkdir_p(const char *path, uint32_t mode) __attribute__((weak));
+long uk_sys_symlink(long, long, long, long, long, long) __attribute__((weak));
+
+struct started {
+	struct uk_exec_image prog, interp;
+	int has_interp;
+	const char *path; /* the program's path: AT_EXECFN is argv[0], /proc/self/exe points here */
+};
+
+/* A program that cannot start ends like a shell's "cannot execute": 127 not found, 126 other. */
+static _Noreturn void fail(const char *path, const char *what, int status)
+{
+	uk_printk("unicore: exec %s: %s\n", path, what);
+	uk_plat_exit(status);
+}
+
+static const char *program_path(void)
+{
+	static const char opt[] = UK_EXEC_PATH;
+
+	return opt[0] ? opt : uk_boot.argv[0];
+}
+
+static void load_interp(struct started *s, const char *interp)
+{
+	size_t size, pages;
+	const char *err;
+	void *buf = uk_exec_read_file(interp, &size, &pages, &err);
+
+	if (!buf)
+		fail(interp, err, 127);
+	if ((err = uk_exec_load(buf, size, 0, &s->interp)))
+		fail(interp, err, 126);
+	if (s->interp.l.interp)
+		fail(interp, "the program's loader has a loader itself", 126);
+	uk_page_free(buf, pages);
+	s->has_interp = 1;
+}
+
+/* Load the program and, if it names one, its loader; the file copy is freed afterwards. */
+static void load_all(struct started *s)
+{
+	size_t size = (size_t)(uk_app_end - uk_app_start), pages = 0;
+	const void *file = uk_app_start;
+	const char *err;
+	char interp[256];
+
+	s->path = program_path();
+	if (!size && !(file = uk_exec_read_file(s->path, &size, &pages, &err)))
+		fail(s->path, err, 127);
+	if ((err = uk_exec_load(file, size, 1, &s->prog)))
+		fail(s->path, err, 126);
+	interp[0] = 0;
+	if (s->prog.l.interp)
+		strncpy_z(interp, s->prog.l.interp, sizeof(interp));
+	if (pages)
+		uk_page_free((void *)file, pages);
+	if (interp[0])
+		load_interp(s, interp);
+}
+
+/* /proc/self/exe as a symlink in the root ramfs: glibc reads it (static programs at start,
+ * $ORIGIN in dynamic ones). Only absolute paths: a relative name would point nowhere. */
+static void proc_self_exe(const char *path)
+{
+	if (path[0] != '/' || !uk_vfs_mkdir_p || !uk_sys_symlink)
+		return;
+	if (uk_vfs_mkdir_p("/proc/self", 0555) == 0)
+		uk_sys_symlink((long)path, (long)"/proc/self/exe", 0, 0, 0, 0);
+}
+
+static uintptr_t build_stack(const struct started *s)
+{
+	size_t npages = UK_PROCESS_STACK_KB / 4;
+	void *stack = uk_page_alloc(npages);
+	uint8_t random[16];
+	const struct uk_elf_layout *p = &s->prog.l;
+	const uint64_t auxv[] = {
+		UK_AT_PHDR, p->phdr, UK_AT_PHENT, p->phent, UK_AT_PHNUM, p->phnum,
+		UK_AT_PAGESZ, UK_PAGE_SIZE, UK_AT_BASE, s->has_interp ? s->interp.bias : 0,
+		UK_AT_FLAGS, 0, UK_AT_ENTRY, p->entry,
+		UK_AT_UID, 0, UK_AT_EUID, 0, UK_AT_GID, 0, UK_AT_EGID, 0, UK_AT_SECURE, 0,
+		UK_AT_HWCAP, uk_arch_hwcap(), UK_AT_HWCAP2, 0, UK_AT_CLKTCK, 100, UK_AT_PLATFORM, 0,
+		UK_AT_MINSIGSTKSZ, UK_EXEC_MINSIGSTKSZ, UK_AT_RANDOM, 0, UK_AT_EXECFN, 0, UK_AT_NULL, 0,
+	};
+
+	if (!stack)
+		uk_panic("no memory for the program's %d KiB stack", UK_PROCESS_STACK_KB);
+	uk_random_fill(random, sizeof(random));
+	uintptr_t sp = uk_stack_build(stack, npages * UK_PAGE_SIZE, uk_boot.argc, uk_boot.argv, uk_boot.envp,
+				      auxv, random, UK_ARCH_NAME);
+	if (!sp)
+		uk_panic("arguments and environment do not fit the program's stack");
+	return sp;
+}
+
+static void report_boot_time(void)
+{
+	uint64_t cycles = uk_rdtsc() - uk_arch_boot_tsc;
+	uint64_t ns = uk_plat_cycles_to_ns(cycles); /* calibrates the clock: after the measurement */
+
+	uk_printk("unicore: boot %lu cycles, %lu.%03lu us (PVH entry to program entry)\n",
+		  (unsigned long)cycles, (unsigned long)(ns / 1000), (unsigned long)(ns % 1000));
+}
+
+static void uk_exec_main(void)
+{
+	static struct started s;
+
+	load_all(&s);
+	proc_self_exe(s.path);
+	uk_proc.brk_start = s.prog.l.hi;
+	uk_proc.entry = s.prog.l.entry;
+	uintptr_t sp = build_stack(&s);
+	if (uk_boot.boottime)
+		report_boot_time();
+	uk_arch_enter_program(s.has_interp ? s.interp.l.entry : s.prog.l.entry, sp);
+}
+UK_INIT(uk_exec_main, 8);

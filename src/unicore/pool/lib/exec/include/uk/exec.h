@@ -1,0 +1,31 @@
+/* uk/exec.h: running an unmodified Linux executable (exec library). The program comes from the
+ * image (section .uk_app) or from the root file system; a PT_INTERP loader always comes from the
+ * root file system. Everything is identity-mapped in one address space: a position-independent
+ * object is loaded at the address of the pages it got, its bias = that address - its lowest vaddr. */
+#ifndef UK_EXEC_H
+#define UK_EXEC_H
+#include <stddef.h>
+#include <stdint.h>
+#include <uk/process.h>
+
+#define UK_AT_HWCAP2 26
+#define UK_AT_MINSIGSTKSZ 51
+
+/* An ELF object placed in memory. */
+struct uk_exec_image {
+	struct uk_elf_layout l;  /* with the bias applied */
+	uintptr_t bias;          /* 0 for ET_EXEC */
+};
+
+/* Place (reserve pages for) and load the ELF `file` of `size` bytes; `low` puts a
+ * position-independent object at the lowest free address (room for brk above it), else at the
+ * top of RAM. Returns NULL, or an error message for people. */
+const char *uk_exec_load(const void *file, size_t size, int low, struct uk_exec_image *out);
+
+/* Lowest address >= from, aligned to align, where npages free pages start; 0 when none. */
+uintptr_t uk_exec_find_low(uintptr_t from, size_t npages, size_t align);
+
+/* Read a whole file of the root file system into fresh pages; NULL and *err when impossible.
+ * *pages receives the page count to give back with uk_page_free. */
+void *uk_exec_read_file(const char *path, size_t *size, size_t *pages, const char **err);
+#endif
