@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -370,6 +371,16 @@ static void attr_tests(void)
 	       (long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
 	ts[0].tv_nsec = 2000000000;
 	T("utimensat bad nsec", SYS(utimensat, AT_FDCWD, L("a.txt"), L(ts), 0));
+	{
+		struct timeval tv[2] = { { 1400000000, 250000 }, { 1500000000, 1 } };
+
+		T("utimes", SYS(utimes, L("a.txt"), L(tv)));
+		SYS(stat, L("a.txt"), L(&st));
+		printf("utimes %ld.%ld %ld.%ld\n", (long)st.st_atim.tv_sec, st.st_atim.tv_nsec,
+		       (long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+		tv[0].tv_usec = 1000000;
+		T("utimes bad usec", SYS(utimes, L("a.txt"), L(tv)));
+	}
 	T("chmod", SYS(chmod, L("a.txt"), 0600));
 	show_stat("stat after chmod", "a.txt", 0);
 	T("fchmodat", SYS(fchmodat, AT_FDCWD, L("a.txt"), 0644, 0));
@@ -427,6 +438,9 @@ static void dev_tests(void)
 	       (int)(st.st_rdev & 0xff));
 	T("access /dev/random", SYS(access, L("/dev/random"), R_OK));
 	T("open /dev/nothing", SYS(open, L("/dev/nothing"), O_RDONLY, 0));
+	fd = SYS(open, L("/dev/stdout"), O_WRONLY, 0);
+	T("write /dev/stdout", SYS(write, fd, L("via /dev/stdout\n"), 16));
+	SYS(close, fd);
 }
 
 int main(int argc, char **argv)

@@ -45,6 +45,13 @@ static void quota_checks(void)
 		printf("write %ld = %ld\n", i, r);
 	}
 	P("used when full", uk_ramfs_used("/small"));
+	{
+		struct uk_statfs sf;
+
+		P("statfs", S(statfs, (long)"/small/big", (long)&sf, 0, 0, 0, 0));
+		printf("statfs type=%lx blocks=%lu free=%lu\n", (long)sf.f_type,
+		       (unsigned long)sf.f_blocks, (unsigned long)sf.f_bfree);
+	}
 	P("create empty when full", S(close, S(open, (long)"/small/empty", O_CREAT | O_WRONLY, 0644, 0, 0, 0), 0, 0, 0, 0, 0));
 	P("symlink when full", S(symlink, (long)"target-text", (long)"/small/ln", 0, 0, 0, 0));
 	P("ftruncate shrink", S(ftruncate, fd, 100, 0, 0, 0, 0));

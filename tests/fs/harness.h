@@ -19,7 +19,7 @@ HSYS(mkdir); HSYS(rmdir); HSYS(creat); HSYS(unlink); HSYS(symlink); HSYS(readlin
 HSYS(chmod); HSYS(fchmod); HSYS(chown); HSYS(fchown); HSYS(umask); HSYS(openat);
 HSYS(mkdirat); HSYS(newfstatat); HSYS(unlinkat); HSYS(renameat); HSYS(renameat2);
 HSYS(symlinkat); HSYS(readlinkat); HSYS(fchmodat); HSYS(faccessat); HSYS(faccessat2);
-HSYS(utimensat); HSYS(statx);
+HSYS(utimensat); HSYS(statx); HSYS(utimes); HSYS(statfs);
 
 /* missing trailing arguments are zero, as the compound literal pads them */
 #define harness_sys(name, ...) hcall(uk_sys_##name, (long[6]){ __VA_ARGS__ })
@@ -67,6 +67,7 @@ HSYS(utimensat); HSYS(statx);
 #define harness_sys_faccessat(...) harness_sys(faccessat, __VA_ARGS__)
 #define harness_sys_utimensat(...) harness_sys(utimensat, __VA_ARGS__)
 #define harness_sys_statx(...) harness_sys(statx, __VA_ARGS__)
+#define harness_sys_utimes(...) harness_sys(utimes, __VA_ARGS__)
 
 void harness_init(void);
 void harness_extra(void);

@@ -31,6 +31,8 @@ write 2 = 1808
 write 3 = -28
 write 4 = -28
 used when full = 10000
+statfs = 0
+statfs type=858458f6 blocks=2 free=0
 create empty when full = 0
 symlink when full = -28
 ftruncate shrink = 0

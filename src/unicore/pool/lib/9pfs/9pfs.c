@@ -442,6 +442,28 @@ static long p9_fsync(struct uk_file *f)
 	return rpc(CONN(f->vn), UK_P9_RFSYNC);
 }
 
+static long p9_statfs(struct uk_vnode *vn, struct uk_statfs *sf)
+{
+	struct uk_p9_conn *c = CONN(vn);
+	long err;
+
+	uk_p9_put32(begin(c, UK_P9_TSTATFS), FID(vn));
+	err = rpc(c, UK_P9_RSTATFS);
+	if (err)
+		return err;
+	uk_p9_get32(&c->r); /* the host's type: report 9p's own, as Linux does */
+	sf->f_type = UK_V9FS_MAGIC;
+	sf->f_bsize = sf->f_frsize = uk_p9_get32(&c->r);
+	sf->f_blocks = uk_p9_get64(&c->r);
+	sf->f_bfree = uk_p9_get64(&c->r);
+	sf->f_bavail = uk_p9_get64(&c->r);
+	sf->f_files = uk_p9_get64(&c->r);
+	sf->f_ffree = uk_p9_get64(&c->r);
+	uk_p9_get64(&c->r); /* fsid */
+	sf->f_namelen = uk_p9_get32(&c->r);
+	return c->r.err ? -EIO : 0;
+}
+
 static void p9_release(struct uk_vnode *vn)
 {
 	clunk(CONN(vn), FID(vn));
@@ -465,6 +487,7 @@ static const struct uk_vfs_ops p9_ops = {
 	.readdir = p9_readdir,
 	.fsync = p9_fsync,
 	.release = p9_release,
+	.statfs = p9_statfs,
 };
 
 /* ---------------------------------------------------------------- mounting */

@@ -1,4 +1,5 @@
-/* devfs: a fixed directory of character devices mounted at /dev.
+/* devfs: a fixed directory of character devices mounted at /dev (stdin/stdout/stderr are
+ * the console, which fds 0-2 always are in the unikernel).
  * random/urandom come from a xoshiro256** generator seeded from RDRAND when the CPU has it
  * and from the TSC otherwise: unpredictable enough for hash seeds and temp names, not for keys. */
 #include <uk/devfs.h>
@@ -12,7 +13,9 @@ struct dev {
 
 static struct dev devs[] = {
 	{ "console", (5 << 8) | 1, 3, 0 }, { "null", (1 << 8) | 3, 0, 0 },
-	{ "random", (1 << 8) | 8, 2, 0 },  { "tty", (5 << 8) | 0, 3, 0 },
+	{ "random", (1 << 8) | 8, 2, 0 },
+	{ "stderr", (5 << 8) | 1, 3, 0 },  { "stdin", (5 << 8) | 1, 3, 0 },
+	{ "stdout", (5 << 8) | 1, 3, 0 },  { "tty", (5 << 8) | 0, 3, 0 },
 	{ "urandom", (1 << 8) | 9, 2, 0 }, { "zero", (1 << 8) | 5, 1, 0 },
 };
 #define NDEVS (sizeof(devs) / sizeof(devs[0]))

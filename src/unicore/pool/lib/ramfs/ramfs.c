@@ -381,6 +381,18 @@ static void ramfs_release(struct uk_vnode *vn)
 	uk_vfs_free(vn);
 }
 
+static long ramfs_statfs(struct uk_vnode *vn, struct uk_statfs *sf)
+{
+	struct ramfs_fs *fs = FS(vn);
+
+	sf->f_type = UK_RAMFS_MAGIC;
+	if (fs->quota) { /* without a quota the size is free memory, which ramfs cannot know */
+		sf->f_blocks = (uint64_t)fs->quota / 4096;
+		sf->f_bfree = sf->f_bavail = (uint64_t)(fs->quota - fs->used) / 4096;
+	}
+	return 0;
+}
+
 static const struct uk_vfs_ops ramfs_ops = {
 	.lookup = ramfs_lookup,
 	.create = ramfs_create,
@@ -394,6 +406,7 @@ static const struct uk_vfs_ops ramfs_ops = {
 	.write = ramfs_write,
 	.readdir = ramfs_readdir,
 	.release = ramfs_release,
+	.statfs = ramfs_statfs,
 };
 
 long uk_ramfs_mount(const char *path, int64_t quota)

@@ -583,3 +583,72 @@ UK_VFS_SYSCALL(utimensat)
 	uk_vfs_nd_release(&nd);
 	return err;
 }
+
+/* utimes/futimesat take struct timeval pairs (microseconds); NULL means now. */
+static long timeval_at(long dirfd, long path, long tv)
+{
+	const int64_t *t = UK_PTR(tv);
+	struct uk_timespec ts[2];
+	int i;
+
+	if (!t)
+		return uk_sys_utimensat(dirfd, path, 0, 0, 0, 0);
+	for (i = 0; i < 2; i++) {
+		if (t[2 * i + 1] < 0 || t[2 * i + 1] > 999999)
+			return -EINVAL;
+		ts[i].tv_sec = t[2 * i];
+		ts[i].tv_nsec = t[2 * i + 1] * 1000;
+	}
+	return uk_sys_utimensat(dirfd, path, (long)ts, 0, 0, 0);
+}
+
+UK_VFS_SYSCALL(utimes)
+{
+	(void)a2, (void)a3, (void)a4, (void)a5;
+	return timeval_at(AT_FDCWD, a0, a1);
+}
+
+UK_VFS_SYSCALL(futimesat)
+{
+	(void)a3, (void)a4, (void)a5;
+	return timeval_at(a0, a1, a2);
+}
+
+/* ---------------------------------------------------------------- statfs */
+
+static long statfs_vn(struct uk_vnode *vn, long buf)
+{
+	struct uk_statfs *sf = UK_PTR(buf);
+
+	if (!sf)
+		return -EFAULT;
+	uk_vfs_memset(sf, 0, sizeof(*sf));
+	sf->f_bsize = sf->f_frsize = 4096;
+	sf->f_namelen = UK_VFS_NAME_MAX;
+	sf->f_fsid[0] = (int32_t)(vn->mnt ? vn->mnt->dev : 0);
+	return vn->ops->statfs ? vn->ops->statfs(vn, sf) : 0;
+}
+
+UK_VFS_SYSCALL(statfs)
+{
+	struct uk_nameidata nd;
+	long err;
+
+	(void)a2, (void)a3, (void)a4, (void)a5;
+	err = lookup_at(AT_FDCWD, UK_PTR(a0), 1, 0, &nd);
+	if (err)
+		return err;
+	err = statfs_vn(nd.node, a1);
+	uk_vfs_nd_release(&nd);
+	return err;
+}
+
+UK_VFS_SYSCALL(fstatfs)
+{
+	struct uk_file *f;
+
+	(void)a2, (void)a3, (void)a4, (void)a5;
+	UK_VFS_READY();
+	f = uk_vfs_fd_get((int)a0);
+	return f ? statfs_vn(f->vn, a1) : -EBADF;
+}

@@ -1,4 +1,4 @@
-/* devfs: /dev/null, /dev/zero, /dev/random, /dev/urandom, /dev/console, /dev/tty. */
+/* devfs: /dev/null, zero, random, urandom, console, tty, stdin, stdout, stderr. */
 #ifndef UK_DEVFS_H
 #define UK_DEVFS_H
 

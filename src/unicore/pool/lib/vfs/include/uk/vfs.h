@@ -60,6 +60,7 @@ struct uk_vfs_ops {
 	long (*readdir)(struct uk_file *f, uint64_t *cookie, uk_vfs_filldir_t fill, void *arg);
 	long (*fsync)(struct uk_file *f);
 	void (*release)(struct uk_vnode *vn); /* last reference dropped */
+	long (*statfs)(struct uk_vnode *vn, struct uk_statfs *sf); /* fill type and counts */
 };
 
 struct uk_vfs_lock; /* a POSIX record lock range, private to vfs */
@@ -175,5 +176,6 @@ UK_VFS_SYSCALL(unlinkat); UK_VFS_SYSCALL(renameat); UK_VFS_SYSCALL(renameat2);
 UK_VFS_SYSCALL(symlinkat); UK_VFS_SYSCALL(readlinkat); UK_VFS_SYSCALL(fchmodat);
 UK_VFS_SYSCALL(faccessat); UK_VFS_SYSCALL(faccessat2); UK_VFS_SYSCALL(utimensat);
 UK_VFS_SYSCALL(dup3); UK_VFS_SYSCALL(statx); UK_VFS_SYSCALL(ioctl);
+UK_VFS_SYSCALL(utimes); UK_VFS_SYSCALL(futimesat); UK_VFS_SYSCALL(statfs); UK_VFS_SYSCALL(fstatfs);
 
 #endif

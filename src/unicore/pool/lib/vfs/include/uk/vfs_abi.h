@@ -265,6 +265,21 @@ struct uk_flock {
 	int32_t l_pid;
 };
 
+/* struct statfs of the x86_64 kernel ABI (120 bytes) */
+struct uk_statfs {
+	int64_t f_type;
+	int64_t f_bsize;
+	uint64_t f_blocks, f_bfree, f_bavail, f_files, f_ffree;
+	int32_t f_fsid[2];
+	int64_t f_namelen;
+	int64_t f_frsize;
+	int64_t f_flags;
+	int64_t f_spare[4];
+};
+
+#define UK_RAMFS_MAGIC 0x858458f6
+#define UK_V9FS_MAGIC 0x01021997
+
 struct uk_iovec {
 	void *iov_base;
 	size_t iov_len;
