@@ -206,13 +206,31 @@ long uk_initrd_unpack(const void *buf, size_t len, const char *dest)
 	return -EINVAL; /* no trailer: truncated archive */
 }
 
+/* An archive linked into the image instead (section .uk_initrd, bounded by these symbols). */
+extern const char __uk_initrd_start[] __attribute__((weak));
+extern const char __uk_initrd_end[] __attribute__((weak));
+
+static int find_archive(const void **buf, size_t *len)
+{
+	if (uk_plat_initrd && !uk_plat_initrd(buf, len) && *len)
+		return 1;
+	uintptr_t start = (uintptr_t)__uk_initrd_start, end = (uintptr_t)__uk_initrd_end;
+
+	if (start && end > start) {
+		*buf = (const void *)start;
+		*len = end - start;
+		return 1;
+	}
+	return 0;
+}
+
 long uk_initrd_init(void)
 {
 	const void *buf;
 	size_t len;
 	long n;
 
-	if (!uk_plat_initrd || uk_plat_initrd(&buf, &len) || !len)
+	if (!find_archive(&buf, &len))
 		return 0;
 	n = uk_initrd_unpack(buf, len, "/");
 	if (n < 0)
