@@ -92,3 +92,12 @@ def test_posix_basics_and_abort(make_image):
                                  "isatty 0 errno ENOTTY\nsse 1.414214 0.667\nmmap 1 munmap 0\n"
                                  "unicore: program killed by signal 6\n")
     assert (r.exit_status, r.crashed) == (134, False)
+
+
+def test_stack_overflow_hits_the_guard_page(make_image):
+    r = boot(make_image("stack_overflow", cflags=["-O0"]))
+    text = r.stdout.decode()
+    assert text.startswith("recursing\nunicore: crash: page fault (vector 14), error code 0x2\n")
+    assert text.splitlines()[3] == "unicore:   (next to the stack pointer: stack overflow?)"
+    assert "<deeper+0x" in text.splitlines()[4]
+    assert (r.crashed, r.exit_status) == (True, 139)

@@ -71,6 +71,8 @@ static void print_cause(const struct uk_regs *r)
 		__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
 		uk_printk("unicore:   %s %s address 0x%lx\n", (r->error & 1) ? "protection violation on" : "unmapped",
 			  (r->error & 16) ? "instruction fetch at" : (r->error & 2) ? "write to" : "read from", cr2);
+		if (cr2 + UK_PAGE_SIZE >= r->rsp && cr2 <= r->rsp + UK_PAGE_SIZE)
+			uk_printk("unicore:   (next to the stack pointer: stack overflow?)\n");
 	}
 	print_location("unicore:   rip ", r->rip);
 }

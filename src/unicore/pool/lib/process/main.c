@@ -31,7 +31,8 @@ static void load_program(struct uk_elf_layout *l)
 static uintptr_t build_stack(const struct uk_elf_layout *l)
 {
 	size_t npages = UK_PROCESS_STACK_KB / 4;
-	void *stack = uk_page_alloc(npages);
+	char *guard = uk_page_alloc(npages + 1); /* the lowest page stays unmapped: overflow faults */
+	void *stack = guard ? guard + UK_PAGE_SIZE : NULL;
 	uint8_t random[16];
 	const uint64_t auxv[] = {
 		UK_AT_PHDR, l->phdr, UK_AT_PHENT, l->phent, UK_AT_PHNUM, l->phnum,
@@ -43,6 +44,7 @@ static uintptr_t build_stack(const struct uk_elf_layout *l)
 
 	if (!stack)
 		uk_panic("no memory for the program's %d KiB stack", UK_PROCESS_STACK_KB);
+	uk_arch_page_unmap((uintptr_t)guard);
 	uk_random_fill(random, sizeof(random));
 	uintptr_t sp = uk_stack_build(stack, npages * UK_PAGE_SIZE, uk_boot.argc, uk_boot.argv, uk_boot.envp,
 				      auxv, random, UK_ARCH_NAME);

@@ -66,6 +66,7 @@ uint64_t uk_arch_hwcap(void);                /* value for AT_HWCAP */
 int uk_arch_rdrand64(uint64_t *out);         /* 1 when the CPU produced a random word */
 uint64_t uk_arch_tsc_hz_cpuid(void);         /* TSC frequency from CPUID, 0 when unknown */
 _Noreturn void uk_arch_halt(void);
+int uk_arch_page_unmap(uintptr_t va);        /* guard page: later accesses fault; 0 or -1 */
 _Noreturn void uk_arch_enter_program(uintptr_t entry, uintptr_t sp);
 
 /* Crash reporting (crash_x86_64.c): symbol lookup in the image's embedded table. */
