@@ -2,12 +2,14 @@
  *   enospc DIR       write 4 KiB blocks into DIR/big until the file system refuses
  *   outside PATH     open a path that is not in the image's root file system
  *   persist DIR N    write N numbered lines to DIR/out.txt, fsync, close; read DIR/in.txt
+ *   mmap DIR         map DIR/m (two pages and a bit) privately and shared read-only
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 static int enospc(const char *dir)
@@ -62,8 +64,37 @@ static int persist(const char *dir, int lines)
 	return 0;
 }
 
+static int maps(const char *dir)
+{
+	char path[256], back[8] = { 0 };
+	int fd, i;
+	char *p;
+
+	snprintf(path, sizeof(path), "%s/m", dir);
+	fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0644);
+	for (i = 0; i < 9000; i++)
+		write(fd, i % 2 ? "b" : "a", 1);
+	p = mmap(NULL, 3 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	printf("private %s: %c%c %c tail %d\n", p == MAP_FAILED ? "failed" : "ok", p[0], p[1],
+	       p[8999], p[9000]);
+	p[0] = 'X'; /* a private copy: the file keeps its byte */
+	pread(fd, back, 1, 0);
+	printf("file after private write: %s\n", back);
+	p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 4096);
+	printf("offset map: %c%c\n", p[0], p[1]);
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, fd, 0);
+	printf("shared read-only %s: %c\n", p == MAP_FAILED ? "failed" : "ok", p[2]);
+	p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, fd, 100);
+	printf("unaligned offset: %s\n", p == MAP_FAILED ? strerror(errno) : "mapped");
+	p = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, 77, 0);
+	printf("bad fd: %s\n", p == MAP_FAILED ? strerror(errno) : "mapped");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 2 && !strcmp(argv[1], "mmap"))
+		return maps(argv[2]);
 	if (argc > 2 && !strcmp(argv[1], "enospc"))
 		return enospc(argv[2]);
 	if (argc > 2 && !strcmp(argv[1], "outside"))

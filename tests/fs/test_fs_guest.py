@@ -105,3 +105,10 @@ def test_full_ramfs_gives_enospc_without_crash(images: dict[str, Path]) -> None:
     console, status = boot(images["guestprog"], ["enospc", "/"])
     assert (console, status) == (
         "wrote 65536 then No space left on device\nclose 0 unlink 0\nwrite after unlink 100\n", 0)
+
+
+def test_mmap_of_files(images: dict[str, Path]) -> None:
+    """MAP_PRIVATE copies (writes stay private), offsets, MAP_SHARED read-only, bad input."""
+    assert boot(images["guestprog"], ["mmap", "/"]) == (
+        "private ok: ab b tail 0\nfile after private write: a\noffset map: ab\n"
+        "shared read-only ok: a\nunaligned offset: Invalid argument\nbad fd: Bad file descriptor\n", 0)
