@@ -11,6 +11,10 @@
 
 static struct uk_virtio_dev devs[MAX_VOLUMES];
 
+/* Optional (weak) core hook: the value of kernel command-line token KEY=VALUE. A token
+ * vol.<tag>=<guest path> mounts a volume at a path longer than QEMU's 31-byte tag limit. */
+const char *uk_boot_param(const char *key) __attribute__((weak));
+
 static long xfer(void *dev, const void *req, uint32_t len, void *resp, uint32_t cap)
 {
 	struct uk_virtio_buf b[2] = { { (void *)req, len }, { resp, cap } };
@@ -18,31 +22,40 @@ static long xfer(void *dev, const void *req, uint32_t len, void *resp, uint32_t 
 	return uk_virtio_xfer(dev, b, 1, 1);
 }
 
-/* The mount point for a tag: the tag itself when absolute, else /mnt/<tag>. */
-static void tag_path(struct uk_virtio_dev *d, char *out)
+/* The mount point for a tag: a vol.<tag> boot parameter, else the tag itself when absolute,
+ * else /mnt/<tag>. Returns a pointer to `out` or to the parameter's value. */
+static const char *tag_path(struct uk_virtio_dev *d, char *out)
 {
 	unsigned n = uk_virtio_cfg8(d, 0) | (unsigned)uk_virtio_cfg8(d, 1) << 8, i, at = 0;
+	char key[TAG_MAX + 4] = "vol.";
+	const char *param;
 
-	if (n >= TAG_MAX - 6)
+	if (n > TAG_MAX - 6)
 		n = TAG_MAX - 6;
-	if (!n || uk_virtio_cfg8(d, 2) != '/') {
+	for (i = 0; i < n; i++)
+		key[4 + i] = (char)uk_virtio_cfg8(d, 2 + i);
+	key[4 + n] = 0;
+	param = uk_boot_param ? uk_boot_param(key) : NULL;
+	if (param && param[0] == '/')
+		return param;
+	if (!n || key[4] != '/') {
 		memcpy(out, "/mnt/", 5);
 		at = 5;
 	}
-	for (i = 0; i < n; i++)
-		out[at + i] = (char)uk_virtio_cfg8(d, 2 + i);
-	out[at + n] = 0;
+	memcpy(out + at, key + 4, n + 1);
+	return out;
 }
 
 long uk_9pfs_init(void)
 {
 	int n = uk_virtio_find(UK_VIRTIO_ID_9P, devs, MAX_VOLUMES), i;
-	char path[TAG_MAX];
+	char buf[TAG_MAX];
+	const char *path;
 	long err, result = 0;
 
 	for (i = 0; i < n; i++) {
 		err = uk_virtio_start(&devs[i], VIRTIO_9P_MOUNT_TAG, 8);
-		tag_path(&devs[i], path);
+		path = tag_path(&devs[i], buf);
 		if (!err)
 			err = uk_9pfs_mount(path, xfer, &devs[i], P9_MSIZE);
 		if (err) {
