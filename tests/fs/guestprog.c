@@ -3,6 +3,7 @@
  *   outside PATH     open a path that is not in the image's root file system
  *   persist DIR N    write N numbered lines to DIR/out.txt, fsync, close; read DIR/in.txt
  *   mmap DIR         map DIR/m (two pages and a bit) privately and shared read-only
+ *   bigio DIR        one 1 MiB write and read of DIR/big (crosses 9P message sizes)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -91,8 +92,32 @@ static int maps(const char *dir)
 	return 0;
 }
 
+static int bigio(const char *dir)
+{
+	static unsigned char out[1 << 20], in[1 << 20];
+	char path[256];
+	unsigned sum = 0;
+	int fd, i, same;
+
+	for (i = 0; i < (int)sizeof(out); i++)
+		out[i] = (unsigned char)(i * 7 + i / 4099);
+	snprintf(path, sizeof(path), "%s/big", dir);
+	fd = open(path, O_CREAT | O_RDWR | O_TRUNC, 0644);
+	printf("write %ld\n", (long)write(fd, out, sizeof(out)));
+	printf("pread %ld\n", (long)pread(fd, in, sizeof(in), 0));
+	same = !memcmp(in, out, sizeof(in));
+	printf("pread odd %ld\n", (long)pread(fd, in, 70001, 65530));
+	same &= !memcmp(in, out + 65530, 70001);
+	for (i = 0; i < 70001; i++)
+		sum = sum * 31 + in[i];
+	printf("same %d sum %u\n", same, sum);
+	return close(fd);
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 2 && !strcmp(argv[1], "bigio"))
+		return bigio(argv[2]);
 	if (argc > 2 && !strcmp(argv[1], "mmap"))
 		return maps(argv[2]);
 	if (argc > 2 && !strcmp(argv[1], "enospc"))

@@ -112,3 +112,14 @@ def test_mmap_of_files(images: dict[str, Path]) -> None:
     assert boot(images["guestprog"], ["mmap", "/"]) == (
         "private ok: ab b tail 0\nfile after private write: a\noffset map: ab\n"
         "shared read-only ok: a\nunaligned offset: Invalid argument\nbad fd: Bad file descriptor\n", 0)
+
+
+def test_large_io_on_volume_matches_native(images: dict[str, Path], tmp_path: Path) -> None:
+    """1 MiB in one write and one read: many 9P messages; same output and bytes as native."""
+    native_dir, volume = tmp_path / "native", tmp_path / "volume"
+    native_dir.mkdir(), volume.mkdir()
+    native = subprocess.run([str(native_program(images["guestprog"])), "bigio", str(native_dir)],
+                            capture_output=True, text=True, timeout=60)
+    assert native.stdout.startswith("write 1048576\n") and "same 1" in native.stdout
+    assert boot(images["guestprog"], ["bigio", "/data"], {"/data": volume}) == (native.stdout, 0)
+    assert (volume / "big").read_bytes() == (native_dir / "big").read_bytes()
