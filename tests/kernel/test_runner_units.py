@@ -79,3 +79,16 @@ def test_pack_keeps_segments_and_drops_padding(tmp_path):
 def test_dynamic_program_is_rejected():
     with pytest.raises(BadInputError, match="dynamically linked"):
         check_program(Path("/bin/true"))
+
+
+def test_volume_arguments(tmp_path):
+    from unicore.runner.qemu import parse_volume, volume_args
+    host = tmp_path / "a,b"
+    host.mkdir()
+    vol = parse_volume(f"{host}:/data")
+    assert vol == (host.resolve(), "/data")
+    assert volume_args([vol]) == ["-fsdev", f"local,id=uk9p0,path={str(host.resolve()).replace(',', ',,')},security_model=none",
+                                  "-device", "virtio-9p-device,fsdev=uk9p0,mount_tag=/data"]
+    for bad in [f"{tmp_path}/missing:/x", "nocolon", f"{host}:/" + "x" * 40]:
+        with pytest.raises(BadInputError):
+            parse_volume(bad)

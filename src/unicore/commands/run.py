@@ -1,5 +1,5 @@
-"""`unicore run IMAGE [-m MEM] [-e KEY=VALUE]... [--accel auto|kvm|tcg] [--timeout S] [--debug]
-[--boottime] [-- ARGS...]`: boot an image on QEMU microvm and exit with the program's status."""
+"""`unicore run IMAGE [-m MEM] [-e KEY=VALUE]... [-v HOSTDIR:GUESTDIR]... [--accel auto|kvm|tcg]
+[--timeout S] [--debug] [--boottime] [-- ARGS...]`: boot an image on QEMU microvm and exit with the program's status."""
 
 import argparse
 import sys
@@ -31,6 +31,8 @@ def add_parser(sub) -> None:
     p.add_argument("image", help="the image built by `unicore build`")
     p.add_argument("-m", "--mem", type=int, default=64, metavar="MB", help="guest RAM in MiB (default 64)")
     p.add_argument("-e", "--env", action="append", default=[], metavar="KEY=VALUE", help="environment variable")
+    p.add_argument("-v", "--volume", action="append", default=[], metavar="HOSTDIR:GUESTDIR",
+                   help="share a host directory at GUESTDIR over 9p (needs the 9pfs library in the image)")
     p.add_argument("--accel", choices=["auto", "kvm", "tcg"], default="auto")
     p.add_argument("--timeout", type=float, metavar="S", help="kill the guest after S seconds (exit 124)")
     p.add_argument("--debug", action="store_true", help="kernel names syscalls missing from the image")
@@ -65,7 +67,7 @@ def run(args) -> int:
     print(f"unicore: accelerator {accel} ({why})", file=sys.stderr)
     stdin = None if sys.stdin is None or sys.stdin.isatty() else sys.stdin.buffer
     result = run_image(args.image, args.args, env, args.mem, accel, args.timeout, stdin,
-                       args.debug, args.boottime, on_output=_stdout, argv0=args.argv0)
+                       args.debug, args.boottime, on_output=_stdout, argv0=args.argv0, volumes=args.volume)
     if result.timed_out:
         print(f"unicore: guest did not finish within {args.timeout:g} s: stopped (exit {EXIT_TIMEOUT})",
               file=sys.stderr)

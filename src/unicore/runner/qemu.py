@@ -2,12 +2,13 @@
 
 COM1 is the console on QEMU's stdio; COM2 (an extra isa-serial: microvm creates only one) is the
 control channel, written to a file; isa-debug-exit at 0xf4 ends QEMU (docs/design.md).
+Host volumes are virtio-9p devices whose mount tag is the guest path (docs/fs.md).
 """
 
 import shutil
 from pathlib import Path
 
-from unicore.errors import ToolMissingError
+from unicore.errors import BadInputError, ToolMissingError
 
 QEMU = "qemu-system-x86_64"
 SAFE = set(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.,:/=+@^~!*()[]{}")
@@ -34,7 +35,29 @@ def qemu_binary() -> str:
     return path
 
 
-def qemu_command(image: Path, cmdline: str, mem_mb: int, accel: str, ctl_file: Path) -> list[str]:
+def parse_volume(spec: str) -> tuple[Path, str]:
+    """HOSTDIR:GUESTDIR -> (host dir, guest path used as the 9p mount tag, docs/fs.md)."""
+    host, sep, guest = spec.rpartition(":")
+    if not sep or not host or not guest:
+        raise BadInputError(f"volume {spec!r}: expected HOSTDIR:GUESTDIR")
+    if not Path(host).is_dir():
+        raise BadInputError(f"volume {spec!r}: host directory {host} does not exist")
+    if len(guest.encode()) > 31 or "," in guest:
+        raise BadInputError(f"volume {spec!r}: guest path must be at most 31 bytes, without commas")
+    return Path(host).resolve(), guest
+
+
+def volume_args(volumes: list[tuple[Path, str]]) -> list[str]:
+    args = []
+    for i, (host, guest) in enumerate(volumes):
+        path = str(host).replace(",", ",,")  # QEMU's option parser
+        args += ["-fsdev", f"local,id=uk9p{i},path={path},security_model=none",
+                 "-device", f"virtio-9p-device,fsdev=uk9p{i},mount_tag={guest}"]
+    return args
+
+
+def qemu_command(image: Path, cmdline: str, mem_mb: int, accel: str, ctl_file: Path,
+                 volumes: list[tuple[Path, str]] = ()) -> list[str]:
     cpu = ["-cpu", "host,-arch-capabilities"] if accel == "kvm" else []
     return [qemu_binary(), "-M", "microvm", "-accel", accel, *cpu, "-m", f"{mem_mb}M",
             "-nodefaults", "-no-user-config", "-nographic", "-no-reboot", "-monitor", "none",
@@ -42,4 +65,4 @@ def qemu_command(image: Path, cmdline: str, mem_mb: int, accel: str, ctl_file: P
             "-serial", "stdio",
             "-chardev", f"file,id=ukctl,path={ctl_file}",
             "-device", "isa-serial,chardev=ukctl,iobase=0x2f8,irq=3",
-            "-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=4", *volume_args(list(volumes))]

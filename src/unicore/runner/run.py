@@ -18,7 +18,7 @@ from typing import BinaryIO, Callable
 
 from unicore.errors import BadInputError, UnicoreError
 from unicore.runner.accel import choose_accel
-from unicore.runner.qemu import kernel_cmdline, qemu_command
+from unicore.runner.qemu import kernel_cmdline, parse_volume, qemu_command
 
 EXIT_TIMEOUT = 124
 EXIT_NO_STATUS = 125
@@ -122,17 +122,20 @@ def _finish(proc: subprocess.Popen, timed_out: bool) -> str:
 def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = None, mem_mb: int = 64,
               accel: str = "auto", timeout: float | None = None, stdin_bytes: bytes | BinaryIO | None = None,
               debug: bool = False, boottime: bool = False,
-              on_output: Callable[[bytes], None] | None = None, argv0: str | None = None) -> RunResult:
-    """Boot `image` with `args` (argv[1..]) and `env`; see the module doc for the exit status."""
+              on_output: Callable[[bytes], None] | None = None, argv0: str | None = None,
+              volumes: list[str] = ()) -> RunResult:
+    """Boot `image` with `args` (argv[1..]) and `env`; see the module doc for the exit status.
+    `volumes` are HOSTDIR:GUESTDIR strings shared over 9p."""
     image = Path(image)
     if not image.is_file():
         raise BadInputError(f"image not found: {image}")
+    shared = [parse_volume(v) for v in volumes]
     chosen, _ = choose_accel(accel)
     cmdline = kernel_cmdline(list(args), env or {}, debug, boottime, argv0)
     with tempfile.TemporaryDirectory(prefix="unicore-run-") as tmp:
         ctl_file = Path(tmp) / "ctl"
         start = time.monotonic()
-        proc = _start(qemu_command(image, cmdline, mem_mb, chosen, ctl_file))
+        proc = _start(qemu_command(image, cmdline, mem_mb, chosen, ctl_file, shared))
         feeder = threading.Thread(target=_feed, args=(proc.stdin, stdin_bytes, ctl_file, proc), daemon=True)
         feeder.start()
         output, timed_out = _pump(proc, None if timeout is None else start + timeout, on_output)
