@@ -123,6 +123,9 @@ static void uk_exec_main(void)
 
 	load_all(&s);
 	proc_self_exe(s.path);
+	uk_log(UK_LOG_INFO, "exec %s: 0x%lx-0x%lx entry 0x%lx", s.path, s.prog.l.lo, s.prog.l.hi, s.prog.l.entry);
+	if (s.has_interp)
+		uk_log(UK_LOG_INFO, "exec loader: 0x%lx-0x%lx entry 0x%lx", s.interp.l.lo, s.interp.l.hi, s.interp.l.entry);
 	uk_proc.brk_start = s.prog.l.hi;
 	uk_proc.entry = s.prog.l.entry;
 	uintptr_t sp = build_stack(&s);

@@ -91,6 +91,9 @@ const char *uk_exec_load(const void *file, size_t size, int low, struct uk_exec_
 		out->bias = base - out->l.lo;
 		uk_elf_parse(file, size, out->bias, &out->l, &err);
 	}
+	/* Linux gives zeroed pages: the loader's own allocator (ld.so's minimal malloc) uses the
+	 * tail of the page after its bss and between segments, and counts on zeros there. */
+	memset((void *)out->l.lo, 0, out->l.hi - out->l.lo);
 	uk_elf_load(file, out->bias);
 	return NULL;
 }
