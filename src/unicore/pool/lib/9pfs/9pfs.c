@@ -26,6 +26,8 @@ struct uk_p9_conn {
 
 struct p9_node {
 	uint32_t fid;
+	uint32_t open_fid;  /* opened by Tlcreate, handed to the first open (0: none) */
+	uint32_t open_iounit;
 };
 
 struct p9_file {
@@ -79,8 +81,9 @@ static void clunk(struct uk_p9_conn *c, uint32_t fid)
 	rpc(c, UK_P9_RCLUNK);
 }
 
-/* Walk from `fid` along one name (or none: a clone) to a new fid. */
-static long walk(struct uk_p9_conn *c, uint32_t fid, const char *name, uint32_t *out)
+/* Walk from `fid` along one name (or none: a clone) to a new fid; `q` gets the name's qid. */
+static long walk_qid(struct uk_p9_conn *c, uint32_t fid, const char *name, uint32_t *out,
+		     struct uk_p9_qid *q)
 {
 	struct uk_p9_msg *m = begin(c, UK_P9_TWALK);
 	uint32_t nf = new_fid(c);
@@ -94,11 +97,17 @@ static long walk(struct uk_p9_conn *c, uint32_t fid, const char *name, uint32_t 
 	err = rpc(c, UK_P9_RWALK);
 	if (err)
 		return err;
-	if (uk_p9_get16(&c->r) != (name ? 1 : 0)) { /* partial walk: the fid was not created */
+	if (uk_p9_get16(&c->r) != (name ? 1 : 0)) /* partial walk: the fid was not created */
 		return -ENOENT;
-	}
+	if (name && q)
+		uk_p9_getqid(&c->r, q);
 	*out = nf;
 	return 0;
+}
+
+static long walk(struct uk_p9_conn *c, uint32_t fid, const char *name, uint32_t *out)
+{
+	return walk_qid(c, fid, name, out, NULL);
 }
 
 static void ts_get(struct uk_p9_msg *m, struct uk_timespec *ts)
@@ -136,32 +145,60 @@ static long getattr_fid(struct uk_p9_conn *c, uint32_t fid, struct uk_vattr *a)
 	return m->err ? -EIO : 0;
 }
 
+static struct uk_vnode *node_alloc(struct uk_mount *mnt, uint32_t fid, uint32_t mode)
+{
+	struct uk_vnode *vn = uk_vnode_new(&p9_ops, mnt, mode, sizeof(struct p9_node));
+
+	if (vn) {
+		vn->seekable = !UK_S_ISCHR(mode);
+		FID(vn) = fid;
+	}
+	return vn;
+}
+
+/* A vnode with the host's attributes (one Tgetattr). */
 static long node_new(struct uk_mount *mnt, uint32_t fid, struct uk_vnode **out)
 {
 	struct uk_p9_conn *c = mnt->priv;
 	struct uk_vattr a;
-	struct uk_vnode *vn;
+	struct uk_vnode *vn = NULL;
 	long err = getattr_fid(c, fid, &a);
 
-	if (!err && !(vn = uk_vnode_new(&p9_ops, mnt, a.mode, sizeof(struct p9_node))))
+	if (!err && !(vn = node_alloc(mnt, fid, a.mode)))
 		err = -ENOMEM;
 	if (err) {
 		clunk(c, fid);
 		return err;
 	}
 	vn->attr = a;
-	vn->seekable = !UK_S_ISCHR(a.mode);
-	FID(vn) = fid;
+	*out = vn;
+	return 0;
+}
+
+/* A vnode knowing only its type, from the qid: path walks need no more, and vfs asks for
+ * the attributes (getattr) before it reports or uses them. Saves a round trip per name. */
+static long node_from_qid(struct uk_mount *mnt, uint32_t fid, const struct uk_p9_qid *q,
+			  uint32_t perm, struct uk_vnode **out)
+{
+	uint32_t type = q->type & 0x80 ? S_IFDIR : q->type & 0x02 ? S_IFLNK : S_IFREG;
+	struct uk_vnode *vn = node_alloc(mnt, fid, type | perm);
+
+	if (!vn) {
+		clunk(mnt->priv, fid);
+		return -ENOMEM;
+	}
+	vn->attr.ino = q->path;
 	*out = vn;
 	return 0;
 }
 
 static long p9_lookup(struct uk_vnode *dir, const char *name, struct uk_vnode **out)
 {
+	struct uk_p9_qid q;
 	uint32_t fid;
-	long err = walk(CONN(dir), FID(dir), name, &fid);
+	long err = walk_qid(CONN(dir), FID(dir), name, &fid, &q);
 
-	return err ? err : node_new(dir->mnt, fid, out);
+	return err ? err : node_from_qid(dir->mnt, fid, &q, 0, out);
 }
 
 static long p9_getattr(struct uk_vnode *vn)
@@ -169,24 +206,39 @@ static long p9_getattr(struct uk_vnode *vn)
 	return getattr_fid(CONN(vn), FID(vn), &vn->attr);
 }
 
+/* Tlcreate opens the new file on a clone of the directory's fid; that open fid is kept for
+ * the open(2) that follows (vfs opens right after creating), saving a walk and a Tlopen. */
 static long p9_create(struct uk_vnode *dir, const char *name, uint32_t mode, struct uk_vnode **out)
 {
 	struct uk_p9_conn *c = CONN(dir);
 	struct uk_p9_msg *m;
-	uint32_t fid;
-	long err = walk(c, FID(dir), NULL, &fid);
+	struct uk_p9_qid q;
+	uint32_t ofid, iounit = 0, pfid = 0;
+	long err = walk(c, FID(dir), NULL, &ofid);
 
 	if (err)
 		return err;
-	m = begin(c, UK_P9_TLCREATE); /* turns fid into an open fid of the new file */
-	uk_p9_put32(m, fid);
+	m = begin(c, UK_P9_TLCREATE);
+	uk_p9_put32(m, ofid);
 	uk_p9_putstr(m, name);
 	uk_p9_put32(m, O_CREAT | O_EXCL | O_RDWR);
 	uk_p9_put32(m, mode & 07777);
 	uk_p9_put32(m, 0);
 	err = rpc(c, UK_P9_RLCREATE);
-	clunk(c, fid);
-	return err ? err : p9_lookup(dir, name, out);
+	if (!err) {
+		uk_p9_getqid(&c->r, &q);
+		iounit = uk_p9_get32(&c->r);
+		err = walk(c, FID(dir), name, &pfid);
+	}
+	if (!err)
+		err = node_from_qid(dir->mnt, pfid, &q, mode & 07777, out);
+	if (err) {
+		clunk(c, ofid);
+		return err;
+	}
+	((struct p9_node *)(*out)->priv)->open_fid = ofid;
+	((struct p9_node *)(*out)->priv)->open_iounit = iounit;
+	return 0;
 }
 
 static long p9_mkdir(struct uk_vnode *dir, const char *name, uint32_t mode)
@@ -283,9 +335,17 @@ static long p9_open(struct uk_file *f)
 	struct p9_file *pf = uk_vfs_alloc(sizeof(*pf));
 	struct uk_p9_msg *m;
 	struct uk_p9_qid q;
+	struct p9_node *pn = f->vn->priv;
 	uint32_t flags = (uint32_t)f->flags & O_ACCMODE;
-	long err = pf ? walk(c, FID(f->vn), NULL, &pf->fid) : -ENOMEM;
+	long err;
 
+	if (pf && pn->open_fid) { /* the fid Tlcreate opened read-write: vfs checks the mode */
+		pf->fid = pn->open_fid, pf->iounit = pn->open_iounit;
+		pn->open_fid = 0;
+		f->priv = pf;
+		return 0;
+	}
+	err = pf ? walk(c, FID(f->vn), NULL, &pf->fid) : -ENOMEM;
 	if (err) {
 		uk_vfs_free(pf);
 		return err;
@@ -466,6 +526,8 @@ static long p9_statfs(struct uk_vnode *vn, struct uk_statfs *sf)
 
 static void p9_release(struct uk_vnode *vn)
 {
+	if (((struct p9_node *)vn->priv)->open_fid)
+		clunk(CONN(vn), ((struct p9_node *)vn->priv)->open_fid);
 	clunk(CONN(vn), FID(vn));
 	uk_vfs_free(vn);
 }

@@ -151,7 +151,9 @@ static long access_at(long dirfd, long path, long mode, long flags)
 	if (err)
 		return err;
 	/* the program runs as root: only execute needs a permission bit (or a directory) */
-	if ((mode & X_OK) && !UK_S_ISDIR(nd.node->attr.mode) && !(nd.node->attr.mode & 0111))
+	if ((mode & X_OK) && !err)
+		err = uk_vfs_refresh(nd.node);
+	if ((mode & X_OK) && !err && !UK_S_ISDIR(nd.node->attr.mode) && !(nd.node->attr.mode & 0111))
 		err = -EACCES;
 	uk_vfs_nd_release(&nd);
 	return err;
