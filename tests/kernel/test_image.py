@@ -34,7 +34,7 @@ def test_image_is_a_pvh_elf_without_symbols(make_image):
         elf = ELFFile(f)
         notes = [n for seg in elf.iter_segments() if seg["p_type"] == "PT_NOTE" for n in seg.iter_notes()]
         assert any(n["n_name"] == "Xen" and n["n_type"] == 18 for n in notes)
-        assert [s["p_paddr"] for s in elf.iter_segments() if s["p_type"] == "PT_LOAD"] == [0x100000]
+        assert [s["p_paddr"] for s in elf.iter_segments() if s["p_type"] == "PT_LOAD"] == [0x100000, 0x1000000]
         assert elf.get_section_by_name(".symtab") is None
 
 
@@ -53,3 +53,18 @@ def test_second_build_compiles_nothing(tmp_path):
 def test_two_link_passes_agree_on_function_addresses(make_image):
     build = make_image("hello").parent / "build"
     assert function_symbols(build / "kernel.pre.elf") == function_symbols(build / "kernel.elf")
+
+
+def test_rootfs_archive_is_linked_between_the_initrd_symbols(tmp_path):
+    program = compile_program([PROGRAMS / "hello.c"], tmp_path / "hello")
+    archive = tmp_path / "rootfs.cpio"
+    archive.write_bytes(b"070701" + b"x" * 5000)
+    build_image(plan_for(BASE_SYSCALLS, "hello"), program, tmp_path / "hello.img", tmp_path / "build", rootfs=archive)
+    with open(tmp_path / "build" / "kernel.elf", "rb") as f:
+        elf = ELFFile(f)
+        syms = {s.name: s["st_value"] for s in elf.get_section_by_name(".symtab").iter_symbols()}
+        section = elf.get_section_by_name(".uk_initrd")
+        assert syms["__uk_initrd_end"] - syms["__uk_initrd_start"] == 5006
+        start = syms["__uk_initrd_start"] - section["sh_addr"]
+        assert section.data()[start:start + 5006] == archive.read_bytes()
+    assert b"070701" + b"x" * 5000 in (tmp_path / "hello.img").read_bytes()

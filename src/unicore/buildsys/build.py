@@ -2,7 +2,8 @@
 
 Steps, all as ninja edges under build_dir (incremental: a rebuild with nothing changed runs
 nothing): compile each chosen library's sources and the generated syscall table with
--ffunction-sections/-fdata-sections; pack the program and embed it (.uk_app); link pass 1 with
+-ffunction-sections/-fdata-sections; pack the program and embed it (.uk_app) with the optional
+root file system archive (.uk_initrd); link pass 1 with
 an empty symbol table; extract function symbols; link pass 2 with them; strip into the image.
 """
 
@@ -70,18 +71,20 @@ def _sources(plan: dict, obj_dir: Path) -> tuple[list[tuple[Path, Path]], list[P
     return pairs, includes, options, script
 
 
-def _generate(plan: dict, program: Path, gen_dir: Path, options: dict) -> None:
+def _generate(plan: dict, program: Path, gen_dir: Path, options: dict, rootfs: Path | None) -> None:
     name = plan.get("program", {}).get("name") or program.stem
+    gen.write_if_changed(gen_dir / "initrd.S", gen.initrd_asm(rootfs))
     gen.write_if_changed(gen_dir / "uk_config.h", gen.config_header(options, name))
     gen.write_if_changed(gen_dir / "syscall_table.c", gen.syscall_table(plan.get("syscalls", {}), plan["target"]["arch"]))
     gen.write_if_changed(gen_dir / "app.S", gen.app_asm(gen_dir / "app.bin"))
     gen.write_if_changed(gen_dir / "ksyms_empty.S", gen.ksyms_empty())
 
 
-def _ninja_file(plan: dict, program: Path, output: Path, build_dir: Path, debug: bool) -> NinjaFile:
+def _ninja_file(plan: dict, program: Path, output: Path, build_dir: Path, debug: bool,
+                rootfs: Path | None) -> NinjaFile:
     gen_dir, obj_dir = build_dir / "gen", build_dir / "obj"
     pairs, includes, options, script = _sources(plan, obj_dir)
-    _generate(plan, program, gen_dir, options)
+    _generate(plan, program, gen_dir, options, rootfs)
     incs = " ".join(f"-I{esc(d)}" for d in [gen_dir, *includes])
     n = NinjaFile({"cc": esc(_tool("gcc")), "ld": esc(_tool("ld")), "objcopy": esc(_tool("objcopy")),
                    "cflags": f"{CFLAGS}{' -g' if debug else ''} {incs}", "ldflags": LDFLAGS,
@@ -90,6 +93,7 @@ def _ninja_file(plan: dict, program: Path, output: Path, build_dir: Path, debug:
     objs.append(n.build(obj_dir / "gen" / "syscall_table.o", "cc", [gen_dir / "syscall_table.c"]))
     n.build(gen_dir / "app.bin", "pack", [program])
     objs.append(n.build(obj_dir / "gen" / "app.o", "cc", [gen_dir / "app.S"], [gen_dir / "app.bin"]))
+    objs.append(n.build(obj_dir / "gen" / "initrd.o", "cc", [gen_dir / "initrd.S"], [rootfs] if rootfs else []))
     empty = n.build(obj_dir / "gen" / "ksyms_empty.o", "cc", [gen_dir / "ksyms_empty.S"])
     pre = n.build(build_dir / "kernel.pre.elf", "ld", [*objs, empty], [script], script=esc(script))
     n.build(gen_dir / "ksyms.S", "ksyms", [pre, program])
@@ -107,14 +111,19 @@ def run_ninja(build_dir: Path) -> str:
     return proc.stdout
 
 
-def build_image(plan: dict, program: Path, output: Path, build_dir: Path, debug: bool = False) -> Path:
-    """Build the image for `plan` with `program` embedded; returns `output` (an ELF, PVH entry)."""
+def build_image(plan: dict, program: Path, output: Path, build_dir: Path, debug: bool = False,
+                rootfs: Path | None = None) -> Path:
+    """Build the image for `plan` with `program` embedded, and `rootfs` (a cpio newc archive for
+    the initrd library) linked in when given; returns `output` (an ELF, PVH entry)."""
     program, output, build_dir = Path(program).resolve(), Path(output).resolve(), Path(build_dir).resolve()
+    rootfs = Path(rootfs).resolve() if rootfs else None
     _check_plan(plan)
     check_program(program, plan["target"]["arch"])
+    if rootfs and not rootfs.is_file():
+        raise BadInputError(f"root file system archive not found: {rootfs}")
     build_dir.mkdir(parents=True, exist_ok=True)
     output.parent.mkdir(parents=True, exist_ok=True)
-    ninja = _ninja_file(plan, program, output, build_dir, debug)
+    ninja = _ninja_file(plan, program, output, build_dir, debug, rootfs)
     gen.write_if_changed(build_dir / "build.ninja", ninja.text(output))
     run_ninja(build_dir)
     return output

@@ -58,8 +58,8 @@ def _stdout(chunk: bytes) -> None:
 
 
 def run(args) -> int:
-    if args.mem < 8:
-        raise BadInputError(f"-m {args.mem}: the guest needs at least 8 MiB")
+    if args.mem < 24:
+        raise BadInputError(f"-m {args.mem}: the guest needs at least 24 MiB (the image's payload is loaded at 16 MiB)")
     env = _env(args.env)
     if not Path(args.image).is_file():
         raise BadInputError(f"image not found: {args.image}")

@@ -10,7 +10,7 @@ struct uk_palloc uk_pages;
 #define NOZERO __attribute__((section(".bss..nozero.core")))
 static char cmdline_copy[4096] NOZERO;  /* the host's buffer may sit in RAM we hand out */
 static char *argvec[UK_MAX_ARGS] NOZERO;
-extern char _end[];
+extern char _end[], _uk_payload_start[], _uk_payload_end[]; /* linker script */
 extern const uk_init_fn __uk_inittab_start[], __uk_inittab_end[];
 
 static struct uk_memregion usable_region(const struct uk_bootinfo *bi)
@@ -40,6 +40,11 @@ static void mem_init(const struct uk_bootinfo *bi)
 		uk_panic("not enough RAM above the kernel image (%lu pages)", (unsigned long)npages);
 	uk_pa_init(&uk_pages, r.base, npages, (uint64_t *)r.base);
 	uk_pa_reserve(&uk_pages, r.base, bitmap_pages);
+	uintptr_t payload = UK_ALIGN_DOWN((uintptr_t)_uk_payload_start, 4096);
+	size_t payload_pages = (UK_ALIGN_UP((uintptr_t)_uk_payload_end, 4096) - payload) / 4096;
+	if (payload_pages && uk_pa_reserve(&uk_pages, payload, payload_pages))
+		uk_panic("the image's payload (0x%lx-0x%lx) is not in RAM: boot with more memory",
+			 payload, (uintptr_t)_uk_payload_end);
 }
 
 _Noreturn void uk_core_start(struct uk_bootinfo *bi)

@@ -51,6 +51,17 @@ static void load_interp(struct started *s, const char *interp)
 	s->has_interp = 1;
 }
 
+/* The embedded copy is not needed after loading. Only whole pages: the last one may hold what
+ * follows (the root file system archive); pages outside the allocator's range are ignored. */
+static void free_embedded(void)
+{
+	uintptr_t start = UK_ALIGN_UP((uintptr_t)uk_app_start, UK_PAGE_SIZE);
+	uintptr_t end = UK_ALIGN_DOWN((uintptr_t)uk_app_end, UK_PAGE_SIZE);
+
+	if (end > start)
+		uk_page_free((void *)start, (end - start) / UK_PAGE_SIZE);
+}
+
 /* Load the program and, if it names one, its loader; the file copy is freed afterwards. */
 static void load_all(struct started *s)
 {
@@ -69,6 +80,8 @@ static void load_all(struct started *s)
 		strncpy_z(interp, s->prog.l.interp, sizeof(interp));
 	if (pages)
 		uk_page_free((void *)file, pages);
+	else
+		free_embedded();
 	if (interp[0])
 		load_interp(s, interp);
 }

@@ -24,6 +24,11 @@ static void load_program(struct uk_elf_layout *l)
 	if (uk_pa_reserve(&uk_pages, l->lo, (l->hi - l->lo) / UK_PAGE_SIZE))
 		uk_panic("the program needs RAM 0x%lx-0x%lx: boot with more memory", l->lo, l->hi);
 	uk_elf_load(uk_app_start, 0);
+	/* the embedded copy is not needed any more (the crash symbols are in .uk_ksyms) */
+	uintptr_t app = UK_ALIGN_DOWN((uintptr_t)uk_app_start, UK_PAGE_SIZE);
+	uintptr_t app_end = UK_ALIGN_DOWN((uintptr_t)uk_app_end, UK_PAGE_SIZE); /* the last page may hold the initrd */
+	if (app_end > app)
+		uk_page_free((void *)app, (app_end - app) / UK_PAGE_SIZE);
 	uk_proc.brk_start = l->hi;
 	uk_proc.entry = l->entry;
 }

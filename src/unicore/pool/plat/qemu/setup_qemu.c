@@ -1,5 +1,5 @@
 /* QEMU microvm platform start (PVH): read struct hvm_start_info (command line, E820-style
- * memory map), bring up the console and hand over to core. */
+ * memory map, module), bring up the console and hand over to core; the initrd hooks. */
 #include <uk/arch.h>
 #include <uk/plat.h>
 #include <uk/core.h>
@@ -19,7 +19,12 @@ struct hvm_memmap_entry {
 	uint32_t type, reserved;
 };
 
+struct hvm_modlist_entry {
+	uint64_t paddr, size, cmdline_paddr, reserved;
+};
+
 static struct uk_bootinfo bootinfo;
+static struct uk_memregion module; /* the PVH module (QEMU -initrd), if any */
 static uintptr_t ram_top;
 void uk_plat_serial_init(void);
 
@@ -50,5 +55,45 @@ void uk_plat_start(uintptr_t boot_info)
 		if (map[i].type == MEMMAP_RAM)
 			add_region(map[i].addr, map[i].size);
 	bootinfo.cmdline = si->cmdline_paddr ? (char *)si->cmdline_paddr : "";
+	if (si->nr_modules && si->modlist_paddr) {
+		const struct hvm_modlist_entry *m = (const void *)si->modlist_paddr;
+		module = (struct uk_memregion){ m->paddr, m->size };
+	}
 	uk_core_start(&bootinfo);
+}
+
+/* The module's pages stay out of the page allocator until the initrd library has read it:
+ * level 0 runs before anything can allocate. */
+static void reserve_module(void)
+{
+	uintptr_t start = UK_ALIGN_DOWN(module.base, 4096);
+
+	if (module.len)
+		uk_pa_reserve(&uk_pages, start, (UK_ALIGN_UP(module.base + module.len, 4096) - start) / 4096);
+}
+UK_INIT(reserve_module, 0);
+
+/* For the initrd library (docs/fs.md): the PVH module, else -1 (it then uses the archive linked
+ * into the image, section .uk_initrd). */
+int uk_plat_initrd(const void **buf, size_t *len)
+{
+	if (!module.len)
+		return -1;
+	*buf = (const void *)module.base;
+	*len = module.len;
+	return 0;
+}
+
+/* Give back the pages of whichever archive was used (the module or the linked one). */
+void uk_plat_initrd_release(void)
+{
+	extern char _uk_initrd_start[], _uk_initrd_end[];
+	uintptr_t start = module.len ? module.base : (uintptr_t)_uk_initrd_start;
+	uintptr_t end = module.len ? module.base + module.len : (uintptr_t)_uk_initrd_end;
+
+	start = UK_ALIGN_UP(start, 4096); /* only whole pages: a partial one may hold other data */
+	end = UK_ALIGN_DOWN(end, 4096);
+	if (end > start)
+		uk_page_free((void *)start, (end - start) / 4096);
+	module.len = 0;
 }

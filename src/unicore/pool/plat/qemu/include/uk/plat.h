@@ -20,4 +20,6 @@ uint64_t uk_plat_wall_ns(void);                /* since the Unix epoch */
 uint64_t uk_plat_tsc_hz(void);
 uint64_t uk_plat_cycles_to_ns(uint64_t cycles);
 uintptr_t uk_plat_ram_top(void);               /* highest usable RAM address + 1 */
+int uk_plat_initrd(const void **buf, size_t *len); /* the PVH module: 0, or -1 when none */
+void uk_plat_initrd_release(void);             /* its pages (or the linked archive's) back to RAM */
 #endif
