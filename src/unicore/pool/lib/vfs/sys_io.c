@@ -4,6 +4,11 @@
 
 #define UK_IOV_MAX 1024
 
+/* The names vfs shares with posix-io are weak: should a plan ever link both (posix-io chosen
+ * for the console, vfs pulled in only as a requirement), posix-io's handlers win instead of the
+ * link failing; no file is open then, so nothing is lost. */
+#define UK_VFS_SHARED(name) __attribute__((weak)) UK_VFS_SYSCALL(name)
+
 static long fd_file(long fd, struct uk_file **f)
 {
 	UK_VFS_READY();
@@ -62,7 +67,7 @@ static long do_write(struct uk_file *f, const void *buf, size_t len, uk_off_t po
 	return n;
 }
 
-UK_VFS_SYSCALL(read)
+UK_VFS_SHARED(read)
 {
 	struct uk_file *f;
 	long err = fd_file(a0, &f);
@@ -71,7 +76,7 @@ UK_VFS_SYSCALL(read)
 	return err ? err : do_read(f, UK_PTR(a1), (size_t)a2, -1);
 }
 
-UK_VFS_SYSCALL(write)
+UK_VFS_SHARED(write)
 {
 	struct uk_file *f;
 	long err = fd_file(a0, &f);
@@ -139,19 +144,19 @@ static long vectored(long fd, long iovp, long cnt, int writing)
 	return total;
 }
 
-UK_VFS_SYSCALL(readv)
+UK_VFS_SHARED(readv)
 {
 	(void)a3, (void)a4, (void)a5;
 	return vectored(a0, a1, a2, 0);
 }
 
-UK_VFS_SYSCALL(writev)
+UK_VFS_SHARED(writev)
 {
 	(void)a3, (void)a4, (void)a5;
 	return vectored(a0, a1, a2, 1);
 }
 
-UK_VFS_SYSCALL(lseek)
+UK_VFS_SHARED(lseek)
 {
 	struct uk_file *f;
 	long err = fd_file(a0, &f);
@@ -288,7 +293,7 @@ UK_VFS_SYSCALL(close)
 /* ioctl: no file here is a terminal (the console is a serial line the host reads as a pipe),
  * so TIOCGWINSZ and friends give ENOTTY, as they do on Linux for a pipe; musl's isatty
  * relies on that. */
-UK_VFS_SYSCALL(ioctl)
+UK_VFS_SHARED(ioctl)
 {
 	struct uk_file *f;
 	long err = fd_file(a0, &f);
