@@ -1,5 +1,7 @@
 """Kernel tests: build test programs into images and boot them under QEMU TCG."""
 
+import io
+
 import pytest
 from kbuild import BASE_SYSCALLS
 
@@ -49,13 +51,14 @@ def test_hang_is_stopped_by_timeout(make_image):
     assert (r.timed_out, r.exit_status, r.stdout) == (True, EXIT_TIMEOUT, b"hanging\n")
 
 
-def test_piped_stdin_reaches_the_program_with_eof(make_image):
+@pytest.mark.parametrize("mode", ["bytes (PVH module)", "stream (COM1)"])
+def test_piped_stdin_reaches_the_program_with_eof(make_image, mode):
     data = bytes(range(256)) * 40 + b"\xff\xff\x00 end"
     a, b = 1, 0
     for byte in data:
         a = (a + byte) % 65521
         b = (b + a) % 65521
-    r = boot(make_image("stdin_sum"), stdin_bytes=data)
+    r = boot(make_image("stdin_sum"), stdin_bytes=data if mode.startswith("bytes") else io.BytesIO(data))
     assert r.stdout.decode() == f"bytes={len(data)} adler32={(b << 16) | a:08x}\n"
     assert r.exit_status == 0
 

@@ -25,6 +25,7 @@ def test_kernel_cmdline_layout():
     line = kernel_cmdline(["x y", "--"], {"K": "v w"}, debug=True, boottime=False)
     assert line == "debug env=K=v%20w -- x%20y --"
     assert kernel_cmdline([], {}, False, True, argv0="prog") == "boottime argv0=prog --"
+    assert kernel_cmdline(["a"], {}, False, False, stdin_module=True) == "stdin=initrd -- a"
 
 
 def test_stdin_framing():

@@ -65,7 +65,8 @@ def run(args) -> int:
         raise BadInputError(f"image not found: {args.image}")
     accel, why = choose_accel(args.accel)
     print(f"unicore: accelerator {accel} ({why})", file=sys.stderr)
-    stdin = None if sys.stdin is None or sys.stdin.isatty() else sys.stdin.buffer
+    # piped stdin is read to its end and handed over whole (fast); a terminal gives end of file
+    stdin = None if sys.stdin is None or sys.stdin.isatty() else sys.stdin.buffer.read()
     result = run_image(args.image, args.args, env, args.mem, accel, args.timeout, stdin,
                        args.debug, args.boottime, on_output=_stdout, argv0=args.argv0, volumes=args.volume)
     if result.timed_out:

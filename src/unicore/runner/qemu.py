@@ -21,8 +21,9 @@ def percent_encode(token: str) -> str:
 
 
 def kernel_cmdline(args: list[str], env: dict[str, str], debug: bool, boottime: bool,
-                   argv0: str | None = None) -> str:
+                   argv0: str | None = None, stdin_module: bool = False) -> str:
     tokens = (["debug"] if debug else []) + (["boottime"] if boottime else [])
+    tokens += ["stdin=initrd"] if stdin_module else []
     tokens += [f"argv0={argv0}"] if argv0 else []
     tokens += [f"env={k}={v}" for k, v in env.items()]
     return " ".join([*map(percent_encode, tokens), "--", *map(percent_encode, args)])
@@ -57,8 +58,9 @@ def volume_args(volumes: list[tuple[Path, str]]) -> list[str]:
 
 
 def qemu_command(image: Path, cmdline: str, mem_mb: int, accel: str, ctl_file: Path,
-                 volumes: list[tuple[Path, str]] = ()) -> list[str]:
+                 volumes: list[tuple[Path, str]] = (), initrd: Path | None = None) -> list[str]:
     cpu = ["-cpu", "host,-arch-capabilities"] if accel == "kvm" else []
+    cpu += ["-initrd", str(initrd)] if initrd else []
     return [qemu_binary(), "-M", "microvm", "-accel", accel, *cpu, "-m", f"{mem_mb}M",
             "-nodefaults", "-no-user-config", "-nographic", "-no-reboot", "-monitor", "none",
             "-kernel", str(image), "-append", cmdline,

@@ -1,5 +1,8 @@
 """run_image: boot an image, feed its stdin, stream its console, return its exit status.
 
+Stdin given as bytes goes to the guest in memory, as the PVH module (QEMU -initrd, kernel flag
+stdin=initrd); stdin given as a stream goes over COM1 once the guest starts reading (docs/run.md).
+
 Exit status (docs/run.md): the program's own status; 128+signal after a guest crash (139 for a
 page or protection fault, 134 for a kernel panic); EXIT_TIMEOUT (124) when --timeout killed QEMU;
 EXIT_NO_STATUS (125) when QEMU ended without the guest reporting a status.
@@ -131,13 +134,18 @@ def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = No
         raise BadInputError(f"image not found: {image}")
     shared = [parse_volume(v) for v in volumes]
     chosen, _ = choose_accel(accel)
-    cmdline = kernel_cmdline(list(args), env or {}, debug, boottime, argv0)
+    known = isinstance(stdin_bytes, (bytes, bytearray))  # whole stdin known: hand it over in memory
+    cmdline = kernel_cmdline(list(args), env or {}, debug, boottime, argv0, stdin_module=known)
     with tempfile.TemporaryDirectory(prefix="unicore-run-") as tmp:
-        ctl_file = Path(tmp) / "ctl"
+        ctl_file, stdin_file = Path(tmp) / "ctl", Path(tmp) / "stdin"
+        if known:
+            stdin_file.write_bytes(frame_stdin(bytes(stdin_bytes)) + EOF_FRAME)
         start = time.monotonic()
-        proc = _start(qemu_command(image, cmdline, mem_mb, chosen, ctl_file, shared))
-        feeder = threading.Thread(target=_feed, args=(proc.stdin, stdin_bytes, ctl_file, proc), daemon=True)
-        feeder.start()
+        proc = _start(qemu_command(image, cmdline, mem_mb, chosen, ctl_file, shared, stdin_file if known else None))
+        if not known:
+            threading.Thread(target=_feed, args=(proc.stdin, stdin_bytes, ctl_file, proc), daemon=True).start()
+        else:
+            proc.stdin.close()
         output, timed_out = _pump(proc, None if timeout is None else start + timeout, on_output)
         stderr = _finish(proc, timed_out)
         wall = time.monotonic() - start

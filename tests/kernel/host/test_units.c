@@ -121,6 +121,10 @@ static void test_cmdline(void)
 	CHECK(!strcmp(b.argv[3], "--") && b.argv[4] == NULL);
 	CHECK(!strcmp(b.envp[0], "A=1") && !strcmp(b.envp[1], "B=x y") && b.envp[2] == NULL);
 
+	char flag[] = "stdin=initrd --";
+	struct uk_bootargs f = { 0 };
+	CHECK(uk_cmdline_parse(flag, &f, vec, 32) == 0 && f.stdin_module && f.argc == 1);
+
 	char plain[] = "argv0=prog";
 	struct uk_bootargs c = { 0 };
 	CHECK(uk_cmdline_parse(plain, &c, vec, 32) == 0);

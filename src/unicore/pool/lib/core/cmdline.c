@@ -1,5 +1,5 @@
 /* Kernel command line (core): space-separated, percent-encoded tokens. Kernel tokens come
- * first (debug, boottime, loglevel=N, env=KEY=VALUE, argv0=NAME), then `--`, then the
+ * first (debug, boottime, loglevel=N, env=KEY=VALUE, argv0=NAME, stdin=initrd), then `--`, then the
  * program's arguments argv[1..]. Pure logic: unit-tested on the host. */
 #include <uk/core.h>
 
@@ -55,6 +55,8 @@ static void kernel_token(char *t, struct uk_bootargs *out)
 		out->boottime = true;
 	else if (!strncmp(t, "loglevel=", 9))
 		out->loglevel = t[9] - '0';
+	else if (!strcmp(t, "stdin=initrd"))
+		out->stdin_module = true;
 	else if (!strncmp(t, "argv0=", 6))
 		out->argv0 = t + 6;
 }

@@ -618,10 +618,8 @@ UK_VFS_SYSCALL(futimesat)
 
 /* ---------------------------------------------------------------- statfs */
 
-static long statfs_vn(struct uk_vnode *vn, long buf)
+static long statfs_vn(struct uk_vnode *vn, struct uk_statfs *sf)
 {
-	struct uk_statfs *sf = UK_PTR(buf);
-
 	if (!sf)
 		return -EFAULT;
 	uk_vfs_memset(sf, 0, sizeof(*sf));
@@ -631,26 +629,17 @@ static long statfs_vn(struct uk_vnode *vn, long buf)
 	return vn->ops->statfs ? vn->ops->statfs(vn, sf) : 0;
 }
 
-UK_VFS_SYSCALL(statfs)
+/* statfs of the file system holding (dirfd, path), or of fd dirfd when path is "" with
+ * AT_EMPTY_PATH: what each file system reports (ramfs: its quota; 9p: the host's numbers).
+ * The statfs/fstatfs syscalls belong to fs-extra, which may answer with this. */
+long uk_vfs_statfs(long dirfd, const char *path, int flags, struct uk_statfs *sf)
 {
 	struct uk_nameidata nd;
-	long err;
+	long err = lookup_at(dirfd, path, !(flags & AT_SYMLINK_NOFOLLOW), flags, &nd);
 
-	(void)a2, (void)a3, (void)a4, (void)a5;
-	err = lookup_at(AT_FDCWD, UK_PTR(a0), 1, 0, &nd);
 	if (err)
 		return err;
-	err = statfs_vn(nd.node, a1);
+	err = statfs_vn(nd.node, sf);
 	uk_vfs_nd_release(&nd);
 	return err;
-}
-
-UK_VFS_SYSCALL(fstatfs)
-{
-	struct uk_file *f;
-
-	(void)a2, (void)a3, (void)a4, (void)a5;
-	UK_VFS_READY();
-	f = uk_vfs_fd_get((int)a0);
-	return f ? statfs_vn(f->vn, a1) : -EBADF;
 }

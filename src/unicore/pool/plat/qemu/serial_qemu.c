@@ -47,8 +47,27 @@ void uk_plat_console_input_start(void)
 
 /* Between empty polls we wait without touching the port: under TCG every port access takes
  * QEMU's global lock, and polling it back to back starves the thread that delivers input. */
+/* stdin=initrd: bytes come from memory (fast), then end-of-file frames for ever. */
+static int module_getc(void)
+{
+	static const uint8_t *pos, *end;
+	static unsigned after;
+	struct uk_memregion uk_plat_stdin_module(void);
+
+	if (!pos) {
+		struct uk_memregion m = uk_plat_stdin_module();
+		pos = (const uint8_t *)m.base;
+		end = pos + m.len;
+	}
+	if (pos < end)
+		return *pos++;
+	return (after++ & 1) ? 0x00 : 0xff;
+}
+
 int uk_plat_console_getc(void)
 {
+	if (uk_boot.stdin_module)
+		return module_getc();
 	uk_plat_console_input_start(); /* whoever reads first: the host waits for this */
 	while (!(uk_inb(COM1 + LSR) & LSR_DATA))
 		for (volatile int i = 0; i < 2000; i++)

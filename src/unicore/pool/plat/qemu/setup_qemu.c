@@ -77,7 +77,7 @@ UK_INIT(reserve_module, 0);
  * into the image, section .uk_initrd). */
 int uk_plat_initrd(const void **buf, size_t *len)
 {
-	if (!module.len)
+	if (!module.len || uk_boot.stdin_module)
 		return -1;
 	*buf = (const void *)module.base;
 	*len = module.len;
@@ -88,12 +88,20 @@ int uk_plat_initrd(const void **buf, size_t *len)
 void uk_plat_initrd_release(void)
 {
 	extern char _uk_initrd_start[], _uk_initrd_end[];
-	uintptr_t start = module.len ? module.base : (uintptr_t)_uk_initrd_start;
-	uintptr_t end = module.len ? module.base + module.len : (uintptr_t)_uk_initrd_end;
+	bool mod = module.len && !uk_boot.stdin_module;
+	uintptr_t start = mod ? module.base : (uintptr_t)_uk_initrd_start;
+	uintptr_t end = mod ? module.base + module.len : (uintptr_t)_uk_initrd_end;
 
 	start = UK_ALIGN_UP(start, 4096); /* only whole pages: a partial one may hold other data */
 	end = UK_ALIGN_DOWN(end, 4096);
 	if (end > start)
 		uk_page_free((void *)start, (end - start) / 4096);
-	module.len = 0;
+	if (mod)
+		module.len = 0;
+}
+
+/* With the stdin=initrd flag the module is the program's stdin, already framed by the runner. */
+struct uk_memregion uk_plat_stdin_module(void)
+{
+	return uk_boot.stdin_module ? module : (struct uk_memregion){ 0, 0 };
 }
