@@ -48,7 +48,7 @@ static void quota_checks(void)
 	{
 		struct uk_statfs sf;
 
-		P("statfs", S(statfs, (long)"/small/big", (long)&sf, 0, 0, 0, 0));
+		P("statfs", uk_vfs_statfs(AT_FDCWD, "/small/big", 0, &sf));
 		printf("statfs type=%lx blocks=%lu free=%lu\n", (long)sf.f_type,
 		       (unsigned long)sf.f_blocks, (unsigned long)sf.f_bfree);
 	}

@@ -19,7 +19,7 @@ HSYS(mkdir); HSYS(rmdir); HSYS(creat); HSYS(unlink); HSYS(symlink); HSYS(readlin
 HSYS(chmod); HSYS(fchmod); HSYS(chown); HSYS(fchown); HSYS(umask); HSYS(openat);
 HSYS(mkdirat); HSYS(newfstatat); HSYS(unlinkat); HSYS(renameat); HSYS(renameat2);
 HSYS(symlinkat); HSYS(readlinkat); HSYS(fchmodat); HSYS(faccessat); HSYS(faccessat2);
-HSYS(utimensat); HSYS(statx); HSYS(utimes); HSYS(statfs);
+HSYS(utimensat); HSYS(statx); HSYS(utimes);
 
 /* missing trailing arguments are zero, as the compound literal pads them */
 #define harness_sys(name, ...) hcall(uk_sys_##name, (long[6]){ __VA_ARGS__ })
