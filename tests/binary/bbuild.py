@@ -31,8 +31,9 @@ def pool_libraries(names: list[str]) -> dict[str, tuple[Path, dict]]:
     return found
 
 
-def plan_for(syscalls: list[str], name: str, fs: bool = False, options: dict | None = None) -> dict:
-    """A plan with the base libraries (and the file system ones when `fs`), handling `syscalls`."""
+def plan_for(syscalls: list[str] | None, name: str, fs: bool = False, options: dict | None = None) -> dict:
+    """A plan with the base libraries (and the file system ones when `fs`), handling `syscalls`
+    (None: every syscall those libraries provide)."""
     names = BASE_LIBS + (FS_LIBS if fs else ["posix-io"])
     libs = pool_libraries(names)
     providers = {s: n for n, (_, d) in libs.items() for s in d.get("provides", {}).get("syscalls", [])}
@@ -41,5 +42,6 @@ def plan_for(syscalls: list[str], name: str, fs: bool = False, options: dict | N
     return {"schema": "unicore.plan", "version": 1, "target": {"arch": "x86_64", "plat": "qemu"},
             "libraries": [{"name": n, "dir": str(libs[n][0]), "kind": libs[n][1]["kind"], "reasons": ["test"]}
                           for n in names],
-            "syscalls": {s: providers[s] for s in syscalls if s in providers}, "options": options or {},
+            "syscalls": {s: providers[s] for s in (providers if syscalls is None else syscalls) if s in providers},
+            "options": options or {},
             "program": {"name": name}}

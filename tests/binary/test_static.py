@@ -1,0 +1,61 @@
+"""Unmodified static executables (musl, glibc, glibc static-pie) in the unikernel: stdout and
+exit status equal to the native run; the syscalls glibc needs answer exactly."""
+
+import subprocess
+
+import pytest
+from bbuild import GLIBC_SYSCALLS
+from conftest import compile_c, needs_any_elf
+
+from unicore.runner import run_image
+
+pytestmark = pytest.mark.slow
+ARGS = ["7", "two words", "100%"]
+ENV = {"GREETING": "hi there", "LANG": "C"}
+
+
+def native(program, args, env, argv0):
+    proc = subprocess.run([argv0, *args], executable=program, env=env, capture_output=True, timeout=30)
+    return proc.stdout, proc.returncode
+
+
+@pytest.mark.parametrize("kind", ["musl", "static", pytest.param("static-pie", marks=needs_any_elf)])
+def test_static_program_matches_native(kind, binary_workdir, make_binary_image):
+    program = compile_c("hello", kind, binary_workdir)
+    image = make_binary_image(f"hello-{kind}", program, GLIBC_SYSCALLS)
+    r = run_image(image, ARGS, env=ENV, accel="tcg", timeout=60)
+    assert (r.stdout, r.exit_status) == native(program, ARGS, ENV, program.name)
+    assert r.exit_status == 7 and b"argv[2]=two words\n" in r.stdout
+
+
+def test_glibc_syscalls_of_one_process_on_one_cpu(binary_workdir, make_binary_image):
+    program = compile_c("syscalls", "static", binary_workdir)
+    syscalls = GLIBC_SYSCALLS + ["getrlimit", "setrlimit", "readlink", "getpriority", "newfstatat", "openat",
+                                 "close", "read"]
+    image = make_binary_image("syscalls", program, syscalls, fs=True, name="/bin/syscalls-test")
+    r = run_image(image, accel="tcg", timeout=60)
+    assert r.exit_status == 0, r.stdout
+    assert r.stdout.decode() == (
+        "sched_getaffinity -> 0, cpus 1\n"
+        "nprocs 1\n"
+        "nofile 1024 1024\n"
+        "setrlimit -> 0\n"
+        "nofile now 256\n"
+        "stack 1048576\n"
+        "futex wake -> 0\n"
+        "futex wait mismatch -> -1 Resource temporarily unavailable\n"
+        "futex wait timeout -> -1 Connection timed out, waited >= 20 ms: 1\n"
+        "mutex trylock while held -> 16\n"
+        "exe /bin/syscalls-test (18)\n"
+        "getpriority -> 0\n")
+
+
+def test_left_out_syscall_is_named_with_debug_and_widening_fixes_it(binary_workdir, make_binary_image):
+    program = compile_c("syscalls", "static", binary_workdir)
+    narrow = make_binary_image("syscalls-narrow", program, GLIBC_SYSCALLS + ["getrlimit", "setrlimit"])
+    r = run_image(narrow, accel="tcg", timeout=60, debug=True)
+    assert b"unicore: syscall getpriority (140) not in this image -> ENOSYS\n" in r.stdout
+    assert b"getpriority -> -1\n" in r.stdout
+    wide = make_binary_image("syscalls-wide", program, GLIBC_SYSCALLS + ["getrlimit", "setrlimit", "getpriority"])
+    r = run_image(wide, accel="tcg", timeout=60, debug=True)
+    assert b"getpriority (140) not in this image" not in r.stdout and b"getpriority -> 0\n" in r.stdout
