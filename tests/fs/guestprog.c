@@ -4,6 +4,7 @@
  *   persist DIR N    write N numbered lines to DIR/out.txt, fsync, close; read DIR/in.txt
  *   mmap DIR         map DIR/m (two pages and a bit) privately and shared read-only
  *   bigio DIR        one 1 MiB write and read of DIR/big (crosses 9P message sizes)
+ *   cat PATH...      each file's mode and contents (read with read(2))
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int enospc(const char *dir)
@@ -114,8 +116,31 @@ static int bigio(const char *dir)
 	return close(fd);
 }
 
+static int cat(int n, char **paths)
+{
+	char buf[4096];
+	struct stat st;
+	long r;
+	int i, fd;
+
+	for (i = 0; i < n; i++) {
+		if (lstat(paths[i], &st)) {
+			printf("%s: %s\n", paths[i], strerror(errno));
+			continue;
+		}
+		printf("%s: mode %o size %ld\n", paths[i], (unsigned)st.st_mode, (long)st.st_size);
+		fd = open(paths[i], O_RDONLY);
+		while (fd >= 0 && (r = read(fd, buf, sizeof(buf))) > 0)
+			fwrite(buf, 1, (size_t)r, stdout);
+		close(fd);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc > 2 && !strcmp(argv[1], "cat"))
+		return cat(argc - 2, argv + 2);
 	if (argc > 2 && !strcmp(argv[1], "bigio"))
 		return bigio(argv[2]);
 	if (argc > 2 && !strcmp(argv[1], "mmap"))

@@ -50,7 +50,7 @@ def boot(image: Path, args: list[str], volumes: dict[str, Path] | None = None) -
         proc = subprocess.run(cmd, input=b"\xff\x00", capture_output=True, timeout=120)
         words = ctl.read_text().split() if ctl.exists() else []
     assert words[:1] == ["exit"], proc.stdout.decode(errors="replace") + proc.stderr.decode()
-    return proc.stdout.decode(), int(words[1])
+    return proc.stdout.decode(errors="replace"), int(words[1])
 
 
 def tree(root: Path) -> list[str]:
@@ -123,3 +123,21 @@ def test_large_io_on_volume_matches_native(images: dict[str, Path], tmp_path: Pa
     assert native.stdout.startswith("write 1048576\n") and "same 1" in native.stdout
     assert boot(images["guestprog"], ["bigio", "/data"], {"/data": volume}) == (native.stdout, 0)
     assert (volume / "big").read_bytes() == (native_dir / "big").read_bytes()
+
+
+def test_rootfs_tree_is_in_the_guest(tmp_path: Path) -> None:
+    """`unicore build --rootfs DIR`: the cpio linked into the image is unpacked by initrd."""
+    tree = tmp_path / "tree"
+    (tree / "etc" / "app").mkdir(parents=True)
+    (tree / "etc" / "app" / "conf.txt").write_text("answer = 42\n")
+    (tree / "etc" / "app" / "conf.txt").chmod(0o600)
+    (tree / "etc" / "app" / "link").symlink_to("conf.txt")
+    (tree / "data.bin").write_bytes(bytes(range(256)) * 40)
+    image = build(HERE / "guestprog.c", tmp_path / "rootfs.img", "--rootfs", str(tree))
+    console, status = boot(image, ["cat", "/etc/app/conf.txt", "/etc/app/link", "/data.bin", "/etc/passwd"])
+    assert status == 0
+    lines = console.split("\n")
+    assert lines[:4] == ["/etc/app/conf.txt: mode 100600 size 12", "answer = 42",
+                         "/etc/app/link: mode 120777 size 8", "answer = 42"]
+    assert lines[4] == "/data.bin: mode 100644 size 10240"
+    assert console.endswith("/etc/passwd: No such file or directory\n")

@@ -207,14 +207,14 @@ long uk_initrd_unpack(const void *buf, size_t len, const char *dest)
 }
 
 /* An archive linked into the image instead (section .uk_initrd, bounded by these symbols). */
-extern const char __uk_initrd_start[] __attribute__((weak));
-extern const char __uk_initrd_end[] __attribute__((weak));
+extern const char _uk_initrd_start[] __attribute__((weak));
+extern const char _uk_initrd_end[] __attribute__((weak));
 
 static int find_archive(const void **buf, size_t *len)
 {
 	if (uk_plat_initrd && !uk_plat_initrd(buf, len) && *len)
 		return 1;
-	uintptr_t start = (uintptr_t)__uk_initrd_start, end = (uintptr_t)__uk_initrd_end;
+	uintptr_t start = (uintptr_t)_uk_initrd_start, end = (uintptr_t)_uk_initrd_end;
 
 	if (start && end > start) {
 		*buf = (const void *)start;
