@@ -4,13 +4,11 @@
 - a file written on a volume is complete on the host after exit; host files are readable;
 - a path outside the rootfs is ENOENT; a full ramfs gives ENOSPC without a crash.
 
-The runner has no volume option yet, so volumes are attached here with the QEMU arguments
-docs/fs.md specifies, around the runner's own QEMU command line."""
+Volumes are attached with `unicore run -v HOSTDIR:GUESTDIR` (virtio-9p, docs/fs.md)."""
 
 import json
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -36,21 +34,12 @@ def native_program(image: Path) -> Path:
 
 
 def boot(image: Path, args: list[str], volumes: dict[str, Path] | None = None) -> tuple[str, int]:
-    """Boot with virtio-9p volumes {guest path: host dir}; returns (console, exit status)."""
-    from unicore.runner.accel import choose_accel
-    from unicore.runner.qemu import kernel_cmdline, qemu_command
-
-    accel, _ = choose_accel("auto")
-    with tempfile.TemporaryDirectory() as tmp:
-        ctl = Path(tmp) / "ctl"
-        cmd = qemu_command(image, kernel_cmdline(args, {}, False, False), 64, accel, ctl)
-        for i, (guest, host) in enumerate((volumes or {}).items()):
-            cmd += ["-fsdev", f"local,id=uk9p{i},path={host},security_model=none",
-                    "-device", f"virtio-9p-device,fsdev=uk9p{i},mount_tag={guest}"]
-        proc = subprocess.run(cmd, input=b"\xff\x00", capture_output=True, timeout=120)
-        words = ctl.read_text().split() if ctl.exists() else []
-    assert words[:1] == ["exit"], proc.stdout.decode(errors="replace") + proc.stderr.decode()
-    return proc.stdout.decode(errors="replace"), int(words[1])
+    """`unicore run [-v HOST:GUEST]... IMAGE -- ARGS`; returns (console, exit status)."""
+    vols = [arg for guest, host in (volumes or {}).items() for arg in ("-v", f"{host}:{guest}")]
+    proc = subprocess.run([sys.executable, "-m", "unicore", "run", *vols, str(image), "--", *args],
+                          input=b"", capture_output=True, timeout=120)
+    assert b"Traceback" not in proc.stderr, proc.stderr.decode()
+    return proc.stdout.decode(errors="replace"), proc.returncode
 
 
 def tree(root: Path) -> list[str]:
@@ -141,3 +130,12 @@ def test_rootfs_tree_is_in_the_guest(tmp_path: Path) -> None:
                          "/etc/app/link: mode 120777 size 8", "answer = 42"]
     assert lines[4] == "/data.bin: mode 100644 size 10240"
     assert console.endswith("/etc/passwd: No such file or directory\n")
+
+
+def test_missing_volume_dir_fails_before_boot(images: dict[str, Path], tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "unicore", "run", "-v", f"{tmp_path}/nope:/data",
+                           str(images["guestprog"]), "--", "persist", "/data", "1"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode != 0 and proc.stdout == ""
+    assert f"host directory {tmp_path}/nope does not exist" in proc.stderr
+    assert "Traceback" not in proc.stderr
