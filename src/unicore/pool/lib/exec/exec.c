@@ -2,7 +2,8 @@
  * process library's own start (level 9), and never returns, so it takes over from it.
  *
  * Which program: the one embedded in the image (section .uk_app) when there is one, else the
- * file UK_EXEC_PATH (or argv[0] when that option is empty) of the root file system. A program
+ * file UK_EXEC_PATH (or argv[0] when that option is empty) of the root file system; the kernel
+ * token exec=PATH forces PATH from the root file system. A program
  * with PT_INTERP gets its loader (e.g. /lib64/ld-linux-x86-64.so.2) from the root file system
  * and the loader is started, with AT_BASE/AT_PHDR/AT_ENTRY describing both, as Linux does.
  * No vDSO is given (no AT_SYSINFO_EHDR): glibc then makes real clock syscalls. */
@@ -28,10 +29,23 @@ static _Noreturn void fail(const char *path, const char *what, int status)
 	uk_plat_exit(status);
 }
 
+/* Kernel token exec=PATH (when core offers boot parameters): run PATH from the root file
+ * system even when the image embeds a program. */
+const char *uk_boot_param(const char *key) __attribute__((weak));
+
+static const char *exec_param(void)
+{
+	const char *p = uk_boot_param ? uk_boot_param("exec") : NULL;
+
+	return p && p[0] ? p : NULL;
+}
+
 static const char *program_path(void)
 {
 	static const char opt[] = UK_EXEC_PATH;
 
+	if (exec_param())
+		return exec_param();
 	return opt[0] ? opt : uk_boot.argv[0];
 }
 
@@ -71,6 +85,8 @@ static void load_all(struct started *s)
 	char interp[256];
 
 	s->path = program_path();
+	if (exec_param())
+		size = 0;
 	if (!size && !(file = uk_exec_read_file(s->path, &size, &pages, &err)))
 		fail(s->path, err, 127);
 	if ((err = uk_exec_load(file, size, 1, &s->prog)))
