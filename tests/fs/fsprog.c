@@ -172,6 +172,7 @@ static void flags_and_modes(void)
 {
 	long fd, fd2;
 
+	T("getfl stdout (a pipe natively)", SYS(fcntl, 1, F_GETFL, 0));
 	T("open excl existing", SYS(open, L("a.txt"), O_CREAT | O_EXCL | O_WRONLY, 0600));
 	T("open missing", SYS(open, L("nope.txt"), O_RDONLY, 0));
 	T("open missing dir", SYS(open, L("nodir/x"), O_CREAT | O_WRONLY, 0600));

@@ -154,7 +154,7 @@ UK_VFS_SYSCALL(fcntl)
 	case F_DUPFD_CLOEXEC: return dupfd(a0, a2, 1);
 	case F_GETFD: return uk_vfs_fd_cloexec((int)a0, -1) ? FD_CLOEXEC : 0;
 	case F_SETFD: uk_vfs_fd_cloexec((int)a0, !!(a2 & FD_CLOEXEC)); return 0;
-	case F_GETFL: return f->flags | O_LARGEFILE;
+	case F_GETFL: return f->flags;
 	case F_SETFL:
 		f->flags = (f->flags & ~SETFL_MASK) | ((int)a2 & SETFL_MASK);
 		return 0;

@@ -75,7 +75,8 @@ long uk_vfs_do_open(int dirfd, const char *path, int flags, uint32_t mode)
 	if (!err)
 		err = open_truncate(nd.node, flags);
 	if (!err) {
-		f = uk_vfs_file_open(nd.node, flags, nd.path, &err);
+		/* 64-bit Linux adds O_LARGEFILE to every open(2); F_GETFL shows it */
+		f = uk_vfs_file_open(nd.node, flags | O_LARGEFILE, nd.path, &err);
 		if (f)
 			err = uk_vfs_fd_install(f, 0, !!(flags & O_CLOEXEC));
 	}

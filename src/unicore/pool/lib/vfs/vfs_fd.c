@@ -168,8 +168,9 @@ static long console_fds(void)
 	if (!uk_vfs_console_vn)
 		return -ENOMEM;
 	uk_vfs_console_vn->attr.rdev = (5 << 8) | 1; /* like /dev/console */
-	for (fd = 0; fd < 3; fd++) {
-		struct uk_file *f = uk_vfs_file_open(uk_vfs_console_vn, O_RDWR, "/dev/console", &err);
+	for (fd = 0; fd < 3; fd++) { /* like the pipes `unicore run` connects: stdin read-only */
+		struct uk_file *f = uk_vfs_file_open(uk_vfs_console_vn, fd ? O_WRONLY : O_RDONLY,
+						     "/dev/console", &err);
 
 		if (!f)
 			return err;

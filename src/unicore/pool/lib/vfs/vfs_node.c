@@ -236,6 +236,9 @@ struct walk {
 	char link[UK_VFS_PATH_MAX + 1];
 };
 
+static struct walk walk_area;
+static int walk_busy;
+
 extern const char *uk_vfs_cwd(void);
 extern const char *uk_vfs_fd_dirpath(int fd, long *err);
 
@@ -441,16 +444,24 @@ long uk_vfs_namei(int dirfd, const char *path, int flags, struct uk_nameidata *n
 		return -ENOENT;
 	if (uk_vfs_strlen(path) >= UK_VFS_PATH_MAX)
 		return -ENAMETOOLONG;
-	w = uk_vfs_alloc(sizeof(*w));
+	/* The kernel is single-threaded and namei never nests, so one static work area serves
+	 * (no 20 KiB allocation and zeroing per path operation); the heap is the fallback. */
+	w = walk_busy ? uk_vfs_alloc(sizeof(*w)) : &walk_area;
 	if (!w)
 		return -ENOMEM;
+	walk_busy |= w == &walk_area;
+	w->depth = 0;
+	w->stack[0] = NULL;
 	err = walk_start(w, dirfd, path);
 	if (!err)
 		err = walk_run(w, nd, flags);
 	walk_pop_all(w);
 	if (w->stack[0])
 		uk_vnode_put(w->stack[0]);
-	uk_vfs_free(w);
+	if (w == &walk_area)
+		walk_busy = 0;
+	else
+		uk_vfs_free(w);
 	if (err)
 		uk_vfs_nd_release(nd);
 	return err;
