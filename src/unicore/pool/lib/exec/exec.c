@@ -51,17 +51,14 @@ static const char *program_path(void)
 
 static void load_interp(struct started *s, const char *interp)
 {
-	size_t size, pages;
-	const char *err;
-	void *buf = uk_exec_read_file(interp, &size, &pages, &err);
+	char nested[8];
+	int status;
+	const char *err = uk_exec_load_path(interp, 0, &s->interp, nested, sizeof(nested), &status);
 
-	if (!buf)
-		fail(interp, err, 127);
-	if ((err = uk_exec_load(buf, size, 0, &s->interp)))
-		fail(interp, err, 126);
-	if (s->interp.l.interp)
+	if (err)
+		fail(interp, err, status);
+	if (nested[0])
 		fail(interp, "the program's loader has a loader itself", 126);
-	uk_page_free(buf, pages);
 	s->has_interp = 1;
 }
 
@@ -76,28 +73,29 @@ static void free_embedded(void)
 		uk_page_free((void *)start, (end - start) / UK_PAGE_SIZE);
 }
 
-/* Load the program and, if it names one, its loader; the file copy is freed afterwards. */
+static void load_embedded(struct started *s, char *interp, size_t ilen)
+{
+	const char *err = uk_exec_load(uk_app_start, (size_t)(uk_app_end - uk_app_start), 1, &s->prog);
+
+	if (err)
+		fail(s->path, err, 126);
+	strncpy_z(interp, s->prog.l.interp ? s->prog.l.interp : "", ilen);
+	s->prog.l.interp = NULL;
+	free_embedded();
+}
+
+/* Load the program and, if it names one, its loader. */
 static void load_all(struct started *s)
 {
-	size_t size = (size_t)(uk_app_end - uk_app_start), pages = 0;
-	const void *file = uk_app_start;
-	const char *err;
 	char interp[256];
+	int status;
+	const char *err;
 
 	s->path = program_path();
-	if (exec_param())
-		size = 0;
-	if (!size && !(file = uk_exec_read_file(s->path, &size, &pages, &err)))
-		fail(s->path, err, 127);
-	if ((err = uk_exec_load(file, size, 1, &s->prog)))
-		fail(s->path, err, 126);
-	interp[0] = 0;
-	if (s->prog.l.interp)
-		strncpy_z(interp, s->prog.l.interp, sizeof(interp));
-	if (pages)
-		uk_page_free((void *)file, pages);
-	else
-		free_embedded();
+	if (uk_app_end > uk_app_start && !exec_param())
+		load_embedded(s, interp, sizeof(interp));
+	else if ((err = uk_exec_load_path(s->path, 1, &s->prog, interp, sizeof(interp), &status)))
+		fail(s->path, err, status);
 	if (interp[0])
 		load_interp(s, interp);
 }

@@ -71,31 +71,62 @@ static const char *place_fixed(const struct uk_elf_layout *l)
 	return NULL;
 }
 
-const char *uk_exec_load(const void *file, size_t size, int low, struct uk_exec_image *out)
+/* Where segment bytes come from: the file in memory, or an open file of the vfs. */
+struct source {
+	const char *mem;
+	long fd;
+};
+
+static void fill(const struct source *src, uint64_t off, void *dst, size_t len)
+{
+	if (src->mem)
+		memcpy(dst, src->mem + off, len);
+	else
+		uk_vfs_mmap_fill((int)src->fd, (int64_t)off, dst, len);
+}
+
+static const char *place(const void *hdr, size_t size, int low, struct uk_exec_image *out)
 {
 	const char *err;
 
-	if (uk_elf_parse(file, size, 0, &out->l, &err))
+	if (uk_elf_parse(hdr, size, 0, &out->l, &err))
 		return err;
 	out->bias = 0;
-	if (out->l.type == ET_EXEC) {
-		if ((err = place_fixed(&out->l)))
-			return err;
-	} else {
-		size_t n = (out->l.hi - out->l.lo) / UK_PAGE_SIZE, align = max_align(file);
-		uintptr_t base = low ? uk_exec_find_low(LOW_START, n, align) : find_high(n, align);
-		if (!base)
-			return "not enough free RAM to load it: boot with more memory (-m)";
-		if (low)
-			uk_pa_reserve(&uk_pages, base, n);
-		out->bias = base - out->l.lo;
-		uk_elf_parse(file, size, out->bias, &out->l, &err);
-	}
-	/* Linux gives zeroed pages: the loader's own allocator (ld.so's minimal malloc) uses the
-	 * tail of the page after its bss and between segments, and counts on zeros there. */
-	memset((void *)out->l.lo, 0, out->l.hi - out->l.lo);
-	uk_elf_load(file, out->bias);
+	if (out->l.type == ET_EXEC)
+		return place_fixed(&out->l);
+	size_t n = (out->l.hi - out->l.lo) / UK_PAGE_SIZE, align = max_align(hdr);
+	uintptr_t base = low ? uk_exec_find_low(LOW_START, n, align) : find_high(n, align);
+	if (!base)
+		return "not enough free RAM to load it: boot with more memory (-m)";
+	if (low)
+		uk_pa_reserve(&uk_pages, base, n);
+	out->bias = base - out->l.lo;
+	uk_elf_parse(hdr, size, out->bias, &out->l, &err);
 	return NULL;
+}
+
+/* Linux gives zeroed pages: the loader's own allocator (ld.so's minimal malloc) uses the tail
+ * of the page after its bss and between segments, and counts on zeros there; bss is zero too. */
+static void load_segments(const void *hdr, const struct source *src, struct uk_exec_image *out)
+{
+	const uint8_t *f = hdr;
+	const struct phdr *ph = (const void *)(f + *(const uint64_t *)(f + 0x20));
+	uint16_t phnum = *(const uint16_t *)(f + 0x38);
+
+	memset((void *)out->l.lo, 0, out->l.hi - out->l.lo);
+	for (int i = 0; i < phnum; i++)
+		if (ph[i].type == PT_LOAD)
+			fill(src, ph[i].offset, (void *)(ph[i].vaddr + out->bias), ph[i].filesz);
+}
+
+const char *uk_exec_load(const void *file, size_t size, int low, struct uk_exec_image *out)
+{
+	const struct source src = { file, -1 };
+	const char *err = place(file, size, low, out);
+
+	if (!err)
+		load_segments(file, &src, out);
+	return err;
 }
 
 static void *read_fd(long fd, size_t *size, size_t *pages, const char **err)
@@ -137,4 +168,73 @@ void *uk_exec_read_file(const char *path, size_t *size, size_t *pages, const cha
 	if (uk_sys_close)
 		uk_sys_close(fd, 0, 0, 0, 0, 0);
 	return buf;
+}
+
+/* The ELF header, program headers and PT_INTERP string all in the file's first page (true of
+ * every normal executable): then segments are read straight to their place, with no copy of
+ * the whole file. */
+static int headers_fit(const uint8_t *hdr, size_t got, const struct uk_elf_layout *l)
+{
+	uint64_t phoff = *(const uint64_t *)(hdr + 0x20);
+	uint16_t phnum = *(const uint16_t *)(hdr + 0x38);
+
+	if (phoff + (uint64_t)phnum * sizeof(struct phdr) > got)
+		return 0;
+	if (!l->interp)
+		return 1;
+	for (size_t i = (size_t)(l->interp - (const char *)hdr); i < got; i++)
+		if (!hdr[i])
+			return 1; /* the string ends inside the page */
+	return 0;
+}
+
+static const char *load_fd(long fd, size_t size, int low, struct uk_exec_image *out, char *interp, size_t ilen)
+{
+	uint8_t *hdr = uk_page_alloc(1);
+	size_t got = size < UK_PAGE_SIZE ? size : UK_PAGE_SIZE;
+	const struct source src = { NULL, fd };
+	const char *err = NULL;
+
+	if (!hdr)
+		return "not enough free RAM to read it: boot with more memory (-m)";
+	memset(hdr, 0, UK_PAGE_SIZE);
+	uk_vfs_mmap_fill((int)fd, 0, hdr, got);
+	if (uk_elf_parse(hdr, size, 0, &out->l, &err) == 0 && !headers_fit(hdr, got, &out->l))
+		err = "its program headers are not in its first page"; /* the caller reads it whole */
+	if (!err && !(err = place(hdr, size, low, out))) {
+		load_segments(hdr, &src, out);
+		strncpy_z(interp, out->l.interp ? out->l.interp : "", ilen);
+		out->l.interp = NULL; /* pointed into hdr */
+	}
+	uk_page_free(hdr, 1);
+	return err;
+}
+
+const char *uk_exec_load_path(const char *path, int low, struct uk_exec_image *out, char *interp, size_t ilen,
+			      int *status)
+{
+	const char *err;
+	size_t size, pages;
+
+	*status = 127;
+	if (!uk_vfs_kopen || !uk_vfs_mmap_fill || !uk_sys_lseek)
+		return "the image has no file system (vfs) to read it from";
+	long fd = uk_vfs_kopen(path, 0 /* O_RDONLY */, 0);
+	if (fd < 0)
+		return open_error(fd);
+	long end = uk_sys_lseek(fd, 0, 2 /* SEEK_END */, 0, 0, 0);
+	*status = 126;
+	err = end <= 0 ? (end ? "cannot seek in it" : "it is empty") : load_fd(fd, (size_t)end, low, out, interp, ilen);
+	if (uk_sys_close)
+		uk_sys_close(fd, 0, 0, 0, 0, 0);
+	if (!err || strcmp(err, "its program headers are not in its first page"))
+		return err;
+	void *buf = uk_exec_read_file(path, &size, &pages, &err); /* unusual layout: whole file */
+	if (buf && !(err = uk_exec_load(buf, size, low, out))) {
+		strncpy_z(interp, out->l.interp ? out->l.interp : "", ilen);
+		out->l.interp = NULL;
+	}
+	if (buf)
+		uk_page_free(buf, pages);
+	return err;
 }

@@ -22,6 +22,12 @@ struct uk_exec_image {
  * top of RAM. Returns NULL, or an error message for people. */
 const char *uk_exec_load(const void *file, size_t size, int low, struct uk_exec_image *out);
 
+/* Load the ELF file at `path` of the root file system (segments read straight into place);
+ * its PT_INTERP path, "" when none, goes to interp[ilen] (out->l.interp is then NULL). Returns
+ * NULL, or an error for people with *status 127 (cannot open it) or 126 (cannot run it). */
+const char *uk_exec_load_path(const char *path, int low, struct uk_exec_image *out, char *interp, size_t ilen,
+			      int *status);
+
 /* Lowest address >= from, aligned to align, where npages free pages start; 0 when none. */
 uintptr_t uk_exec_find_low(uintptr_t from, size_t npages, size_t align);
 
