@@ -94,3 +94,16 @@ def test_extra_libraries_and_capabilities(pool):
     assert "the image keeps time" in reasons["qemu"]
     with pytest.raises(BadInputError, match="no library or capability 'wifi'"):
         make_plan([], pool=pool, extra={"wifi": "x"})
+
+
+def test_replaces_applies_to_libraries_pulled_in_as_requirements(tmp_path):
+    lib(tmp_path, "x86_64", kind="arch")
+    lib(tmp_path, "qemu", kind="plat")
+    lib(tmp_path, "posix-io", syscalls=["write"])
+    lib(tmp_path, "vfs", syscalls=["write", "openat"], extra='replaces = ["posix-io"]')
+    lib(tmp_path, "initrd", caps=["initrd"], req=["vfs"])
+    lib(tmp_path, "console-user", syscalls=["ioctl"], req=["posix-io"])
+    plan = make_plan(["write", "ioctl"], pool=load_pool(tmp_path), extra={"initrd": "rootfs"})
+    names = [lib["name"] for lib in plan["libraries"]]
+    assert "posix-io" not in names and {"vfs", "initrd", "console-user"} <= set(names)
+    assert plan["syscalls"] == {"ioctl": "console-user", "write": "vfs"}

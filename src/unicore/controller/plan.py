@@ -89,11 +89,27 @@ def _apply_replaces(sel: Selection) -> None:
                 sel.add(name, f"replaces {victim}")
 
 
+def _settle(sel: Selection) -> None:
+    """Apply `replaces` and close requirements until neither changes the selection."""
+    while True:
+        before = set(sel.reasons)
+        _apply_replaces(sel)
+        _close_requirements(sel)
+        if set(sel.reasons) == before:
+            return
+
+
+def _replaced(sel: Selection) -> set[str]:
+    return {victim for name in sel.reasons for victim in sel.pool[name].raw.get("replaces", [])}
+
+
 def _close_requirements(sel: Selection) -> None:
     queue = list(sel.reasons)
     while queue:
         lib = sel.pool[queue.pop(0)]
         for req in lib.requires_libs:
+            if req in _replaced(sel):
+                continue  # the library that replaces it stands in
             if req not in sel.pool:
                 raise UnicoreError(f"library {lib.name} requires {req!r}, which the pool lacks for this target")
             if sel.add(req, f"required by {lib.name}"):
@@ -110,7 +126,7 @@ def _close_requirements(sel: Selection) -> None:
 def _dependency_order(sel: Selection) -> list[str]:
     order: list[str] = []
     def visit(name: str, stack: tuple[str, ...]) -> None:
-        if name in order or name in stack:
+        if name in order or name in stack or name not in sel.reasons:
             return
         for req in sel.pool[name].requires_libs:
             visit(req, stack + (name,))
@@ -145,8 +161,7 @@ def make_plan(needs: list[str], target: str = "qemu/x86_64", *, on_missing: str 
     sel.add(_one_of_kind(sel.pool, "plat", plat).name, f"target platform {plat}")
     missing = _choose_for_syscalls(sel, sorted(set(needs)))
     _choose_extra(sel, extra or {})
-    _apply_replaces(sel)
-    _close_requirements(sel)
+    _settle(sel)
     _report_missing(missing, on_missing, warn)
     order = _dependency_order(sel)
     libs = [{"name": n, "dir": str(sel.pool[n].dir), "kind": sel.pool[n].kind,
