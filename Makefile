@@ -10,9 +10,14 @@ DEMO_OUT ?= build/demo
 deps:
 	./scripts/install-deps
 
+# The SQLite shell, built from Debian's source package, as a unikernel; its database is kept
+# on the host in $(DEMO_OUT)/data (a 9p volume), so a second `make demo` finds the rows again.
 demo: deps
 	$(UNICORE) build examples/hello -o $(DEMO_OUT)/hello.img
 	$(UNICORE) run $(DEMO_OUT)/hello.img -- world
+	$(UNICORE) build examples/sqlite -o $(DEMO_OUT)/sqlite.img --explain
+	mkdir -p $(DEMO_OUT)/data
+	$(UNICORE) run $(DEMO_OUT)/sqlite.img -e HOME=/ -v $(DEMO_OUT)/data:/data -- /data/demo.sqlite < examples/sqlite/demo.sql
 
 test: deps
 	$(VENV)/bin/pytest -q -x --durations=15

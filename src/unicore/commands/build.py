@@ -120,8 +120,24 @@ def _print_rootfs(entries: list[guestfs.Entry], skipped: list[str], size: int) -
         console.print(f"left out (outside the allowed prefixes, or not regular files): {', '.join(skipped)}")
 
 
+def _project_with(path: Path | None) -> list[str]:
+    """`[image] with = [...]` of a unicore.toml project: libraries its image always carries."""
+    project = path / "unicore.toml" if path and path.is_dir() else None
+    if not project or not project.is_file():
+        return []
+    import tomllib
+    try:
+        value = tomllib.loads(project.read_text()).get("image", {}).get("with", [])
+    except tomllib.TOMLDecodeError as exc:
+        raise BadInputError(f"{project}: {exc}") from None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise BadInputError(f"{project}: [image] with must be a list of library names")
+    return value
+
+
 def _plan(args, report: dict, program: Path, name: str, has_rootfs: bool) -> dict:
-    extra = {lib: "requested with --with" for lib in args.with_}
+    extra = {lib: f"listed in {args.path}/unicore.toml" for lib in _project_with(args.path)}
+    extra.update({lib: "requested with --with" for lib in args.with_})
     if has_rootfs:
         extra["initrd"] = "the image has a root file system"
     info = {"path": str(program.resolve()), "name": name, "binary": bool(args.binary)}
