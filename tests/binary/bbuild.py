@@ -11,7 +11,7 @@ from pathlib import Path
 from unicore.pool.manifest import POOL_DIR
 
 BASE_LIBS = ["arch-x86_64", "plat-qemu", "core", "syscall", "process", "posix-process", "posix-mm",
-             "posix-time", "random", "posix-rlimit", "posix-sched", "futex", "exec"]
+             "posix-time", "random", "posix-rlimit", "posix-sched", "futex", "exec", "posix-procinfo", "mm-extra"]
 FS_LIBS = ["vfs", "ramfs", "devfs", "initrd", "fs-extra"]
 # What glibc's start-up (static or ld.so) and stdio need; a superset of musl's.
 GLIBC_SYSCALLS = ["read", "write", "writev", "readv", "ioctl", "lseek", "exit", "exit_group", "arch_prctl",

@@ -77,3 +77,18 @@ def test_missing_program_in_rootfs_exits_127(binary_workdir, make_binary_image):
                               name="/bin/nowhere")
     r = run_image(image, accel="tcg", timeout=60)
     assert (r.stdout, r.exit_status) == (b"unicore: exec /bin/nowhere: no such file in the root file system\n", 127)
+
+
+def test_process_information_and_memory_extras(binary_workdir, make_binary_image):
+    program = compile_c("procinfo", "static", binary_workdir)
+    image = make_binary_image("procinfo", program, None)
+    r = run_image(image, accel="tcg", timeout=60)
+    assert (r.stdout.decode(), r.exit_status) == (
+        "sysinfo 0 procs 1 ram>0 1 unit 1\n"
+        "times 1\n"
+        "getrusage 0\n"
+        "name renamed dumpable 1\n"
+        "personality 0\n"
+        "pgrp 1 pgid 1 sid 1 setpgid 0\n"
+        "sigaltstack 0 old flags 2\n"
+        "msync 0 mlock 0 mincore 0 11\n", 0)

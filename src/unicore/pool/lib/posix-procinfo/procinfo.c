@@ -1,0 +1,148 @@
+/* Process information and attributes (posix-procinfo) for the unikernel's one process (pid 1,
+ * its own process group and session, all time spent "in user mode"). Programs ask these at
+ * start-up: sort sizes its buffers from sysinfo, Python/Go/Rust install a sigaltstack, shells
+ * read their process group, glibc tries membarrier. */
+#include <uk/core.h>
+#include <uk/plat.h>
+#include <uk/syscall.h>
+#include <uk/posix-procinfo.h>
+
+#define NS 1000000000ULL
+#define HZ 100
+#define PR_SET_PDEATHSIG 1
+#define PR_GET_PDEATHSIG 2
+#define PR_GET_DUMPABLE 3
+#define PR_SET_DUMPABLE 4
+#define PR_SET_NAME 15
+#define PR_GET_NAME 16
+#define PR_GET_SECCOMP 21
+#define PR_SET_NO_NEW_PRIVS 38
+#define PR_GET_NO_NEW_PRIVS 39
+
+UK_SYSCALL(sysinfo)
+{
+	struct uk_sysinfo *si = (void *)a0;
+
+	memset(si, 0, sizeof(*si));
+	si->uptime = (int64_t)(uk_plat_monotonic_ns() / NS);
+	si->totalram = uk_pages.npages * 4096;
+	si->freeram = uk_pages.nfree * 4096;
+	si->procs = 1;
+	si->mem_unit = 1;
+	return 0;
+}
+
+/* Everything since boot counts as the program's user time: there is nothing else. */
+UK_SYSCALL(times)
+{
+	int64_t ticks = (int64_t)(uk_plat_monotonic_ns() / (NS / HZ));
+
+	if (a0)
+		*(struct uk_tms *)a0 = (struct uk_tms){ ticks, 0, 0, 0 };
+	return ticks;
+}
+
+UK_SYSCALL(getrusage)
+{
+	struct uk_rusage *ru = (void *)a1;
+	uint64_t ns = uk_plat_monotonic_ns();
+
+	if (a0 != 0 && a0 != 1 && a0 != -1) /* SELF, THREAD, CHILDREN */
+		return -EINVAL;
+	memset(ru, 0, sizeof(*ru));
+	if (a0 == -1)
+		return 0; /* no children ever ran */
+	ru->utime_sec = (int64_t)(ns / NS);
+	ru->utime_usec = (int64_t)(ns % NS / 1000);
+	ru->maxrss = (int64_t)((uk_pages.npages - uk_pages.nfree) * 4); /* KiB in use */
+	return 0;
+}
+
+static char comm[16]; /* Linux: the executable's base name, at most 15 bytes */
+static long dumpable = 1, pdeathsig, no_new_privs;
+
+static void get_name(char *out)
+{
+	if (!comm[0]) {
+		const char *name = uk_boot.argv[0], *slash = name;
+		for (const char *c = name; *c; c++)
+			if (*c == '/')
+				slash = c + 1;
+		strncpy_z(comm, slash, sizeof(comm));
+	}
+	memcpy(out, comm, sizeof(comm));
+}
+
+UK_SYSCALL(prctl)
+{
+	switch (a0) {
+	case PR_SET_NAME:
+		strncpy_z(comm, (const char *)a1, sizeof(comm));
+		return 0;
+	case PR_GET_NAME:
+		get_name((char *)a1);
+		return 0;
+	case PR_SET_DUMPABLE:
+		return (a1 == 0 || a1 == 1) ? (dumpable = a1, 0) : -EINVAL;
+	case PR_GET_DUMPABLE:
+		return dumpable;
+	case PR_SET_PDEATHSIG:
+		return (a1 >= 0 && a1 <= 64) ? (pdeathsig = a1, 0) : -EINVAL;
+	case PR_GET_PDEATHSIG:
+		*(int *)a1 = (int)pdeathsig;
+		return 0;
+	case PR_SET_NO_NEW_PRIVS:
+		return a1 == 1 ? (no_new_privs = 1, 0) : -EINVAL;
+	case PR_GET_NO_NEW_PRIVS:
+		return no_new_privs;
+	case PR_GET_SECCOMP:
+		return 0;
+	default:
+		return -EINVAL; /* as Linux answers an option it does not know */
+	}
+}
+
+static unsigned long persona;
+UK_SYSCALL(personality)
+{
+	unsigned long old = persona;
+
+	if ((unsigned int)a0 != 0xffffffffu)
+		persona = (unsigned int)a0;
+	return (long)old;
+}
+
+static bool is_self(long pid) { return pid == 0 || pid == 1; }
+UK_SYSCALL(getpgrp) { return 1; }
+UK_SYSCALL(getpgid) { return is_self(a0) ? 1 : -ESRCH; }
+UK_SYSCALL(getsid) { return is_self(a0) ? 1 : -ESRCH; }
+UK_SYSCALL(setsid) { return -EPERM; } /* pid 1 leads its process group already */
+
+UK_SYSCALL(setpgid)
+{
+	if (!is_self(a0))
+		return -ESRCH;
+	return (a1 == 0 || a1 == 1) ? 0 : -EPERM;
+}
+
+/* Recorded only: signals reach handlers through kill-to-self, on the program's own stack. */
+static struct uk_stack altstack = { 0, UK_SS_DISABLE, 0, 0 };
+UK_SYSCALL(sigaltstack)
+{
+	const struct uk_stack *ss = (const void *)a0;
+
+	if (a1)
+		*(struct uk_stack *)a1 = altstack;
+	if (!ss)
+		return 0;
+	if (ss->flags & ~(UK_SS_DISABLE | (int)0x80000000)) /* SS_AUTODISARM is accepted */
+		return -EINVAL;
+	if (!(ss->flags & UK_SS_DISABLE) && ss->size < UK_MINSIGSTKSZ)
+		return -ENOMEM;
+	altstack = *ss;
+	return 0;
+}
+
+/* One thread: every barrier holds trivially, but saying none is supported keeps libraries on
+ * their plain path (the query returns the supported-commands mask). */
+UK_SYSCALL(membarrier) { return a0 == 0 ? 0 : -EINVAL; }
