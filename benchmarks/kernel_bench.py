@@ -64,14 +64,25 @@ def size_breakdown(image: Path, build_dir: Path) -> dict:
             "symbols": sections.get(".uk_ksyms", 0)}
 
 
-def timed(cmd: list[str], runs: int) -> list[float]:
-    """Wall-clock milliseconds of `cmd`, stdin from /dev/null, `runs` times (after one warm-up)."""
-    samples = []
-    for i in range(runs + 1):
-        start = time.perf_counter()
+def _once(cmd) -> float:
+    """Milliseconds of one run: a command line (stdin from /dev/null), or a Python callable."""
+    start = time.perf_counter()
+    if callable(cmd):
+        cmd()
+    else:
         subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
-        if i:
-            samples.append((time.perf_counter() - start) * 1000)
+    return (time.perf_counter() - start) * 1000
+
+
+def interleaved(cmds: dict[str, object], runs: int) -> dict[str, list[float]]:
+    """Each of `cmds` `runs` times, round-robin after one warm-up each, so that a change in the
+    machine's load (shared cores) affects all of them alike."""
+    samples: dict[str, list[float]] = {name: [] for name in cmds}
+    for i in range(runs + 1):
+        for name, cmd in cmds.items():
+            ms = _once(cmd)
+            if i:
+                samples[name].append(ms)
     return samples
 
 
@@ -92,14 +103,14 @@ def boot_times(image: Path, accel: str, runs: int) -> dict:
 
 def lifecycle(program: Path, image: Path, floor: Path, accel: str, out: Path, runs: int) -> dict:
     unicore = [sys.executable, "-m", "unicore.cli", "run", "--accel", accel, "--timeout", "30", str(image), "--", "world"]
-    return {
-        "native": stats(timed([str(program), "world"], runs)),
-        "vmm_floor_trivial_pvh": stats(timed(["timeout", "30", *qemu_command(floor, "", 64, accel, out / "ctl")], runs)),
-        "qemu_with_image": stats(timed(qemu_direct(image, accel, out, ["world"]), runs)),
-        "run_image_in_process": stats([run_image(image, ["world"], accel=accel, timeout=30).wall_s * 1000
-                                       for _ in range(runs)]),
-        "unicore_run_cli": stats(timed(unicore, runs)),
-    }
+    samples = interleaved({
+        "native": [str(program), "world"],
+        "vmm_floor_trivial_pvh": ["timeout", "30", *qemu_command(floor, "", 64, accel, out / "ctl")],
+        "qemu_with_image": qemu_direct(image, accel, out, ["world"]),
+        "run_image_in_process": lambda: run_image(image, ["world"], accel=accel, timeout=30),
+        "unicore_run_cli": unicore,
+    }, runs)
+    return {name: stats(values) for name, values in samples.items()}
 
 
 def syscall_cost(accel: str, out: Path) -> str:
