@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/file.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -411,6 +412,48 @@ static void attr_tests(void)
 	T("truncate dir", SYS(truncate, L("d"), 3));
 }
 
+static void copy_tests(void)
+{
+	long src = SYS(open, L("src.bin"), O_CREAT | O_RDWR | O_TRUNC, 0644);
+	long dst = SYS(open, L("dst.bin"), O_CREAT | O_RDWR | O_TRUNC, 0644), app;
+	char a[4] = { 0 }, b[8] = { 0 }, back[32] = { 0 };
+	struct iovec iov[2] = { { a, 3 }, { b, 5 } }, wiov[2] = { { "XY", 2 }, { "Z", 1 } };
+	int64_t off = 4, oin = 0;
+	struct stat st;
+
+	SYS(write, src, L("0123456789abcdef"), 16);
+	SYS(lseek, src, 0, SEEK_SET);
+	T("sendfile with offset", SYS(sendfile, dst, src, L(&off), 6));
+	printf("sendfile offset now %ld, src offset %ld\n", (long)off, SYS(lseek, src, 0, SEEK_CUR));
+	T("sendfile without offset", SYS(sendfile, dst, src, 0, 3));
+	T("copy_file_range", SYS(copy_file_range, src, L(&oin), dst, 0, 4, 0));
+	printf("copy in offset %ld\n", (long)oin);
+	T("copy_file_range bad flags", SYS(copy_file_range, src, L(&oin), dst, 0, 4, 1));
+	T("pread dst", SYS(pread64, dst, L(back), 31, 0));
+	printf("dst: %s\n", back);
+	T("preadv", SYS(preadv, src, L(iov), 2, 2));
+	printf("preadv: %s|%s\n", a, b);
+	T("pwritev", SYS(pwritev, dst, L(wiov), 2, 1));
+	memset(back, 0, sizeof(back));
+	SYS(pread64, dst, L(back), 31, 0);
+	printf("dst after pwritev: %s\n", back);
+	T("preadv negative offset", SYS(preadv, src, L(iov), 2, -1));
+	T("fallocate grow", SYS(fallocate, dst, 0, 0, 100));
+	SYS(fstat, dst, L(&st));
+	printf("size after fallocate %ld\n", (long)st.st_size);
+	T("fallocate inside", SYS(fallocate, dst, 0, 10, 5));
+	T("fallocate bad len", SYS(fallocate, dst, 0, 0, 0));
+	app = SYS(open, L("dst.bin"), O_WRONLY | O_APPEND, 0);
+	T("copy_file_range to O_APPEND", SYS(copy_file_range, src, 0, app, 0, 4, 0));
+	T("flock ex", SYS(flock, dst, LOCK_EX));
+	T("flock un", SYS(flock, dst, LOCK_UN));
+	T("flock bad", SYS(flock, dst, LOCK_SH | LOCK_EX));
+	T("flock bad fd", SYS(flock, 700, LOCK_SH));
+	SYS(close, app);
+	SYS(close, src);
+	SYS(close, dst);
+}
+
 static void dev_tests(void)
 {
 	unsigned char buf[16];
@@ -463,6 +506,7 @@ int main(int argc, char **argv)
 	cwd_tests();
 	lock_tests();
 	attr_tests();
+	copy_tests();
 	if (argc < 3 || strcmp(argv[2], "nodev"))
 		dev_tests();
 #ifdef UK_HOST_HARNESS

@@ -19,7 +19,8 @@ HSYS(mkdir); HSYS(rmdir); HSYS(creat); HSYS(unlink); HSYS(symlink); HSYS(readlin
 HSYS(chmod); HSYS(fchmod); HSYS(chown); HSYS(fchown); HSYS(umask); HSYS(openat);
 HSYS(mkdirat); HSYS(newfstatat); HSYS(unlinkat); HSYS(renameat); HSYS(renameat2);
 HSYS(symlinkat); HSYS(readlinkat); HSYS(fchmodat); HSYS(faccessat); HSYS(faccessat2);
-HSYS(utimensat); HSYS(statx); HSYS(utimes);
+HSYS(utimensat); HSYS(statx); HSYS(utimes); HSYS(sendfile); HSYS(copy_file_range);
+HSYS(preadv); HSYS(pwritev); HSYS(fallocate); HSYS(flock);
 
 /* missing trailing arguments are zero, as the compound literal pads them */
 #define harness_sys(name, ...) hcall(uk_sys_##name, (long[6]){ __VA_ARGS__ })
@@ -68,6 +69,12 @@ HSYS(utimensat); HSYS(statx); HSYS(utimes);
 #define harness_sys_utimensat(...) harness_sys(utimensat, __VA_ARGS__)
 #define harness_sys_statx(...) harness_sys(statx, __VA_ARGS__)
 #define harness_sys_utimes(...) harness_sys(utimes, __VA_ARGS__)
+#define harness_sys_sendfile(...) harness_sys(sendfile, __VA_ARGS__)
+#define harness_sys_copy_file_range(...) harness_sys(copy_file_range, __VA_ARGS__)
+#define harness_sys_preadv(...) harness_sys(preadv, __VA_ARGS__)
+#define harness_sys_pwritev(...) harness_sys(pwritev, __VA_ARGS__)
+#define harness_sys_fallocate(...) harness_sys(fallocate, __VA_ARGS__)
+#define harness_sys_flock(...) harness_sys(flock, __VA_ARGS__)
 
 void harness_init(void);
 void harness_extra(void);
