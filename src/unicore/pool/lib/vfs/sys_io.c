@@ -179,9 +179,11 @@ UK_VFS_SHARED(lseek)
 		return f->off = a2 == UK_SEEK_DATA ? a1 : f->vn->attr.size;
 	default: return -EINVAL;
 	}
-	if (base + a1 < 0)
+	if (__builtin_add_overflow(base, a1, &base))
+		return -EOVERFLOW;
+	if (base < 0)
 		return -EINVAL;
-	return f->off = base + a1;
+	return f->off = base;
 }
 
 struct dent_buf {

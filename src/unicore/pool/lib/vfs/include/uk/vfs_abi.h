@@ -101,6 +101,9 @@
 #ifndef ELOOP
 #define ELOOP 40
 #endif
+#ifndef EOVERFLOW
+#define EOVERFLOW 75
+#endif
 #ifndef EOPNOTSUPP
 #define EOPNOTSUPP 95
 #endif
