@@ -108,11 +108,24 @@ def _status(ctl: str) -> tuple[int | None, int | None]:
     return None, None
 
 
-def _start(cmd: list[str]) -> subprocess.Popen:
+def _stdin_module(tmp: Path, data: bytes) -> Path:
+    """The file QEMU passes as the PVH module when the whole stdin is known (kernel flag stdin=initrd)."""
+    path = tmp / "stdin"
+    path.write_bytes(frame_stdin(bytes(data)) + EOF_FRAME)
+    return path
+
+
+def _spawn(cmd: list[str], stream: BinaryIO | None, ctl_file: Path) -> subprocess.Popen:
+    """Start QEMU; a stdin stream (not in the module) is fed over COM1 by a thread."""
     try:
-        return subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except OSError as exc:
         raise UnicoreError(f"cannot start QEMU: {exc}") from None
+    if "stdin=initrd" in cmd[cmd.index("-append") + 1].split():
+        proc.stdin.close()
+    else:
+        threading.Thread(target=_feed, args=(proc.stdin, stream, ctl_file, proc), daemon=True).start()
+    return proc
 
 
 def _finish(proc: subprocess.Popen, timed_out: bool) -> str:
@@ -137,15 +150,11 @@ def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = No
     known = isinstance(stdin_bytes, (bytes, bytearray))  # whole stdin known: hand it over in memory
     cmdline = kernel_cmdline(list(args), env or {}, debug, boottime, argv0, stdin_module=known)
     with tempfile.TemporaryDirectory(prefix="unicore-run-") as tmp:
-        ctl_file, stdin_file = Path(tmp) / "ctl", Path(tmp) / "stdin"
-        if known:
-            stdin_file.write_bytes(frame_stdin(bytes(stdin_bytes)) + EOF_FRAME)
+        ctl_file = Path(tmp) / "ctl"
         start = time.monotonic()
-        proc = _start(qemu_command(image, cmdline, mem_mb, chosen, ctl_file, shared, stdin_file if known else None))
-        if not known:
-            threading.Thread(target=_feed, args=(proc.stdin, stdin_bytes, ctl_file, proc), daemon=True).start()
-        else:
-            proc.stdin.close()
+        proc = _spawn(qemu_command(image, cmdline, mem_mb, chosen, ctl_file, shared,
+                                   _stdin_module(Path(tmp), stdin_bytes) if known else None),
+                      None if known else stdin_bytes, ctl_file)
         output, timed_out = _pump(proc, None if timeout is None else start + timeout, on_output)
         stderr = _finish(proc, timed_out)
         wall = time.monotonic() - start
