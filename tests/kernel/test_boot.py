@@ -103,4 +103,5 @@ def test_stack_overflow_hits_the_guard_page(make_image):
     assert text.startswith("recursing\nunicore: crash: page fault (vector 14), error code 0x2\n")
     assert text.splitlines()[3] == "unicore:   (next to the stack pointer: stack overflow?)"
     assert "<deeper+0x" in text.splitlines()[4]
+    assert "unicore:     ... the frame above " in text and "<main+0x" in text  # recursion folded, then main
     assert (r.crashed, r.exit_status) == (True, 139)

@@ -86,26 +86,43 @@ static void print_registers(const struct uk_regs *r)
 	uk_printk("unicore:   rflags %lx cs %lx fs.base %lx\n", r->rflags, r->cs, uk_arch_get_tls());
 }
 
-/* Walk saved frame pointers; stop at anything that does not look like a frame in RAM. */
+static void print_repeats(int repeats)
+{
+	if (repeats)
+		uk_printk("unicore:     ... the frame above %d more time%s\n", repeats, repeats > 1 ? "s" : "");
+}
+
+/* Walk saved frame pointers; stop at anything that does not look like a frame in RAM.
+ * Runs of the same return address (recursion) are printed once with a count. */
 static void print_backtrace(const struct uk_regs *r)
 {
-	uintptr_t fp = r->rbp, top = uk_plat_ram_top();
+	uintptr_t fp = r->rbp, top = uk_plat_ram_top(), last = 0;
+	int printed = 1, repeats = 0;
 
 	uk_printk("unicore:   backtrace:\n");
 	print_location("unicore:     #0 ", r->rip);
-	for (int depth = 1; depth < 16; depth++) {
+	for (int depth = 1; depth < 65536 && printed < 16; depth++) {
 		if (fp < 4096 || fp + 16 > top || (fp & 7))
 			break;
 		uintptr_t next = ((uintptr_t *)fp)[0], ret = ((uintptr_t *)fp)[1];
 		if (!ret)
 			break;
-		char prefix[32];
-		uk_snprintf(prefix, sizeof(prefix), "unicore:     #%d ", depth);
-		print_location(prefix, ret);
+		if (ret == last) {
+			repeats++;
+		} else {
+			char prefix[32];
+			print_repeats(repeats);
+			repeats = 0;
+			uk_snprintf(prefix, sizeof(prefix), "unicore:     #%d ", depth);
+			print_location(prefix, ret);
+			printed++;
+		}
+		last = ret;
 		if (next <= fp)
 			break;
 		fp = next;
 	}
+	print_repeats(repeats);
 }
 
 void uk_arch_trap(struct uk_regs *r)
