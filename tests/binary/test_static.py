@@ -7,6 +7,7 @@ import pytest
 from bbuild import GLIBC_SYSCALLS
 from conftest import compile_c, needs_any_elf
 
+from unicore.guestfs import Entry, merge, write_cpio
 from unicore.runner import run_image
 
 pytestmark = pytest.mark.slow
@@ -92,3 +93,23 @@ def test_process_information_and_memory_extras(binary_workdir, make_binary_image
         "pgrp 1 pgid 1 sid 1 setpgid 0\n"
         "sigaltstack 0 old flags 2\n"
         "msync 0 mlock 0 mincore 0 11\n", 0)
+
+
+def test_file_system_extras(binary_workdir, make_binary_image):
+    program = compile_c("fsextra", "static", binary_workdir)
+    hostname = binary_workdir / "hostname"
+    hostname.write_text("unicore\n")
+    rootfs = binary_workdir / "fsextra.cpio"
+    write_cpio(merge([Entry("/etc/hostname", hostname, "data")]), rootfs)
+    image = make_binary_image("fsextra", program, None, rootfs=rootfs, fs=True)
+    r = run_image(image, accel="tcg", timeout=60)
+    assert (r.stdout.decode(), r.exit_status) == (
+        "statfs 0 type 1021994 bsize 4096\n"
+        "statfs missing -1 No such file or directory\n"
+        "lgetxattr -1 No data available\n"
+        "listxattr 0\n"
+        "setxattr -1 Operation not supported\n"
+        "fadvise 0\n"
+        "poll 3: 1 4 20\n"  # POLLNVAL counts, as on Linux
+        "select 1 1\n"
+        "close_range 0, read after: -1 Bad file descriptor\n", 0)
