@@ -162,6 +162,22 @@ static void basic_io(void)
 	T("lseek far", SYS(lseek, fd, 20, SEEK_SET));
 	T("write far", SYS(write, fd, L("Z"), 1));
 	show_stat("stat sparse", "a.txt", 0);
+	{
+		struct stat st;
+		long tmp = SYS(open, L("tmp.bin"), O_CREAT | O_RDWR, 0600);
+		char c[8] = { 0 };
+
+		SYS(write, tmp, L("abc"), 3);
+		T("unlink open file", SYS(unlink, L("tmp.bin")));
+		T("fstat unlinked", SYS(fstat, tmp, L(&st)));
+		printf("unlinked nlink=%lu size=%ld\n", (unsigned long)st.st_nlink, (long)st.st_size);
+		T("pwrite unlinked", SYS(pwrite64, tmp, L("d"), 1, 3));
+		T("pread unlinked", SYS(pread64, tmp, L(c), 4, 0));
+		printf("unlinked data %s\n", c);
+		T("lseek end unlinked", SYS(lseek, tmp, 0, SEEK_END));
+		T("close unlinked", SYS(close, tmp));
+		T("stat after", SYS(stat, L("tmp.bin"), L(&st)));
+	}
 	T("fsync", SYS(fsync, fd));
 	T("fdatasync", SYS(fdatasync, fd));
 	T("close", SYS(close, fd));

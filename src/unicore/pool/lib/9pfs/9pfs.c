@@ -206,6 +206,11 @@ static long p9_getattr(struct uk_vnode *vn)
 	return getattr_fid(CONN(vn), FID(vn), &vn->attr);
 }
 
+static long p9_fgetattr(struct uk_file *f)
+{
+	return getattr_fid(CONN(f->vn), FFID(f), &f->vn->attr);
+}
+
 /* Tlcreate opens the new file on a clone of the directory's fid; that open fid is kept for
  * the open(2) that follows (vfs opens right after creating), saving a walk and a Tlopen. */
 static long p9_create(struct uk_vnode *dir, const char *name, uint32_t mode, struct uk_vnode **out)
@@ -541,6 +546,7 @@ static const struct uk_vfs_ops p9_ops = {
 	.rename = p9_rename,
 	.readlink = p9_readlink,
 	.getattr = p9_getattr,
+	.fgetattr = p9_fgetattr,
 	.setattr = p9_setattr,
 	.open = p9_open,
 	.close = p9_close,

@@ -135,7 +135,7 @@ UK_VFS_SYSCALL(fallocate)
 		return -EOPNOTSUPP;
 	if (!UK_S_ISREG(f->vn->attr.mode))
 		return UK_S_ISDIR(f->vn->attr.mode) ? -EISDIR : -ENODEV;
-	uk_vfs_refresh(f->vn);
+	uk_vfs_frefresh(f);
 	if (a2 + a3 <= f->vn->attr.size)
 		return 0;
 	return uk_vfs_truncate_vn(f->vn, a2 + a3);

@@ -70,7 +70,7 @@ static long lock_range(struct uk_file *f, const struct uk_flock *fl, int64_t *s,
 	switch (fl->l_whence) {
 	case SEEK_SET: base = 0; break;
 	case SEEK_CUR: base = f->off; break;
-	case SEEK_END: uk_vfs_refresh(f->vn); base = f->vn->attr.size; break;
+	case SEEK_END: uk_vfs_frefresh(f); base = f->vn->attr.size; break;
 	default: return -EINVAL;
 	}
 	*s = base + fl->l_start;

@@ -58,7 +58,7 @@ static long do_write(struct uk_file *f, const void *buf, size_t len, uk_off_t po
 	if (len && !buf)
 		return -EFAULT;
 	if (pos < 0 && (f->flags & O_APPEND) && f->vn->seekable) {
-		uk_vfs_refresh(f->vn);
+		uk_vfs_frefresh(f);
 		f->off = f->vn->attr.size;
 	}
 	n = f->vn->ops->write(f, buf, len, pos < 0 ? f->off : pos);
@@ -167,7 +167,7 @@ UK_VFS_SHARED(lseek)
 		return err;
 	if (!f->vn->seekable)
 		return -ESPIPE;
-	uk_vfs_refresh(f->vn);
+	uk_vfs_frefresh(f);
 	switch (a2) {
 	case SEEK_SET: base = 0; break;
 	case SEEK_CUR: base = f->off; break;

@@ -45,12 +45,17 @@ static void fill_stat(struct uk_vnode *vn, struct uk_stat *st)
 	st->st_ctim = a->ctime;
 }
 
+static long stat_fill(struct uk_vnode *vn, long buf);
+
 static long stat_vn(struct uk_vnode *vn, long buf)
 {
 	long err = uk_vfs_refresh(vn);
 
-	if (err)
-		return err;
+	return err ? err : stat_fill(vn, buf);
+}
+
+static long stat_fill(struct uk_vnode *vn, long buf)
+{
 	if (!buf)
 		return -EFAULT;
 	fill_stat(vn, UK_PTR(buf));
@@ -93,11 +98,15 @@ UK_VFS_SYSCALL(newfstatat)
 UK_VFS_SYSCALL(fstat)
 {
 	struct uk_file *f;
+	long err;
 
 	(void)a2, (void)a3, (void)a4, (void)a5;
 	UK_VFS_READY();
 	f = uk_vfs_fd_get((int)a0);
-	return f ? stat_vn(f->vn, a1) : -EBADF;
+	if (!f)
+		return -EBADF;
+	err = uk_vfs_frefresh(f);
+	return err ? err : stat_fill(f->vn, a1);
 }
 
 static void statx_ts(struct uk_statx_ts *d, const struct uk_timespec *s)

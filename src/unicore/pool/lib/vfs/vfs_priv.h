@@ -23,4 +23,12 @@ static inline long uk_vfs_refresh(struct uk_vnode *vn)
 	return vn->ops->getattr ? vn->ops->getattr(vn) : 0;
 }
 
+/* Refresh through the open file when the file system can: an unlinked file stays valid. */
+static inline long uk_vfs_frefresh(struct uk_file *f)
+{
+	if (f->vn->ops->fgetattr && f->priv && !(f->flags & O_PATH))
+		return f->vn->ops->fgetattr(f);
+	return uk_vfs_refresh(f->vn);
+}
+
 #endif

@@ -61,6 +61,7 @@ struct uk_vfs_ops {
 	long (*fsync)(struct uk_file *f);
 	void (*release)(struct uk_vnode *vn); /* last reference dropped */
 	long (*statfs)(struct uk_vnode *vn, struct uk_statfs *sf); /* fill type and counts */
+	long (*fgetattr)(struct uk_file *f); /* getattr through an open file (works unlinked) */
 };
 
 struct uk_vfs_lock; /* a POSIX record lock range, private to vfs */
