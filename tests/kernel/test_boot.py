@@ -105,3 +105,12 @@ def test_stack_overflow_hits_the_guard_page(make_image):
     assert "<deeper+0x" in text.splitlines()[4]
     assert "unicore:     ... the frame above " in text and "<main+0x" in text  # recursion folded, then main
     assert (r.crashed, r.exit_status) == (True, 139)
+
+
+def test_large_program_moves_the_payload_or_says_it_needs_memory(make_image):
+    image = make_image("big_bss")
+    r = boot(image, "x", mem_mb=256)
+    assert (r.stdout, r.exit_status) == (b"1\n", 0)
+    small = boot(image, "x", mem_mb=64)
+    assert small.stdout == b"unicore: panic: no room to move the image's payload out of the program's way: boot with more memory\n"
+    assert small.exit_status == 134

@@ -62,5 +62,23 @@ _Noreturn void uk_core_start(struct uk_bootinfo *bi)
 	uk_panic("nothing to run: the image has no process library");
 }
 
+intptr_t uk_payload_offset;
+
+void uk_payload_move_from(uintptr_t lo, uintptr_t hi)
+{
+	uintptr_t start = UK_ALIGN_DOWN((uintptr_t)_uk_payload_start, 4096);
+	uintptr_t end = UK_ALIGN_UP((uintptr_t)_uk_payload_end, 4096);
+	size_t n = (end - start) / 4096;
+
+	if (!n || end <= lo || start >= hi || uk_payload_offset)
+		return;
+	char *to = uk_page_alloc(n); /* the highest free pages: above the program if RAM allows */
+	if (!to || ((uintptr_t)to < hi && (uintptr_t)to + n * 4096 > lo))
+		uk_panic("no room to move the image's payload out of the program's way: boot with more memory");
+	memcpy(to, (void *)start, n * 4096);
+	uk_page_free((void *)start, n);
+	uk_payload_offset = (intptr_t)to - (intptr_t)start;
+}
+
 void *uk_page_alloc(size_t npages) { return uk_pa_alloc(&uk_pages, npages); }
 void uk_page_free(void *addr, size_t npages) { uk_pa_free(&uk_pages, addr, npages); }

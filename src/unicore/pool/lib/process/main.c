@@ -9,26 +9,33 @@ struct uk_process uk_proc;
 extern const char uk_app_start[], uk_app_end[];
 extern char _end[];
 
-static void load_program(struct uk_elf_layout *l)
+static void check_program(const struct uk_elf_layout *l)
 {
-	const char *err;
-
-	if (uk_elf_parse(uk_app_start, (size_t)(uk_app_end - uk_app_start), 0, l, &err))
-		uk_panic("embedded program: %s", err);
 	if (l->interp)
 		uk_panic("the program is dynamically linked (interpreter %s): not supported yet", l->interp);
 	if (l->type != 2)
 		uk_panic("the program is position-independent: link it with -static -no-pie");
 	if (l->lo < (uintptr_t)_end)
 		uk_panic("the program (0x%lx) overlaps the kernel image (ends at 0x%lx)", l->lo, (uintptr_t)_end);
+}
+
+static void load_program(struct uk_elf_layout *l)
+{
+	const char *err;
+
+	if (uk_elf_parse(uk_app_start, (size_t)(uk_app_end - uk_app_start), 0, l, &err))
+		uk_panic("embedded program: %s", err);
+	check_program(l);
+	uk_payload_move_from(l->lo, l->hi); /* a program with large segments may cover it */
+	const char *app = uk_app_start + uk_payload_offset, *app_end = uk_app_end + uk_payload_offset;
 	if (uk_pa_reserve(&uk_pages, l->lo, (l->hi - l->lo) / UK_PAGE_SIZE))
 		uk_panic("the program needs RAM 0x%lx-0x%lx: boot with more memory", l->lo, l->hi);
-	uk_elf_load(uk_app_start, 0);
-	/* the embedded copy is not needed any more (the crash symbols are in .uk_ksyms) */
-	uintptr_t app = UK_ALIGN_DOWN((uintptr_t)uk_app_start, UK_PAGE_SIZE);
-	uintptr_t app_end = UK_ALIGN_DOWN((uintptr_t)uk_app_end, UK_PAGE_SIZE); /* the last page may hold the initrd */
-	if (app_end > app)
-		uk_page_free((void *)app, (app_end - app) / UK_PAGE_SIZE);
+	uk_elf_load(app, 0);
+	/* the embedded copy is not needed any more (the crash symbols are in .uk_ksyms); its last
+	 * page may hold the root file system archive */
+	uintptr_t first = UK_ALIGN_DOWN((uintptr_t)app, UK_PAGE_SIZE), last = UK_ALIGN_DOWN((uintptr_t)app_end, UK_PAGE_SIZE);
+	if (last > first)
+		uk_page_free((void *)first, (last - first) / UK_PAGE_SIZE);
 	uk_proc.brk_start = l->hi;
 	uk_proc.entry = l->entry;
 }

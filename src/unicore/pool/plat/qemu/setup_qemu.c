@@ -73,31 +73,38 @@ static void reserve_module(void)
 }
 UK_INIT(reserve_module, 0);
 
-/* For the initrd library (docs/fs.md): the PVH module, else -1 (it then uses the archive linked
- * into the image, section .uk_initrd). */
+extern char _uk_initrd_start[], _uk_initrd_end[]; /* the archive linked into the payload */
+
+/* For the initrd library (docs/fs.md): the PVH module, else the archive linked into the image
+ * (where it is now: the payload may have moved), else -1. */
 int uk_plat_initrd(const void **buf, size_t *len)
 {
-	if (!module.len || uk_boot.stdin_module)
+	if (module.len && !uk_boot.stdin_module) {
+		*buf = (const void *)module.base;
+		*len = module.len;
+		return 0;
+	}
+	if (_uk_initrd_end == _uk_initrd_start)
 		return -1;
-	*buf = (const void *)module.base;
-	*len = module.len;
+	*buf = _uk_initrd_start + uk_payload_offset;
+	*len = (size_t)(_uk_initrd_end - _uk_initrd_start);
 	return 0;
 }
 
-/* Give back the pages of whichever archive was used (the module or the linked one). */
+/* Give back the pages of whichever archive was used. */
 void uk_plat_initrd_release(void)
 {
-	extern char _uk_initrd_start[], _uk_initrd_end[];
-	bool mod = module.len && !uk_boot.stdin_module;
-	uintptr_t start = mod ? module.base : (uintptr_t)_uk_initrd_start;
-	uintptr_t end = mod ? module.base + module.len : (uintptr_t)_uk_initrd_end;
+	static bool released;
+	const void *buf;
+	size_t len;
 
-	start = UK_ALIGN_UP(start, 4096); /* only whole pages: a partial one may hold other data */
-	end = UK_ALIGN_DOWN(end, 4096);
+	if (released || uk_plat_initrd(&buf, &len))
+		return;
+	released = true;
+	uintptr_t start = UK_ALIGN_UP((uintptr_t)buf, 4096); /* whole pages only: a partial one may hold other data */
+	uintptr_t end = UK_ALIGN_DOWN((uintptr_t)buf + len, 4096);
 	if (end > start)
 		uk_page_free((void *)start, (end - start) / 4096);
-	if (mod)
-		module.len = 0;
 }
 
 /* With the stdin=initrd flag the module is the program's stdin, already framed by the runner. */

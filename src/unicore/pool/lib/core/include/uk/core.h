@@ -34,6 +34,11 @@ struct uk_bootargs { /* parsed command line (docs/design.md) */
 };
 
 extern struct uk_bootargs uk_boot;
+
+/* The image's payload (program ELF, linked root file system) is linked at 16 MiB; a program
+ * whose segments cover that moves it away first. Payload addresses are link address + offset. */
+extern intptr_t uk_payload_offset;
+void uk_payload_move_from(uintptr_t lo, uintptr_t hi);
 _Noreturn void uk_core_start(struct uk_bootinfo *bi);
 
 /* Parse `cmdline` in place. vec holds argv (NULL-terminated) then envp (NULL-terminated).

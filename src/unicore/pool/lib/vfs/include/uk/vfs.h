@@ -179,7 +179,8 @@ UK_VFS_SYSCALL(faccessat); UK_VFS_SYSCALL(faccessat2); UK_VFS_SYSCALL(utimensat)
 UK_VFS_SYSCALL(dup3); UK_VFS_SYSCALL(statx); UK_VFS_SYSCALL(ioctl);
 UK_VFS_SYSCALL(utimes); UK_VFS_SYSCALL(futimesat); UK_VFS_SYSCALL(sendfile);
 UK_VFS_SYSCALL(copy_file_range); UK_VFS_SYSCALL(preadv); UK_VFS_SYSCALL(pwritev);
-UK_VFS_SYSCALL(fallocate); UK_VFS_SYSCALL(flock);
+UK_VFS_SYSCALL(fallocate); UK_VFS_SYSCALL(flock); UK_VFS_SYSCALL(pipe);
+UK_VFS_SYSCALL(pipe2);
 
 /* statfs of the file system holding (dirfd, path) or fd dirfd (path "", AT_EMPTY_PATH). */
 long uk_vfs_statfs(long dirfd, const char *path, int flags, struct uk_statfs *sf);

@@ -62,6 +62,9 @@
 #ifndef EMFILE
 #define EMFILE 24
 #endif
+#ifndef EPIPE
+#define EPIPE 32
+#endif
 #ifndef ENOTTY
 #define ENOTTY 25
 #endif
