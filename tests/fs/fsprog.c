@@ -7,6 +7,7 @@
  * counts, directory order) are never printed; directory listings are sorted. */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +38,7 @@ static long sys6(long nr, const long *a)
 
 static const char *errname(long e)
 {
-	static const char *names[] = { [1] = "EPERM", [2] = "ENOENT", [9] = "EBADF",
+	static const char *names[] = { [1] = "EPERM", [2] = "ENOENT", [9] = "EBADF", [11] = "EAGAIN", [32] = "EPIPE",
 		[13] = "EACCES", [14] = "EFAULT", [16] = "EBUSY", [17] = "EEXIST", [18] = "EXDEV",
 		[20] = "ENOTDIR", [21] = "EISDIR", [22] = "EINVAL", [24] = "EMFILE", [27] = "EFBIG",
 		[28] = "ENOSPC", [29] = "ESPIPE", [34] = "ERANGE", [36] = "ENAMETOOLONG",
@@ -470,6 +471,33 @@ static void copy_tests(void)
 	SYS(close, dst);
 }
 
+static void pipe_tests(void)
+{
+	int p[2];
+	char buf[16] = { 0 };
+	struct stat st;
+
+	T("pipe2 nonblock", SYS(pipe2, L(p), O_NONBLOCK));
+	T("write pipe", SYS(write, p[1], L("hello"), 5));
+	T("read pipe", SYS(read, p[0], L(buf), 16));
+	printf("pipe data %s\n", buf);
+	T("read empty nonblocking", SYS(read, p[0], L(buf), 16));
+	T("getfl read end", SYS(fcntl, p[0], F_GETFL, 0));
+	T("getfl write end", SYS(fcntl, p[1], F_GETFL, 0));
+	T("fstat pipe", SYS(fstat, p[0], L(&st)));
+	printf("pipe mode %o\n", (unsigned)st.st_mode);
+	T("lseek pipe", SYS(lseek, p[0], 0, SEEK_SET));
+	T("write to read end", SYS(write, p[0], L("x"), 1));
+	T("close write end", SYS(close, p[1]));
+	T("read at eof", SYS(read, p[0], L(buf), 16));
+	T("close read end", SYS(close, p[0]));
+	T("pipe2 bad flags", SYS(pipe2, L(p), 1));
+	T("pipe", SYS(pipe, L(p)));
+	T("close read end", SYS(close, p[0]));
+	T("write without reader", SYS(write, p[1], L("x"), 1));
+	T("close", SYS(close, p[1]));
+}
+
 static void dev_tests(void)
 {
 	unsigned char buf[16];
@@ -506,6 +534,9 @@ static void dev_tests(void)
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
+#ifndef UK_HOST_HARNESS
+	signal(SIGPIPE, SIG_IGN); /* a write without reader must give EPIPE, not kill us */
+#endif
 #ifdef UK_HOST_HARNESS
 	harness_init();
 #endif
@@ -523,6 +554,7 @@ int main(int argc, char **argv)
 	lock_tests();
 	attr_tests();
 	copy_tests();
+	pipe_tests();
 	if (argc < 3 || strcmp(argv[2], "nodev"))
 		dev_tests();
 #ifdef UK_HOST_HARNESS
