@@ -326,6 +326,18 @@ static void dirs_and_names(void)
 		T("long name", SYS(open, L(longname), O_RDONLY, 0));
 	}
 	T("empty path", SYS(open, L(""), O_RDONLY, 0));
+	T("link", SYS(link, L("a.txt"), L("hard.txt")));
+	show_stat("stat hard link", "hard.txt", 0);
+	show_stat("stat original", "a.txt", 0);
+	T("link exists", SYS(link, L("a.txt"), L("hard.txt")));
+	T("link dir", SYS(link, L("d"), L("dirlink")));
+	T("link missing", SYS(link, L("nope"), L("x")));
+	T("rename onto own link", SYS(rename, L("a.txt"), L("hard.txt")));
+	T("unlink hard link", SYS(unlink, L("hard.txt")));
+	show_stat("stat original after", "a.txt", 0);
+	T("linkat", SYS(linkat, AT_FDCWD, L("a.txt"), AT_FDCWD, L("h2"), 0));
+	T("linkat bad flags", SYS(linkat, AT_FDCWD, L("a.txt"), AT_FDCWD, L("h3"), 1));
+	T("unlink h2", SYS(unlink, L("h2")));
 }
 
 static void cwd_tests(void)

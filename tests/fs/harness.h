@@ -20,7 +20,7 @@ HSYS(chmod); HSYS(fchmod); HSYS(chown); HSYS(fchown); HSYS(umask); HSYS(openat);
 HSYS(mkdirat); HSYS(newfstatat); HSYS(unlinkat); HSYS(renameat); HSYS(renameat2);
 HSYS(symlinkat); HSYS(readlinkat); HSYS(fchmodat); HSYS(faccessat); HSYS(faccessat2);
 HSYS(utimensat); HSYS(statx); HSYS(utimes); HSYS(sendfile); HSYS(copy_file_range);
-HSYS(preadv); HSYS(pwritev); HSYS(fallocate); HSYS(flock); HSYS(pipe); HSYS(pipe2);
+HSYS(preadv); HSYS(pwritev); HSYS(fallocate); HSYS(flock); HSYS(pipe); HSYS(pipe2); HSYS(link); HSYS(linkat);
 
 /* missing trailing arguments are zero, as the compound literal pads them */
 #define harness_sys(name, ...) hcall(uk_sys_##name, (long[6]){ __VA_ARGS__ })
@@ -77,6 +77,8 @@ HSYS(preadv); HSYS(pwritev); HSYS(fallocate); HSYS(flock); HSYS(pipe); HSYS(pipe
 #define harness_sys_flock(...) harness_sys(flock, __VA_ARGS__)
 #define harness_sys_pipe(...) harness_sys(pipe, __VA_ARGS__)
 #define harness_sys_pipe2(...) harness_sys(pipe2, __VA_ARGS__)
+#define harness_sys_link(...) harness_sys(link, __VA_ARGS__)
+#define harness_sys_linkat(...) harness_sys(linkat, __VA_ARGS__)
 
 void harness_init(void);
 void harness_extra(void);

@@ -268,6 +268,16 @@ static long p9_symlink(struct uk_vnode *dir, const char *name, const char *targe
 	return rpc(CONN(dir), UK_P9_RSYMLINK);
 }
 
+static long p9_link(struct uk_vnode *dir, const char *name, struct uk_vnode *target)
+{
+	struct uk_p9_msg *m = begin(CONN(dir), UK_P9_TLINK);
+
+	uk_p9_put32(m, FID(dir));
+	uk_p9_put32(m, FID(target));
+	uk_p9_putstr(m, name);
+	return rpc(CONN(dir), UK_P9_RLINK);
+}
+
 static long p9_unlink(struct uk_vnode *dir, const char *name, int isdir)
 {
 	struct uk_p9_msg *m = begin(CONN(dir), UK_P9_TUNLINKAT);
@@ -543,6 +553,7 @@ static const struct uk_vfs_ops p9_ops = {
 	.mkdir = p9_mkdir,
 	.symlink = p9_symlink,
 	.unlink = p9_unlink,
+	.link = p9_link,
 	.rename = p9_rename,
 	.readlink = p9_readlink,
 	.getattr = p9_getattr,

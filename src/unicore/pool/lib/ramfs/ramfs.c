@@ -157,6 +157,24 @@ static long ramfs_symlink(struct uk_vnode *dir, const char *name, const char *ta
 	return err;
 }
 
+static long ramfs_link(struct uk_vnode *dir, const char *name, struct uk_vnode *vn)
+{
+	long err;
+
+	if (find(dir, name, NULL))
+		return -EEXIST;
+	if (vn->ops != &ramfs_ops)
+		return -EXDEV;
+	err = link_in(dir, name, uk_vnode_get(vn)); /* the new entry holds a reference */
+	if (err) {
+		uk_vnode_put(vn);
+		return err;
+	}
+	vn->attr.nlink++;
+	uk_vfs_touch(vn, 0, 0, 1);
+	return 0;
+}
+
 static long ramfs_readlink(struct uk_vnode *vn, char *buf, size_t len)
 {
 	size_t n = (size_t)vn->attr.size;
@@ -401,6 +419,7 @@ static const struct uk_vfs_ops ramfs_ops = {
 	.unlink = ramfs_unlink,
 	.rename = ramfs_rename,
 	.readlink = ramfs_readlink,
+	.link = ramfs_link,
 	.setattr = ramfs_setattr,
 	.read = ramfs_read,
 	.write = ramfs_write,

@@ -310,6 +310,48 @@ UK_VFS_SYSCALL(unlinkat)
 	return remove_at(a0, a1, !!(a2 & AT_REMOVEDIR));
 }
 
+/* ---------------------------------------------------------------- hard links */
+
+static long link_at(long odfd, long opath, long ndfd, long npath, long flags)
+{
+	struct uk_nameidata o, n;
+	long err;
+
+	if (flags & ~(long)(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	err = lookup_at(odfd, UK_PTR(opath), !!(flags & AT_SYMLINK_FOLLOW), (int)flags, &o);
+	if (err)
+		return err;
+	err = create_at(ndfd, npath, &n);
+	if (err) {
+		uk_vfs_nd_release(&o);
+		return err;
+	}
+	if (UK_S_ISDIR(o.node->attr.mode))
+		err = -EPERM;
+	else if (o.node->mnt != n.dir->mnt)
+		err = -EXDEV;
+	else if (n.trailing_slash)
+		err = -ENOENT;
+	else
+		err = n.dir->ops->link ? n.dir->ops->link(n.dir, n.name, o.node) : -EPERM;
+	uk_vfs_nd_release(&o);
+	uk_vfs_nd_release(&n);
+	return err;
+}
+
+UK_VFS_SYSCALL(link)
+{
+	(void)a2, (void)a3, (void)a4, (void)a5;
+	return link_at(AT_FDCWD, a0, AT_FDCWD, a1, 0);
+}
+
+UK_VFS_SYSCALL(linkat)
+{
+	(void)a5;
+	return link_at(a0, a1, a2, a3, a4);
+}
+
 /* ---------------------------------------------------------------- rename */
 
 static int path_inside(const char *inner, const char *outer)

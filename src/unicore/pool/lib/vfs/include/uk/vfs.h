@@ -62,6 +62,7 @@ struct uk_vfs_ops {
 	void (*release)(struct uk_vnode *vn); /* last reference dropped */
 	long (*statfs)(struct uk_vnode *vn, struct uk_statfs *sf); /* fill type and counts */
 	long (*fgetattr)(struct uk_file *f); /* getattr through an open file (works unlinked) */
+	long (*link)(struct uk_vnode *dir, const char *name, struct uk_vnode *target);
 };
 
 struct uk_vfs_lock; /* a POSIX record lock range, private to vfs */
@@ -180,7 +181,7 @@ UK_VFS_SYSCALL(dup3); UK_VFS_SYSCALL(statx); UK_VFS_SYSCALL(ioctl);
 UK_VFS_SYSCALL(utimes); UK_VFS_SYSCALL(futimesat); UK_VFS_SYSCALL(sendfile);
 UK_VFS_SYSCALL(copy_file_range); UK_VFS_SYSCALL(preadv); UK_VFS_SYSCALL(pwritev);
 UK_VFS_SYSCALL(fallocate); UK_VFS_SYSCALL(flock); UK_VFS_SYSCALL(pipe);
-UK_VFS_SYSCALL(pipe2);
+UK_VFS_SYSCALL(pipe2); UK_VFS_SYSCALL(link); UK_VFS_SYSCALL(linkat);
 
 /* statfs of the file system holding (dirfd, path) or fd dirfd (path "", AT_EMPTY_PATH). */
 long uk_vfs_statfs(long dirfd, const char *path, int flags, struct uk_statfs *sf);
