@@ -368,3 +368,16 @@ def test_wrapper_chain_across_objects(tmp_path, cache):
     assert "getppid" in r["syscalls"]
     assert r["unresolved_sites"] == []
     assert _strace([str(prog)]) <= set(r["syscalls"])
+
+
+def test_number_fixed_by_a_branch_condition(built, cache):
+    """musl's __stdio_read reaches `syscall` with rax == 0 (read) only through `test rax,rax; je`:
+    a program that only calls fgets must still get `read`, as strace shows it does."""
+    src = built / "fgets.c"
+    src.write_text('#include <stdio.h>\nint main(void) { char b[64];\n'
+                   '  while (fgets(b, sizeof b, stdin)) fputs(b, stdout); return 0; }\n')
+    exe = _cc(built / "fgets", src)
+    result = analyze_static(exe, cache_dir=cache)
+    assert {"read", "readv"} <= set(result["syscalls"])
+    assert result["unresolved_sites"] == []
+    assert _strace([str(exe)], stdin=b"one line\n") <= set(result["syscalls"])

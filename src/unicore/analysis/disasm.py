@@ -230,7 +230,7 @@ class Function:
         worklist over (instruction, register) states; a revisited state adds nothing)."""
         out = Value()
         seen: set[tuple[int | None, str]] = set()
-        work = [(p, reg) for p in self.preds(i)] or [(None, reg)]
+        work = self._edges(i, reg, out) if self.preds(i) else [(None, reg)]
         while work:
             state = work.pop()
             budget -= 1
@@ -258,11 +258,46 @@ class Function:
         if kind == "unknown":
             out.unknown = True
             return []
-        preds: list[int | None] = list(self.preds(j))
-        if not preds and self.insns[j][1] not in ("nop", "int3"):
-            preds = [None]  # entered from outside the function: unknown
         nxt = val if kind == "reg" else r
-        return [(p, nxt) for p in preds]  # dead padding (no predecessor) contributes nothing
+        if not self.preds(j):
+            # entered from outside the function: unknown; dead padding contributes nothing
+            return [] if self.insns[j][1] in ("nop", "int3") else [(None, nxt)]
+        return self._edges(j, nxt, out)
+
+    def _edges(self, k: int, r: str, out: Value) -> list[tuple[int | None, str]]:
+        """States for the predecessors of `k`; an edge whose branch condition fixes `r` (taken
+        `je` after `test r, r` or `cmp r, imm`) yields that constant instead of walking on."""
+        states = []
+        for p in self.preds(k):
+            known = self._edge_constant(p, k, r) if self.arch == "x86_64" else None
+            if known is None:
+                states.append((p, r))
+            else:
+                out.values.add(known)
+        return states
+
+    def _edge_constant(self, p: int, k: int, r: str) -> int | None:
+        if p < 1:
+            return None
+        m, o = self.insns[p][1], self.insns[p][2]
+        target = _branch_target(self.arch, m, o)
+        taken = target == self.insns[k][0] and k != p + 1
+        equal = (taken and m in ("je", "jz")) or (not taken and k == p + 1 and m in ("jne", "jnz"))
+        if not equal:
+            return None
+        return _equality(self.insns[p - 1][1], self.insns[p - 1][2], r)
+
+
+def _equality(m: str, o: str, reg: str) -> int | None:
+    """The value `reg` must hold when the flags of `m o` say "equal" (test r,r / cmp r,imm)."""
+    ops = [x.strip() for x in o.split(",")]
+    if len(ops) != 2 or X86_REGS.get(ops[0], ("", 0))[0] != reg:
+        return None
+    if m == "test" and ops[0] == ops[1]:
+        return 0
+    if m == "cmp":
+        return _imm(ops[1])
+    return None
 
 
 def _branch_target(arch: str, m: str, o: str) -> int | None:
