@@ -135,6 +135,22 @@ def _finish(proc: subprocess.Popen, timed_out: bool) -> str:
     return proc.stderr.read().decode(errors="replace")
 
 
+def _check_volume_support(image: Path) -> None:
+    """An image built without a host-volume library would silently ignore -v: say so before booting."""
+    import json
+    sidecar = Path(str(image) + ".plan.json")
+    if not sidecar.is_file():
+        return  # built by hand: nothing to check against
+    try:
+        libs = [lib["name"] for lib in json.loads(sidecar.read_text())["libraries"]]
+    except (ValueError, KeyError, TypeError):
+        return
+    from unicore.pool.manifest import load_pool
+    pool = load_pool()
+    if not any("host-volumes" in pool[n].provides_caps for n in libs if n in pool):
+        raise BadInputError(f"{image} has no host-volume support; rebuild it with --with 9pfs to use -v")
+
+
 def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = None, mem_mb: int = 64,
               accel: str = "auto", timeout: float | None = None, stdin_bytes: bytes | BinaryIO | None = None,
               debug: bool = False, boottime: bool = False,
@@ -146,6 +162,8 @@ def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = No
     if not image.is_file():
         raise BadInputError(f"image not found: {image}")
     shared = [parse_volume(v) for v in volumes]
+    if shared:
+        _check_volume_support(image)
     chosen, _ = choose_accel(accel)
     known = isinstance(stdin_bytes, (bytes, bytearray))  # whole stdin known: hand it over in memory
     cmdline = kernel_cmdline(list(args), env or {}, debug, boottime, argv0, stdin_module=known)
