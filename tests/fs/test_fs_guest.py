@@ -54,8 +54,9 @@ def tree(root: Path) -> list[str]:
 def images(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("fsimg")
     return {
-        "fsprog": build(HERE / "fsprog.c", out / "fsprog.img"),
-        "guestprog": build(HERE / "guestprog.c", out / "guestprog.img", "--option", "UK_RAMFS_QUOTA_KB=64"),
+        "fsprog": build(HERE / "fsprog.c", out / "fsprog.img", "--with", "9pfs"),
+        "guestprog": build(HERE / "guestprog.c", out / "guestprog.img", "--with", "9pfs",
+                           "--option", "UK_RAMFS_QUOTA_KB=64"),
     }
 
 
