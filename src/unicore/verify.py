@@ -1,6 +1,8 @@
 """Verification: the same program, arguments and stdin, run natively and as a unikernel; compare.
 
-What counts as the same behaviour: identical stdout bytes and identical exit status.
+What counts as the same behaviour: identical output bytes and identical exit status. The
+unikernel's fds 1 and 2 both go to its console, so the native run's stdout and stderr share one
+pipe too: the bytes then arrive in the same order in both (each write is one syscall).
 """
 
 import os
@@ -46,8 +48,8 @@ def run_native(program: Path, args: list[str], env: dict[str, str], stdin: bytes
     if not program.exists():
         raise BadInputError(f"{program}: native program not found")
     try:
-        proc = subprocess.run([str(program), *args], input=stdin or b"", capture_output=True,
-                              env={**_base_env(), **env}, timeout=timeout)
+        proc = subprocess.run([str(program), *args], input=stdin or b"", stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, env={**_base_env(), **env}, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise BadInputError(f"native run of {program} did not finish within {timeout:g} s") from None
     status = proc.returncode if proc.returncode >= 0 else 128 - proc.returncode

@@ -1,33 +1,17 @@
 """`unicore run IMAGE [-m MEM] [-e KEY=VALUE]... [-v HOSTDIR:GUESTDIR]... [--accel auto|kvm|tcg]
 [--timeout S] [--debug] [--boottime] [-- ARGS...]`: boot an image on QEMU microvm and exit with the program's status."""
 
-import argparse
 import sys
 from pathlib import Path
 
+from unicore.commands._intermixed import intermixed
 from unicore.errors import BadInputError
 from unicore.runner import EXIT_NO_STATUS, EXIT_TIMEOUT, choose_accel, run_image
 
 
-class _Intermixed(argparse.ArgumentParser):
-    """Options may follow IMAGE (`run IMAGE --timeout 5 -- ARGS`): argparse's plain parsing would
-    give the positional ARGS nothing and then reject them."""
-
-    _inner = False
-
-    def parse_known_args(self, args=None, namespace=None):
-        if self._inner:
-            return super().parse_known_args(args, namespace)
-        self._inner = True
-        try:
-            return self.parse_known_intermixed_args(args, namespace)
-        finally:
-            self._inner = False
-
-
 def add_parser(sub) -> None:
     p = sub.add_parser("run", help="boot an image on QEMU microvm (console on stdout, program's exit status)")
-    p.__class__ = _Intermixed
+    intermixed(p)
     p.add_argument("image", help="the image built by `unicore build`")
     p.add_argument("-m", "--mem", type=int, default=64, metavar="MB", help="guest RAM in MiB (default 64)")
     p.add_argument("-e", "--env", action="append", default=[], metavar="KEY=VALUE", help="environment variable")

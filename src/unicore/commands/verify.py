@@ -4,12 +4,13 @@ import json
 import sys
 from pathlib import Path
 
+from unicore.commands._intermixed import intermixed
 from unicore.errors import BadInputError
 from unicore.verify import verify
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("verify", help="compare a unikernel's behaviour with the native program's")
+    p = intermixed(sub.add_parser("verify", help="compare a unikernel's behaviour with the native program's"))
     p.add_argument("image", type=Path)
     p.add_argument("args", nargs="*", help="program arguments (after --)")
     p.add_argument("--native", type=Path, help="native program (default: the one the image was built from)")
