@@ -7,11 +7,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import compile_c, library_closure, needs_any_elf, rootfs_for
+from bbuild import compile_c, library_closure, rootfs_for
 
 from unicore.runner import run_image
 
-pytestmark = [pytest.mark.slow, needs_any_elf]
+pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
 COREUTILS = ["/bin/cat", "/usr/bin/env", "/usr/bin/sha256sum", "/bin/ls"]
 ETC = ["/etc/passwd", "/etc/group", "/etc/nsswitch.conf"]  # what ls opens to name owners

@@ -4,8 +4,7 @@ exit status equal to the native run; the syscalls glibc needs answer exactly."""
 import subprocess
 
 import pytest
-from bbuild import GLIBC_SYSCALLS
-from conftest import compile_c, needs_any_elf
+from bbuild import GLIBC_SYSCALLS, compile_c
 
 from unicore.guestfs import Entry, merge, write_cpio
 from unicore.runner import run_image
@@ -20,7 +19,7 @@ def native(program, args, env, argv0):
     return proc.stdout, proc.returncode
 
 
-@pytest.mark.parametrize("kind", ["musl", "static", pytest.param("static-pie", marks=needs_any_elf)])
+@pytest.mark.parametrize("kind", ["musl", "static", "static-pie"])
 def test_static_program_matches_native(kind, binary_workdir, make_binary_image):
     program = compile_c("hello", kind, binary_workdir)
     image = make_binary_image(f"hello-{kind}", program, GLIBC_SYSCALLS)
@@ -72,7 +71,6 @@ def test_futex_deadlock_is_reported(binary_workdir, make_binary_image):
     assert (r.crashed, r.exit_status) == (True, 134)
 
 
-@needs_any_elf
 def test_missing_program_in_rootfs_exits_127(binary_workdir, make_binary_image):
     image = make_binary_image("no-program", None, GLIBC_SYSCALLS + ["openat", "close", "lseek"], fs=True,
                               name="/bin/nowhere")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from unicore.buildsys import generate as gen
 from unicore.buildsys.ninja import NinjaFile, esc
-from unicore.buildsys.program import check_program
+from unicore.buildsys.program import check_program, is_fixed_static
 from unicore.errors import BadInputError, ToolMissingError, UnicoreError
 
 CFLAGS = ("-std=gnu11 -Os -ffreestanding -nostdlib -fno-pie -fno-pic -mno-red-zone -mgeneral-regs-only "
@@ -71,16 +71,24 @@ def _sources(plan: dict, obj_dir: Path) -> tuple[list[tuple[Path, Path]], list[P
     return pairs, includes, options, script
 
 
-def _generate(plan: dict, program: Path, gen_dir: Path, options: dict, rootfs: Path | None) -> None:
-    name = plan.get("program", {}).get("name") or program.stem
+def _generate(plan: dict, program: Path | None, gen_dir: Path, options: dict, rootfs: Path | None) -> None:
+    name = plan.get("program", {}).get("name") or (program.stem if program else "program")
     gen.write_if_changed(gen_dir / "initrd.S", gen.initrd_asm(rootfs))
     gen.write_if_changed(gen_dir / "uk_config.h", gen.config_header(options, name))
     gen.write_if_changed(gen_dir / "syscall_table.c", gen.syscall_table(plan.get("syscalls", {}), plan["target"]["arch"]))
-    gen.write_if_changed(gen_dir / "app.S", gen.app_asm(gen_dir / "app.bin"))
+    gen.write_if_changed(gen_dir / "app.S", gen.app_asm(gen_dir / "app.bin" if program else None))
     gen.write_if_changed(gen_dir / "ksyms_empty.S", gen.ksyms_empty())
 
 
-def _ninja_file(plan: dict, program: Path, output: Path, build_dir: Path, debug: bool,
+def _app(n: NinjaFile, program: Path | None, gen_dir: Path, obj_dir: Path) -> Path:
+    """The embedded program, packed; an empty section when the image has none."""
+    if program is None:
+        return n.build(obj_dir / "gen" / "app.o", "cc", [gen_dir / "app.S"])
+    n.build(gen_dir / "app.bin", "pack", [program])
+    return n.build(obj_dir / "gen" / "app.o", "cc", [gen_dir / "app.S"], [gen_dir / "app.bin"])
+
+
+def _ninja_file(plan: dict, program: Path | None, output: Path, build_dir: Path, debug: bool,
                 rootfs: Path | None) -> NinjaFile:
     gen_dir, obj_dir = build_dir / "gen", build_dir / "obj"
     pairs, includes, options, script = _sources(plan, obj_dir)
@@ -91,12 +99,12 @@ def _ninja_file(plan: dict, program: Path, output: Path, build_dir: Path, debug:
                    "stripflags": "" if debug else "--strip-all"})
     objs = [n.build(o, "cc", [s]) for s, o in pairs]
     objs.append(n.build(obj_dir / "gen" / "syscall_table.o", "cc", [gen_dir / "syscall_table.c"]))
-    n.build(gen_dir / "app.bin", "pack", [program])
-    objs.append(n.build(obj_dir / "gen" / "app.o", "cc", [gen_dir / "app.S"], [gen_dir / "app.bin"]))
+    objs.append(_app(n, program, gen_dir, obj_dir))
     objs.append(n.build(obj_dir / "gen" / "initrd.o", "cc", [gen_dir / "initrd.S"], [rootfs] if rootfs else []))
     empty = n.build(obj_dir / "gen" / "ksyms_empty.o", "cc", [gen_dir / "ksyms_empty.S"])
     pre = n.build(build_dir / "kernel.pre.elf", "ld", [*objs, empty], [script], script=esc(script))
-    n.build(gen_dir / "ksyms.S", "ksyms", [pre, program])
+    # a PIE or dynamic program's link-time addresses are not where it runs: no symbols from it
+    n.build(gen_dir / "ksyms.S", "ksyms", [pre, program] if program and is_fixed_static(program) else [pre])
     syms = n.build(obj_dir / "gen" / "ksyms.o", "cc", [gen_dir / "ksyms.S"])
     elf = n.build(build_dir / "kernel.elf", "ld", [*objs, syms], [script], script=esc(script))
     n.build(output, "strip", [elf])
@@ -111,14 +119,26 @@ def run_ninja(build_dir: Path) -> str:
     return proc.stdout
 
 
-def build_image(plan: dict, program: Path, output: Path, build_dir: Path, debug: bool = False,
+def _check_program(plan: dict, program: Path | None) -> None:
+    """Static non-PIE programs only, unless the plan has the exec library (PIE, static-pie and
+    dynamically linked ones; no embedded program at all: it runs argv[0] from the rootfs)."""
+    has_exec = any(lib["name"] == "exec" for lib in plan["libraries"])
+    if program is None and not has_exec:
+        raise BadInputError("an image without an embedded program needs the exec library in its plan")
+    if program is not None:
+        check_program(program, plan["target"]["arch"], any_elf=has_exec)
+
+
+def build_image(plan: dict, program: Path | None, output: Path, build_dir: Path, debug: bool = False,
                 rootfs: Path | None = None) -> Path:
-    """Build the image for `plan` with `program` embedded, and `rootfs` (a cpio newc archive for
-    the initrd library) linked in when given; returns `output` (an ELF, PVH entry)."""
-    program, output, build_dir = Path(program).resolve(), Path(output).resolve(), Path(build_dir).resolve()
+    """Build the image for `plan` with `program` embedded (None: the exec library runs argv[0]
+    from the root file system), and `rootfs` (a cpio newc archive for the initrd library) linked
+    in when given; returns `output` (an ELF, PVH entry)."""
+    program = Path(program).resolve() if program is not None else None
+    output, build_dir = Path(output).resolve(), Path(build_dir).resolve()
     rootfs = Path(rootfs).resolve() if rootfs else None
     _check_plan(plan)
-    check_program(program, plan["target"]["arch"])
+    _check_program(plan, program)
     if rootfs and not rootfs.is_file():
         raise BadInputError(f"root file system archive not found: {rootfs}")
     build_dir.mkdir(parents=True, exist_ok=True)

