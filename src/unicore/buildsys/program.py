@@ -45,9 +45,11 @@ def check_program(path: Path, arch: str = "x86_64", any_elf: bool = False) -> No
     if any_elf and ehdr[1] in (2, 3):
         return
     if any(p[0] == PT_INTERP for p in phdrs):
-        raise BadInputError(f"program {path} is dynamically linked: link it statically (unicore cc, -static -no-pie)")
+        raise BadInputError(f"program {path} is dynamically linked: add the exec library (--with exec) "
+                            "or link it statically (unicore cc, -static -no-pie)")
     if ehdr[1] != 2:
-        raise BadInputError(f"program {path} is position-independent: link it with -static -no-pie")
+        raise BadInputError(f"program {path} is position-independent: add the exec library (--with exec) "
+                            "or link it with -static -no-pie")
 
 
 def pack(data: bytes) -> bytes:
