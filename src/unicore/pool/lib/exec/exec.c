@@ -63,25 +63,34 @@ static void load_interp(struct started *s, const char *interp)
 }
 
 /* The embedded copy is not needed after loading. Only whole pages: the last one may hold what
- * follows (the root file system archive); pages outside the allocator's range are ignored. */
-static void free_embedded(void)
+ * follows (the root file system archive). */
+static void free_embedded(const char *app, const char *app_end)
 {
-	uintptr_t start = UK_ALIGN_UP((uintptr_t)uk_app_start, UK_PAGE_SIZE);
-	uintptr_t end = UK_ALIGN_DOWN((uintptr_t)uk_app_end, UK_PAGE_SIZE);
+	uintptr_t start = UK_ALIGN_UP((uintptr_t)app, UK_PAGE_SIZE);
+	uintptr_t end = UK_ALIGN_DOWN((uintptr_t)app_end, UK_PAGE_SIZE);
 
 	if (end > start)
 		uk_page_free((void *)start, (end - start) / UK_PAGE_SIZE);
 }
 
+/* The embedded program sits in the image's payload (16 MiB): a fixed-address program whose
+ * segments reach it makes core move the payload away first (uk_payload_offset). */
 static void load_embedded(struct started *s, char *interp, size_t ilen)
 {
-	const char *err = uk_exec_load(uk_app_start, (size_t)(uk_app_end - uk_app_start), 1, &s->prog);
+	size_t size = (size_t)(uk_app_end - uk_app_start);
+	struct uk_elf_layout l;
+	const char *err;
 
-	if (err)
+	if (uk_elf_parse(uk_app_start + uk_payload_offset, size, 0, &l, &err))
+		fail(s->path, err, 126);
+	if (l.type == 2)
+		uk_payload_move_from(l.lo, l.hi);
+	const char *app = uk_app_start + uk_payload_offset;
+	if ((err = uk_exec_load(app, size, 1, &s->prog)))
 		fail(s->path, err, 126);
 	strncpy_z(interp, s->prog.l.interp ? s->prog.l.interp : "", ilen);
 	s->prog.l.interp = NULL;
-	free_embedded();
+	free_embedded(app, app + size);
 }
 
 /* Load the program and, if it names one, its loader. */
@@ -113,7 +122,8 @@ static void proc_self_exe(const char *path)
 static uintptr_t build_stack(const struct started *s)
 {
 	size_t npages = UK_PROCESS_STACK_KB / 4;
-	void *stack = uk_page_alloc(npages);
+	char *guard = uk_page_alloc(npages + 1); /* the lowest page stays unmapped: overflow faults */
+	void *stack = guard ? guard + UK_PAGE_SIZE : NULL;
 	uint8_t random[16];
 	const struct uk_elf_layout *p = &s->prog.l;
 	const uint64_t auxv[] = {
@@ -127,6 +137,7 @@ static uintptr_t build_stack(const struct started *s)
 
 	if (!stack)
 		uk_panic("no memory for the program's %d KiB stack", UK_PROCESS_STACK_KB);
+	uk_arch_page_unmap((uintptr_t)guard);
 	uk_random_fill(random, sizeof(random));
 	uintptr_t sp = uk_stack_build(stack, npages * UK_PAGE_SIZE, uk_boot.argc, uk_boot.argv, uk_boot.envp,
 				      auxv, random, UK_ARCH_NAME);
