@@ -10,6 +10,7 @@ import pytest
 from bbuild import compile_c, library_closure, rootfs_for
 
 from unicore.runner import run_image
+from unicore.runner.qemu import qemu_command
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
@@ -111,3 +112,18 @@ def test_sqlite3_runs_a_sql_script(binary_workdir, make_binary_image):
     r = boot(image, [], env=env, stdin=script)
     assert (r.stdout, r.exit_status) == native(str(sqlite3), [], env, script)
     assert b"3.40.1   1002\n" in r.stdout
+
+
+def test_kernel_token_exec_runs_a_rootfs_program_instead_of_the_embedded_one(binary_workdir, make_binary_image,
+                                                                            tmp_path):
+    """exec=PATH (core's uk_boot_param) beats the embedded program: here a static musl hello is
+    embedded and the dynamic glibc hello of the rootfs runs."""
+    embedded = compile_c("hello", "musl", binary_workdir)
+    dynamic = compile_c("hello", "dynamic", binary_workdir)
+    rootfs = rootfs_for(dynamic, binary_workdir / "exec-token.cpio")
+    image = make_binary_image("exec-token", embedded, None, rootfs=rootfs, fs=True)
+    ctl = tmp_path / "ctl"
+    cmdline = f"exec={dynamic} argv0={dynamic} -- 5"
+    proc = subprocess.run(qemu_command(image, cmdline, 64, "tcg", ctl), capture_output=True, timeout=120)
+    assert proc.stdout == native(str(dynamic), ["5"], {})[0]
+    assert ctl.read_text() == "exit 5\n"

@@ -125,6 +125,13 @@ static void test_cmdline(void)
 	struct uk_bootargs f = { 0 };
 	CHECK(uk_cmdline_parse(flag, &f, vec, 32) == 0 && f.stdin_module && f.argc == 1);
 
+	char params[] = "exec=/usr/bin/x vol.data=/long%20path debug novalue -- exec=not-a-param";
+	struct uk_bootargs p = { 0 };
+	CHECK(uk_cmdline_parse(params, &p, vec, 32) == 0 && p.debug && p.nparams == 2 && p.argc == 2);
+	CHECK(!strcmp(uk_bootargs_param(&p, "exec"), "/usr/bin/x"));
+	CHECK(!strcmp(uk_bootargs_param(&p, "vol.data"), "/long path"));
+	CHECK(!uk_bootargs_param(&p, "vol") && !uk_bootargs_param(&p, "novalue") && !uk_bootargs_param(&p, "exe"));
+
 	char plain[] = "argv0=prog";
 	struct uk_bootargs c = { 0 };
 	CHECK(uk_cmdline_parse(plain, &c, vec, 32) == 0);

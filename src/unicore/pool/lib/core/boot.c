@@ -6,11 +6,12 @@
 
 struct uk_bootargs uk_boot;
 struct uk_palloc uk_pages;
+static struct uk_bootinfo *boot_info; /* its busy ranges move with the payload */
 /* Fully written before use: kept out of .bss so the entry code need not zero them. */
 #define NOZERO __attribute__((section(".bss..nozero.core")))
 static char cmdline_copy[4096] NOZERO;  /* the host's buffer may sit in RAM we hand out */
 static char *argvec[UK_MAX_ARGS] NOZERO;
-extern char _end[], _uk_payload_start[], _uk_payload_end[]; /* linker script */
+extern char _uk_image_start[], _end[], _uk_payload_start[], _uk_payload_end[]; /* linker script */
 extern const uk_init_fn __uk_inittab_start[], __uk_inittab_end[];
 
 static struct uk_memregion usable_region(const struct uk_bootinfo *bi)
@@ -28,23 +29,86 @@ static struct uk_memregion usable_region(const struct uk_bootinfo *bi)
 	return best;
 }
 
-/* The bitmap lives in the first pages of the range it describes. */
+static bool overlaps(uintptr_t at, size_t len, struct uk_memregion r)
+{
+	return len && r.len && at < r.base + r.len && r.base < at + len;
+}
+
+/* Where `len` bytes can end at or below `top` inside r: 0 if they cannot. */
+static uintptr_t below(uintptr_t top, size_t len, struct uk_memregion r)
+{
+	top = UK_ALIGN_DOWN(top, 4096);
+	return top >= r.base + len ? top - len : 0;
+}
+
+/* The top of the RAM below the kernel (below 640 KiB on a PC: what the platform passed there
+ * has been read by now), if `len` bytes fit above the first 64 KiB; else 0. */
+static uintptr_t low_ram(const struct uk_bootinfo *bi, size_t len)
+{
+	for (int i = 0; i < bi->nram; i++) {
+		struct uk_memregion r = { UK_ALIGN_UP(bi->ram[i].base, 4096), 0 };
+		uintptr_t end = UK_ALIGN_DOWN(bi->ram[i].base + bi->ram[i].len, 4096);
+		if (end > (uintptr_t)_uk_image_start || end <= r.base)
+			continue;
+		r.len = end - r.base;
+		uintptr_t at = below(end, len, r);
+		if (at >= 0x10000)
+			return at;
+	}
+	return 0;
+}
+
+/* The bitmap goes below the kernel, so that it is in no program's way; failing that into the
+ * highest pages of the range that hold nothing yet: the payload sits at its bottom (right after
+ * the kernel) and the platform's busy ranges (the PVH module, which QEMU puts at the top of RAM)
+ * must survive. Returns 0 when there is no room. */
+static uintptr_t bitmap_place(const struct uk_bootinfo *bi, struct uk_memregion r, struct uk_memregion payload,
+			      size_t len)
+{
+	uintptr_t at = low_ram(bi, len);
+
+	if (at)
+		return at;
+	at = below(r.base + r.len, len, r);
+	for (bool moved = true; at && moved;) {
+		moved = false;
+		if (overlaps(at, len, payload))
+			at = below(payload.base, len, r), moved = true;
+		for (int i = 0; at && i < bi->nbusy; i++)
+			if (overlaps(at, len, bi->busy[i]))
+				at = below(bi->busy[i].base, len, r), moved = true;
+	}
+	return at;
+}
+
+static void reserve(uintptr_t start, uintptr_t end)
+{
+	start = UK_ALIGN_DOWN(start, 4096);
+	if (end > start)
+		uk_pa_reserve(&uk_pages, start, (UK_ALIGN_UP(end, 4096) - start) / 4096);
+}
+
+/* One allocator over the largest RAM range above the kernel; payload, busy ranges and the
+ * allocator's own bitmap are taken before anything can allocate. */
 static void mem_init(const struct uk_bootinfo *bi)
 {
 	struct uk_memregion r = usable_region(bi);
+	struct uk_memregion payload = { (uintptr_t)_uk_payload_start, _uk_payload_end - _uk_payload_start };
 	size_t npages = r.len / 4096;
-	size_t words = uk_pa_bitmap_words(npages);
-	size_t bitmap_pages = UK_ALIGN_UP(words * 8, 4096) / 4096;
+	size_t bitmap_len = UK_ALIGN_UP(uk_pa_bitmap_words(npages) * 8, 4096);
+	uintptr_t bits = bitmap_place(bi, r, payload, bitmap_len);
 
-	if (npages <= bitmap_pages + 16)
-		uk_panic("not enough RAM above the kernel image (%lu pages)", (unsigned long)npages);
-	uk_pa_init(&uk_pages, r.base, npages, (uint64_t *)r.base);
-	uk_pa_reserve(&uk_pages, r.base, bitmap_pages);
-	uintptr_t payload = UK_ALIGN_DOWN((uintptr_t)_uk_payload_start, 4096);
-	size_t payload_pages = (UK_ALIGN_UP((uintptr_t)_uk_payload_end, 4096) - payload) / 4096;
-	if (payload_pages && uk_pa_reserve(&uk_pages, payload, payload_pages))
-		uk_panic("the image's payload (0x%lx-0x%lx) is not in RAM: boot with more memory",
-			 payload, (uintptr_t)_uk_payload_end);
+	if (payload.len && (payload.base < r.base || payload.base + payload.len > r.base + r.len))
+		uk_panic("out of memory: the image's payload (0x%lx-0x%lx) is not in RAM (0x%lx-0x%lx): boot with more memory (-m)",
+			 payload.base, payload.base + payload.len, r.base, r.base + r.len);
+	if (!bits || npages < 16)
+		uk_panic("out of memory: %lu KiB of RAM above the kernel image: boot with more memory (-m)",
+			 (unsigned long)(r.len / 1024));
+	uk_pa_init(&uk_pages, r.base, npages, (uint64_t *)bits);
+	reserve(bits, bits + bitmap_len); /* nothing if it is below the kernel */
+	reserve(payload.base, payload.base + payload.len);
+	for (int i = 0; i < bi->nbusy; i++)
+		reserve(bi->busy[i].base, bi->busy[i].base + bi->busy[i].len);
 }
 
 _Noreturn void uk_core_start(struct uk_bootinfo *bi)
@@ -56,6 +120,7 @@ _Noreturn void uk_core_start(struct uk_bootinfo *bi)
 	if (uk_cmdline_parse(cmdline_copy, &uk_boot, argvec, UK_MAX_ARGS))
 		uk_panic("command line: more than %d arguments and variables", UK_MAX_ARGS / 2 - 3);
 	mem_init(bi);
+	boot_info = bi;
 	uk_log(UK_LOG_DEBUG, "RAM for allocation: 0x%lx-0x%lx", uk_pages.base, uk_pages.base + uk_pages.npages * 4096);
 	for (const uk_init_fn *fn = __uk_inittab_start; fn < __uk_inittab_end; fn++)
 		(*fn)();
@@ -64,21 +129,57 @@ _Noreturn void uk_core_start(struct uk_bootinfo *bi)
 
 intptr_t uk_payload_offset;
 
-void uk_payload_move_from(uintptr_t lo, uintptr_t hi)
+/* The highest run of n free pages outside [lo, hi), reserved; 0 if there is none. */
+static uintptr_t take_outside(size_t n, uintptr_t lo, uintptr_t hi)
 {
-	uintptr_t start = UK_ALIGN_DOWN((uintptr_t)_uk_payload_start, 4096);
-	uintptr_t end = UK_ALIGN_UP((uintptr_t)_uk_payload_end, 4096);
+	size_t run = 0;
+
+	for (uintptr_t p = uk_pages.base + uk_pages.npages * 4096; p > uk_pages.base;) {
+		p -= 4096;
+		if (p >= lo && p < hi) {
+			p = lo > uk_pages.base ? lo : uk_pages.base, run = 0;
+			continue;
+		}
+		run = uk_pa_is_free(&uk_pages, p, 1) ? run + 1 : 0;
+		if (run == n) {
+			uk_pa_reserve(&uk_pages, p, n);
+			return p;
+		}
+	}
+	return 0;
+}
+
+/* Copy the pages holding [start, end) out of [lo, hi) and free them: the offset moved by. */
+static intptr_t move_out(uintptr_t start, uintptr_t end, uintptr_t lo, uintptr_t hi, const char *what)
+{
+	start = UK_ALIGN_DOWN(start, 4096), end = UK_ALIGN_UP(end, 4096);
 	size_t n = (end - start) / 4096;
 
-	if (!n || end <= lo || start >= hi || uk_payload_offset)
-		return;
-	char *to = uk_page_alloc(n); /* the highest free pages: above the program if RAM allows */
-	if (!to || ((uintptr_t)to < hi && (uintptr_t)to + n * 4096 > lo))
-		uk_panic("no room to move the image's payload out of the program's way: boot with more memory");
-	memcpy(to, (void *)start, n * 4096);
+	if (!n || end <= lo || start >= hi)
+		return 0;
+	uintptr_t to = take_outside(n, lo, hi);
+	if (!to)
+		uk_panic("out of memory: no room to move %s (%lu KiB) out of the program's way (0x%lx-0x%lx): boot with more memory (-m)",
+			 what, (unsigned long)(n * 4), lo, hi);
+	memcpy((void *)to, (void *)start, n * 4096);
 	uk_page_free((void *)start, n);
-	uk_payload_offset = (intptr_t)to - (intptr_t)start;
+	return (intptr_t)to - (intptr_t)start;
 }
+
+/* A fixed-address program's segments [lo, hi) may cover the payload or a busy range (the PVH
+ * module, which QEMU puts at the top of RAM): they move to free pages first. */
+void uk_payload_move_from(uintptr_t lo, uintptr_t hi)
+{
+	if (!uk_payload_offset)
+		uk_payload_offset = move_out((uintptr_t)_uk_payload_start, (uintptr_t)_uk_payload_end, lo, hi, "the image's payload");
+	for (int i = 0; boot_info && i < boot_info->nbusy; i++) {
+		struct uk_memregion *b = &boot_info->busy[i];
+		intptr_t by = move_out(b->base, b->base + b->len, lo, hi, "the boot module");
+		b->base += by;
+	}
+}
+
+const char *uk_boot_param(const char *key) { return uk_bootargs_param(&uk_boot, key); }
 
 void *uk_page_alloc(size_t npages) { return uk_pa_alloc(&uk_pages, npages); }
 void uk_page_free(void *addr, size_t npages) { uk_pa_free(&uk_pages, addr, npages); }

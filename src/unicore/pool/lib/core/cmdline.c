@@ -1,6 +1,7 @@
 /* Kernel command line (core): space-separated, percent-encoded tokens. Kernel tokens come
  * first (debug, boottime, loglevel=N, env=KEY=VALUE, argv0=NAME, stdin=initrd), then `--`, then the
- * program's arguments argv[1..]. Pure logic: unit-tested on the host. */
+ * program's arguments argv[1..]. Other KEY=VALUE kernel tokens are kept for libraries
+ * (uk_boot_param: exec=PATH, vol.TAG=PATH). Pure logic: unit-tested on the host. */
 #include <uk/core.h>
 
 static int hexval(char c)
@@ -47,6 +48,14 @@ static int split(char *s, char **tok, int max)
 	return n;
 }
 
+static bool has_value(const char *t)
+{
+	for (; *t; t++)
+		if (*t == '=')
+			return true;
+	return false;
+}
+
 static void kernel_token(char *t, struct uk_bootargs *out)
 {
 	if (!strcmp(t, "debug"))
@@ -59,6 +68,18 @@ static void kernel_token(char *t, struct uk_bootargs *out)
 		out->stdin_module = true;
 	else if (!strncmp(t, "argv0=", 6))
 		out->argv0 = t + 6;
+	else if (has_value(t) && out->nparams < (int)(sizeof(out->params) / sizeof(out->params[0])))
+		out->params[out->nparams++] = t;
+}
+
+const char *uk_bootargs_param(const struct uk_bootargs *args, const char *key)
+{
+	size_t n = strlen(key);
+
+	for (int i = 0; i < args->nparams; i++)
+		if (!strncmp(args->params[i], key, n) && args->params[i][n] == '=')
+			return args->params[i] + n + 1;
+	return NULL;
 }
 
 struct counts {

@@ -12,6 +12,7 @@
 /* ---- boot ---- */
 #define UK_MAX_MEMREGIONS 16
 #define UK_MAX_ARGS 256
+#define UK_MAX_BUSY 4
 
 struct uk_memregion {
 	uintptr_t base;
@@ -22,6 +23,8 @@ struct uk_bootinfo { /* filled by the platform */
 	char *cmdline;
 	struct uk_memregion ram[UK_MAX_MEMREGIONS];
 	int nram;
+	struct uk_memregion busy[UK_MAX_BUSY]; /* RAM handed over in use (the PVH module): reserved */
+	int nbusy;
 };
 
 struct uk_bootargs { /* parsed command line (docs/design.md) */
@@ -31,12 +34,18 @@ struct uk_bootargs { /* parsed command line (docs/design.md) */
 	bool stdin_module;  /* stdin=initrd: stdin is the PVH module (framed), not COM1 */
 	int loglevel;
 	const char *argv0;
+	const char *params[16]; /* other kernel tokens KEY=VALUE, for libraries (uk_boot_param) */
+	int nparams;
 };
 
 extern struct uk_bootargs uk_boot;
+/* The VALUE of kernel token KEY=VALUE (e.g. exec=PATH, vol.TAG=PATH), NULL when absent. */
+const char *uk_boot_param(const char *key);
+const char *uk_bootargs_param(const struct uk_bootargs *args, const char *key);
 
-/* The image's payload (program ELF, linked root file system) is linked at 16 MiB; a program
- * whose segments cover that moves it away first. Payload addresses are link address + offset. */
+/* The image's payload (program ELF, linked root file system) is linked right after the kernel;
+ * a program whose segments cover it, or a busy range (bootinfo.busy: the platform reads its
+ * ranges back from there), moves them away first. Payload addresses are link address + offset. */
 extern intptr_t uk_payload_offset;
 void uk_payload_move_from(uintptr_t lo, uintptr_t hi);
 _Noreturn void uk_core_start(struct uk_bootinfo *bi);
