@@ -54,7 +54,7 @@ def plan_for(syscalls: list[str] | None, name: str, fs: bool = False, options: d
 
 
 PROGRAMS = Path(__file__).parent / "programs"
-COMPILERS = {"musl": ["musl-gcc", "-static"], "static": ["gcc", "-static"],
+COMPILERS = {"musl": ["musl-gcc", "-static"], "musl-dynamic": ["musl-gcc"], "static": ["gcc", "-static"],
              "static-pie": ["gcc", "-static-pie"], "dynamic": ["gcc"], "dynamic-nopie": ["gcc", "-no-pie"]}
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from bbuild import compile_c, library_closure, rootfs_for
 
+from unicore.guestfs import Entry, merge, write_cpio
 from unicore.runner import run_image
 from unicore.runner.qemu import qemu_command
 
@@ -40,6 +41,18 @@ def test_dynamic_glibc_program(kind, embedded, binary_workdir, make_binary_image
     assert r.exit_status == 3
 
 
+def test_dynamic_musl_program(binary_workdir, make_binary_image):
+    """musl's dynamic loader is its libc (/lib/ld-musl-x86_64.so.1): a PIE run from the rootfs."""
+    program = compile_c("hello", "musl-dynamic", binary_workdir)
+    loader = Path("/lib/ld-musl-x86_64.so.1")
+    rootfs = binary_workdir / "musl-dynamic.cpio"
+    write_cpio(merge([Entry(str(loader), loader, "loader"), Entry(str(program), program, "program")]), rootfs)
+    image = make_binary_image("hello-musl-dynamic", None, None, rootfs=rootfs, fs=True, name=str(program))
+    r = boot(image, ["4"], env={"A": "b"})
+    assert (r.stdout, r.exit_status) == native(str(program), ["4"], {"A": "b"})
+    assert r.exit_status == 4
+
+
 @pytest.fixture(scope="module")
 def coreutils_image(binary_workdir, make_binary_image):
     """One image whose rootfs holds the four programs, their libraries, /etc files and data."""
@@ -50,7 +63,6 @@ def coreutils_image(binary_workdir, make_binary_image):
     (data / "run.sh").chmod(0o755)
     for f in [data / "notes.txt", data / "run.sh"]:
         os.utime(f, (0, 0))  # the rootfs archive carries mtime 0
-    from unicore.guestfs import Entry, merge, write_cpio
     entries = [Entry(str(lib), lib, "library") for p in COREUTILS for lib in library_closure(Path(p))]
     entries += [Entry(p, Path(p), "program") for p in COREUTILS]
     entries += [Entry(p, Path(p), "etc") for p in ETC]
