@@ -107,10 +107,21 @@ def test_stack_overflow_hits_the_guard_page(make_image):
     assert (r.crashed, r.exit_status) == (True, 139)
 
 
-def test_large_program_moves_the_payload_or_says_it_needs_memory(make_image):
+def test_large_program_runs_or_says_it_needs_memory(make_image):
     image = make_image("big_bss")
     r = boot(image, "x", mem_mb=256)
     assert (r.stdout, r.exit_status) == (b"1\n", 0)
     small = boot(image, "x", mem_mb=64)
-    assert small.stdout == b"unicore: panic: no room to move the image's payload out of the program's way: boot with more memory\n"
+    assert small.stdout == (b"unicore: panic: out of memory: the program needs RAM 0x400000-0x6808000: "
+                            b"boot with more memory (-m)\n")
+    assert small.exit_status == 134
+
+
+def test_large_payload_moves_out_of_the_programs_way_or_says_it_needs_memory(make_image):
+    image = make_image("big_data")
+    r = boot(image, "x", mem_mb=16)
+    assert (r.stdout, r.exit_status) == (b"1 2\n", 0)
+    small = boot(image, "x", mem_mb=8)
+    assert small.stdout == (b"unicore: panic: out of memory: no room to move the image's payload (3092 KiB) out of "
+                            b"the program's way (0x400000-0x708000): boot with more memory (-m)\n")
     assert small.exit_status == 134

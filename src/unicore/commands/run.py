@@ -41,12 +41,41 @@ def _stdout(chunk: bytes) -> None:
     sys.stdout.buffer.flush()
 
 
+def _load_end(elf) -> int:
+    return max((s["p_paddr"] + s["p_memsz"] for s in elf.iter_segments() if s["p_type"] == "PT_LOAD"), default=0)
+
+
+def _image_end(image: Path) -> int:
+    """Where the image's segments, and those of the fixed-address program it embeds (section
+    .uk_app, docs/image.md), end in RAM; 0 if it is no ELF."""
+    import io
+    from elftools.common.exceptions import ELFError
+    from elftools.elf.elffile import ELFFile
+    try:
+        with open(image, "rb") as f:
+            elf = ELFFile(f)
+            app = elf.get_section_by_name(".uk_app")
+            program = ELFFile(io.BytesIO(app.data())) if app is not None and app["sh_size"] else None
+            fixed = program is not None and program["e_type"] == "ET_EXEC"
+            return max(_load_end(elf), _load_end(program) if fixed else 0)
+    except (ELFError, ValueError):
+        return 0
+
+
+def _check_memory(image: Path, mem_mb: int) -> None:
+    """QEMU cannot place segments beyond RAM and exits without a word: say so before booting.
+    Above that, a guest short of memory says so itself (kernel panic "out of memory", exit 134)."""
+    floor = -(-_image_end(image) // (1 << 20))
+    if mem_mb < max(floor, 1):
+        raise BadInputError(f"-m {mem_mb}: this image needs more than {max(floor, 1) - 1} MiB (its program and "
+                            f"payload end at {_image_end(image):#x}; add its stack and heap)")
+
+
 def run(args) -> int:
-    if args.mem < 24:
-        raise BadInputError(f"-m {args.mem}: the guest needs at least 24 MiB (the image's payload is loaded at 16 MiB)")
     env = _env(args.env)
     if not Path(args.image).is_file():
         raise BadInputError(f"image not found: {args.image}")
+    _check_memory(Path(args.image), args.mem)
     accel, why = choose_accel(args.accel)
     print(f"unicore: accelerator {accel} ({why})", file=sys.stderr)
     # piped stdin is read to its end and handed over whole (fast); a terminal gives end of file

@@ -19,17 +19,33 @@ static void check_program(const struct uk_elf_layout *l)
 		uk_panic("the program (0x%lx) overlaps the kernel image (ends at 0x%lx)", l->lo, (uintptr_t)_end);
 }
 
-static void load_program(struct uk_elf_layout *l)
+static struct uk_elf_layout layout;
+/* Present when the exec library is linked: it loads the program itself (lib/exec), later. */
+struct uk_exec_image;
+const char *uk_exec_load(const void *file, size_t size, int low, struct uk_exec_image *out) __attribute__((weak));
+
+/* Early (before any library allocates): the program's pages are taken first, moving the payload
+ * or the boot module out of their way, so that nothing allocated at boot lands there. */
+static void reserve_program(void)
 {
 	const char *err;
 
-	if (uk_elf_parse(uk_app_start, (size_t)(uk_app_end - uk_app_start), 0, l, &err))
+	if (uk_exec_load)
+		return;
+	if (uk_elf_parse(uk_app_start, (size_t)(uk_app_end - uk_app_start), 0, &layout, &err))
 		uk_panic("embedded program: %s", err);
-	check_program(l);
-	uk_payload_move_from(l->lo, l->hi); /* a program with large segments may cover it */
+	check_program(&layout);
+	uk_payload_move_from(layout.lo, layout.hi);
+	if (uk_pa_reserve(&uk_pages, layout.lo, (layout.hi - layout.lo) / UK_PAGE_SIZE))
+		uk_panic("out of memory: the program needs RAM 0x%lx-0x%lx: boot with more memory (-m)", layout.lo, layout.hi);
+}
+UK_INIT(reserve_program, 1);
+
+static void load_program(struct uk_elf_layout *l)
+{
 	const char *app = uk_app_start + uk_payload_offset, *app_end = uk_app_end + uk_payload_offset;
-	if (uk_pa_reserve(&uk_pages, l->lo, (l->hi - l->lo) / UK_PAGE_SIZE))
-		uk_panic("the program needs RAM 0x%lx-0x%lx: boot with more memory", l->lo, l->hi);
+
+	*l = layout;
 	uk_elf_load(app, 0);
 	/* the embedded copy is not needed any more (the crash symbols are in .uk_ksyms); its last
 	 * page may hold the root file system archive */

@@ -47,10 +47,25 @@ void uk_plat_console_input_start(void)
 
 /* Between empty polls we wait without touching the port: under TCG every port access takes
  * QEMU's global lock, and polling it back to back starves the thread that delivers input. */
+/* Whole pages of the module already read go back to the allocator: a long script piped in
+ * takes no more RAM than its unread part (the smallest -m depends on it). */
+static void release_read(uintptr_t start, uintptr_t pos)
+{
+	static uintptr_t done;
+
+	if (!done)
+		done = UK_ALIGN_UP(start, 4096);
+	if (UK_ALIGN_DOWN(pos, 4096) > done) {
+		uk_page_free((void *)done, (UK_ALIGN_DOWN(pos, 4096) - done) / 4096);
+		done = UK_ALIGN_DOWN(pos, 4096);
+	}
+}
+
 /* stdin=initrd: bytes come from memory (fast), then end-of-file frames for ever. */
 static int module_getc(void)
 {
 	static const uint8_t *pos, *end;
+	static uintptr_t start;
 	static unsigned after;
 	struct uk_memregion uk_plat_stdin_module(void);
 
@@ -58,9 +73,13 @@ static int module_getc(void)
 		struct uk_memregion m = uk_plat_stdin_module();
 		pos = (const uint8_t *)m.base;
 		end = pos + m.len;
+		start = m.base;
 	}
-	if (pos < end)
+	if (pos < end) {
+		if (((uintptr_t)pos & 4095) == 0)
+			release_read(start, (uintptr_t)pos);
 		return *pos++;
+	}
 	return (after++ & 1) ? 0x00 : 0xff;
 }
 

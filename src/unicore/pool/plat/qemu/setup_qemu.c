@@ -24,7 +24,8 @@ struct hvm_modlist_entry {
 };
 
 static struct uk_bootinfo bootinfo;
-static struct uk_memregion module; /* the PVH module (QEMU -initrd), if any */
+/* the PVH module (QEMU -initrd), if any: core moves it when a program's segments cover it */
+static struct uk_memregion *const module = &bootinfo.busy[0];
 static uintptr_t ram_top;
 void uk_plat_serial_init(void);
 
@@ -57,21 +58,11 @@ void uk_plat_start(uintptr_t boot_info)
 	bootinfo.cmdline = si->cmdline_paddr ? (char *)si->cmdline_paddr : "";
 	if (si->nr_modules && si->modlist_paddr) {
 		const struct hvm_modlist_entry *m = (const void *)si->modlist_paddr;
-		module = (struct uk_memregion){ m->paddr, m->size };
+		*module = (struct uk_memregion){ m->paddr, m->size }; /* kept until it has been read */
+		bootinfo.nbusy = 1;
 	}
 	uk_core_start(&bootinfo);
 }
-
-/* The module's pages stay out of the page allocator until the initrd library has read it:
- * level 0 runs before anything can allocate. */
-static void reserve_module(void)
-{
-	uintptr_t start = UK_ALIGN_DOWN(module.base, 4096);
-
-	if (module.len)
-		uk_pa_reserve(&uk_pages, start, (UK_ALIGN_UP(module.base + module.len, 4096) - start) / 4096);
-}
-UK_INIT(reserve_module, 0);
 
 extern char _uk_initrd_start[], _uk_initrd_end[]; /* the archive linked into the payload */
 
@@ -79,9 +70,9 @@ extern char _uk_initrd_start[], _uk_initrd_end[]; /* the archive linked into the
  * (where it is now: the payload may have moved), else -1. */
 int uk_plat_initrd(const void **buf, size_t *len)
 {
-	if (module.len && !uk_boot.stdin_module) {
-		*buf = (const void *)module.base;
-		*len = module.len;
+	if (module->len && !uk_boot.stdin_module) {
+		*buf = (const void *)module->base;
+		*len = module->len;
 		return 0;
 	}
 	if (_uk_initrd_end == _uk_initrd_start)
@@ -110,5 +101,5 @@ void uk_plat_initrd_release(void)
 /* With the stdin=initrd flag the module is the program's stdin, already framed by the runner. */
 struct uk_memregion uk_plat_stdin_module(void)
 {
-	return uk_boot.stdin_module ? module : (struct uk_memregion){ 0, 0 };
+	return uk_boot.stdin_module ? *module : (struct uk_memregion){ 0, 0 };
 }
