@@ -73,21 +73,41 @@ static void free_embedded(const char *app, const char *app_end)
 		uk_page_free((void *)start, (end - start) / UK_PAGE_SIZE);
 }
 
-/* The embedded program sits in the image's payload (16 MiB): a fixed-address program whose
- * segments reach it makes core move the payload away first (uk_payload_offset). */
-static void load_embedded(struct started *s, char *interp, size_t ilen)
+/* The embedded program's pages are taken at init level 1, before any library allocates (the
+ * process library does the same for its static programs): a fixed-address program first makes
+ * core move the image's payload out of its way (uk_payload_offset). */
+static struct started started;
+static bool embedded_placed;
+
+static bool use_embedded(void) { return uk_app_end > uk_app_start && !exec_param(); }
+
+static void place_embedded(void)
 {
 	size_t size = (size_t)(uk_app_end - uk_app_start);
 	struct uk_elf_layout l;
 	const char *err;
 
+	if (!use_embedded())
+		return;
+	started.path = program_path();
 	if (uk_elf_parse(uk_app_start + uk_payload_offset, size, 0, &l, &err))
-		fail(s->path, err, 126);
+		fail(started.path, err, 126);
 	if (l.type == 2)
 		uk_payload_move_from(l.lo, l.hi);
-	const char *app = uk_app_start + uk_payload_offset;
-	if ((err = uk_exec_load(app, size, 1, &s->prog)))
+	if ((err = uk_exec_place(uk_app_start + uk_payload_offset, size, 1, &started.prog)))
+		fail(started.path, err, 126);
+	embedded_placed = true;
+}
+UK_INIT(place_embedded, 1);
+
+static void load_embedded(struct started *s, char *interp, size_t ilen)
+{
+	size_t size = (size_t)(uk_app_end - uk_app_start);
+	const char *app = uk_app_start + uk_payload_offset, *err; /* the payload may have moved since */
+
+	if (uk_elf_parse(app, size, s->prog.bias, &s->prog.l, &err))
 		fail(s->path, err, 126);
+	uk_exec_fill(app, &s->prog);
 	strncpy_z(interp, s->prog.l.interp ? s->prog.l.interp : "", ilen);
 	s->prog.l.interp = NULL;
 	free_embedded(app, app + size);
@@ -101,7 +121,7 @@ static void load_all(struct started *s)
 	const char *err;
 
 	s->path = program_path();
-	if (uk_app_end > uk_app_start && !exec_param())
+	if (embedded_placed)
 		load_embedded(s, interp, sizeof(interp));
 	else if ((err = uk_exec_load_path(s->path, 1, &s->prog, interp, sizeof(interp), &status)))
 		fail(s->path, err, status);
@@ -157,18 +177,18 @@ static void report_boot_time(void)
 
 static void uk_exec_main(void)
 {
-	static struct started s;
+	struct started *s = &started;
 
-	load_all(&s);
-	proc_self_exe(s.path);
-	uk_log(UK_LOG_INFO, "exec %s: 0x%lx-0x%lx entry 0x%lx", s.path, s.prog.l.lo, s.prog.l.hi, s.prog.l.entry);
-	if (s.has_interp)
-		uk_log(UK_LOG_INFO, "exec loader: 0x%lx-0x%lx entry 0x%lx", s.interp.l.lo, s.interp.l.hi, s.interp.l.entry);
-	uk_proc.brk_start = s.prog.l.hi;
-	uk_proc.entry = s.prog.l.entry;
-	uintptr_t sp = build_stack(&s);
+	load_all(s);
+	proc_self_exe(s->path);
+	uk_log(UK_LOG_INFO, "exec %s: 0x%lx-0x%lx entry 0x%lx", s->path, s->prog.l.lo, s->prog.l.hi, s->prog.l.entry);
+	if (s->has_interp)
+		uk_log(UK_LOG_INFO, "exec loader: 0x%lx-0x%lx entry 0x%lx", s->interp.l.lo, s->interp.l.hi, s->interp.l.entry);
+	uk_proc.brk_start = s->prog.l.hi;
+	uk_proc.entry = s->prog.l.entry;
+	uintptr_t sp = build_stack(s);
 	if (uk_boot.boottime)
 		report_boot_time();
-	uk_arch_enter_program(s.has_interp ? s.interp.l.entry : s.prog.l.entry, sp);
+	uk_arch_enter_program(s->has_interp ? s->interp.l.entry : s->prog.l.entry, sp);
 }
 UK_INIT(uk_exec_main, 8);

@@ -85,7 +85,7 @@ static void fill(const struct source *src, uint64_t off, void *dst, size_t len)
 		uk_vfs_mmap_fill((int)src->fd, (int64_t)off, dst, len);
 }
 
-static const char *place(const void *hdr, size_t size, int low, struct uk_exec_image *out)
+const char *uk_exec_place(const void *hdr, size_t size, int low, struct uk_exec_image *out)
 {
 	const char *err;
 
@@ -119,10 +119,17 @@ static void load_segments(const void *hdr, const struct source *src, struct uk_e
 			fill(src, ph[i].offset, (void *)(ph[i].vaddr + out->bias), ph[i].filesz);
 }
 
+void uk_exec_fill(const void *file, struct uk_exec_image *out)
+{
+	const struct source src = { file, -1 };
+
+	load_segments(file, &src, out);
+}
+
 const char *uk_exec_load(const void *file, size_t size, int low, struct uk_exec_image *out)
 {
 	const struct source src = { file, -1 };
-	const char *err = place(file, size, low, out);
+	const char *err = uk_exec_place(file, size, low, out);
 
 	if (!err)
 		load_segments(file, &src, out);
@@ -201,7 +208,7 @@ static const char *load_fd(long fd, size_t size, int low, struct uk_exec_image *
 	uk_vfs_mmap_fill((int)fd, 0, hdr, got);
 	if (uk_elf_parse(hdr, size, 0, &out->l, &err) == 0 && !headers_fit(hdr, got, &out->l))
 		err = "its program headers are not in its first page"; /* the caller reads it whole */
-	if (!err && !(err = place(hdr, size, low, out))) {
+	if (!err && !(err = uk_exec_place(hdr, size, low, out))) {
 		load_segments(hdr, &src, out);
 		strncpy_z(interp, out->l.interp ? out->l.interp : "", ilen);
 		out->l.interp = NULL; /* pointed into hdr */

@@ -22,6 +22,10 @@ struct uk_exec_image {
  * top of RAM. Returns NULL, or an error message for people. */
 const char *uk_exec_load(const void *file, size_t size, int low, struct uk_exec_image *out);
 
+/* The two halves of uk_exec_load: reserve the pages (out->l, out->bias), then copy the segments. */
+const char *uk_exec_place(const void *file, size_t size, int low, struct uk_exec_image *out);
+void uk_exec_fill(const void *file, struct uk_exec_image *out);
+
 /* Load the ELF file at `path` of the root file system (segments read straight into place);
  * its PT_INTERP path, "" when none, goes to interp[ilen] (out->l.interp is then NULL). Returns
  * NULL, or an error for people with *status 127 (cannot open it) or 126 (cannot run it). */
