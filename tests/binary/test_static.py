@@ -4,8 +4,9 @@ exit status equal to the native run; the syscalls glibc needs answer exactly."""
 import subprocess
 
 import pytest
-from bbuild import GLIBC_SYSCALLS, compile_c
+from bbuild import GLIBC_SYSCALLS, compile_c, plan_for
 
+from unicore.buildsys import build_image
 from unicore.guestfs import Entry, merge, write_cpio
 from unicore.runner import run_image
 
@@ -111,3 +112,14 @@ def test_file_system_extras(binary_workdir, make_binary_image):
         "poll 3: 1 4 20\n"  # POLLNVAL counts, as on Linux
         "select 1 1\n"
         "close_range 0, read after: -1 Bad file descriptor\n", 0)
+
+
+def test_guest_path_of_a_binary_is_its_proc_self_exe(binary_workdir, tmp_path):
+    """The build gives exec the plan's program.guest_path (UK_EXEC_PATH): /proc/self/exe points
+    there even though argv[0] is the bare name."""
+    program = compile_c("syscalls", "static", binary_workdir)
+    plan = plan_for(None, "syscalls", fs=True)
+    plan["program"]["guest_path"] = "/opt/tools/syscalls"
+    image = build_image(plan, program, tmp_path / "exe.img", tmp_path / "build")
+    r = run_image(image, accel="tcg", timeout=60)
+    assert b"exe /opt/tools/syscalls (19)\n" in r.stdout and r.exit_status == 0

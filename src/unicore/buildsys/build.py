@@ -68,7 +68,18 @@ def _sources(plan: dict, obj_dir: Path) -> tuple[list[tuple[Path, Path]], list[P
         if manifest.get("kind") == "plat":
             script = libdir / f"link_{plan['target']['arch']}.ld"
     options.update(plan.get("options", {}))
+    if not options.get("UK_EXEC_PATH"):  # the plan's options carry the manifest default ""
+        options.update(_exec_path(plan))
     return pairs, includes, options, script
+
+
+def _exec_path(plan: dict) -> dict[str, str]:
+    """For a binary built with its guest path (plan program.guest_path), the exec library's
+    UK_EXEC_PATH: /proc/self/exe points there, and it is what runs when nothing is embedded."""
+    guest = plan.get("program", {}).get("guest_path")
+    if guest and any(lib["name"] == "exec" for lib in plan["libraries"]):
+        return {"UK_EXEC_PATH": str(guest)}
+    return {}
 
 
 def _generate(plan: dict, program: Path | None, gen_dir: Path, options: dict, rootfs: Path | None) -> None:
