@@ -41,31 +41,30 @@ static uintptr_t below(uintptr_t top, size_t len, struct uk_memregion r)
 	return top >= r.base + len ? top - len : 0;
 }
 
-/* The top of the RAM below the kernel (below 640 KiB on a PC: what the platform passed there
- * has been read by now), if `len` bytes fit above the first 64 KiB; else 0. */
-static uintptr_t low_ram(const struct uk_bootinfo *bi, size_t len)
+#define LOW_FLOOR 0x10000 /* the first 64 KiB stay out: page 0 is unmapped, real-mode data */
+
+/* The RAM below the kernel (below 640 KiB on a PC; what the platform passed there has been read
+ * by now), page-aligned, above LOW_FLOOR; len 0 if there is none. */
+static struct uk_memregion low_region(const struct uk_bootinfo *bi)
 {
 	for (int i = 0; i < bi->nram; i++) {
-		struct uk_memregion r = { UK_ALIGN_UP(bi->ram[i].base, 4096), 0 };
+		uintptr_t start = bi->ram[i].base < LOW_FLOOR ? LOW_FLOOR : bi->ram[i].base;
 		uintptr_t end = UK_ALIGN_DOWN(bi->ram[i].base + bi->ram[i].len, 4096);
-		if (end > (uintptr_t)_uk_image_start || end <= r.base)
-			continue;
-		r.len = end - r.base;
-		uintptr_t at = below(end, len, r);
-		if (at >= 0x10000)
-			return at;
+		start = UK_ALIGN_UP(start, 4096);
+		if (end <= (uintptr_t)_uk_image_start && end > start)
+			return (struct uk_memregion){ start, end - start };
 	}
-	return 0;
+	return (struct uk_memregion){ 0, 0 };
 }
 
 /* The bitmap goes below the kernel, so that it is in no program's way; failing that into the
  * highest pages of the range that hold nothing yet: the payload sits at its bottom (right after
  * the kernel) and the platform's busy ranges (the PVH module, which QEMU puts at the top of RAM)
  * must survive. Returns 0 when there is no room. */
-static uintptr_t bitmap_place(const struct uk_bootinfo *bi, struct uk_memregion r, struct uk_memregion payload,
-			      size_t len)
+static uintptr_t bitmap_place(const struct uk_bootinfo *bi, struct uk_memregion low, struct uk_memregion r,
+			      struct uk_memregion payload, size_t len)
 {
-	uintptr_t at = low_ram(bi, len);
+	uintptr_t at = low.len >= len ? low.base + low.len - len : 0;
 
 	if (at)
 		return at;
@@ -88,24 +87,29 @@ static void reserve(uintptr_t start, uintptr_t end)
 		uk_pa_reserve(&uk_pages, start, (UK_ALIGN_UP(end, 4096) - start) / 4096);
 }
 
-/* One allocator over the largest RAM range above the kernel; payload, busy ranges and the
- * allocator's own bitmap are taken before anything can allocate. */
+/* One allocator from the RAM below the kernel to the end of the largest RAM range above it (the
+ * legacy hole and the kernel in between are taken); payload, busy ranges and the allocator's own
+ * bitmap are taken before anything can allocate. Pages go from the top: low RAM is used last. */
 static void mem_init(const struct uk_bootinfo *bi)
 {
-	struct uk_memregion r = usable_region(bi);
+	struct uk_memregion r = usable_region(bi), low = low_region(bi);
 	struct uk_memregion payload = { (uintptr_t)_uk_payload_start, _uk_payload_end - _uk_payload_start };
-	size_t npages = r.len / 4096;
+	uintptr_t base = low.len ? low.base : r.base;
+	size_t npages = (r.base + r.len - base) / 4096;
 	size_t bitmap_len = UK_ALIGN_UP(uk_pa_bitmap_words(npages) * 8, 4096);
-	uintptr_t bits = bitmap_place(bi, r, payload, bitmap_len);
+	uintptr_t bits = bitmap_place(bi, low, r, payload, bitmap_len);
 
 	if (payload.len && (payload.base < r.base || payload.base + payload.len > r.base + r.len))
 		uk_panic("out of memory: the image's payload (0x%lx-0x%lx) is not in RAM (0x%lx-0x%lx): boot with more memory (-m)",
 			 payload.base, payload.base + payload.len, r.base, r.base + r.len);
-	if (!bits || npages < 16)
+	if (!bits || r.len < 16 * 4096)
 		uk_panic("out of memory: %lu KiB of RAM above the kernel image: boot with more memory (-m)",
 			 (unsigned long)(r.len / 1024));
-	uk_pa_init(&uk_pages, r.base, npages, (uint64_t *)bits);
-	reserve(bits, bits + bitmap_len); /* nothing if it is below the kernel */
+	uk_pa_init(&uk_pages, base, npages, (uint64_t *)bits);
+	reserve(base, r.base);
+	if (low.len)
+		uk_pa_free(&uk_pages, (void *)low.base, low.len / 4096);
+	reserve(bits, bits + bitmap_len);
 	reserve(payload.base, payload.base + payload.len);
 	for (int i = 0; i < bi->nbusy; i++)
 		reserve(bi->busy[i].base, bi->busy[i].base + bi->busy[i].len);

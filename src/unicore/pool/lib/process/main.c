@@ -71,7 +71,7 @@ static uintptr_t build_stack(const struct uk_elf_layout *l)
 	};
 
 	if (!stack)
-		uk_panic("no memory for the program's %d KiB stack", UK_PROCESS_STACK_KB);
+		uk_panic("out of memory: no room for the program's %d KiB stack (UK_PROCESS_STACK_KB): boot with more memory (-m)", UK_PROCESS_STACK_KB);
 	uk_arch_page_unmap((uintptr_t)guard);
 	uk_random_fill(random, sizeof(random));
 	uintptr_t sp = uk_stack_build(stack, npages * UK_PAGE_SIZE, uk_boot.argc, uk_boot.argv, uk_boot.envp,
