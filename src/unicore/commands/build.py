@@ -140,6 +140,8 @@ def _plan(args, report: dict, program: Path, name: str, has_rootfs: bool) -> dic
     extra.update({lib: "requested with --with" for lib in args.with_})
     if has_rootfs:
         extra["initrd"] = "the image has a root file system"
+    if args.binary:
+        extra["exec"] = "runs the unmodified executable (static, PIE or dynamically linked)"
     info = {"path": str(program.resolve()), "name": name, "binary": bool(args.binary)}
     if args.binary:
         info["guest_path"] = str(check_binary(args.binary))
