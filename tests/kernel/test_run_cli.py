@@ -42,3 +42,20 @@ def test_bad_image_is_one_line(tmp_path):
     assert r.stderr.decode().splitlines()[-1].startswith("unicore: QEMU could not run the image (exit 1): ")
     missing = unicore_run(str(tmp_path / "nope.img"))
     assert (missing.returncode, missing.stderr.decode()) == (2, f"unicore: image not found: {tmp_path / 'nope.img'}\n")
+
+
+def test_small_memory_moves_stdin_out_of_the_programs_way(make_image):
+    """In 5 MiB, a 1 MiB stdin (the PVH module, put by QEMU at the top of RAM) covers the
+    program's addresses (4 MiB up): the kernel moves it before loading the program."""
+    import zlib
+    data = bytes(range(256)) * 4096
+    r = unicore_run(str(make_image("stdin_sum")), "-m", "5", "--timeout", "60", stdin=data)
+    assert (r.returncode, r.stdout) == (0, f"bytes={len(data)} adler32={zlib.adler32(data):08x}\n".encode())
+
+
+def test_too_little_memory_is_refused_before_boot(make_image):
+    r = unicore_run(str(make_image("hello")), "-m", "4", "--timeout", "60")
+    assert (r.returncode, r.stdout) == (2, b"")
+    line = r.stderr.decode()
+    assert line.startswith("unicore: -m 4: this image needs more than 4 MiB (its program and payload end at 0x40")
+    assert line.endswith("; add its stack and heap)\n") and line.count("\n") == 1
