@@ -15,6 +15,7 @@
 extern const char uk_app_start[], uk_app_end[];
 long uk_vfs_mkdir_p(const char *path, uint32_t mode) __attribute__((weak));
 long uk_sys_symlink(long, long, long, long, long, long) __attribute__((weak));
+void uk_vfs_boot_clock_hold(int hold) __attribute__((weak));
 
 struct started {
 	struct uk_exec_image prog, interp;
@@ -135,8 +136,12 @@ static void proc_self_exe(const char *path)
 {
 	if (path[0] != '/' || !uk_vfs_mkdir_p || !uk_sys_symlink)
 		return;
+	if (uk_vfs_boot_clock_hold) /* boot-time nodes: reading the clock would calibrate the TSC (ms) */
+		uk_vfs_boot_clock_hold(1);
 	if (uk_vfs_mkdir_p("/proc/self", 0555) == 0)
 		uk_sys_symlink((long)path, (long)"/proc/self/exe", 0, 0, 0, 0);
+	if (uk_vfs_boot_clock_hold)
+		uk_vfs_boot_clock_hold(0);
 }
 
 static uintptr_t build_stack(const struct started *s)

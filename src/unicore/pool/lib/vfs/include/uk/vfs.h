@@ -103,6 +103,7 @@ long uk_vfs_console_write(const char *buf, size_t len);
 long uk_vfs_console_read(char *buf, size_t len); /* blocks; 0 at end of input */
 void uk_vfs_now(struct uk_timespec *ts);        /* wall clock */
 void uk_vfs_log(const char *msg);               /* one line to the kernel log */
+void uk_vfs_boot_clock_hold(int hold);         /* 1: new nodes get time 0 (boot), no clock read */
 
 /* --- vnodes and mounts --- */
 struct uk_vnode *uk_vnode_new(const struct uk_vfs_ops *ops, struct uk_mount *mnt, uint32_t mode,
