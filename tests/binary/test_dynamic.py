@@ -3,6 +3,7 @@
 exit status equal to the native run. Debian's own coreutils and sqlite3 included."""
 
 import os
+import struct
 import subprocess
 from pathlib import Path
 
@@ -139,3 +140,26 @@ def test_kernel_token_exec_runs_a_rootfs_program_instead_of_the_embedded_one(bin
     proc = subprocess.run(qemu_command(image, cmdline, 64, "tcg", ctl), capture_output=True, timeout=120)
     assert proc.stdout == native(str(dynamic), ["5"], {})[0]
     assert ctl.read_text() == "exit 5\n"
+
+
+def test_program_headers_outside_the_first_page_are_read_from_the_whole_file(binary_workdir, make_binary_image,
+                                                                              tmp_path):
+    """exec reads a rootfs program's first page for its headers; when they lie elsewhere (here
+    e_phoff points to a copy at the end of the file) it reads the whole file instead. Linux loads
+    that file too and glibc then finds no program headers in memory: both crash with SIGSEGV."""
+    program = compile_c("hello", "static", binary_workdir)
+    data = bytearray(program.read_bytes())
+    phoff, phnum = struct.unpack_from("<Q", data, 0x20)[0], struct.unpack_from("<H", data, 0x38)[0]
+    data += bytes(-len(data) % 8)
+    struct.pack_into("<Q", data, 0x20, len(data))
+    data += data[phoff:phoff + 56 * phnum]
+    moved = tmp_path / "hello-far-phdrs"
+    moved.write_bytes(data)
+    moved.chmod(0o755)
+    rootfs = binary_workdir / "far-phdrs.cpio"
+    write_cpio(merge([Entry(str(moved), moved, "program")]), rootfs)
+    image = make_binary_image("far-phdrs", None, None, rootfs=rootfs, fs=True, name=str(moved))
+    r = boot(image, [])
+    assert subprocess.run([str(moved)], capture_output=True).returncode == -11
+    assert (r.crashed, r.exit_status) == (True, 128 + 11)
+    assert b"unicore: exec " not in r.stdout  # it was loaded: the crash is glibc's, as natively

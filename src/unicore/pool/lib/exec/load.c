@@ -180,13 +180,16 @@ void *uk_exec_read_file(const char *path, size_t *size, size_t *pages, const cha
 /* The ELF header, program headers and PT_INTERP string all in the file's first page (true of
  * every normal executable): then segments are read straight to their place, with no copy of
  * the whole file. */
-static int headers_fit(const uint8_t *hdr, size_t got, const struct uk_elf_layout *l)
+static int phdrs_fit(const uint8_t *hdr, size_t got)
 {
 	uint64_t phoff = *(const uint64_t *)(hdr + 0x20);
 	uint16_t phnum = *(const uint16_t *)(hdr + 0x38);
 
-	if (phoff + (uint64_t)phnum * sizeof(struct phdr) > got)
-		return 0;
+	return got >= 0x40 && phoff <= got && (uint64_t)phnum * sizeof(struct phdr) <= got - phoff;
+}
+
+static int interp_fits(const uint8_t *hdr, size_t got, const struct uk_elf_layout *l)
+{
 	if (!l->interp)
 		return 1;
 	for (size_t i = (size_t)(l->interp - (const char *)hdr); i < got; i++)
@@ -194,6 +197,8 @@ static int headers_fit(const uint8_t *hdr, size_t got, const struct uk_elf_layou
 			return 1; /* the string ends inside the page */
 	return 0;
 }
+
+static const char NOT_FIRST_PAGE[] = "its program headers are not in its first page";
 
 static const char *load_fd(long fd, size_t size, int low, struct uk_exec_image *out, char *interp, size_t ilen)
 {
@@ -206,8 +211,8 @@ static const char *load_fd(long fd, size_t size, int low, struct uk_exec_image *
 		return "not enough free RAM to read it: boot with more memory (-m)";
 	memset(hdr, 0, UK_PAGE_SIZE);
 	uk_vfs_mmap_fill((int)fd, 0, hdr, got);
-	if (uk_elf_parse(hdr, size, 0, &out->l, &err) == 0 && !headers_fit(hdr, got, &out->l))
-		err = "its program headers are not in its first page"; /* the caller reads it whole */
+	if (!phdrs_fit(hdr, got) || (uk_elf_parse(hdr, size, 0, &out->l, &err) == 0 && !interp_fits(hdr, got, &out->l)))
+		err = NOT_FIRST_PAGE; /* the caller reads it whole */
 	if (!err && !(err = uk_exec_place(hdr, size, low, out))) {
 		load_segments(hdr, &src, out);
 		strncpy_z(interp, out->l.interp ? out->l.interp : "", ilen);
@@ -234,7 +239,7 @@ const char *uk_exec_load_path(const char *path, int low, struct uk_exec_image *o
 	err = end <= 0 ? (end ? "cannot seek in it" : "it is empty") : load_fd(fd, (size_t)end, low, out, interp, ilen);
 	if (uk_sys_close)
 		uk_sys_close(fd, 0, 0, 0, 0, 0);
-	if (!err || strcmp(err, "its program headers are not in its first page"))
+	if (err != NOT_FIRST_PAGE)
 		return err;
 	void *buf = uk_exec_read_file(path, &size, &pages, &err); /* unusual layout: whole file */
 	if (buf && !(err = uk_exec_load(buf, size, low, out))) {
