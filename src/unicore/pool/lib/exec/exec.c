@@ -4,8 +4,9 @@
  *
  * Which program: the one embedded in the image (section .uk_app) when there is one, else the
  * file UK_EXEC_PATH (or argv[0] when that option is empty) of the root file system; the kernel
- * token exec=PATH forces PATH from the root file system. A program with PT_INTERP gets its loader (e.g. /lib64/ld-linux-x86-64.so.2) from the root file system
- * and the loader is started, with AT_BASE/AT_PHDR/AT_ENTRY describing both, as Linux does.
+ * token exec=PATH forces PATH from the root file system. A program with PT_INTERP gets its
+ * loader (e.g. /lib64/ld-linux-x86-64.so.2) from the root file system and the loader is
+ * started, with AT_BASE/AT_PHDR/AT_ENTRY describing both, as Linux does.
  * No vDSO is given (no AT_SYSINFO_EHDR): glibc then makes real clock syscalls. */
 #include <uk/arch.h>
 #include <uk/core.h>
