@@ -65,7 +65,7 @@ def build(row: dict, out: Path) -> tuple[Path, dict, Path]:
     image = out / f"img-{abs(hash(row['label']))}.img"
     build_dir = out / f"build-{abs(hash(row['label']))}"
     files = [f"{a}:{a}" for a in row["args"] if Path(a).is_file()]  # data outside the default prefixes
-    cmd = [sys.executable, "-m", "unicore", "build", "--binary", str(row["binary"]), "--with", "exec",
+    cmd = [sys.executable, "-m", "unicore", "build", "--binary", str(row["binary"]),
            "--build-dir", str(build_dir), "-o", str(image), *scenario(row, out),
            *[x for f in files for x in ("--file", f)]]
     proc = subprocess.run(cmd, capture_output=True, text=True)

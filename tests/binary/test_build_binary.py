@@ -1,5 +1,5 @@
-"""End to end through the CLI: `unicore build --binary` (analysis, rootfs, plan, image) then
-`unicore run`, for Debian's /bin/true and /usr/bin/sqlite3; the images' handler counts show the
+"""End to end through the CLI: `unicore build --binary` (analysis, rootfs, plan with exec,
+image) then `unicore run`, for Debian's /bin/true and /usr/bin/sqlite3; the images' handler counts show the
 specialisation (true < sqlite3 < every syscall the pool provides)."""
 
 import json
@@ -28,7 +28,7 @@ def images(tmp_path_factory) -> dict[str, Path]:
     built = {}
     for name, binary, extra in [("true", "/bin/true", []), ("sqlite3", "/usr/bin/sqlite3", ["--scenario", str(scenario)])]:
         image = out / f"{name}.img"
-        proc = unicore("build", "--binary", binary, "--with", "exec", "-o", str(image),
+        proc = unicore("build", "--binary", binary, "-o", str(image),
                        "--build-dir", str(out / name), *extra)
         assert proc.returncode == 0, (proc.stdout + proc.stderr).decode()
         built[name] = image
