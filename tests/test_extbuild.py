@@ -165,3 +165,10 @@ def test_external_source_tree_of_a_pool_library(tmp_path: Path):
     tree = external_source("sqlite3", tmp_path)
     assert tree.parent == tmp_path / "ext" / "src" and tree.name.startswith("sqlite3_3.40.1-")
     assert (tree / "VERSION").read_text() == "3.40.1\n" and (tree / "configure").is_file()
+
+
+def test_relative_build_directory(greet_env: Path, monkeypatch):
+    """`unicore build examples/sqlite` uses build/<name> relative to the current directory."""
+    monkeypatch.chdir(greet_env)
+    program = build_recipe(greet_recipe(), Path("rel-build"), fetcher=fetcher(greet_env, FakeApt(greet_env / "repo")))
+    assert subprocess.run([program], capture_output=True, text=True).stdout == "hello, world\n"

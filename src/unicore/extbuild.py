@@ -187,6 +187,7 @@ def _check_tools(recipe: Recipe) -> None:
 
 def _configure_and_make(recipe: Recipe, source: Source, build_dir: Path, cc_cmd: str,
                         key: str, progress) -> Path:
+    build_dir = build_dir.resolve()  # configure runs from the object directory: no relative paths
     src = unpack_source(source, build_dir / "ext" / "src" / source.directory.name, progress=progress)
     obj = build_dir / "ext" / f"{recipe.name}-{key[:16]}.obj"
     shutil.rmtree(obj, ignore_errors=True)  # a half-finished earlier attempt is not trusted
