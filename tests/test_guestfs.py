@@ -34,6 +34,7 @@ def test_cpio_round_trip(tmp_path):
     assert (out / "opt" / "x" / "extra.bin").read_bytes() == b"\xff" * 5
     assert (out / "link").is_symlink() and (out / "link").read_text() == "alpha\n"
     assert (out / "run.sh").stat().st_mode & 0o777 == 0o755
+    assert int((out / "data" / "a.txt").stat().st_mtime) == int((tree / "data" / "a.txt").stat().st_mtime)
     listing = subprocess.run(["cpio", "-it", "--quiet"], stdin=archive.open("rb"), capture_output=True,
                              text=True, check=True).stdout.split()
     assert listing == ["data", "data/a.txt", "link", "opt", "opt/x", "opt/x/extra.bin", "run.sh"]

@@ -18,7 +18,8 @@ STATIC = {"program": {"path": "/p", "arch": "x86_64", "sha256": "0", "type": "EX
           "unresolved_sites": [], "stats": {}}
 DYNAMIC = {"runs": [{"scenario": "default", "exit_status": 0, "timed_out": False}],
            "syscalls": {"write": 2, "brk": 1}, "errors": {},
-           "files": [{"path": "/etc/a", "exists": True}, {"path": "/nope", "exists": False}]}
+           "files": [{"path": "/etc/a", "exists": True}, {"path": "/nope", "exists": False}],
+           "probes": [{"path": "/usr/lib/python3.11/os.py", "exists": True}, {"path": "/x", "exists": False}]}
 
 
 @pytest.mark.parametrize("policy,expected", [
@@ -29,7 +30,7 @@ DYNAMIC = {"runs": [{"scenario": "default", "exit_status": 0, "timed_out": False
 def test_needs_by_policy(policy, expected):
     report = make_report(Path("/p"), STATIC, DYNAMIC, policy)
     assert report["needs"]["syscalls"] == expected
-    assert report["needs"]["files"] == ["/etc/a"]
+    assert report["needs"]["files"] == ["/etc/a", "/usr/lib/python3.11/os.py"]
     jsonschema.validate(report, SCHEMA)
 
 

@@ -85,8 +85,8 @@ def merge(*groups: list[Entry]) -> list[Entry]:
     return [by_path[p] for p in sorted(by_path)]
 
 
-def _header(name: str, mode: int, size: int, ino: int) -> bytes:
-    fields = [ino, mode, 0, 0, 1, 0, size, 0, 0, 0, 0, len(name) + 1, 0]
+def _header(name: str, mode: int, size: int, ino: int, mtime: int = 0) -> bytes:
+    fields = [ino, mode, 0, 0, 1, mtime, size, 0, 0, 0, 0, len(name) + 1, 0]
     return b"070701" + b"".join(b"%08X" % f for f in fields)
 
 
@@ -94,8 +94,8 @@ def _pad(n: int) -> bytes:
     return b"\0" * (-n % 4)
 
 
-def _record(name: str, mode: int, data: bytes, ino: int) -> bytes:
-    head = _header(name, mode, len(data), ino) + name.encode() + b"\0"
+def _record(name: str, mode: int, data: bytes, ino: int, mtime: int = 0) -> bytes:
+    head = _header(name, mode, len(data), ino, mtime) + name.encode() + b"\0"
     return head + _pad(len(head)) + data + _pad(len(data))
 
 
@@ -108,6 +108,14 @@ def _content(entry: Entry) -> tuple[int, bytes]:
     return stat.S_IFREG | perm, entry.host.read_bytes()
 
 
+def _mtime(entry: Entry) -> int:
+    """The host file's modification time (programs compare them: gzip, Python's .pyc caches);
+    0 for directories the build made up."""
+    if entry.host is None:
+        return 0
+    return int(entry.host.lstat().st_mtime)
+
+
 def write_cpio(entries: list[Entry], out: Path) -> int:
     """Write a newc archive of `entries` (paths relative, as the kernel expects); return its size."""
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -115,7 +123,7 @@ def write_cpio(entries: list[Entry], out: Path) -> int:
     with tmp.open("wb") as f:
         for ino, entry in enumerate(entries, start=1):
             mode, data = _content(entry)
-            f.write(_record(entry.guest.lstrip("/") or ".", mode, data, ino))
+            f.write(_record(entry.guest.lstrip("/") or ".", mode, data, ino, _mtime(entry)))
         f.write(_record("TRAILER!!!", 0, b"", 0))
     tmp.replace(out)
     return out.stat().st_size

@@ -17,10 +17,13 @@ POLICIES = ("static+dynamic", "static", "dynamic")
 
 
 def needed_files(dynamic: dict | None) -> list[str]:
-    """Files the program opened successfully (directories and devices excluded by the build)."""
+    """Files the program opened successfully or checked for and found (stat, access): a program
+    may look before it opens (Python looks for its modules so). Directories and devices are
+    left out later, by the build."""
     if not dynamic:
         return []
-    return sorted({f["path"] for f in dynamic.get("files", []) if f.get("exists")})
+    seen = dynamic.get("files", []) + dynamic.get("probes", [])
+    return sorted({f["path"] for f in seen if f.get("exists")})
 
 
 def needed_syscalls(static: dict | None, dynamic: dict | None, policy: str) -> list[str]:

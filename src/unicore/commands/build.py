@@ -66,7 +66,8 @@ def run(args) -> int:
         plan = _plan(args, report, program, name, rootfs is not None)
         (build_dir / "plan.json").write_text(json.dumps(plan, indent=1) + "\n")
         status.update("compiling and linking the image")
-        image = _link(plan, program, output, build_dir, rootfs)
+        # an unmodified binary runs from the rootfs (exec), where its libraries are: not embedded twice
+        image = _link(plan, None if args.binary else program, output, build_dir, rootfs)
     if args.explain:
         print(explain(plan))
     console.print(f"image {image} ({image.stat().st_size} bytes, {len(plan['syscalls'])} syscall handlers)")
@@ -150,7 +151,7 @@ def _plan(args, report: dict, program: Path, name: str, has_rootfs: bool) -> dic
                      warn=lambda m: console.print(m))
 
 
-def _link(plan: dict, program: Path, output: Path, build_dir: Path, rootfs: Path | None) -> Path:
+def _link(plan: dict, program: Path | None, output: Path, build_dir: Path, rootfs: Path | None) -> Path:
     from unicore.buildsys import build_image
     kwargs = {}
     if rootfs is not None:
