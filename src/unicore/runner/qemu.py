@@ -2,7 +2,8 @@
 
 COM1 is the console on QEMU's stdio; COM2 (an extra isa-serial: microvm creates only one) is the
 control channel, written to a file; isa-debug-exit at 0xf4 ends QEMU (docs/design.md).
-Host volumes are virtio-9p devices whose mount tag is the guest path (docs/fs.md).
+Host volumes are virtio-9p devices tagged vol0, vol1...; a `vol.<tag>=GUESTDIR` kernel token says
+where each is mounted, so guest paths are not bound by QEMU's 31-byte tag limit (docs/fs.md).
 """
 
 import shutil
@@ -21,8 +22,10 @@ def percent_encode(token: str) -> str:
 
 
 def kernel_cmdline(args: list[str], env: dict[str, str], debug: bool, boottime: bool,
-                   argv0: str | None = None, stdin_module: bool = False) -> str:
+                   argv0: str | None = None, stdin_module: bool = False,
+                   volumes: list[tuple[Path, str]] = ()) -> str:
     tokens = (["debug"] if debug else []) + (["boottime"] if boottime else [])
+    tokens += [f"vol.{volume_tag(i)}={guest}" for i, (_host, guest) in enumerate(volumes)]
     tokens += ["stdin=initrd"] if stdin_module else []
     tokens += [f"argv0={argv0}"] if argv0 else []
     tokens += [f"env={k}={v}" for k, v in env.items()]
@@ -43,9 +46,13 @@ def parse_volume(spec: str) -> tuple[Path, str]:
         raise BadInputError(f"volume {spec!r}: expected HOSTDIR:GUESTDIR")
     if not Path(host).is_dir():
         raise BadInputError(f"volume {spec!r}: host directory {host} does not exist")
-    if len(guest.encode()) > 31 or "," in guest:
-        raise BadInputError(f"volume {spec!r}: guest path must be at most 31 bytes, without commas")
+    if not guest.startswith("/"):
+        raise BadInputError(f"volume {spec!r}: the guest path must be absolute")
     return Path(host).resolve(), guest
+
+
+def volume_tag(i: int) -> str:
+    return f"vol{i}"
 
 
 def volume_args(volumes: list[tuple[Path, str]]) -> list[str]:
@@ -53,7 +60,7 @@ def volume_args(volumes: list[tuple[Path, str]]) -> list[str]:
     for i, (host, guest) in enumerate(volumes):
         path = str(host).replace(",", ",,")  # QEMU's option parser
         args += ["-fsdev", f"local,id=uk9p{i},path={path},security_model=none",
-                 "-device", f"virtio-9p-device,fsdev=uk9p{i},mount_tag={guest}"]
+                 "-device", f"virtio-9p-device,fsdev=uk9p{i},mount_tag={volume_tag(i)}"]
     return args
 
 

@@ -166,7 +166,7 @@ def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = No
         _check_volume_support(image)
     chosen, _ = choose_accel(accel)
     known = isinstance(stdin_bytes, (bytes, bytearray))  # whole stdin known: hand it over in memory
-    cmdline = kernel_cmdline(list(args), env or {}, debug, boottime, argv0, stdin_module=known)
+    cmdline = kernel_cmdline(list(args), env or {}, debug, boottime, argv0, stdin_module=known, volumes=shared)
     with tempfile.TemporaryDirectory(prefix="unicore-run-") as tmp:
         ctl_file = Path(tmp) / "ctl"
         start = time.monotonic()
