@@ -20,7 +20,7 @@ demo: deps
 	$(UNICORE) run $(DEMO_OUT)/sqlite.img -e HOME=/ -v $(DEMO_OUT)/data:/data -- /data/demo.sqlite < examples/sqlite/demo.sql
 
 test: deps
-	$(VENV)/bin/pytest -q -x --durations=15
+	$(VENV)/bin/pytest -q --durations=15
 
 test-fast: deps
 	$(VENV)/bin/pytest -q -m "not slow"

@@ -2,7 +2,7 @@
 
 The kernel loads a static, non-PIE ELF at its link address (Debian's musl-gcc turns
 `-static-pie` into a dynamic PIE, see HOST-NOTES), so every program is linked with
-`-static -no-pie`. `unicore cc` is this wrapper on the command line, usable as CC=.
+`-static -no-pie`, at LINK_BASE. `unicore cc` is this wrapper on the command line, usable as CC=.
 """
 
 import shutil
@@ -11,7 +11,9 @@ from pathlib import Path
 
 from unicore.errors import BadInputError, ToolMissingError, UnicoreError
 
-LINK_FLAGS = ["-static", "-no-pie"]
+# Linked at 2 MiB rather than ld's 4 MiB: right above the kernel, so small guests (-m 4) fit.
+LINK_BASE = 0x200000
+LINK_FLAGS = ["-static", "-no-pie", f"-Wl,-Ttext-segment={LINK_BASE:#x}"]
 COMPILE_FLAGS = ["-fno-pie"]
 
 

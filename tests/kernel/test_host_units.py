@@ -4,6 +4,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
+from unicore.toolchain import LINK_BASE
 from kbuild import PROGRAMS
 
 from unicore.pool.manifest import POOL_DIR
@@ -21,7 +23,7 @@ INCLUDES = ["lib/core/include", "lib/process/include", "arch/x86_64/include", "p
 def unit_binary(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("host") / "test_units"
     cmd = ["gcc", "-std=gnu11", "-g", "-O1", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
-           "-fno-omit-frame-pointer", "-DUK_HOST_TEST", f"-I{HOST}", *(f"-I{POOL_DIR / d}" for d in INCLUDES),
+           "-fno-omit-frame-pointer", "-DUK_HOST_TEST", f"-DPROGRAM_BASE={LINK_BASE:#x}", f"-I{HOST}", *(f"-I{POOL_DIR / d}" for d in INCLUDES),
            str(HOST / "test_units.c"), *(str(POOL_DIR / s) for s in SOURCES), "-o", str(out)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr

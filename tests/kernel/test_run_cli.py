@@ -54,8 +54,8 @@ def test_small_memory_moves_stdin_out_of_the_programs_way(make_image):
 
 
 def test_too_little_memory_is_refused_before_boot(make_image):
-    r = unicore_run(str(make_image("hello")), "-m", "4", "--timeout", "60")
+    r = unicore_run(str(make_image("hello")), "-m", "2", "--timeout", "60")
     assert (r.returncode, r.stdout) == (2, b"")
     line = r.stderr.decode()
-    assert line.startswith("unicore: -m 4: this image needs more than 4 MiB (its program and payload end at 0x40")
+    assert line.startswith("unicore: -m 2: this image needs more than 2 MiB (its program and payload end at 0x2")
     assert line.endswith("; add its stack and heap)\n") and line.count("\n") == 1

@@ -121,23 +121,29 @@ def _print_rootfs(entries: list[guestfs.Entry], skipped: list[str], size: int) -
         console.print(f"left out (outside the allowed prefixes, or not regular files): {', '.join(skipped)}")
 
 
-def _project_with(path: Path | None) -> list[str]:
-    """`[image] with = [...]` of a unicore.toml project: libraries its image always carries."""
+def _project_image(path: Path | None) -> dict:
+    """The `[image]` table of a unicore.toml project: `with` (libraries its image always carries)
+    and `options` (library options, as --option would set them)."""
     project = path / "unicore.toml" if path and path.is_dir() else None
     if not project or not project.is_file():
-        return []
+        return {"with": [], "options": {}}
     import tomllib
     try:
-        value = tomllib.loads(project.read_text()).get("image", {}).get("with", [])
+        image = tomllib.loads(project.read_text()).get("image", {})
     except tomllib.TOMLDecodeError as exc:
         raise BadInputError(f"{project}: {exc}") from None
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+    with_, options = image.get("with", []), image.get("options", {})
+    if not isinstance(with_, list) or not all(isinstance(v, str) for v in with_):
         raise BadInputError(f"{project}: [image] with must be a list of library names")
-    return value
+    if not isinstance(options, dict):
+        raise BadInputError(f"{project}: [image] options must be a table of NAME = value")
+    return {"with": with_, "options": {k: str(v).lower() if isinstance(v, bool) else str(v)
+                                       for k, v in options.items()}}
 
 
 def _plan(args, report: dict, program: Path, name: str, has_rootfs: bool) -> dict:
-    extra = {lib: f"listed in {args.path}/unicore.toml" for lib in _project_with(args.path)}
+    project = _project_image(args.path)
+    extra = {lib: f"listed in {args.path}/unicore.toml" for lib in project["with"]}
     extra.update({lib: "requested with --with" for lib in args.with_})
     if has_rootfs:
         extra["initrd"] = "the image has a root file system"
@@ -147,7 +153,7 @@ def _plan(args, report: dict, program: Path, name: str, has_rootfs: bool) -> dic
     if args.binary:
         info["guest_path"] = str(check_binary(args.binary))
     return make_plan(report["needs"]["syscalls"], args.target, on_missing=args.on_missing,
-                     options=_options(args.option), program=info, extra=extra,
+                     options={**project["options"], **_options(args.option)}, program=info, extra=extra,
                      warn=lambda m: console.print(m))
 
 

@@ -65,7 +65,7 @@ static uintptr_t find_high(size_t npages, size_t align)
 static const char *place_fixed(const struct uk_elf_layout *l)
 {
 	if (l->lo < (uintptr_t)_end)
-		return "its segments overlap the kernel image: it is linked below 0x400000";
+		return "its segments overlap the kernel image: it is linked too low";
 	if (uk_pa_reserve(&uk_pages, l->lo, (l->hi - l->lo) / UK_PAGE_SIZE))
 		return "its segments need RAM that is not free: boot with more memory (-m)";
 	return NULL;
