@@ -147,10 +147,6 @@ static void proc_self_exe(const char *path)
 
 static uintptr_t build_stack(const struct started *s)
 {
-	size_t npages = UK_PROCESS_STACK_KB / 4;
-	char *guard = uk_page_alloc(npages + 1); /* the lowest page stays unmapped: overflow faults */
-	void *stack = guard ? guard + UK_PAGE_SIZE : NULL;
-	uint8_t random[16];
 	const struct uk_elf_layout *p = &s->prog.l;
 	const uint64_t auxv[] = {
 		UK_AT_PHDR, p->phdr, UK_AT_PHENT, p->phent, UK_AT_PHNUM, p->phnum,
@@ -160,25 +156,7 @@ static uintptr_t build_stack(const struct started *s)
 		UK_AT_HWCAP, uk_arch_hwcap(), UK_AT_HWCAP2, 0, UK_AT_CLKTCK, 100, UK_AT_PLATFORM, 0,
 		UK_AT_MINSIGSTKSZ, UK_EXEC_MINSIGSTKSZ, UK_AT_RANDOM, 0, UK_AT_EXECFN, 0, UK_AT_NULL, 0,
 	};
-
-	if (!stack)
-		uk_panic("no memory for the program's %d KiB stack", UK_PROCESS_STACK_KB);
-	uk_arch_page_unmap((uintptr_t)guard);
-	uk_random_fill(random, sizeof(random));
-	uintptr_t sp = uk_stack_build(stack, npages * UK_PAGE_SIZE, uk_boot.argc, uk_boot.argv, uk_boot.envp,
-				      auxv, random, UK_ARCH_NAME);
-	if (!sp)
-		uk_panic("arguments and environment do not fit the program's stack");
-	return sp;
-}
-
-static void report_boot_time(void)
-{
-	uint64_t cycles = uk_rdtsc() - uk_arch_boot_tsc;
-	uint64_t ns = uk_plat_cycles_to_ns(cycles); /* calibrates the clock: after the measurement */
-
-	uk_printk("unicore: boot %lu cycles, %lu.%03lu us (PVH entry to program entry)\n",
-		  (unsigned long)cycles, (unsigned long)(ns / 1000), (unsigned long)(ns % 1000));
+	return uk_process_stack(auxv);
 }
 
 static void uk_exec_main(void)
@@ -194,7 +172,7 @@ static void uk_exec_main(void)
 	uk_proc.entry = s->prog.l.entry;
 	uintptr_t sp = build_stack(s);
 	if (uk_boot.boottime)
-		report_boot_time();
+		uk_process_report_boot_time();
 	uk_arch_enter_program(s->has_interp ? s->interp.l.entry : s->prog.l.entry, sp);
 }
 UK_INIT(uk_exec_main, 8);

@@ -56,19 +56,12 @@ static void load_program(struct uk_elf_layout *l)
 	uk_proc.entry = l->entry;
 }
 
-static uintptr_t build_stack(const struct uk_elf_layout *l)
+uintptr_t uk_process_stack(const uint64_t *auxv)
 {
 	size_t npages = UK_PROCESS_STACK_KB / 4;
 	char *guard = uk_page_alloc(npages + 1); /* the lowest page stays unmapped: overflow faults */
 	void *stack = guard ? guard + UK_PAGE_SIZE : NULL;
 	uint8_t random[16];
-	const uint64_t auxv[] = {
-		UK_AT_PHDR, l->phdr, UK_AT_PHENT, l->phent, UK_AT_PHNUM, l->phnum,
-		UK_AT_PAGESZ, UK_PAGE_SIZE, UK_AT_BASE, 0, UK_AT_FLAGS, 0, UK_AT_ENTRY, l->entry,
-		UK_AT_UID, 0, UK_AT_EUID, 0, UK_AT_GID, 0, UK_AT_EGID, 0, UK_AT_SECURE, 0,
-		UK_AT_HWCAP, uk_arch_hwcap(), UK_AT_CLKTCK, 100, UK_AT_PLATFORM, 0,
-		UK_AT_RANDOM, 0, UK_AT_EXECFN, 0, UK_AT_NULL, 0,
-	};
 
 	if (!stack)
 		uk_panic("out of memory: no room for the program's %d KiB stack (UK_PROCESS_STACK_KB): boot with more memory (-m)", UK_PROCESS_STACK_KB);
@@ -81,7 +74,19 @@ static uintptr_t build_stack(const struct uk_elf_layout *l)
 	return sp;
 }
 
-static void report_boot_time(void)
+static uintptr_t build_stack(const struct uk_elf_layout *l)
+{
+	const uint64_t auxv[] = {
+		UK_AT_PHDR, l->phdr, UK_AT_PHENT, l->phent, UK_AT_PHNUM, l->phnum,
+		UK_AT_PAGESZ, UK_PAGE_SIZE, UK_AT_BASE, 0, UK_AT_FLAGS, 0, UK_AT_ENTRY, l->entry,
+		UK_AT_UID, 0, UK_AT_EUID, 0, UK_AT_GID, 0, UK_AT_EGID, 0, UK_AT_SECURE, 0,
+		UK_AT_HWCAP, uk_arch_hwcap(), UK_AT_CLKTCK, 100, UK_AT_PLATFORM, 0,
+		UK_AT_RANDOM, 0, UK_AT_EXECFN, 0, UK_AT_NULL, 0,
+	};
+	return uk_process_stack(auxv);
+}
+
+void uk_process_report_boot_time(void)
 {
 	uint64_t cycles = uk_rdtsc() - uk_arch_boot_tsc;
 	uint64_t ns = uk_plat_cycles_to_ns(cycles); /* calibrates the clock: after the measurement */
@@ -97,7 +102,7 @@ static void uk_process_main(void)
 	load_program(&l);
 	uintptr_t sp = build_stack(&l);
 	if (uk_boot.boottime)
-		report_boot_time();
+		uk_process_report_boot_time();
 	uk_arch_enter_program(l.entry, sp);
 }
 UK_INIT(uk_process_main, 9);

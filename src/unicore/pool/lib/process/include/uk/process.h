@@ -45,6 +45,12 @@ void uk_elf_load(const void *file, uintptr_t bias);
 uintptr_t uk_stack_build(void *lo, size_t size, int argc, char *const argv[], char *const envp[],
 			 const uint64_t *auxv, const uint8_t random16[16], const char *platform);
 
+/* The program's main stack (UK_PROCESS_STACK_KB, an unmapped guard page below it) holding the
+ * boot arguments, environment and `auxv`; returns the initial %rsp. Panics when memory is short. */
+uintptr_t uk_process_stack(const uint64_t *auxv);
+/* With the `boottime` flag: cycles and microseconds from PVH entry to the program's entry. */
+void uk_process_report_boot_time(void);
+
 struct uk_process {
 	uintptr_t brk_start;   /* first page after the program's segments */
 	uintptr_t entry;
