@@ -377,17 +377,7 @@ static long ramfs_setattr(struct uk_vnode *vn, const struct uk_vattr *va, unsign
 		err = resize(vn, va->size);
 	if (err)
 		return err;
-	if (mask & UK_VA_MODE)
-		vn->attr.mode = va->mode;
-	if (mask & UK_VA_UID)
-		vn->attr.uid = va->uid;
-	if (mask & UK_VA_GID)
-		vn->attr.gid = va->gid;
-	if (mask & UK_VA_ATIME)
-		vn->attr.atime = va->atime;
-	if (mask & UK_VA_MTIME)
-		vn->attr.mtime = va->mtime;
-	uk_vfs_touch(vn, 0, 0, 1);
+	uk_vfs_attr_apply(vn, va, mask);
 	return 0;
 }
 

@@ -483,17 +483,7 @@ UK_VFS_SYSCALL(truncate)
 static long setattr_vn(struct uk_vnode *vn, struct uk_vattr *va, unsigned mask)
 {
 	if (!vn->ops->setattr) { /* devices and the console keep attributes in the vnode */
-		if (mask & UK_VA_MODE)
-			vn->attr.mode = va->mode;
-		if (mask & UK_VA_UID)
-			vn->attr.uid = va->uid;
-		if (mask & UK_VA_GID)
-			vn->attr.gid = va->gid;
-		if (mask & UK_VA_ATIME)
-			vn->attr.atime = va->atime;
-		if (mask & UK_VA_MTIME)
-			vn->attr.mtime = va->mtime;
-		uk_vfs_touch(vn, 0, 0, 1);
+		uk_vfs_attr_apply(vn, va, mask);
 		return 0;
 	}
 	return vn->ops->setattr(vn, va, mask);

@@ -70,6 +70,21 @@ unsigned uk_vfs_dtype(uint32_t mode)
 	}
 }
 
+void uk_vfs_attr_apply(struct uk_vnode *vn, const struct uk_vattr *va, unsigned mask)
+{
+	if (mask & UK_VA_MODE)
+		vn->attr.mode = va->mode;
+	if (mask & UK_VA_UID)
+		vn->attr.uid = va->uid;
+	if (mask & UK_VA_GID)
+		vn->attr.gid = va->gid;
+	if (mask & UK_VA_ATIME)
+		vn->attr.atime = va->atime;
+	if (mask & UK_VA_MTIME)
+		vn->attr.mtime = va->mtime;
+	uk_vfs_touch(vn, 0, 0, 1);
+}
+
 void uk_vfs_touch(struct uk_vnode *vn, int atime, int mtime, int ctime)
 {
 	struct uk_timespec now;

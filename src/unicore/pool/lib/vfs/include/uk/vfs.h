@@ -117,6 +117,8 @@ void uk_vnode_put(struct uk_vnode *vn);
 unsigned uk_vfs_dtype(uint32_t mode);
 uint64_t uk_vfs_next_ino(void);
 void uk_vfs_touch(struct uk_vnode *vn, int atime, int mtime, int ctime);
+/* Record mode/uid/gid/atime/mtime of `va` named by `mask` in the vnode (size is the fs's own). */
+void uk_vfs_attr_apply(struct uk_vnode *vn, const struct uk_vattr *va, unsigned mask);
 
 /* Create a mount; `root` must carry a reference, which the mount takes. path is canonical. */
 long uk_vfs_mount(const char *path, struct uk_vnode *root, void *priv);
