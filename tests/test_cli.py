@@ -15,7 +15,8 @@ def unicore(*args, stdin=b""):
     (["analyze", "/tmp"], b"is a directory"),
     (["build", "/nonexistent.c"], b"no such file or directory"),
     (["build", "README.md"], b"expected a .c file"),
-    (["build", "tests/data/manifests", "--target", "xen/riscv64"], b"no C sources"),
+    (["build", "tests/data/manifests"], b"no C sources"),
+    (["build", "examples/hello", "--target", "xen/riscv64"], b"valid targets: qemu/x86_64"),
 ])
 def test_bad_input_is_one_clear_line(args, message):
     proc = unicore(*args)

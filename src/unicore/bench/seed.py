@@ -11,7 +11,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from unicore.bench.accel import pick_accel
+from unicore.runner import choose_accel
 from unicore.bench.container import Container
 from unicore.bench.measure import Row, add_ratios, measure
 from unicore.bench.native import Native
@@ -62,7 +62,7 @@ def run_seed(out: Path, runs: int = 5, rows: int = 1000, accel: str = "auto",
     workload, chosen = Workload(rows), choose(keys)
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="unicore-bench-") as scratch:
-        chosen_accel, why = pick_accel(accel)
+        chosen_accel, why = choose_accel(accel)
         console.print(f"[dim]accelerator for every VM: {chosen_accel} ({why})[/dim]")
         ctx = Context(workload, Path(scratch), chosen_accel, console, timeout=timeout)
         # plain log lines, not a live status: the Debian build shows its own live progress

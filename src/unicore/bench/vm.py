@@ -10,7 +10,7 @@ import re
 import shutil
 from pathlib import Path
 
-from unicore.bench.accel import qemu_accel_args
+from unicore.runner.qemu import accel_args
 from unicore.bench.debian import DebianRoot, ensure_debian_root, pack_cpio
 from unicore.bench.systems import (Context, Launch, NotAvailable, RunFailed, System, file_bytes,
                                    last_line, timed_run)
@@ -64,7 +64,7 @@ class DebianVM(System):
         return file_bytes(self.root.kernel, self.initrd)
 
     def command(self, ctx: Context) -> list[str]:
-        return [QEMU, "-M", "microvm", *qemu_accel_args(ctx.accel), "-m", MEMORY,
+        return [QEMU, "-M", "microvm", *accel_args(ctx.accel), "-m", MEMORY,
                 "-nodefaults", "-no-user-config", "-display", "none", "-serial", "stdio",
                 "-no-reboot", "-kernel", str(self.root.kernel), "-initrd", str(self.initrd),
                 "-append", " ".join(["console=ttyS0", "quiet", "panic=-1", *tsc_args()])]

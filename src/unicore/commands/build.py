@@ -4,7 +4,6 @@ Every stage's file stays in the build directory (report.json, plan.json, rootfs.
 stage can be inspected and re-run alone.
 """
 
-import inspect
 import json
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from rich.table import Table
 from unicore import guestfs
 from unicore.analysis.report import POLICIES, load_report, make_report, write_report
 from unicore.binary import analyze_binary, check_binary, closure_entries
-from unicore.controller.plan import TARGETS, explain, make_plan
+from unicore.controller.plan import TARGETS, explain, make_plan, parse_target
 from unicore.errors import BadInputError
 from unicore.program import build_program, program_name
 
@@ -56,6 +55,7 @@ def _options(pairs: list[str]) -> dict[str, str]:
 def run(args) -> int:
     if (args.path is None) == (args.binary is None):
         raise BadInputError("build: give either PATH (sources) or --binary EXE")
+    parse_target(args.target)  # a wrong target fails before anything is compiled
     name = args.binary.name if args.binary else program_name(args.path)
     build_dir = args.build_dir or Path("build") / name
     output = args.output or Path("build") / f"{name}.img"
@@ -151,7 +151,7 @@ def _plan(args, report: dict, program: Path, name: str, has_rootfs: bool) -> dic
         extra["exec"] = "runs the unmodified executable (static, PIE or dynamically linked)"
     info = {"path": str(program.resolve()), "name": name, "binary": bool(args.binary)}
     if args.binary:
-        info["guest_path"] = str(check_binary(args.binary))
+        info["guest_path"] = str(program)  # check_binary made it absolute: its path in the rootfs
     return make_plan(report["needs"]["syscalls"], args.target, on_missing=args.on_missing,
                      options={**project["options"], **_options(args.option)}, program=info, extra=extra,
                      warn=lambda m: console.print(m))
@@ -159,12 +159,7 @@ def _plan(args, report: dict, program: Path, name: str, has_rootfs: bool) -> dic
 
 def _link(plan: dict, program: Path | None, output: Path, build_dir: Path, rootfs: Path | None) -> Path:
     from unicore.buildsys import build_image
-    kwargs = {}
-    if rootfs is not None:
-        if "rootfs" not in inspect.signature(build_image).parameters:
-            raise BadInputError("this build system cannot put a root file system into the image yet")
-        kwargs["rootfs"] = rootfs
-    image = build_image(plan, program, output, build_dir, **kwargs)
+    image = build_image(plan, program, output, build_dir, rootfs=rootfs)
     sidecar = Path(str(image) + ".plan.json")  # lets `unicore verify IMAGE` find the native program
     sidecar.write_text(json.dumps(plan, indent=1) + "\n")
     return image

@@ -64,11 +64,16 @@ def volume_args(volumes: list[tuple[Path, str]]) -> list[str]:
     return args
 
 
+def accel_args(accel: str) -> list[str]:
+    """QEMU flags for `accel`; under KVM the host CPU without IA32_ARCH_CAPABILITIES, which QEMU 7.2
+    fails to set on some hosts (HOST-NOTES). The bench's Debian VM uses the same."""
+    return ["-accel", accel, *(["-cpu", "host,-arch-capabilities"] if accel == "kvm" else [])]
+
+
 def qemu_command(image: Path, cmdline: str, mem_mb: int, accel: str, ctl_file: Path,
                  volumes: list[tuple[Path, str]] = (), initrd: Path | None = None) -> list[str]:
-    cpu = ["-cpu", "host,-arch-capabilities"] if accel == "kvm" else []
-    cpu += ["-initrd", str(initrd)] if initrd else []
-    return [qemu_binary(), "-M", "microvm", "-accel", accel, *cpu, "-m", f"{mem_mb}M",
+    initrd_args = ["-initrd", str(initrd)] if initrd else []
+    return [qemu_binary(), "-M", "microvm", *accel_args(accel), *initrd_args, "-m", f"{mem_mb}M",
             "-nodefaults", "-no-user-config", "-nographic", "-no-reboot", "-monitor", "none",
             "-kernel", str(image), "-append", cmdline,
             "-serial", "stdio",
