@@ -23,8 +23,9 @@ struct uk_idt_entry {
 /* null, 0x08 kernel code (64-bit), 0x10 kernel data, 0x18 TSS (two slots) */
 uint64_t uk_gdt[5] = { 0, 0x00af9a000000ffffULL, 0x00cf92000000ffffULL, 0, 0 };
 static struct uk_tss tss;
-static struct uk_idt_entry idt[32];
+static struct uk_idt_entry idt[256];
 static uint8_t ist_stack[16384] __attribute__((aligned(16), section(".bss..nozero.ist")));
+static uint8_t irq_stack[8192] __attribute__((aligned(16), section(".bss..nozero.ist"))); /* IST2 */
 extern const uint64_t uk_trap_stubs[32];
 extern char uk_syscall_entry[];
 
@@ -33,6 +34,7 @@ static void load_tss(void)
 	uint64_t base = (uint64_t)&tss, limit = sizeof(tss) - 1;
 
 	tss.ist[0] = (uint64_t)(ist_stack + sizeof(ist_stack));
+	tss.ist[1] = (uint64_t)(irq_stack + sizeof(irq_stack));
 	tss.iomap = sizeof(tss);
 	uk_gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ULL << 40) |
 		    (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
@@ -40,14 +42,20 @@ static void load_tss(void)
 	__asm__ volatile("ltr %w0" : : "r"(0x18));
 }
 
+/* An interrupt gate (IF cleared on entry) to `stub`, running on stack IST `ist`. */
+void uk_arch_idt_set(int vector, uint64_t stub, int ist)
+{
+	idt[vector] = (struct uk_idt_entry){ (uint16_t)stub, 0x08, (uint8_t)ist, 0x8e, (uint16_t)(stub >> 16),
+					     (uint32_t)(stub >> 32), 0 };
+}
+
 static void load_idt(void)
 {
 	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) ptr = { sizeof(idt) - 1, (uint64_t)idt };
 
-	for (int i = 0; i < 32; i++) {
-		uint64_t a = uk_trap_stubs[i];
-		idt[i] = (struct uk_idt_entry){ (uint16_t)a, 0x08, 1, 0x8e, (uint16_t)(a >> 16), (uint32_t)(a >> 32), 0 };
-	}
+	for (int i = 0; i < 32; i++)
+		uk_arch_idt_set(i, uk_trap_stubs[i], 1);
+	uk_arch_irq_init();
 	__asm__ volatile("lidt %0" : : "m"(ptr));
 }
 
@@ -161,7 +169,9 @@ _Noreturn void uk_arch_halt(void)
 		__asm__ volatile("cli; hlt");
 }
 
-/* Start the program: fresh registers (Linux zeroes them; %rdx = 0 means no rtld_fini). */
+/* Start the program: fresh registers (Linux zeroes them; %rdx = 0 means no rtld_fini), and
+ * interrupts on (the kernel runs with them off; the platform masks every source it does not
+ * handle). */
 _Noreturn void uk_arch_enter_program(uintptr_t entry, uintptr_t sp)
 {
 	register uintptr_t e __asm__("r12") = entry; /* registers the sequence below leaves alone */
@@ -171,7 +181,7 @@ _Noreturn void uk_arch_enter_program(uintptr_t entry, uintptr_t sp)
 			 "xor %%eax, %%eax\n\txor %%ebx, %%ebx\n\txor %%ecx, %%ecx\n\txor %%edx, %%edx\n\t"
 			 "xor %%esi, %%esi\n\txor %%edi, %%edi\n\txor %%ebp, %%ebp\n\t"
 			 "xor %%r8d, %%r8d\n\txor %%r9d, %%r9d\n\txor %%r10d, %%r10d\n\txor %%r11d, %%r11d\n\t"
-			 "jmp *%1"
+			 "sti\n\tjmp *%1"
 			 : : "r"(s), "r"(e) : "memory");
 	__builtin_unreachable();
 }

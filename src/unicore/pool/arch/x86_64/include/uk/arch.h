@@ -69,6 +69,39 @@ _Noreturn void uk_arch_halt(void);
 int uk_arch_page_unmap(uintptr_t va);        /* guard page: later accesses fault; 0 or -1 */
 _Noreturn void uk_arch_enter_program(uintptr_t entry, uintptr_t sp);
 
+/* ---- threads (thread_x86_64.c, switch_x86_64.S): what the scheduler switches ---- */
+struct uk_arch_thread {
+	uint64_t sp;          /* kernel stack pointer while switched out */
+	uint64_t kstack_top;  /* its empty kernel stack: syscall entry and preempted frames */
+	uint64_t depth;       /* syscalls in progress */
+	uint64_t fs_base;     /* the program's TLS */
+	void *fpu;            /* FPU/SSE/AVX state (uk_arch_fpu_size bytes, 64-byte aligned) */
+};
+extern uint64_t uk_arch_kstack_top, uk_arch_syscall_depth;
+extern char uk_arch_boot_kstack_top[];
+size_t uk_arch_fpu_size(void);
+void uk_arch_fpu_save(void *area);
+/* The running thread's state into `from`, `to`'s onto the CPU, then switch kernel stacks. */
+void uk_arch_thread_switch(struct uk_arch_thread *from, struct uk_arch_thread *to);
+/* A thread that starts by returning to `regs` (copied to the top of its kernel stack
+ * [kstack_top - size, kstack_top)); its FPU state is a copy of the running thread's. */
+void uk_arch_thread_init(struct uk_arch_thread *t, uint64_t kstack_top, void *fpu, const struct uk_regs *regs);
+/* The register frame of the syscall being handled (outermost on this thread). */
+struct uk_regs *uk_arch_syscall_regs(void);
+#define UK_ARCH_SYSCALL_VECTOR 0x100
+
+/* ---- interrupts (irq_x86_64.c): vectors 32-47 on IST2 ---- */
+#define UK_ARCH_IRQ_FIRST 32
+#define UK_ARCH_IRQ_COUNT 16
+void uk_arch_irq_set(int vector, void (*fn)(void));
+void uk_arch_irq_init(void);                           /* IDT gates of the vectors (cpu init) */
+void uk_arch_idt_set(int vector, uint64_t stub, int ist);
+/* Halt until an interrupt has been handled (called with interrupts off, returns with them off). */
+void uk_arch_idle_wait(void);
+/* Called (when linked) on the running thread's kernel stack after an interrupt of the program
+ * and before every return from a syscall: preemption and signal delivery. May rewrite regs. */
+void uk_sched_return_hook(struct uk_regs *regs) __attribute__((weak));
+
 /* Crash reporting (crash_x86_64.c): symbol lookup in the image's embedded table. */
 const char *uk_arch_symbol(uintptr_t addr, uintptr_t *offset);
 #endif

@@ -19,6 +19,11 @@ uint64_t uk_plat_monotonic_ns(void);           /* since boot */
 uint64_t uk_plat_wall_ns(void);                /* since the Unix epoch */
 uint64_t uk_plat_tsc_hz(void);
 uint64_t uk_plat_cycles_to_ns(uint64_t cycles);
+/* Timer interrupt (timer_qemu.c): one-shot at a monotonic deadline (0 disarms); the handler
+ * runs in interrupt context. uk_plat_sleep_until halts the CPU until the deadline. */
+void uk_plat_timer_set_handler(void (*fn)(void));
+void uk_plat_timer_arm(uint64_t deadline_ns);
+void uk_plat_sleep_until(uint64_t deadline_ns);
 uintptr_t uk_plat_ram_top(void);               /* highest usable RAM address + 1 */
 int uk_plat_initrd(const void **buf, size_t *len); /* the PVH module: 0, or -1 when none */
 void uk_plat_initrd_release(void);             /* its pages (or the linked archive's) back to RAM */
