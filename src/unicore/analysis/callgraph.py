@@ -14,7 +14,7 @@ import struct
 from unicore.analysis import disasm
 from unicore.analysis.elf import Elf
 
-SUMMARY_VERSION = 13  # 13: branch conditions (test/cmp + je) fix syscall numbers
+SUMMARY_VERSION = 14  # 14: `mov al, imm` after `xor eax, eax` (musl clone) is a constant
 PLT_SECTIONS = (".plt", ".plt.sec", ".plt.got", ".iplt")
 NOT_POINTER_DATA = (".eh_frame", ".eh_frame_hdr", ".gcc_except_table", ".dynsym", ".dynstr", ".interp",
                     ".hash", ".gnu.hash", ".gnu.version", ".gnu.version_r", ".gnu.version_d", ".symtab",

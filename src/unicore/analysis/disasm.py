@@ -255,6 +255,12 @@ class Function:
         if kind == "value":
             out.values.add(val)
             return []
+        if kind == "low8":
+            val = self._low_byte_after_zero(j, r, val)
+            kind = "unknown" if val is None else "value"
+            if kind == "value":
+                out.values.add(val)
+                return []
         if kind == "unknown":
             out.unknown = True
             return []
@@ -263,6 +269,14 @@ class Function:
             # entered from outside the function: unknown; dead padding contributes nothing
             return [] if self.insns[j][1] in ("nop", "int3") else [(None, nxt)]
         return self._edges(j, nxt, out)
+
+    def _low_byte_after_zero(self, j: int, r: str, imm: int) -> int | None:
+        """`mov al, imm` right after `xor eax, eax` (musl's clone: 2 bytes shorter than a mov
+        of the whole register): the register holds imm."""
+        if self.preds(j) != [j - 1] or j < 1:
+            return None
+        kind, val = _x86_effect(self.insns[j - 1][1], self.insns[j - 1][2], r)
+        return imm if (kind, val) == ("value", 0) else None
 
     def _edges(self, k: int, r: str, out: Value) -> list[tuple[int | None, str]]:
         """States for the predecessors of `k`; an edge whose branch condition fixes `r` (taken
@@ -347,6 +361,8 @@ def _x86_effect(m: str, o: str, reg: str) -> tuple[str, object]:
         if m == "imul" and len(ops) == 1 and reg in ("rax", "rdx"):
             return "unknown", None
         return "skip", None
+    if dst[1] == 8 and m == "mov" and not ops[0].endswith("h") and len(ops) == 2 and _imm(ops[1]) is not None:
+        return "low8", _imm(ops[1]) & 0xFF  # known only when the rest was zeroed just before
     if dst[1] < 32:
         return "unknown", None  # a partial write: not tracked
     return _x86_write(m, ops, dst[1])

@@ -1,11 +1,14 @@
-/* Futexes (futex) for a process with one thread and no asynchronous signals: there is never a
- * waiter to wake, and a wait can only end by its value check or its timeout. A wait that could
- * never end (value matches, no timeout) is a deadlock: it is named on the console and the
+/* Futexes (futex): waiters on one wait queue (uk/wait.h) keyed by address, woken by WAKE,
+ * WAKE_BITSET, WAKE_OP and (CMP_)REQUEUE, timeouts relative (WAIT) or absolute (WAIT_BITSET,
+ * monotonic or FUTEX_CLOCK_REALTIME). With the sched library other threads run meanwhile;
+ * with one thread the CPU halts until the timeout. A wait that nothing could ever end (one
+ * thread, no timeout, no timer armed) is a deadlock: it is named on the console and the
  * process ends as a crash (SIGABRT), rather than hanging until the host's timeout. */
 #include <uk/core.h>
 #include <uk/plat.h>
 #include <uk/syscall.h>
 #include <uk/futex.h>
+#include <uk/wait.h>
 
 #define NS 1000000000ULL
 
@@ -43,52 +46,135 @@ int uk_futex_wake_op(uint32_t *uaddr2, uint32_t enc)
 
 static uint64_t clock_now(int realtime) { return realtime ? uk_plat_wall_ns() : uk_plat_monotonic_ns(); }
 
-/* Spin until the deadline (no interrupts, nothing else to run), then time out. */
-static long wait_until(int realtime, uint64_t deadline)
+/* Every futex waiter is on this one queue, keyed by its address (one address space: private
+ * and shared futexes are the same), with its bitset. */
+static struct uk_waitq waiters;
+
+static bool matches(const struct uk_waiter *w, uintptr_t key, uint32_t bits) { return w->key == key && (w->bits & bits); }
+
+/* Wake up to n waiters on uaddr whose bitset meets `bits`, oldest first. */
+long uk_futex_wake(uint32_t *uaddr, int n, uint32_t bits)
 {
-	while (clock_now(realtime) < deadline)
-		__asm__ volatile("pause");
-	return -ETIMEDOUT;
+	struct uk_waiter *w = waiters.head;
+	long woken = 0;
+
+	while (w && w->next)
+		w = w->next;
+	while (w && woken < n) {
+		struct uk_waiter *prev = w->prev;
+		if (matches(w, (uintptr_t)uaddr, bits)) {
+			uk_waitq_del(w);
+			w->woken = true;
+			uk_thread_wake(w->thread, UK_WAKE_EVENT);
+			woken++;
+		}
+		w = prev;
+	}
+	return woken;
 }
 
-static long futex_wait(uint32_t *uaddr, uint32_t val, const struct kts *ts, int absolute, int realtime)
+/* Move up to n waiters of uaddr to uaddr2 (they then wait there). */
+static long requeue(uint32_t *uaddr, uint32_t *uaddr2, long n)
 {
-	if ((uintptr_t)uaddr & 3)
-		return -EINVAL;
-	if (*(volatile uint32_t *)uaddr != val)
-		return -EAGAIN;
-	if (!ts) {
-		uk_printk("unicore: futex wait on 0x%lx (value %u) with no timeout, and no other thread to wake it: "
-			  "deadlock\n", (unsigned long)uaddr, val);
-		uk_panic("deadlock in futex wait");
-	}
+	long moved = 0;
+
+	for (struct uk_waiter *w = waiters.head; w && moved < n; w = w->next)
+		if (w->key == (uintptr_t)uaddr) {
+			w->key = (uintptr_t)uaddr2;
+			moved++;
+		}
+	return moved;
+}
+
+static _Noreturn void deadlock(uint32_t *uaddr, uint32_t val)
+{
+	uk_printk("unicore: futex wait on 0x%lx (value %u) with no timeout, and no other thread to wake it: "
+		  "deadlock\n", (unsigned long)uaddr, val);
+	uk_panic("deadlock in futex wait");
+}
+
+/* The deadline on the monotonic clock; 0 without a timeout, -EINVAL for a bad one. */
+static int64_t deadline_of(const struct kts *ts, int absolute, int realtime)
+{
+	if (!ts)
+		return 0;
 	if (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= (int64_t)NS)
 		return -EINVAL;
-	uint64_t span = (uint64_t)ts->sec * NS + (uint64_t)ts->nsec;
-	return wait_until(realtime, absolute ? span : clock_now(realtime) + span);
+	uint64_t span = (uint64_t)ts->sec * NS + (uint64_t)ts->nsec, mono = uk_plat_monotonic_ns();
+	if (!absolute)
+		return (int64_t)(mono + span);
+	uint64_t now = clock_now(realtime);
+	return (int64_t)(span > now ? mono + (span - now) : mono) | 1; /* never 0: "no timeout" */
+}
+
+static long futex_wait(uint32_t *uaddr, uint32_t val, const struct kts *ts, int absolute, int realtime, uint32_t bits)
+{
+	struct uk_waiter w = { .key = (uintptr_t)uaddr, .bits = bits };
+
+	if ((uintptr_t)uaddr & 3)
+		return -EINVAL;
+	int64_t deadline = deadline_of(ts, absolute, realtime);
+	if (deadline < 0)
+		return deadline;
+	if (*(volatile uint32_t *)uaddr != val)
+		return -EAGAIN;
+	if (!deadline && uk_thread_alone() && !uk_timer_pending())
+		deadlock(uaddr, val);
+	if (deadline && (uint64_t)deadline <= uk_plat_monotonic_ns())
+		return -ETIMEDOUT;
+	uk_waitq_add(&waiters, &w);
+	w.key = (uintptr_t)uaddr;
+	w.bits = bits;
+	int why = uk_thread_block((uint64_t)deadline, "a futex");
+	uk_waitq_del(&w);
+	if (w.woken)
+		return 0;
+	return why == UK_WAKE_SIGNAL ? -EINTR : -ETIMEDOUT;
+}
+
+static long wake_op(uint32_t *uaddr, long n, long n2, uint32_t *uaddr2, uint32_t enc)
+{
+	int r = uk_futex_wake_op(uaddr2, enc);
+
+	if (r < 0)
+		return r;
+	long woken = uk_futex_wake(uaddr, (int)n, ~0u);
+	return woken + (r ? uk_futex_wake(uaddr2, (int)n2, ~0u) : 0);
+}
+
+static long cmp_requeue(uint32_t *uaddr, long n, long n2, uint32_t *uaddr2, uint32_t val)
+{
+	if (*(volatile uint32_t *)uaddr != val)
+		return -EAGAIN;
+	long woken = uk_futex_wake(uaddr, (int)n, ~0u);
+	return woken + requeue(uaddr, uaddr2, n2);
 }
 
 UK_SYSCALL(futex)
 {
 	int cmd = (int)(a1 & UK_FUTEX_CMD_MASK), realtime = (a1 & UK_FUTEX_CLOCK_REALTIME) != 0;
+	uint32_t *uaddr = (uint32_t *)a0, *uaddr2 = (uint32_t *)a4;
 
 	switch (cmd) {
-	case UK_FUTEX_WAIT: /* relative timeout, always on the monotonic clock */
-		return futex_wait((uint32_t *)a0, (uint32_t)a2, (const struct kts *)a3, 0, 0);
+	case UK_FUTEX_WAIT: /* relative timeout */
+		return futex_wait(uaddr, (uint32_t)a2, (const struct kts *)a3, 0, 0, ~0u);
 	case UK_FUTEX_WAIT_BITSET:
 		if (!(uint32_t)a5)
 			return -EINVAL;
-		return futex_wait((uint32_t *)a0, (uint32_t)a2, (const struct kts *)a3, 1, realtime);
+		return futex_wait(uaddr, (uint32_t)a2, (const struct kts *)a3, 1, realtime, (uint32_t)a5);
 	case UK_FUTEX_WAKE:
+		return uk_futex_wake(uaddr, (int)a2, ~0u);
 	case UK_FUTEX_WAKE_BITSET:
-	case UK_FUTEX_REQUEUE:
-		return 0; /* nobody waits */
-	case UK_FUTEX_CMP_REQUEUE:
-		return *(volatile uint32_t *)a0 == (uint32_t)a5 ? 0 : -EAGAIN;
-	case UK_FUTEX_WAKE_OP: {
-		int r = uk_futex_wake_op((uint32_t *)a4, (uint32_t)a5);
-		return r < 0 ? r : 0;
+		return (uint32_t)a5 ? uk_futex_wake(uaddr, (int)a2, (uint32_t)a5) : -EINVAL;
+	case UK_FUTEX_REQUEUE: {
+		long woken = uk_futex_wake(uaddr, (int)a2, ~0u);
+		requeue(uaddr, uaddr2, a3);
+		return woken;
 	}
+	case UK_FUTEX_CMP_REQUEUE:
+		return cmp_requeue(uaddr, a2, a3, uaddr2, (uint32_t)a5);
+	case UK_FUTEX_WAKE_OP:
+		return wake_op(uaddr, a2, a3, uaddr2, (uint32_t)a5);
 	default:
 		return -ENOSYS; /* FUTEX_FD (removed from Linux) and the PI operations */
 	}

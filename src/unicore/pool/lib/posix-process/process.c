@@ -4,16 +4,35 @@
 #include <uk/syscall.h>
 #include <uk/posix-process.h>
 
+/* The sched library's, when the image has threads. */
+_Noreturn void uk_sched_thread_exit(int status) __attribute__((weak));
+long uk_sched_gettid(void) __attribute__((weak));
+long uk_sched_set_tid_address(int *tidptr) __attribute__((weak));
+void uk_sched_yield(void) __attribute__((weak));
+
 UK_SYSCALL(exit_group) { uk_plat_exit((int)a0); }
-UK_SYSCALL(exit) { uk_plat_exit((int)a0); } /* single-threaded: the last thread ends the process */
+
+UK_SYSCALL(exit) /* one thread ends; the last one ends the process */
+{
+	if (uk_sched_thread_exit)
+		uk_sched_thread_exit((int)a0);
+	uk_plat_exit((int)a0);
+}
+
 UK_SYSCALL(getpid) { return UK_PID; }
-UK_SYSCALL(gettid) { return UK_PID; }
+UK_SYSCALL(gettid) { return uk_sched_gettid ? uk_sched_gettid() : UK_PID; }
 UK_SYSCALL(getppid) { return 0; }
 UK_SYSCALL(getuid) { return 0; }
 UK_SYSCALL(geteuid) { return 0; }
 UK_SYSCALL(getgid) { return 0; }
 UK_SYSCALL(getegid) { return 0; }
-UK_SYSCALL(sched_yield) { return 0; }
+
+UK_SYSCALL(sched_yield)
+{
+	if (uk_sched_yield)
+		uk_sched_yield();
+	return 0;
+}
 
 static long three_zeros(long a, long b, long c)
 {
@@ -28,9 +47,7 @@ static long three_zeros(long a, long b, long c)
 UK_SYSCALL(getresuid) { return three_zeros(a0, a1, a2); }
 UK_SYSCALL(getresgid) { return three_zeros(a0, a1, a2); }
 
-static int *clear_child_tid;
 UK_SYSCALL(set_tid_address)
 {
-	clear_child_tid = (int *)a0; /* kept for threads (later) */
-	return UK_PID;
+	return uk_sched_set_tid_address ? uk_sched_set_tid_address((int *)a0) : UK_PID; /* one thread: never cleared */
 }

@@ -1,9 +1,10 @@
-/* Time syscalls (posix-time) over the platform clocks. Sleeping spins on the monotonic clock:
- * the kernel takes no interrupts, and the program is the only thing running. */
+/* Time syscalls (posix-time) over the platform clocks. Sleeping blocks the thread (uk/wait.h):
+ * another thread runs, or the CPU halts until the timer interrupt. */
 #include <uk/core.h>
 #include <uk/plat.h>
 #include <uk/syscall.h>
 #include <uk/posix-time.h>
+#include <uk/wait.h>
 
 #define NS 1000000000ULL
 #define TIMER_ABSTIME 1
@@ -56,11 +57,16 @@ UK_SYSCALL(time)
 	return t;
 }
 
+/* Block until the deadline of clock clk; other threads run meanwhile, or the CPU halts. A
+ * wall-clock deadline is converted once to the monotonic clock (nothing here sets the time). */
 static long sleep_until(long clk, uint64_t deadline)
 {
-	while (now_ns(clk) < deadline)
-		__asm__ volatile("pause");
-	return 0;
+	uint64_t now = now_ns(clk), mono = uk_plat_monotonic_ns();
+
+	if (deadline <= now)
+		return 0;
+	int why = uk_thread_block(mono + (deadline - now), "a sleep");
+	return why == UK_WAKE_SIGNAL ? -EINTR : 0;
 }
 
 static long check(const struct uk_timespec *ts)

@@ -3,6 +3,7 @@
 #include <uk/arch.h>
 #include <uk/plat.h>
 #include <uk/core.h>
+#include <uk/wait.h>
 
 #define COM1 0x3f8
 #define COM2 0x2f8
@@ -83,14 +84,24 @@ static int module_getc(void)
 	return (after++ & 1) ? 0x00 : 0xff;
 }
 
+/* With other threads, a thread waiting for input sleeps between polls and lets them run. */
+static void console_wait(void)
+{
+	if (!uk_thread_alone()) {
+		uk_thread_block(uk_plat_monotonic_ns() + 1000000, "console input");
+		return;
+	}
+	for (volatile int i = 0; i < 2000; i++)
+		uk_arch_pause();
+}
+
 int uk_plat_console_getc(void)
 {
 	if (uk_boot.stdin_module)
 		return module_getc();
 	uk_plat_console_input_start(); /* whoever reads first: the host waits for this */
 	while (!(uk_inb(COM1 + LSR) & LSR_DATA))
-		for (volatile int i = 0; i < 2000; i++)
-			uk_arch_pause();
+		console_wait();
 	return uk_inb(COM1);
 }
 

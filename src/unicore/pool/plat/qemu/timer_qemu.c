@@ -20,7 +20,7 @@
 #define TIMER_VECTOR 32
 
 static volatile uint32_t *apic;
-static uint64_t apic_hz;
+static uint64_t apic_hz, ticks_mult; /* ticks = ns * ticks_mult >> 32 */
 static void (*tick)(void);
 
 static uint32_t apic_read(uint32_t reg) { return apic[reg / 4]; }
@@ -65,6 +65,7 @@ static void apic_init(void)
 	apic_write(APIC_LVT_LINT1, LVT_MASKED);
 	apic_write(APIC_DIVIDE, 0xb); /* divide by 1 */
 	apic_hz = measure_apic_hz();
+	ticks_mult = (apic_hz << 32) / 1000000000ULL;
 	uk_arch_irq_set(TIMER_VECTOR, timer_irq);
 	apic_write(APIC_LVT_TIMER, TIMER_VECTOR); /* one-shot */
 }
@@ -83,7 +84,7 @@ void uk_plat_timer_arm(uint64_t deadline_ns)
 		return;
 	}
 	uint64_t now = uk_plat_monotonic_ns(), ns = deadline_ns > now ? deadline_ns - now : 0;
-	uint64_t ticks = (uint64_t)((unsigned __int128)ns * apic_hz / 1000000000ULL);
+	uint64_t ticks = (uint64_t)(((unsigned __int128)ns * ticks_mult) >> 32);
 	apic_write(APIC_INIT_COUNT, ticks < 1 ? 1 : ticks > 0xffffffffu ? 0xffffffffu : (uint32_t)ticks);
 }
 

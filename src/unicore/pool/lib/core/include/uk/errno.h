@@ -25,4 +25,5 @@
 #define ERANGE 34
 #define ENOSYS 38
 #define ENOTSUP 95
+#define ETIMEDOUT 110
 #endif

@@ -16,10 +16,9 @@
 #define UK_FUTEX_CLOCK_REALTIME 256
 #define UK_FUTEX_CMD_MASK (~(UK_FUTEX_PRIVATE_FLAG | UK_FUTEX_CLOCK_REALTIME))
 
-#ifndef ETIMEDOUT
-#define ETIMEDOUT 110
-#endif
 
 /* FUTEX_WAKE_OP: apply the encoded operation to *uaddr2; returns whether its comparison held. */
 int uk_futex_wake_op(uint32_t *uaddr2, uint32_t encoded);
+/* Wake up to n waiters of uaddr whose bitset meets `bits` (thread exit's CLEARTID wake). */
+long uk_futex_wake(uint32_t *uaddr, int n, uint32_t bits);
 #endif
