@@ -11,7 +11,7 @@ from unicore.pool.manifest import POOL_DIR
 pytestmark = pytest.mark.slow  # the sanitizer build takes a few seconds
 
 HOST = Path(__file__).parent / "host"
-SOURCES = ["lib/futex/futex.c", "lib/posix-rlimit/rlimit.c", "lib/posix-sched/sched.c", "lib/core/print.c"]
+SOURCES = ["lib/futex/futex.c", "lib/core/wait.c", "lib/core/timer.c", "lib/posix-rlimit/rlimit.c", "lib/posix-sched/sched.c", "lib/core/print.c"]
 INCLUDES = ["lib/core/include", "lib/syscall/include", "lib/futex/include", "lib/posix-rlimit/include",
             "lib/posix-sched/include", "arch/x86_64/include", "plat/qemu/include"]
 

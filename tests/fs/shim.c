@@ -50,3 +50,9 @@ void uk_vfs_log(const char *msg)
 {
 	fprintf(stderr, "vfs log: %s\n", msg);
 }
+
+/* One host thread: nothing could wake a waiter. */
+struct uk_waitq *uk_vfs_waitq_new(void) { return calloc(1, 16); }
+long uk_vfs_wait(struct uk_waitq *q, const char *what) { (void)q, (void)what; return -EAGAIN; }
+void uk_vfs_wake(struct uk_waitq *q) { (void)q; }
+void uk_vfs_sigpipe(void) {}

@@ -51,12 +51,12 @@ int uk_waitq_wake(struct uk_waitq *q, int n)
 	return woken;
 }
 
-long uk_waitq_sleep(struct uk_waitq *q, uint64_t deadline)
+long uk_waitq_sleep(struct uk_waitq *q, uint64_t deadline, const char *what)
 {
 	struct uk_waiter w = { 0 };
 
 	uk_waitq_add(q, &w);
-	int why = uk_thread_block(deadline, "a wait queue");
+	int why = uk_thread_block(deadline, what);
 	uk_waitq_del(&w);
 	if (w.woken)
 		return 0;

@@ -1,6 +1,7 @@
 /* vfs kernel glue: the only vfs file that talks to core and the platform (allocation,
  * console, clock, log, boot-time init). The host test harness (tests/fs/shim.c) replaces it. */
 #include <uk/core.h>
+#include <uk/wait.h>
 #include <uk/plat.h>
 #include <uk/vfs.h>
 
@@ -112,4 +113,20 @@ long uk_mmap_file(long addr, long len, long prot, long flags, long fd, long off)
 		return err;
 	}
 	return a;
+}
+
+struct uk_waitq *uk_vfs_waitq_new(void) { return kzalloc(sizeof(struct uk_waitq)); }
+void uk_vfs_wake(struct uk_waitq *q) { uk_waitq_wake_all(q); }
+
+long uk_vfs_wait(struct uk_waitq *q, const char *what)
+{
+	return uk_waitq_sleep(q, 0, what);
+}
+
+/* The signal library's, when the image has one; without it the write just fails with EPIPE. */
+void uk_signal_raise_sync(int sig) __attribute__((weak));
+void uk_vfs_sigpipe(void)
+{
+	if (uk_signal_raise_sync)
+		uk_signal_raise_sync(13);
 }

@@ -44,7 +44,7 @@ void uk_waitq_del(struct uk_waiter *w);                      /* no-op when alrea
 int uk_waitq_wake(struct uk_waitq *q, int n);                /* wake (and dequeue) up to n; the count */
 static inline int uk_waitq_wake_all(struct uk_waitq *q) { return uk_waitq_wake(q, 1 << 30); }
 /* Block on q until woken: 0, -ETIMEDOUT at `deadline` (monotonic ns, 0 = none), -EINTR. */
-long uk_waitq_sleep(struct uk_waitq *q, uint64_t deadline);
+long uk_waitq_sleep(struct uk_waitq *q, uint64_t deadline, const char *what);
 
 /* ---- the thread that waits: single-thread defaults here, the sched library's when linked ---- */
 void *uk_thread_current(void);

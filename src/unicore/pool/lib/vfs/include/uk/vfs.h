@@ -14,6 +14,7 @@ typedef int64_t uk_off_t;
 
 struct uk_vnode;
 struct uk_file;
+struct uk_waitq; /* core's wait queue (uk/wait.h), opaque here */
 struct uk_mount;
 
 /* Attributes every vnode carries; stat() reads them after an optional getattr refresh. */
@@ -63,6 +64,9 @@ struct uk_vfs_ops {
 	long (*statfs)(struct uk_vnode *vn, struct uk_statfs *sf); /* fill type and counts */
 	long (*fgetattr)(struct uk_file *f); /* getattr through an open file (works unlinked) */
 	long (*link)(struct uk_vnode *dir, const char *name, struct uk_vnode *target);
+	/* poll events (UK_POLL*) ready now, and the queue woken when they change (NULL: none);
+	 * files without it are always ready for reading and writing */
+	unsigned (*poll)(struct uk_file *f, struct uk_waitq **wq);
 };
 
 struct uk_vfs_lock; /* a POSIX record lock range, private to vfs */
@@ -96,6 +100,11 @@ struct uk_file {
 	void *priv; /* file-system private (9p: the open fid) */
 };
 
+#define UK_POLLIN 0x001
+#define UK_POLLOUT 0x004
+#define UK_POLLERR 0x008
+#define UK_POLLHUP 0x010
+
 /* --- kernel glue (vfs/glue.c on the unikernel, tests/fs/shim.c on the host) --- */
 void *uk_vfs_alloc(size_t size);        /* zeroed memory, NULL on exhaustion */
 void uk_vfs_free(void *ptr);
@@ -103,6 +112,12 @@ long uk_vfs_console_write(const char *buf, size_t len);
 long uk_vfs_console_read(char *buf, size_t len); /* blocks; 0 at end of input */
 void uk_vfs_now(struct uk_timespec *ts);        /* wall clock */
 void uk_vfs_log(const char *msg);               /* one line to the kernel log */
+/* Waiting for another thread (pipes): a queue, block on it (0 when woken, -EINTR for a signal,
+ * -EAGAIN where nothing could wake us), wake everyone on it. */
+struct uk_waitq *uk_vfs_waitq_new(void);
+long uk_vfs_wait(struct uk_waitq *q, const char *what);
+void uk_vfs_wake(struct uk_waitq *q);
+void uk_vfs_sigpipe(void);                      /* a write found no reader: SIGPIPE to the writer */
 void uk_vfs_boot_clock_hold(int hold);         /* 1: new nodes get time 0 (boot), no clock read */
 
 /* --- vnodes and mounts --- */
