@@ -3,7 +3,6 @@
 #include <uk/arch.h>
 #include <uk/x86_64.h>
 #include <uk/plat.h>
-#include <uk/core.h>
 
 struct uk_tss {
 	uint32_t reserved0;

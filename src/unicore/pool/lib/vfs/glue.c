@@ -22,32 +22,8 @@ long uk_vfs_console_write(const char *buf, size_t len)
 	return (long)len;
 }
 
-/* stdin arrives framed on COM1 (docs/design.md): 0xFF 0x00 is end of file, 0xFF 0xFF a
- * literal 0xFF. Like a terminal, a read returns at the end of a line. Before the first byte,
- * the platform may need to tell the host to start sending. */
-static int stdin_eof, stdin_started;
-
-long uk_vfs_console_read(char *buf, size_t len)
-{
-	size_t n = 0;
-
-	if (!stdin_started) {
-		stdin_started = 1;
-		uk_plat_console_input_start();
-	}
-	while (n < len && !stdin_eof) {
-		int c = uk_plat_console_getc();
-
-		if (c == 0xff && (c = uk_plat_console_getc()) == 0x00) {
-			stdin_eof = 1;
-			break;
-		}
-		buf[n++] = (char)c;
-		if (c == '\n')
-			break;
-	}
-	return (long)n;
-}
+/* stdin: the platform's wire (framing, handshake) is its own business. */
+long uk_vfs_console_read(char *buf, size_t len) { return uk_plat_console_read(buf, len); }
 
 /* Nodes made while booting get time 0: reading the clock would calibrate the TSC (about
  * 2 ms) before main; the program's first file operation pays for it instead. */
