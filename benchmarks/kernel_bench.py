@@ -16,11 +16,11 @@ import time
 import tomllib
 from pathlib import Path
 
-from unicore.buildsys import build_image
+from unicore.image import build_image
 from unicore.pool.manifest import POOL_DIR
 from unicore.runner import choose_accel, run_image
 from unicore.runner.qemu import kernel_cmdline, qemu_command
-from unicore.toolchain import compile_program
+from unicore.program.toolchain import compile_program
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent

@@ -1,7 +1,7 @@
 """Helpers for the binary tests (imported as `bbuild`): plans for unmodified executables.
 
 compile_c() builds the test programs with the host's gcc/musl-gcc; rootfs_for() writes a root
-file system (cpio, unicore.guestfs) with a binary's library closure (from ldd).
+file system (cpio, unicore.image.rootfs) with a binary's library closure (from ldd).
 plan_for() writes the plan dict from the pool's manifests (like tests/kernel/kbuild.py), with the
 exec library and the syscall libraries glibc needs, so that these tests exercise the kernel
 without depending on the controller's selection rules.
@@ -13,7 +13,7 @@ import tomllib
 from pathlib import Path
 
 
-from unicore.guestfs import Entry, merge, write_cpio
+from unicore.image.rootfs import Entry, merge, write_cpio
 from unicore.pool.manifest import POOL_DIR
 
 BASE_LIBS = ["arch-x86_64", "plat-qemu", "core", "syscall", "process", "posix-process", "posix-mm",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from unicore.commands._intermixed import intermixed
 from unicore.errors import BadInputError
-from unicore.verify import verify
+from unicore.runner.verify import verify
 
 
 def add_parser(sub) -> None:

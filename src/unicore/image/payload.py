@@ -3,7 +3,7 @@
 Packing keeps every program header but drops the section headers, symbols and the page padding
 between segments (the kernel copies each PT_LOAD to its address; nothing needs file alignment),
 which saves about a quarter of a small static program. Run as a module by the build:
-`python -m unicore.buildsys.program PROGRAM OUT`.
+`python -m unicore.image.payload PROGRAM OUT`.
 """
 
 import struct

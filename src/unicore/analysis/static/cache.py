@@ -12,7 +12,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from unicore.analysis.callgraph import SUMMARY_VERSION
+from unicore.analysis.static.callgraph import SUMMARY_VERSION
 
 
 def default_dir() -> Path:

@@ -12,9 +12,9 @@ import subprocess
 import tomllib
 from pathlib import Path
 
-from unicore.buildsys import generate as gen
-from unicore.buildsys.ninja import NinjaFile, esc
-from unicore.buildsys.program import check_program, is_fixed_static
+from unicore.image import generate as gen
+from unicore.image.ninja import NinjaFile, esc
+from unicore.image.payload import check_program, is_fixed_static
 from unicore.errors import BadInputError, ToolMissingError, UnicoreError
 
 CFLAGS = ("-std=gnu11 -Os -ffreestanding -nostdlib -fno-pie -fno-pic -mno-red-zone -mgeneral-regs-only "

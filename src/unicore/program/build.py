@@ -6,11 +6,11 @@ The result is always one static musl ELF, the program the image will run.
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from unicore.errors import BadInputError, UnicoreError
-from unicore.toolchain import compile_program
+from unicore.program.external import build_project
+from unicore.program.toolchain import compile_program, wrapper_cc
 
 PROJECT_FILE = "unicore.toml"
 
@@ -28,7 +28,6 @@ def build_program(path: Path, build_dir: Path, cflags: list[str] | None = None, 
             raise BadInputError(f"{path}: expected a .c file, a directory or a project (use --binary for an executable)")
         return compile_program([path], build_dir / program_name(path), cflags)
     if (path / PROJECT_FILE).is_file():
-        from unicore.extbuild import build_project
         return build_project(path, build_dir, progress=progress)
     if (path / "Makefile").is_file():
         return _make_project(path)
@@ -36,12 +35,6 @@ def build_program(path: Path, build_dir: Path, cflags: list[str] | None = None, 
     if not sources:
         raise BadInputError(f"{path}: no C sources, Makefile or {PROJECT_FILE} found")
     return compile_program(sources, build_dir / program_name(path), cflags)
-
-
-def wrapper_cc() -> str:
-    """The `unicore cc` command as a CC= value, from the same installation as this process."""
-    exe = Path(sys.prefix) / "bin" / "unicore"
-    return f"{exe} cc" if exe.exists() else f"{sys.executable} -m unicore cc"
 
 
 def _make_project(path: Path) -> Path:
