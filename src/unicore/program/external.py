@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from unicore.errors import BadInputError, ToolMissingError, UnicoreError
+from unicore.paths import builds_cache
 from unicore.program.fetch import Fetcher, Source, step, unpack_source
 from unicore.program.toolchain import COMPILE_FLAGS, LINK_FLAGS, wrapper_cc
 from unicore.pool.manifest import POOL_DIR, parse_manifest
@@ -140,11 +141,6 @@ def build_key(source: Source, recipe: Recipe, cc_identity: str) -> str:
     """The cache key of a build: source hash, compiler, every flag, the recipe format."""
     blob = json.dumps([RECIPE_FORMAT, source.dsc_sha256, asdict(recipe), cc_identity], sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
-
-
-def builds_cache() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "unicore" / "builds"
 
 
 # ---------------------------------------------------------------------------------------------
