@@ -22,6 +22,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from unicore.formats import cpio
 from unicore.paths import bench_cache
 from unicore.bench.systems import NotAvailable, tree_bytes
 
@@ -30,7 +31,7 @@ SUITE = "bookworm"
 PACKAGES = ["sqlite3"]
 KERNEL_META = "linux-image-amd64"
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
-BUILD_TOOLS = ["debootstrap", "chroot", "dpkg-deb", "tar", "cpio"]
+BUILD_TOOLS = ["debootstrap", "chroot", "dpkg-deb", "tar"]
 
 
 @dataclass(frozen=True)
@@ -235,9 +236,4 @@ def _pack_cpio(rootfs: Path, out: Path, progress: Progress) -> None:
 
 def pack_cpio(tree: Path, out: Path) -> None:
     """Write `tree` as a newc cpio archive at `out` (sorted, so the archive is reproducible)."""
-    names = subprocess.run(["find", ".", "-mindepth", "1"], cwd=tree, capture_output=True,
-                           check=True).stdout.split(b"\n")
-    listing = b"\n".join(sorted(n for n in names if n)) + b"\n"
-    with open(out, "wb") as fh:
-        subprocess.run(["cpio", "-o", "-H", "newc", "--quiet"], cwd=tree, input=listing,
-                       stdout=fh, check=True, timeout=600)
+    cpio.write(cpio.tree_members(tree), out)

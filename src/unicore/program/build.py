@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 from unicore.errors import BadInputError, UnicoreError
+from unicore.formats.elf import is_elf
 from unicore.program.external import build_project
 from unicore.program.toolchain import compile_program, wrapper_cc
 
@@ -43,12 +44,7 @@ def _make_project(path: Path) -> Path:
     proc = subprocess.run(["make", "-C", str(path), f"CC={env['CC']}"], env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise UnicoreError(f"make in {path} failed:\n{(proc.stdout + proc.stderr).rstrip()}")
-    elves = [p for p in path.rglob("*") if p.is_file() and os.access(p, os.X_OK) and _is_elf(p)]
+    elves = [p for p in path.rglob("*") if p.is_file() and os.access(p, os.X_OK) and is_elf(p)]
     if not elves:
         raise UnicoreError(f"make in {path} built no executable")
     return max(elves, key=lambda p: p.stat().st_mtime)
-
-
-def _is_elf(path: Path) -> bool:
-    with path.open("rb") as f:
-        return f.read(4) == b"\x7fELF"
