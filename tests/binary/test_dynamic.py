@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from bbuild import compile_c, library_closure, rootfs_for
 
-from unicore.guestfs import Entry, merge, write_cpio
+from unicore.image.rootfs import Entry, merge, write_cpio
 from unicore.runner import run_image
 from unicore.runner.qemu import qemu_command
 

@@ -10,10 +10,11 @@ import tomllib
 import pytest
 from kbuild import PROGRAMS
 
-from unicore.buildsys import build_image
+from unicore.controller.plan import fixed_plan
+from unicore.image import build_image
 from unicore.pool.manifest import POOL_DIR
 from unicore.runner import run_image
-from unicore.toolchain import compile_program
+from unicore.program.toolchain import compile_program
 
 # The C library functions the compiler may emit calls to: core defines them (docs/design.md).
 COMPILER_NAMES = {"memcpy", "memmove", "memset", "memcmp", "strlen", "strcmp", "strncmp"}
@@ -31,11 +32,7 @@ def _manifests() -> dict[str, tuple]:
 @pytest.fixture(scope="module")
 def every_library_image(tmp_path_factory):
     libs = _manifests()
-    providers = {s: n for n, (_, d) in libs.items() for s in d["provides"].get("syscalls", [])}
-    plan = {"schema": "unicore.plan", "version": 1, "target": {"arch": "x86_64", "plat": "qemu"},
-            "libraries": [{"name": n, "dir": str(d), "kind": m["kind"], "reasons": ["test"]}
-                          for n, (d, m) in sorted(libs.items())],
-            "syscalls": providers, "options": {}, "program": {"name": "hello"}}
+    plan = fixed_plan(sorted(libs), None, program={"name": "hello"})
     work = tmp_path_factory.mktemp("contract")
     program = compile_program([PROGRAMS / "hello.c"], work / "hello")
     return build_image(plan, program, work / "hello.img", work / "build"), work / "build" / "obj", libs

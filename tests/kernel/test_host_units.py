@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from unicore.toolchain import LINK_BASE
+from unicore.program.toolchain import LINK_BASE
 from kbuild import PROGRAMS
 
 from unicore.pool.manifest import POOL_DIR, include_dirs
-from unicore.toolchain import compile_program
+from unicore.program.toolchain import compile_program
 
 pytestmark = pytest.mark.slow  # the sanitizer build takes several seconds
 

@@ -176,7 +176,7 @@ static void test_elf(const char *path)
 	const char *err = NULL;
 
 	CHECK(uk_process_elf_parse(file, size, 0, &l, &err) == 0);
-	/* PROGRAM_BASE: where `unicore cc` links programs (unicore.toolchain.LINK_BASE) */
+	/* PROGRAM_BASE: where `unicore cc` links programs (unicore.program.toolchain.LINK_BASE) */
 	CHECK(l.entry == *(uint64_t *)(file + 24) && l.lo == PROGRAM_BASE && l.hi > l.lo && l.type == 2);
 	CHECK(l.phdr == PROGRAM_BASE + *(uint64_t *)(file + 32) && !l.interp);
 	CHECK(uk_process_elf_parse(file, size, 0x1000000, &l, &err) == 0 && l.lo == 0x1000000 + PROGRAM_BASE);

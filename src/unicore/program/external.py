@@ -3,7 +3,7 @@
 A project directory holds `unicore.toml` naming an external pool library (pool/external/<name>/
 library.toml: Debian source package, version and build recipe) plus the project's own additions
 (configure arguments, CFLAGS, make target, program path). `build_project` fetches and verifies
-the source (unicore.fetch), unpacks it once, configures out of tree with CC set to the unicore
+the source (unicore.program.fetch), unpacks it once, configures out of tree with CC set to the unicore
 compiler wrapper (static non-PIE musl) or another compiler (e.g. "gcc" for a native build of the
 same source with the same flags), runs make, and keeps the program in a cache keyed by the
 source's hash, the compiler and every flag, so an unchanged rebuild only copies a file.
@@ -23,7 +23,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from unicore.errors import BadInputError, ToolMissingError, UnicoreError
-from unicore.fetch import Fetcher, Source, step, unpack_source
+from unicore.paths import builds_cache
+from unicore.program.fetch import Fetcher, Source, step, unpack_source
+from unicore.program.toolchain import COMPILE_FLAGS, LINK_FLAGS, wrapper_cc
 from unicore.pool.manifest import POOL_DIR, parse_manifest
 
 PROJECT_FILE = "unicore.toml"
@@ -119,7 +121,6 @@ def load_project(project_dir: Path) -> Recipe:
 def compiler_command(cc: str) -> str:
     """CC= for `cc`: "unicore" is the static musl wrapper of this installation; else as given."""
     if cc == "unicore":
-        from unicore.program import wrapper_cc
         return wrapper_cc()
     return cc
 
@@ -132,7 +133,6 @@ def compiler_identity(cc_cmd: str) -> str:
         raise ToolMissingError(f"compiler {cc_cmd!r} not found") from None
     if proc.returncode != 0:
         raise ToolMissingError(f"compiler {cc_cmd!r} does not run: {proc.stderr.strip()[:200]}")
-    from unicore.toolchain import COMPILE_FLAGS, LINK_FLAGS
     wrapper = COMPILE_FLAGS + LINK_FLAGS if "unicore" in cc_cmd else []
     return json.dumps([proc.stdout.splitlines()[:1], wrapper])
 
@@ -141,11 +141,6 @@ def build_key(source: Source, recipe: Recipe, cc_identity: str) -> str:
     """The cache key of a build: source hash, compiler, every flag, the recipe format."""
     blob = json.dumps([RECIPE_FORMAT, source.dsc_sha256, asdict(recipe), cc_identity], sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
-
-
-def builds_cache() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "unicore" / "builds"
 
 
 # ---------------------------------------------------------------------------------------------

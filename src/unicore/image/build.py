@@ -9,13 +9,13 @@ an empty symbol table; extract function symbols; link pass 2 with them; strip in
 
 import shutil
 import subprocess
-import tomllib
 from pathlib import Path
 
-from unicore.buildsys import generate as gen
-from unicore.buildsys.ninja import NinjaFile, esc
-from unicore.buildsys.program import check_program, is_fixed_static
+from unicore.controller.planfile import Plan, check_plan
 from unicore.errors import BadInputError, ToolMissingError, UnicoreError
+from unicore.image import generate as gen
+from unicore.image.ninja import NinjaFile, esc
+from unicore.image.payload import check_program, is_fixed_static
 from unicore.pool.manifest import include_dirs
 
 CFLAGS = ("-std=gnu11 -Os -ffreestanding -nostdlib -fno-pie -fno-pic -mno-red-zone -mgeneral-regs-only "
@@ -25,20 +25,6 @@ CFLAGS = ("-std=gnu11 -Os -ffreestanding -nostdlib -fno-pie -fno-pic -mno-red-zo
 LDFLAGS = "-m elf_x86_64 -nostdlib -static -n --gc-sections --build-id=none -z noexecstack"
 
 
-def _manifest(lib: dict) -> dict:
-    path = Path(lib["dir"]) / "library.toml"
-    try:
-        return tomllib.loads(path.read_text())
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise BadInputError(f"library {lib.get('name')}: cannot read {path}: {exc}") from None
-
-
-def _defaults(lib: dict, manifest: dict) -> dict[str, object]:
-    """Option defaults of a library, under their Kconfig symbol names (UK_<LIB>_<NAME>)."""
-    prefix = "UK_" + lib["name"].upper().replace("-", "_") + "_"
-    return {prefix + o["name"].upper(): o["default"] for o in manifest.get("options", [])}
-
-
 def _tool(name: str) -> str:
     path = shutil.which(name)
     if not path:
@@ -46,29 +32,29 @@ def _tool(name: str) -> str:
     return path
 
 
-def _check_plan(plan: dict) -> None:
-    if plan.get("schema") != "unicore.plan" or plan.get("version") != 1:
-        raise BadInputError("not a unicore plan version 1")
-    target = plan.get("target", {})
+def _check_plan(plan: dict) -> Plan:
+    plan = check_plan(plan)
+    target = plan["target"]
     if (target.get("arch"), target.get("plat")) != ("x86_64", "qemu"):
         raise BadInputError(f"the build supports target qemu/x86_64, not {target.get('plat')}/{target.get('arch')}")
-    kinds = [lib.get("kind") or _manifest(lib).get("kind") for lib in plan["libraries"]]
+    kinds = [lib["kind"] for lib in plan["libraries"]]
     if "arch" not in kinds or "plat" not in kinds:
         raise BadInputError("the plan has no arch or plat library")
+    return plan
 
 
-def _sources(plan: dict, obj_dir: Path) -> tuple[list[tuple[Path, Path]], list[Path], dict, Path]:
-    """(source, object) pairs, include dirs, option values and the plat library's linker script."""
-    pairs, includes, options, script = [], [], {}, None
+def _sources(plan: Plan, obj_dir: Path) -> tuple[list[tuple[Path, Path]], list[Path], dict, Path]:
+    """(source, object) pairs, include dirs, option values and the plat library's linker script,
+    all from the plan (the controller resolved them; no manifest is read here)."""
+    pairs, includes, script = [], [], None
     for lib in plan["libraries"]:
-        manifest, libdir = _manifest(lib), Path(lib["dir"])
-        options.update(_defaults(lib, manifest))
+        libdir = Path(lib["dir"])
         includes.append(libdir / "include")
-        for src in manifest.get("sources", []):
+        for src in lib["sources"]:
             pairs.append((libdir / src, obj_dir / lib["name"] / (src + ".o")))
-        if manifest.get("kind") == "plat":
+        if lib["kind"] == "plat":
             script = libdir / f"link_{plan['target']['arch']}.ld"
-    options.update(plan.get("options", {}))
+    options = dict(plan["options"])
     if not options.get("UK_EXEC_PATH"):  # the plan's options carry the manifest default ""
         options.update(_exec_path(plan))
     return pairs, includes, options, script

@@ -3,7 +3,7 @@
 An external pool library (pool/external/<name>/library.toml) declares `[source] debian = "pkg"`
 and a version. `fetch_source` gets that package with `apt-get source --download-only`, checks
 every file the `.dsc` lists against its Checksums-Sha256 (our own check, on top of apt's), and
-keeps it in `${XDG_CACHE_HOME:-~/.cache}/unicore/sources/<pkg>_<version>/`. A cached entry is
+keeps it in `<cache root>/sources/<pkg>_<version>/` (unicore.paths). A cached entry is
 re-hashed on every use, so a corrupted file is noticed and fetched again; a pinned version found
 intact in the cache needs no apt call at all. `unpack_source` runs `dpkg-source -x` (orig
 tarball plus Debian patches) into a build directory, once per source hash.
@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from unicore.errors import BadInputError, ToolMissingError, UnicoreError
+from unicore.paths import sources_cache
 
 Runner = Callable[[list[str], Path | None], subprocess.CompletedProcess]
 SOURCES_DIR = Path("/etc/apt/sources.list.d")
@@ -246,11 +247,6 @@ class Source:
     files: tuple[DscFile, ...] = field(default=())
 
 
-def cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "unicore" / "sources"
-
-
 def parse_spec(spec: str) -> tuple[str, str | None]:
     """`PACKAGE[=VERSION]` -> (package, version or None), checked for sane characters."""
     package, _, version = spec.partition("=")
@@ -264,7 +260,7 @@ def parse_spec(spec: str) -> tuple[str, str | None]:
 @dataclass
 class Fetcher:
     """Fetches Debian source packages into a verified cache; `runner` runs apt (injectable)."""
-    cache: Path = field(default_factory=cache_root)
+    cache: Path = field(default_factory=sources_cache)
     sources_dir: Path = SOURCES_DIR
     runner: Runner = run_command
     lists_dir: Path = LISTS_DIR

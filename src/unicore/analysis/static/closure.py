@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from unicore.analysis import elf as elfmod
+from unicore.analysis.static import elf as elfmod
 
 LD_CACHE = Path("/etc/ld.so.cache")
 CACHE_MAGIC = b"glibc-ld.so.cache1.1"

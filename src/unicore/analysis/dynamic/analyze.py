@@ -15,11 +15,11 @@ from collections import Counter
 from pathlib import Path
 from typing import Callable
 
-from unicore.analysis import actions
-from unicore.analysis.scenario import Scenario
-from unicore.analysis.strace_parse import parse_trace
-from unicore.analysis.trace_facts import TraceFacts, collect
-from unicore.analysis.tracer import RawRun, RunSpec, strace_path, trace
+from unicore.analysis.dynamic import actions
+from unicore.analysis.dynamic.scenario import Scenario
+from unicore.analysis.dynamic.strace_parse import parse_trace
+from unicore.analysis.dynamic.trace_facts import TraceFacts, collect
+from unicore.analysis.dynamic.tracer import RawRun, RunSpec, strace_path, trace
 from unicore.errors import BadInputError, UnicoreError
 
 # Signals whose default action dumps core: the program died of its own fault.

@@ -3,7 +3,7 @@
 Pass 1 links the kernel with an empty table; this reads its function symbols and the program's,
 and writes an assembler file with addresses (sorted) and names, which pass 2 links in. The table
 section comes after all code, so no function moves between the passes.
-Run by the build: `python -m unicore.buildsys.ksyms KERNEL.pre.elf [PROGRAM] OUT.S` (no PROGRAM
+Run by the build: `python -m unicore.image.ksyms KERNEL.pre.elf [PROGRAM] OUT.S` (no PROGRAM
 when the image embeds none, or when it is position-independent: its link-time addresses are not
 where it runs).
 """

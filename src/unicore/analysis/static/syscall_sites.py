@@ -11,7 +11,7 @@ when the caller is reachable. Wrappers also called from other objects are finish
 
 from __future__ import annotations
 
-from unicore.analysis import disasm
+from unicore.analysis.static import disasm
 
 MAX_NR = 1024  # larger constants are not syscall numbers: treat them as unknown
 

@@ -7,6 +7,7 @@ The kernel loads a static, non-PIE ELF at its link address (Debian's musl-gcc tu
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 from unicore.errors import BadInputError, ToolMissingError, UnicoreError
@@ -46,3 +47,9 @@ def compile_program(sources: list[Path], output: Path, cflags: list[str] | None 
     if proc.returncode != 0:
         raise UnicoreError(f"compiling {', '.join(map(str, sources))} failed:\n{proc.stderr.rstrip()}")
     return output
+
+
+def wrapper_cc() -> str:
+    """The `unicore cc` command as a CC= value, from the same installation as this process."""
+    exe = Path(sys.prefix) / "bin" / "unicore"
+    return f"{exe} cc" if exe.exists() else f"{sys.executable} -m unicore cc"

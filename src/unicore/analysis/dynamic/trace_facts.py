@@ -13,7 +13,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from unicore.analysis.strace_parse import Call, Event, Exit, Signal, decoration, string_arg, string_list
+from unicore.analysis.dynamic.strace_parse import Call, Event, Exit, Signal, decoration, string_arg, string_list
 from unicore.syscalls import name_of
 
 _UNNAMED_RE = re.compile(r"^syscall_((?:0x)?[0-9a-fA-F]+)$")

@@ -6,11 +6,12 @@ The result is always one static musl ELF, the program the image will run.
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from unicore.errors import BadInputError, UnicoreError
-from unicore.toolchain import compile_program
+from unicore.formats.elf import is_elf
+from unicore.program.external import build_project
+from unicore.program.toolchain import compile_program, wrapper_cc
 
 PROJECT_FILE = "unicore.toml"
 
@@ -28,7 +29,6 @@ def build_program(path: Path, build_dir: Path, cflags: list[str] | None = None, 
             raise BadInputError(f"{path}: expected a .c file, a directory or a project (use --binary for an executable)")
         return compile_program([path], build_dir / program_name(path), cflags)
     if (path / PROJECT_FILE).is_file():
-        from unicore.extbuild import build_project
         return build_project(path, build_dir, progress=progress)
     if (path / "Makefile").is_file():
         return _make_project(path)
@@ -38,24 +38,13 @@ def build_program(path: Path, build_dir: Path, cflags: list[str] | None = None, 
     return compile_program(sources, build_dir / program_name(path), cflags)
 
 
-def wrapper_cc() -> str:
-    """The `unicore cc` command as a CC= value, from the same installation as this process."""
-    exe = Path(sys.prefix) / "bin" / "unicore"
-    return f"{exe} cc" if exe.exists() else f"{sys.executable} -m unicore cc"
-
-
 def _make_project(path: Path) -> Path:
     """Run the project's own make with the wrapper as CC; the program is the newest ELF it built."""
     env = dict(os.environ, CC=wrapper_cc())
     proc = subprocess.run(["make", "-C", str(path), f"CC={env['CC']}"], env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise UnicoreError(f"make in {path} failed:\n{(proc.stdout + proc.stderr).rstrip()}")
-    elves = [p for p in path.rglob("*") if p.is_file() and os.access(p, os.X_OK) and _is_elf(p)]
+    elves = [p for p in path.rglob("*") if p.is_file() and os.access(p, os.X_OK) and is_elf(p)]
     if not elves:
         raise UnicoreError(f"make in {path} built no executable")
     return max(elves, key=lambda p: p.stat().st_mtime)
-
-
-def _is_elf(path: Path) -> bool:
-    with path.open("rb") as f:
-        return f.read(4) == b"\x7fELF"

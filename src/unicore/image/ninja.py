@@ -15,10 +15,10 @@ rule ld
   command = $ld $ldflags -T $script -o $out $in
   description = LD $out
 rule ksyms
-  command = $python -m unicore.buildsys.ksyms $in $out
+  command = $python -m unicore.image.ksyms $in $out
   description = KSYMS $out
 rule pack
-  command = $python -m unicore.buildsys.program $in $out
+  command = $python -m unicore.image.payload $in $out
   description = PACK $out
 rule strip
   command = $objcopy $stripflags $in $out

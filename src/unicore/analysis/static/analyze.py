@@ -13,8 +13,8 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from unicore.analysis import callgraph, closure, elf as elfmod, reach
-from unicore.analysis.cache import Cache
+from unicore.analysis.static import callgraph, closure, elf as elfmod, reach
+from unicore.analysis.static.cache import Cache
 from unicore.errors import BadInputError, UnicoreError
 from unicore.syscalls import name_of
 

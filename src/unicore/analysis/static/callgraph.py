@@ -11,8 +11,8 @@ from __future__ import annotations
 import bisect
 import struct
 
-from unicore.analysis import disasm
-from unicore.analysis.elf import Elf
+from unicore.analysis.static import disasm
+from unicore.analysis.static.elf import Elf
 
 SUMMARY_VERSION = 13  # 13: branch conditions (test/cmp + je) fix syscall numbers
 PLT_SECTIONS = (".plt", ".plt.sec", ".plt.got", ".iplt")
@@ -233,7 +233,7 @@ class ObjectAnalysis:
         return out
 
     def _summary(self, edges, sites, taken, plt_calls) -> dict:
-        from unicore.analysis import syscall_sites
+        from unicore.analysis.static import syscall_sites
         resolved = syscall_sites.resolve(self, sites)
         local = [sorted(t for t in e if isinstance(t, int)) for e in edges]
         syms = {str(i): sorted(t for t in e if isinstance(t, str)) for i, e in enumerate(edges)

@@ -12,7 +12,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from unicore.analysis.scenario import Command
+from unicore.analysis.dynamic.scenario import Command
 
 _RETRY_S = 0.05
 _SHOWN = 200  # characters of output kept in the report

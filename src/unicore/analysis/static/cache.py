@@ -1,7 +1,7 @@
 """Per-object analysis results cached as JSON by content hash.
 
-Location: the `cache_dir` argument, else $XDG_CACHE_HOME/unicore/analysis, else
-~/.cache/unicore/analysis. One file per object: `<sha256>.json`. The summary version is part of
+Location: the `cache_dir` argument, else unicore.paths.analysis_cache() (<cache root>/analysis,
+by default ~/.cache/unicore/analysis). One file per object: `<sha256>.json`. The summary version is part of
 the file so an older format is recomputed, not misread; a damaged file is ignored.
 """
 
@@ -12,17 +12,13 @@ import os
 import tempfile
 from pathlib import Path
 
-from unicore.analysis.callgraph import SUMMARY_VERSION
-
-
-def default_dir() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "unicore" / "analysis"
+from unicore.analysis.static.callgraph import SUMMARY_VERSION
+from unicore.paths import analysis_cache
 
 
 class Cache:
     def __init__(self, directory: Path | None = None):
-        self.dir = Path(directory) if directory is not None else default_dir()
+        self.dir = Path(directory) if directory is not None else analysis_cache()
         self.hits = 0
         self.misses = 0
 

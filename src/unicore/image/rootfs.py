@@ -3,7 +3,7 @@
 Sources, each recorded with its reason: the files the dynamic analysis saw the program open
 successfully (only under the allowed prefixes: never the user's home or secrets unless listed),
 a user's `--rootfs DIR` tree, and `--file HOST:GUEST` pairs. The archive is cpio "newc", the
-format the kernel's initrd library unpacks into ramfs.
+format the kernel's initrd library unpacks into ramfs (written by unicore.formats.cpio).
 """
 
 import os
@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from unicore.errors import BadInputError
+from unicore.formats import cpio
 
 DEFAULT_PREFIXES = ("/etc/", "/usr/share/", "/usr/lib/", "/lib/")
 NEVER = ("/etc/shadow", "/etc/gshadow", "/etc/sudoers", "/etc/ssh/", "/root/", "/home/", "/proc/", "/sys/", "/dev/")
@@ -85,20 +86,6 @@ def merge(*groups: list[Entry]) -> list[Entry]:
     return [by_path[p] for p in sorted(by_path)]
 
 
-def _header(name: str, mode: int, size: int, ino: int, mtime: int = 0) -> bytes:
-    fields = [ino, mode, 0, 0, 1, mtime, size, 0, 0, 0, 0, len(name) + 1, 0]
-    return b"070701" + b"".join(b"%08X" % f for f in fields)
-
-
-def _pad(n: int) -> bytes:
-    return b"\0" * (-n % 4)
-
-
-def _record(name: str, mode: int, data: bytes, ino: int, mtime: int = 0) -> bytes:
-    head = _header(name, mode, len(data), ino, mtime) + name.encode() + b"\0"
-    return head + _pad(len(head)) + data + _pad(len(data))
-
-
 def _content(entry: Entry) -> tuple[int, bytes]:
     if entry.symlink is not None:
         return stat.S_IFLNK | 0o777, entry.symlink.encode()
@@ -118,12 +105,9 @@ def _mtime(entry: Entry) -> int:
 
 def write_cpio(entries: list[Entry], out: Path) -> int:
     """Write a newc archive of `entries` (paths relative, as the kernel expects); return its size."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(out.suffix + ".tmp")
-    with tmp.open("wb") as f:
-        for ino, entry in enumerate(entries, start=1):
-            mode, data = _content(entry)
-            f.write(_record(entry.guest.lstrip("/") or ".", mode, data, ino, _mtime(entry)))
-        f.write(_record("TRAILER!!!", 0, b"", 0))
-    tmp.replace(out)
-    return out.stat().st_size
+    return cpio.write((_member(e) for e in entries), out)
+
+
+def _member(entry: Entry) -> cpio.Member:
+    mode, data = _content(entry)
+    return cpio.Member(entry.guest.lstrip("/") or ".", mode, data, _mtime(entry))

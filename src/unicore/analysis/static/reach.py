@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass, field
 
-from unicore.analysis import callgraph, disasm, syscall_sites
-from unicore.analysis.elf import Elf
+from unicore.analysis.static import callgraph, disasm, syscall_sites
+from unicore.analysis.static.elf import Elf
 
 Node = tuple[int, int]  # (object index, region index)
 

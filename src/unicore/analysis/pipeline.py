@@ -9,7 +9,7 @@ from pathlib import Path
 
 from unicore.analysis.report import make_report, write_report
 from unicore.errors import BadInputError
-from unicore.guestfs import Entry
+from unicore.image.rootfs import Entry
 
 DEFAULT_RUN_TIMEOUT = 5.0
 
@@ -24,9 +24,9 @@ def check_binary(path: Path) -> Path:
 
 def analyze_binary(binary: Path, scenarios: list[Path], policy: str, build_dir: Path, progress=None) -> dict:
     """Static and/or dynamic analysis of the unmodified binary, saved as build_dir/report.json."""
-    from unicore.analysis.dynamic import analyze_dynamic
-    from unicore.analysis.scenario import load_scenario
-    from unicore.analysis.static import analyze_static
+    from unicore.analysis.dynamic.analyze import analyze_dynamic
+    from unicore.analysis.dynamic.scenario import load_scenario
+    from unicore.analysis.static.analyze import analyze_static
     static = analyze_static(binary, progress=progress) if policy != "dynamic" else None
     dynamic = None
     if policy != "static":

@@ -3,6 +3,6 @@
 Public API: `build_image(plan, program, output, build_dir, debug=False) -> Path` (build.py).
 """
 
-from unicore.buildsys.build import build_image
+from unicore.image.build import build_image
 
 __all__ = ["build_image"]
