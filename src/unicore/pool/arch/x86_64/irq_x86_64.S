@@ -53,11 +53,11 @@ uk_irq_common:
 
 	.section .rodata
 	.p2align 3
-	.globl uk_irq_stubs
-uk_irq_stubs:
+	.globl uk_arch_irq_stubs
+uk_arch_irq_stubs:
 .irp n, 32,33,34,35,36,37,38,39,40,41,42,43,44,45,46,47
 	.quad uk_irq_\n
 .endr
-	.globl uk_irq_spurious_stub
-uk_irq_spurious_stub:
+	.globl uk_arch_irq_spurious_stub
+uk_arch_irq_spurious_stub:
 	.quad uk_irq_255

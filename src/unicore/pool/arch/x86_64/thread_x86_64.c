@@ -2,11 +2,8 @@
  * a context switch saves and restores (kernel stack, syscall depth, FS base, FPU/SSE/AVX state
  * with XSAVE when the CPU has it, FXSAVE otherwise) and the first return of a new thread. */
 #include <uk/arch.h>
-#include <uk/core.h>
+#include <uk/x86_64.h>
 #include <uk/syscall.h>
-
-extern void uk_arch_ctx_switch(uint64_t *save, uint64_t sp);
-extern char uk_arch_thread_entry[];
 
 static struct uk_regs *syscall_regs;
 struct uk_regs *uk_arch_syscall_regs(void) { return syscall_regs; }
@@ -19,8 +16,8 @@ void uk_arch_syscall(struct uk_regs *r)
 	syscall_regs = r;
 	r->rax = (uint64_t)uk_syscall_dispatch((long)r->rax, args);
 	syscall_regs = outer;
-	if (uk_sched_return_hook && uk_arch_syscall_depth == 1)
-		uk_sched_return_hook(r);
+	if (uk_arch_syscall_depth == 1)
+		uk_core_return_to_program(r);
 }
 
 static int xsave_ok = -1;
@@ -64,12 +61,12 @@ static void fpu_restore(const void *area)
 void uk_arch_thread_switch(struct uk_arch_thread *from, struct uk_arch_thread *to)
 {
 	from->depth = uk_arch_syscall_depth;
-	from->fs_base = uk_arch_get_tls();
+	from->tls = uk_arch_get_tls();
 	from->kstack_top = uk_arch_kstack_top;
 	uk_arch_fpu_save(from->fpu);
 	uk_arch_syscall_depth = to->depth;
 	uk_arch_kstack_top = to->kstack_top;
-	uk_arch_set_tls(to->fs_base);
+	uk_arch_set_tls(to->tls);
 	fpu_restore(to->fpu);
 	uk_arch_ctx_switch(&from->sp, to->sp);
 }
@@ -82,15 +79,14 @@ void uk_arch_thread_init(struct uk_arch_thread *t, uint64_t kstack_top, void *fp
 	uint64_t *sp = (uint64_t *)frame - 7;
 
 	*frame = *regs;
-	memset(sp, 0, 6 * sizeof(uint64_t));
+	uk_arch_fill(sp, 0, 6 * sizeof(uint64_t));
 	sp[6] = (uint64_t)uk_arch_thread_entry;
 	*t = (struct uk_arch_thread){ .sp = (uint64_t)sp, .kstack_top = kstack_top, .depth = 0,
-				      .fs_base = uk_arch_get_tls(), .fpu = fpu };
+				      .tls = uk_arch_get_tls(), .fpu = fpu };
 	uk_arch_fpu_save(fpu);
 }
 
 void uk_arch_thread_started(struct uk_regs *r)
 {
-	if (uk_sched_return_hook)
-		uk_sched_return_hook(r);
+	uk_core_return_to_program(r);
 }

@@ -9,7 +9,7 @@ static struct uk_timer *timers;
 
 static void rearm(void) { uk_plat_timer_arm(timers ? timers->deadline : 0); }
 
-void uk_timer_del(struct uk_timer *t)
+void uk_core_timer_del(struct uk_timer *t)
 {
 	if (!t->armed)
 		return;
@@ -22,16 +22,16 @@ void uk_timer_del(struct uk_timer *t)
 	rearm();
 }
 
-void uk_timer_add(struct uk_timer *t, uint64_t deadline)
+void uk_core_timer_add(struct uk_timer *t, uint64_t deadline)
 {
 	static bool handler_set;
 	struct uk_timer **p = &timers;
 
 	if (!handler_set) {
-		uk_plat_timer_set_handler(uk_timer_run);
+		uk_plat_timer_set_handler(uk_core_timer_run);
 		handler_set = true;
 	}
-	uk_timer_del(t);
+	uk_core_timer_del(t);
 	while (*p && (*p)->deadline <= deadline)
 		p = &(*p)->next;
 	t->deadline = deadline;
@@ -41,9 +41,9 @@ void uk_timer_add(struct uk_timer *t, uint64_t deadline)
 	rearm();
 }
 
-bool uk_timer_pending(void) { return timers != NULL; }
+bool uk_core_timer_pending(void) { return timers != NULL; }
 
-void uk_timer_run(void)
+void uk_core_timer_run(void)
 {
 	uint64_t now = uk_plat_monotonic_ns();
 

@@ -1,15 +1,16 @@
 /* Wait queues (core): doubly linked waiters; waking one dequeues it and marks it woken, so a
- * count of wakes (futex) never counts a waiter twice. The thread half (uk_thread_*) below is
- * for an image with one thread: the sched library defines the real one, which wins at link
- * time over these weak definitions. */
+ * count of wakes (futex) never counts a waiter twice. The thread half (uk_core_thread_*) below
+ * is the sched library's when the image has threads, else that of the one thread. */
 #include <uk/arch.h>
 #include <uk/core.h>
 #include <uk/plat.h>
 #include <uk/wait.h>
+#include <uk/link.h>
+#include <uk/sched.h>
 
-void uk_waitq_add(struct uk_waitq *q, struct uk_waiter *w)
+void uk_core_waitq_add(struct uk_waitq *q, struct uk_waiter *w)
 {
-	w->thread = uk_thread_current();
+	w->thread = uk_core_thread_current();
 	w->q = q;
 	w->woken = false;
 	w->prev = NULL;
@@ -19,7 +20,7 @@ void uk_waitq_add(struct uk_waitq *q, struct uk_waiter *w)
 	q->head = w;
 }
 
-void uk_waitq_del(struct uk_waiter *w)
+void uk_core_waitq_del(struct uk_waiter *w)
 {
 	if (!w->q)
 		return;
@@ -33,7 +34,7 @@ void uk_waitq_del(struct uk_waiter *w)
 }
 
 /* Oldest waiters first: the list is pushed at its head, so wake from its tail. */
-int uk_waitq_wake(struct uk_waitq *q, int n)
+int uk_core_waitq_wake(struct uk_waitq *q, int n)
 {
 	struct uk_waiter *w = q->head;
 	int woken = 0;
@@ -42,40 +43,46 @@ int uk_waitq_wake(struct uk_waitq *q, int n)
 		w = w->next;
 	while (w && woken < n) {
 		struct uk_waiter *prev = w->prev;
-		uk_waitq_del(w);
+		uk_core_waitq_del(w);
 		w->woken = true;
-		uk_thread_wake(w->thread, UK_WAKE_EVENT);
+		uk_core_thread_wake(w->thread, UK_WAKE_EVENT);
 		woken++;
 		w = prev;
 	}
 	return woken;
 }
 
-long uk_waitq_sleep(struct uk_waitq *q, uint64_t deadline, const char *what)
+long uk_core_waitq_sleep(struct uk_waitq *q, uint64_t deadline, const char *what)
 {
 	struct uk_waiter w = { 0 };
 
-	uk_waitq_add(q, &w);
-	int why = uk_thread_block(deadline, what);
-	uk_waitq_del(&w);
+	uk_core_waitq_add(q, &w);
+	int why = uk_core_thread_block(deadline, what);
+	uk_core_waitq_del(&w);
 	if (w.woken)
 		return 0;
 	return why == UK_WAKE_SIGNAL ? -EINTR : why == UK_WAKE_TIMEOUT ? -ETIMEDOUT : 0;
 }
 
-/* ---- one thread ---- */
+/* ---- the waiting thread: the sched library's when linked, else the only one ---- */
+UK_OPTIONAL(uk_sched_self);
+UK_OPTIONAL(uk_sched_block);
+UK_OPTIONAL(uk_sched_wake);
+UK_OPTIONAL(uk_sched_alone);
+UK_OPTIONAL(uk_sched_return_hook);
 static volatile int wake_reason = -1;
 static int the_thread;
 
-__attribute__((weak)) void *uk_thread_current(void) { return &the_thread; }
+void *uk_core_thread_current(void) { return uk_sched_self ? uk_sched_self() : &the_thread; }
+bool uk_core_thread_alone(void) { return uk_sched_alone ? uk_sched_alone() : true; }
 
-__attribute__((weak)) void uk_thread_wake(void *thread, int reason)
+void uk_core_thread_wake(void *thread, int reason)
 {
-	(void)thread;
-	wake_reason = reason;
+	if (uk_sched_wake)
+		uk_sched_wake(thread, reason);
+	else
+		wake_reason = reason;
 }
-
-__attribute__((weak)) bool uk_thread_alone(void) { return true; }
 
 static void timeout(struct uk_timer *t)
 {
@@ -84,22 +91,41 @@ static void timeout(struct uk_timer *t)
 		wake_reason = UK_WAKE_TIMEOUT;
 }
 
-/* Halt until a timer or interrupt wakes us; with no deadline and no timer armed nothing ever
- * could: that is a deadlock, reported instead of hanging until the host's timeout. */
-__attribute__((weak)) int uk_thread_block(uint64_t deadline, const char *what)
+/* One thread: halt until a timer or interrupt wakes it; with no deadline and no timer armed
+ * nothing ever could: that is a deadlock, reported instead of hanging until the host's timeout. */
+static int block_alone(uint64_t deadline, const char *what)
 {
 	struct uk_timer t = { .fn = timeout };
 
 	wake_reason = -1;
 	if (deadline)
-		uk_timer_add(&t, deadline);
+		uk_core_timer_add(&t, deadline);
 	while (wake_reason < 0) {
-		if (!uk_timer_pending()) {
-			uk_printk("unicore: waiting for %s with no timeout, and no other thread to wake it: deadlock\n", what);
-			uk_panic("deadlock");
+		if (!uk_core_timer_pending()) {
+			uk_core_printk("unicore: waiting for %s with no timeout, and no other thread to wake it: deadlock\n", what);
+			uk_core_panic("deadlock");
 		}
 		uk_arch_idle_wait();
 	}
-	uk_timer_del(&t);
+	uk_core_timer_del(&t);
 	return wake_reason;
+}
+
+int uk_core_thread_block(uint64_t deadline, const char *what)
+{
+	return uk_sched_block ? uk_sched_block(deadline, what) : block_alone(deadline, what);
+}
+
+int uk_core_thread_yield_until(uint64_t monotonic_ns)
+{
+	if (uk_core_thread_alone())
+		return 0;
+	uk_core_thread_block(monotonic_ns, "console input");
+	return 1;
+}
+
+void uk_core_return_to_program(struct uk_regs *r)
+{
+	if (uk_sched_return_hook)
+		uk_sched_return_hook(r);
 }

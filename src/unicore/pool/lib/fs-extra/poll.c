@@ -44,7 +44,7 @@ static unsigned fd_ready(int fd, struct uk_waiter *w)
 		return POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM;
 	unsigned m = f->vn->ops->poll(f, &q);
 	if (w && q)
-		uk_waitq_add(q, w);
+		uk_core_waitq_add(q, w);
 	return m | ((m & POLLIN) ? POLLRDNORM : 0) | ((m & POLLOUT) ? POLLWRNORM : 0);
 }
 
@@ -69,22 +69,22 @@ static long wait_loop(struct scan *s, unsigned long nwaiters, int64_t deadline)
 
 	if (ready || deadline < 0)
 		return ready;
-	if (!(w = kzalloc((nwaiters ? nwaiters : 1) * sizeof(*w))))
+	if (!(w = uk_core_zalloc((nwaiters ? nwaiters : 1) * sizeof(*w))))
 		return -ENOMEM;
 	while (!ready) {
 		ready = s->fn(s, w);
 		if (ready)
 			break;
-		int why = uk_thread_block((uint64_t)deadline, "poll/select");
+		int why = uk_core_thread_block((uint64_t)deadline, "poll/select");
 		for (unsigned long i = 0; i < nwaiters; i++)
-			uk_waitq_del(&w[i]);
+			uk_core_waitq_del(&w[i]);
 		ready = why == UK_WAKE_SIGNAL ? -EINTR : s->fn(s, NULL);
 		if (why == UK_WAKE_TIMEOUT)
 			break;
 	}
 	for (unsigned long i = 0; i < nwaiters; i++)
-		uk_waitq_del(&w[i]);
-	kfree(w);
+		uk_core_waitq_del(&w[i]);
+	uk_core_free(w);
 	return ready;
 }
 

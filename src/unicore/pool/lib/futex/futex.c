@@ -63,9 +63,9 @@ long uk_futex_wake(uint32_t *uaddr, int n, uint32_t bits)
 	while (w && woken < n) {
 		struct uk_waiter *prev = w->prev;
 		if (matches(w, (uintptr_t)uaddr, bits)) {
-			uk_waitq_del(w);
+			uk_core_waitq_del(w);
 			w->woken = true;
-			uk_thread_wake(w->thread, UK_WAKE_EVENT);
+			uk_core_thread_wake(w->thread, UK_WAKE_EVENT);
 			woken++;
 		}
 		w = prev;
@@ -88,9 +88,9 @@ static long requeue(uint32_t *uaddr, uint32_t *uaddr2, long n)
 
 static _Noreturn void deadlock(uint32_t *uaddr, uint32_t val)
 {
-	uk_printk("unicore: futex wait on 0x%lx (value %u) with no timeout, and no other thread to wake it: "
+	uk_core_printk("unicore: futex wait on 0x%lx (value %u) with no timeout, and no other thread to wake it: "
 		  "deadlock\n", (unsigned long)uaddr, val);
-	uk_panic("deadlock in futex wait");
+	uk_core_panic("deadlock in futex wait");
 }
 
 /* The deadline on the monotonic clock; 0 without a timeout, -EINVAL for a bad one. */
@@ -118,15 +118,15 @@ static long futex_wait(uint32_t *uaddr, uint32_t val, const struct kts *ts, int 
 		return deadline;
 	if (*(volatile uint32_t *)uaddr != val)
 		return -EAGAIN;
-	if (!deadline && uk_thread_alone() && !uk_timer_pending())
+	if (!deadline && uk_core_thread_alone() && !uk_core_timer_pending())
 		deadlock(uaddr, val);
 	if (deadline && (uint64_t)deadline <= uk_plat_monotonic_ns())
 		return -ETIMEDOUT;
-	uk_waitq_add(&waiters, &w);
+	uk_core_waitq_add(&waiters, &w);
 	w.key = (uintptr_t)uaddr;
 	w.bits = bits;
-	int why = uk_thread_block((uint64_t)deadline, "a futex");
-	uk_waitq_del(&w);
+	int why = uk_core_thread_block((uint64_t)deadline, "a futex");
+	uk_core_waitq_del(&w);
 	if (w.woken)
 		return 0;
 	return why == UK_WAKE_SIGNAL ? -EINTR : -ETIMEDOUT;

@@ -4,11 +4,14 @@
 #include <uk/syscall.h>
 #include <uk/posix-process.h>
 
+#include <uk/link.h>
+#include <uk/sched.h>
+
 /* The sched library's, when the image has threads. */
-_Noreturn void uk_sched_thread_exit(int status) __attribute__((weak));
-long uk_sched_gettid(void) __attribute__((weak));
-long uk_sched_set_tid_address(int *tidptr) __attribute__((weak));
-void uk_sched_yield(void) __attribute__((weak));
+UK_OPTIONAL(uk_sched_thread_exit);
+UK_OPTIONAL(uk_sched_gettid);
+UK_OPTIONAL(uk_sched_set_tid_address);
+UK_OPTIONAL(uk_sched_yield);
 
 UK_SYSCALL(exit_group) { uk_plat_exit((int)a0); }
 

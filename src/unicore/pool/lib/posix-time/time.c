@@ -65,7 +65,7 @@ static long sleep_until(long clk, uint64_t deadline)
 
 	if (deadline <= now)
 		return 0;
-	int why = uk_thread_block(mono + (deadline - now), "a sleep");
+	int why = uk_core_thread_block(mono + (deadline - now), "a sleep");
 	return why == UK_WAKE_SIGNAL ? -EINTR : 0;
 }
 

@@ -20,9 +20,9 @@ static void slice_expired(struct uk_timer *t)
 static void slice_start(void)
 {
 	if (runq_head)
-		uk_timer_add(&slice, uk_plat_monotonic_ns() + UK_SCHED_SLICE_US * 1000ULL);
+		uk_core_timer_add(&slice, uk_plat_monotonic_ns() + UK_SCHED_SLICE_US * 1000ULL);
 	else
-		uk_timer_del(&slice);
+		uk_core_timer_del(&slice);
 }
 
 void uk_sched_enqueue(struct uk_thread *t)
@@ -65,11 +65,11 @@ static void switch_to(struct uk_thread *next)
 
 static _Noreturn void deadlock(void)
 {
-	uk_printk("unicore: deadlock: every thread waits and nothing can wake them:\n");
+	uk_core_printk("unicore: deadlock: every thread waits and nothing can wake them:\n");
 	for (struct uk_thread *t = uk_sched_threads; t; t = t->all_next)
 		if (t->state == UK_THREAD_BLOCKED)
-			uk_printk("unicore:   thread %d waits for %s\n", t->tid, t->waiting_for);
-	uk_panic("deadlock");
+			uk_core_printk("unicore:   thread %d waits for %s\n", t->tid, t->waiting_for);
+	uk_core_panic("deadlock");
 }
 
 /* Give the CPU to the next runnable thread; the running one must have been queued or blocked.
@@ -79,7 +79,7 @@ static void schedule(void)
 	struct uk_thread *next;
 
 	while (!(next = dequeue())) {
-		if (!uk_timer_pending())
+		if (!uk_core_timer_pending())
 			deadlock();
 		uk_arch_idle_wait();
 	}
@@ -90,7 +90,7 @@ _Noreturn void uk_sched_leave(void)
 {
 	uk_sched_current->state = UK_THREAD_DEAD;
 	schedule();
-	uk_panic("a dead thread was scheduled");
+	uk_core_panic("a dead thread was scheduled");
 }
 
 void uk_sched_yield(void)
@@ -101,15 +101,15 @@ void uk_sched_yield(void)
 	schedule();
 }
 
-void *uk_thread_current(void) { return uk_sched_current; }
+void *uk_sched_self(void) { return uk_sched_current; }
 
 static void block_timeout(struct uk_timer *tm)
 {
 	struct uk_thread *t = (struct uk_thread *)((char *)tm - __builtin_offsetof(struct uk_thread, timeout));
-	uk_thread_wake(t, UK_WAKE_TIMEOUT);
+	uk_sched_wake(t, UK_WAKE_TIMEOUT);
 }
 
-int uk_thread_block(uint64_t deadline, const char *what)
+int uk_sched_block(uint64_t deadline, const char *what)
 {
 	struct uk_thread *t = uk_sched_current;
 
@@ -117,13 +117,13 @@ int uk_thread_block(uint64_t deadline, const char *what)
 	t->waiting_for = what;
 	t->timeout.fn = block_timeout;
 	if (deadline)
-		uk_timer_add(&t->timeout, deadline);
+		uk_core_timer_add(&t->timeout, deadline);
 	schedule();
-	uk_timer_del(&t->timeout);
+	uk_core_timer_del(&t->timeout);
 	return t->wake_reason;
 }
 
-void uk_thread_wake(void *thread, int reason)
+void uk_sched_wake(void *thread, int reason)
 {
 	struct uk_thread *t = thread;
 
@@ -133,7 +133,7 @@ void uk_thread_wake(void *thread, int reason)
 	uk_sched_enqueue(t);
 }
 
-bool uk_thread_alone(void) { return uk_sched_live_threads() == 1; }
+bool uk_sched_alone(void) { return uk_sched_live_threads() == 1; }
 
 /* On the way back to the program (after a syscall, or an interrupt of the program). */
 void uk_sched_return_hook(struct uk_regs *regs)

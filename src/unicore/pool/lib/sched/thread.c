@@ -7,6 +7,7 @@
 #include <uk/plat.h>
 #include <uk/syscall.h>
 #include <uk/sched.h>
+#include <uk/futex.h>
 
 #define CLONE_VM 0x100
 #define CLONE_FS 0x200
@@ -44,10 +45,10 @@ static size_t fpu_pages(void) { return UK_ALIGN_UP(uk_arch_fpu_size(), UK_PAGE_S
 /* The main thread runs on the boot kernel stack; its FPU area comes from the allocator. */
 static void main_thread_init(void)
 {
-	void *fpu = uk_page_alloc(fpu_pages());
+	void *fpu = uk_core_page_alloc(fpu_pages());
 
 	if (!fpu)
-		uk_panic("out of memory: no room for the main thread's FPU state: boot with more memory (-m)");
+		uk_core_panic("out of memory: no room for the main thread's FPU state: boot with more memory (-m)");
 	main_thread.arch = (struct uk_arch_thread){ .kstack_top = (uint64_t)uk_arch_boot_kstack_top, .fpu = fpu };
 }
 UK_INIT(main_thread_init, 5);
@@ -63,10 +64,10 @@ static struct uk_thread *thread_alloc(void)
 		spare = t->all_next;
 		return t;
 	}
-	t = kzalloc(sizeof(*t));
-	char *pages = t ? uk_page_alloc(n) : NULL;
+	t = uk_core_zalloc(sizeof(*t));
+	char *pages = t ? uk_core_page_alloc(n) : NULL;
 	if (!pages) {
-		kfree(t);
+		uk_core_free(t);
 		return NULL;
 	}
 	uk_arch_page_unmap((uintptr_t)pages); /* a kernel stack overflow faults */
@@ -85,7 +86,7 @@ long uk_sched_thread_create(const struct uk_regs *regs, uint64_t tls, struct uk_
 	size_t n = t->kstack_pages;
 	*t = (struct uk_thread){ .kstack = pages, .kstack_pages = n, .tid = next_tid++ };
 	uk_arch_thread_init(&t->arch, (uint64_t)(pages + n * UK_PAGE_SIZE), pages + UK_PAGE_SIZE, regs);
-	t->arch.fs_base = tls;
+	t->arch.tls = tls;
 	t->all_next = uk_sched_threads;
 	uk_sched_threads = t;
 	live++;
@@ -110,7 +111,7 @@ void uk_sched_reap(void)
 	}
 }
 
-long uk_futex_wake(uint32_t *uaddr, int n, uint32_t bits);
+
 
 _Noreturn void uk_sched_thread_exit(int status)
 {

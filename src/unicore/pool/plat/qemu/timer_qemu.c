@@ -4,8 +4,9 @@
  * them, and LINT0 of the boot CPU is wired to them (the PIT the clock calibrates on would
  * otherwise raise vector 0 as soon as the program runs with interrupts on). */
 #include <uk/arch.h>
+#include <uk/x86_64.h>
 #include <uk/plat.h>
-#include <uk/core.h>
+#include "qemu.h"
 
 #define APIC_BASE_MSR 0x1b
 #define APIC_EOI 0xb0
@@ -26,12 +27,11 @@ static void (*tick)(void);
 static uint32_t apic_read(uint32_t reg) { return apic[reg / 4]; }
 static void apic_write(uint32_t reg, uint32_t v) { apic[reg / 4] = v; }
 
-static void mask_pics(void)
+void uk_plat_qemu_timer_init(void)
 {
-	uk_outb(0x21, 0xff);
+	uk_outb(0x21, 0xff); /* mask every line of both 8259s */
 	uk_outb(0xa1, 0xff);
 }
-UK_INIT(mask_pics, 1);
 
 static void timer_irq(void)
 {
@@ -40,19 +40,18 @@ static void timer_irq(void)
 		tick();
 }
 
-/* Count down from the maximum for ~200 us of TSC time. */
+/* Count down from the maximum for ~200 us of the monotonic clock. */
 static uint64_t measure_apic_hz(void)
 {
-	uint64_t tsc_hz = uk_plat_tsc_hz(), span = tsc_hz / 5000, t0;
+	uint64_t t0 = uk_plat_monotonic_ns(), t1;
 
 	apic_write(APIC_LVT_TIMER, LVT_MASKED | TIMER_VECTOR);
 	apic_write(APIC_INIT_COUNT, 0xffffffffu);
-	t0 = uk_rdtsc();
-	while (uk_rdtsc() - t0 < span)
+	while ((t1 = uk_plat_monotonic_ns()) - t0 < 200000)
 		uk_arch_pause();
-	uint64_t counted = 0xffffffffu - apic_read(APIC_CUR_COUNT), cycles = uk_rdtsc() - t0;
+	uint64_t counted = 0xffffffffu - apic_read(APIC_CUR_COUNT);
 	apic_write(APIC_INIT_COUNT, 0);
-	return counted ? counted * tsc_hz / cycles : 1000000000ULL;
+	return counted ? counted * 1000000000ULL / (t1 - t0) : 1000000000ULL;
 }
 
 static void apic_init(void)
@@ -88,9 +87,9 @@ void uk_plat_timer_arm(uint64_t deadline_ns)
 	apic_write(APIC_INIT_COUNT, ticks < 1 ? 1 : ticks > 0xffffffffu ? 0xffffffffu : (uint32_t)ticks);
 }
 
-/* One thread, nothing else to run: halt until the deadline (the timer may fire early when its
- * counter cannot reach that far; we then sleep again). */
-void uk_plat_sleep_until(uint64_t deadline_ns)
+/* Nothing else to run: halt until the deadline (the timer may fire early when its counter
+ * cannot reach that far; we then sleep again). */
+void uk_plat_wait_until(uint64_t deadline_ns)
 {
 	while (uk_plat_monotonic_ns() < deadline_ns) {
 		uk_plat_timer_arm(deadline_ns);

@@ -16,17 +16,17 @@ struct uk_timer {
 	struct uk_timer *next;
 	bool armed;
 };
-void uk_timer_add(struct uk_timer *t, uint64_t deadline); /* re-adds when armed */
-void uk_timer_del(struct uk_timer *t);
-bool uk_timer_pending(void);   /* any timer armed (something may still wake a thread) */
-void uk_timer_run(void);       /* run the expired ones and arm the hardware for the next */
+void uk_core_timer_add(struct uk_timer *t, uint64_t deadline); /* re-adds when armed */
+void uk_core_timer_del(struct uk_timer *t);
+bool uk_core_timer_pending(void);   /* any timer armed (something may still wake a thread) */
+void uk_core_timer_run(void);       /* run the expired ones and arm the hardware for the next */
 
 /* ---- wait queues (wait.c) ---- */
 struct uk_waitq;
 struct uk_waiter {
 	struct uk_waiter *next, *prev;
 	struct uk_waitq *q;
-	void *thread;                  /* uk_thread_current() of the waiter */
+	void *thread;                  /* uk_core_thread_current() of the waiter */
 	uintptr_t key;                 /* futex: address; others: 0 */
 	uint32_t bits;                 /* futex bitset */
 	bool woken;
@@ -39,17 +39,18 @@ struct uk_waitq {
 #define UK_WAKE_TIMEOUT 1
 #define UK_WAKE_SIGNAL 2
 
-void uk_waitq_add(struct uk_waitq *q, struct uk_waiter *w);  /* for the running thread */
-void uk_waitq_del(struct uk_waiter *w);                      /* no-op when already woken */
-int uk_waitq_wake(struct uk_waitq *q, int n);                /* wake (and dequeue) up to n; the count */
-static inline int uk_waitq_wake_all(struct uk_waitq *q) { return uk_waitq_wake(q, 1 << 30); }
+void uk_core_waitq_add(struct uk_waitq *q, struct uk_waiter *w);  /* for the running thread */
+void uk_core_waitq_del(struct uk_waiter *w);                      /* no-op when already woken */
+int uk_core_waitq_wake(struct uk_waitq *q, int n);                /* wake (and dequeue) up to n; the count */
+static inline int uk_core_waitq_wake_all(struct uk_waitq *q) { return uk_core_waitq_wake(q, 1 << 30); }
 /* Block on q until woken: 0, -ETIMEDOUT at `deadline` (monotonic ns, 0 = none), -EINTR. */
-long uk_waitq_sleep(struct uk_waitq *q, uint64_t deadline, const char *what);
+long uk_core_waitq_sleep(struct uk_waitq *q, uint64_t deadline, const char *what);
 
-/* ---- the thread that waits: single-thread defaults here, the sched library's when linked ---- */
-void *uk_thread_current(void);
-/* Block the running thread until uk_thread_wake, the deadline or a signal: UK_WAKE_*. */
-int uk_thread_block(uint64_t deadline, const char *what);
-void uk_thread_wake(void *thread, int reason);
-bool uk_thread_alone(void);    /* no other thread exists that could wake a waiter */
+/* ---- the thread that waits (the sched library's when linked, else the only one) ---- */
+void *uk_core_thread_current(void);
+/* Block the running thread until uk_core_thread_wake, the deadline or a signal: UK_WAKE_*. */
+int uk_core_thread_block(uint64_t deadline, const char *what);
+void uk_core_thread_wake(void *thread, int reason);
+bool uk_core_thread_alone(void);    /* no other thread exists that could wake a waiter */
+/* (uk_core_thread_yield_until and uk_core_return_to_program: uk/plat.h and uk/arch.h) */
 #endif

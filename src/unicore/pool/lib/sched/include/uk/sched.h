@@ -35,6 +35,15 @@ void uk_sched_yield(void);
 _Noreturn void uk_sched_leave(void);       /* the running thread is dead: run another */
 /* The running thread ends (exit): the process ends with `status` when it was the last. */
 _Noreturn void uk_sched_thread_exit(int status);
+/* posix-process's thread syscalls */
+long uk_sched_gettid(void);
+long uk_sched_set_tid_address(int *tidptr);
+/* core's uk_core_thread_* (uk/wait.h) use these when the image has threads */
+void *uk_sched_self(void);
+int uk_sched_block(uint64_t deadline, const char *what);
+void uk_sched_wake(void *thread, int reason);
+bool uk_sched_alone(void);
+void uk_sched_return_hook(struct uk_regs *regs);   /* preemption on the way to the program */
 /* Create a thread returning to `regs` (a copy); its tid, or -ENOMEM. */
 long uk_sched_thread_create(const struct uk_regs *regs, uint64_t tls, struct uk_thread **out);
 #endif

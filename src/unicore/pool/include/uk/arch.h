@@ -1,0 +1,82 @@
+/* uk/arch.h: the architecture contract. Every arch library (pool/arch/<arch>/) implements the
+ * uk_arch_ functions below and provides <uk/arch_defs.h>: UK_ARCH_NAME, UK_ARCH_ELF_MACHINE,
+ * UK_PAGE_SHIFT, UK_PAGE_SIZE, struct uk_regs (the trap frame) and the inline uk_arch_cycles,
+ * uk_arch_pause, uk_arch_frame_pointer, uk_arch_copy, uk_arch_fill. Portable code includes only
+ * this header; an arch-private header (e.g. <uk/x86_64.h>) is for arch and platform code.
+ *
+ * Direction: the arch's entry code calls uk_plat_start (uk/plat.h); a CPU exception calls
+ * core's uk_core_trap (last section), which prints the report through the hooks below. */
+#ifndef UK_ARCH_H
+#define UK_ARCH_H
+#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <uk/arch_defs.h>
+
+/* Set by the arch's entry code: uk_arch_cycles() when the image started running (boottime). */
+extern uint64_t uk_arch_boot_cycles;
+
+void uk_arch_cpu_init(void);                 /* traps, FPU/SIMD, syscall entry */
+void uk_arch_set_tls(uint64_t base);         /* the program's thread pointer (x86_64: FS base) */
+uint64_t uk_arch_get_tls(void);
+uint64_t uk_arch_hwcap(void);                /* value for AT_HWCAP, as Linux gives it */
+int uk_arch_rdrand64(uint64_t *out);         /* 1 when the CPU produced a random word */
+_Noreturn void uk_arch_halt(void);
+int uk_arch_page_unmap(uintptr_t va);        /* guard page: later accesses fault; 0 or -1 */
+_Noreturn void uk_arch_enter_program(uintptr_t entry, uintptr_t sp);
+
+/* ---- crash report hooks (core's uk_core_trap formats the report) ---- */
+struct uk_arch_fault {
+	const char *what;        /* "page fault" */
+	unsigned long vector;    /* the CPU's exception number */
+	uint64_t error;          /* its error code, 0 when none */
+	int signal;              /* the Linux signal a process would get (exit status 128+signal) */
+	const char *pc_name;     /* the program counter's register name ("rip") */
+	uintptr_t pc, sp, fp;    /* where, and the frame chain to walk */
+	const char *access;      /* memory faults: "unmapped read from", ...; NULL otherwise */
+	uintptr_t addr;          /* memory faults: the address */
+};
+void uk_arch_fault_describe(const struct uk_regs *r, struct uk_arch_fault *out);
+
+/* The registers for the report, in print order: `full` ones as columns of 16 hex digits, the
+ * others appended on one last line. Returns how many were written (at most max). */
+struct uk_arch_reg {
+	const char *name;
+	uint64_t value;
+	bool full;
+};
+int uk_arch_regs(const struct uk_regs *r, struct uk_arch_reg *out, int max);
+
+/* One step up a frame-pointer chain: the caller's frame pointer, and in *ret the return
+ * address saved in frame fp. The caller checks fp points into RAM before calling. */
+uintptr_t uk_arch_frame_caller(uintptr_t fp, uintptr_t *ret);
+
+/* ---- threads: what a context switch saves and restores ---- */
+struct uk_arch_thread {
+	uint64_t sp;          /* kernel stack pointer while switched out */
+	uint64_t kstack_top;  /* its kernel stack, empty while it runs the program */
+	uint64_t depth;       /* syscalls in progress */
+	uint64_t tls;         /* the program's thread pointer */
+	void *fpu;            /* FPU/SIMD state: uk_arch_fpu_size() bytes, 64-byte aligned */
+};
+extern char uk_arch_boot_kstack_top[];       /* the first thread's kernel stack */
+size_t uk_arch_fpu_size(void);
+/* The running thread's state into `from`, `to`'s onto the CPU, then switch kernel stacks. */
+void uk_arch_thread_switch(struct uk_arch_thread *from, struct uk_arch_thread *to);
+/* A thread that starts by returning to the program with `regs` (copied to the top of its
+ * kernel stack, which ends at kstack_top); its FPU state is a copy of the running thread's. */
+void uk_arch_thread_init(struct uk_arch_thread *t, uint64_t kstack_top, void *fpu, const struct uk_regs *regs);
+struct uk_regs *uk_arch_syscall_regs(void);  /* the frame of the syscall being handled */
+
+/* ---- interrupts: the kernel runs with them off, the program and the idle wait with them on ---- */
+#define UK_ARCH_IRQ_FIRST 32
+#define UK_ARCH_IRQ_COUNT 16
+void uk_arch_irq_set(int vector, void (*fn)(void)); /* fn acknowledges its device */
+void uk_arch_idle_wait(void);                /* halt until an interrupt was handled (off on return) */
+
+/* ---- implemented by core, called by the arch ---- */
+_Noreturn void uk_core_trap(const struct uk_regs *r); /* any CPU exception: report, then crash */
+/* On the running thread's kernel stack, about to return to the program: after a syscall, an
+ * interrupt of the program, and a new thread's start. May switch threads or rewrite regs. */
+void uk_core_return_to_program(struct uk_regs *r);
+#endif
