@@ -159,6 +159,18 @@ static uintptr_t build_stack(const struct started *s)
 	return uk_process_stack(auxv);
 }
 
+/* posix-mm's mapping list, when linked: /proc/self/maps and mincore see the objects. */
+void uk_mm_record(uintptr_t lo, uintptr_t hi, int prot, int flags, const char *name) __attribute__((weak));
+
+static void record_mappings(const struct started *s)
+{
+	if (!uk_mm_record)
+		return;
+	uk_mm_record(s->prog.l.lo, s->prog.l.hi, 7, 0, s->path);
+	if (s->has_interp)
+		uk_mm_record(s->interp.l.lo, s->interp.l.hi, 7, 0, "ld.so");
+}
+
 static void uk_exec_main(void)
 {
 	struct started *s = &started;
@@ -170,6 +182,7 @@ static void uk_exec_main(void)
 		uk_log(UK_LOG_INFO, "exec loader: 0x%lx-0x%lx entry 0x%lx", s->interp.l.lo, s->interp.l.hi, s->interp.l.entry);
 	uk_proc.brk_start = s->prog.l.hi;
 	uk_proc.entry = s->prog.l.entry;
+	record_mappings(s);
 	uintptr_t sp = build_stack(s);
 	if (uk_boot.boottime)
 		uk_process_report_boot_time();

@@ -42,6 +42,16 @@ UK_SYSCALL(times)
 	return ticks;
 }
 
+/* posix-mm's counters when it is linked (the program's resident high-water mark), else all the
+ * pages in use. */
+size_t uk_mm_hiwater_kib(void) __attribute__((weak));
+size_t uk_mm_faults(void) __attribute__((weak));
+
+static size_t maxrss_kib(void)
+{
+	return uk_mm_hiwater_kib ? uk_mm_hiwater_kib() : (uk_pages.npages - uk_pages.nfree) * 4;
+}
+
 UK_SYSCALL(getrusage)
 {
 	struct uk_rusage *ru = (void *)a1;
@@ -54,7 +64,8 @@ UK_SYSCALL(getrusage)
 		return 0; /* no children ever ran */
 	ru->utime_sec = (int64_t)(ns / NS);
 	ru->utime_usec = (int64_t)(ns % NS / 1000);
-	ru->maxrss = (int64_t)((uk_pages.npages - uk_pages.nfree) * 4); /* KiB in use */
+	ru->maxrss = (int64_t)maxrss_kib();
+	ru->minflt = (int64_t)(uk_mm_faults ? uk_mm_faults() : 0);
 	return 0;
 }
 

@@ -20,6 +20,8 @@ static void check_program(const struct uk_elf_layout *l)
 }
 
 static struct uk_elf_layout layout;
+/* posix-mm's mapping list, when linked: the program's segments and stack are recorded there. */
+void uk_mm_record(uintptr_t lo, uintptr_t hi, int prot, int flags, const char *name) __attribute__((weak));
 /* Present when the exec library is linked: it loads the program itself (lib/exec), later. */
 struct uk_exec_image;
 const char *uk_exec_load(const void *file, size_t size, int low, struct uk_exec_image *out) __attribute__((weak));
@@ -54,6 +56,8 @@ static void load_program(struct uk_elf_layout *l)
 		uk_page_free((void *)first, (last - first) / UK_PAGE_SIZE);
 	uk_proc.brk_start = l->hi;
 	uk_proc.entry = l->entry;
+	if (uk_mm_record)
+		uk_mm_record(l->lo, l->hi, 7, 0, uk_boot.argv[0]);
 }
 
 uintptr_t uk_process_stack(const uint64_t *auxv)
@@ -66,6 +70,8 @@ uintptr_t uk_process_stack(const uint64_t *auxv)
 	if (!stack)
 		uk_panic("out of memory: no room for the program's %d KiB stack (UK_PROCESS_STACK_KB): boot with more memory (-m)", UK_PROCESS_STACK_KB);
 	uk_arch_page_unmap((uintptr_t)guard);
+	if (uk_mm_record)
+		uk_mm_record((uintptr_t)stack, (uintptr_t)stack + npages * UK_PAGE_SIZE, 3, 2 /* UK_MM_STACK */, NULL);
 	uk_random_fill(random, sizeof(random));
 	uintptr_t sp = uk_stack_build(stack, npages * UK_PAGE_SIZE, uk_boot.argc, uk_boot.argv, uk_boot.envp,
 				      auxv, random, UK_ARCH_NAME);
