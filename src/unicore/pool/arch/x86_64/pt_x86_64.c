@@ -39,7 +39,7 @@ static uint64_t *leaf(uintptr_t root, uintptr_t va, int create)
 	for (int level = 3; level > 0; level--) {
 		uint64_t *e = &t[idx(va, level)];
 		if (!(*e & PTE_P)) {
-			uint64_t *n = create ? uk_page_alloc(1) : NULL;
+			uint64_t *n = create ? uk_core_page_alloc(1) : NULL;
 			if (!n)
 				return NULL;
 			memset(n, 0, UK_PAGE_SIZE);

@@ -15,22 +15,22 @@ UK_SYSCALL(brk)
 	uintptr_t want = (uintptr_t)a0;
 
 	if (!cur)
-		cur = uk_proc.brk_start;
-	if (want < uk_proc.brk_start)
+		cur = uk_process_self.brk_start;
+	if (want < uk_process_self.brk_start)
 		return (long)cur;
 	uintptr_t have_end = UK_ALIGN_UP(cur, UK_PAGE_SIZE), want_end = UK_ALIGN_UP(want, UK_PAGE_SIZE);
 	if (want_end > have_end) {
 		size_t n = (want_end - have_end) / UK_PAGE_SIZE;
-		if (!uk_pa_is_free(&uk_pages, have_end, n))
+		if (!uk_core_pa_is_free(&uk_core_pages, have_end, n))
 			return (long)cur;
-		uk_pa_reserve(&uk_pages, have_end, n);
+		uk_core_pa_reserve(&uk_core_pages, have_end, n);
 		memset((void *)have_end, 0, want_end - have_end);
 	} else if (want_end < have_end) {
-		uk_pa_free(&uk_pages, (void *)want_end, (have_end - want_end) / UK_PAGE_SIZE);
+		uk_core_pa_free(&uk_core_pages, (void *)want_end, (have_end - want_end) / UK_PAGE_SIZE);
 	}
 	cur = want;
-	uk_mm_remove(&uk_mm_current, uk_proc.brk_start, have_end);
-	if (want_end > uk_proc.brk_start)
-		uk_mm_insert(&uk_mm_current, uk_proc.brk_start, want_end, UK_PROT_READ | UK_PROT_WRITE, UK_MM_HEAP, NULL, 0);
+	uk_memory_remove(&uk_memory_current, uk_process_self.brk_start, have_end);
+	if (want_end > uk_process_self.brk_start)
+		uk_memory_insert(&uk_memory_current, uk_process_self.brk_start, want_end, UK_PROT_READ | UK_PROT_WRITE, UK_MEMORY_HEAP, NULL, 0);
 	return (long)cur;
 }

@@ -12,25 +12,25 @@
 #define PF_WRITE 0x2
 #define PF_FETCH 0x10
 
-static int back_page(struct uk_mm_space *s, uintptr_t va, int prot)
+static int back_page(struct uk_memory_space *s, uintptr_t va, int prot)
 {
-	void *p = uk_page_alloc(1);
+	void *p = uk_core_page_alloc(1);
 
 	if (!p)
 		return -ENOMEM;
 	memset(p, 0, UK_PAGE_SIZE);
 	if (uk_arch_pt_map(s->root, va, (uintptr_t)p, prot)) {
-		uk_page_free(p, 1);
+		uk_core_page_free(p, 1);
 		return -ENOMEM;
 	}
-	uk_mm_count(s, 1);
+	uk_memory_count(s, 1);
 	s->faults++;
 	return 0;
 }
 
-static bool allowed(const struct uk_mm_vma *v, unsigned long error)
+static bool allowed(const struct uk_memory_vma *v, unsigned long error)
 {
-	if (!(v->flags & UK_MM_DEMAND) || (error & PF_PRESENT))
+	if (!(v->flags & UK_MEMORY_DEMAND) || (error & PF_PRESENT))
 		return false;
 	if (error & PF_WRITE)
 		return v->prot & UK_PROT_WRITE;
@@ -41,16 +41,16 @@ static bool allowed(const struct uk_mm_vma *v, unsigned long error)
 
 _Noreturn static void out_of_memory(uintptr_t addr)
 {
-	uk_printk("unicore: out of memory: no free page for the program's access at 0x%lx "
+	uk_core_printk("unicore: out of memory: no free page for the program's access at 0x%lx "
 		  "(%lu MiB guest, %lu KiB resident): boot with more memory (-m)\n", addr,
-		  (unsigned long)(uk_pages.npages / 256), (unsigned long)(uk_mm_current.rss_pages * 4));
+		  (unsigned long)(uk_core_pages.npages / 256), (unsigned long)(uk_memory_current.rss_pages * 4));
 	uk_plat_crash(9);
 }
 
 static int on_fault(uintptr_t addr, unsigned long error)
 {
-	struct uk_mm_space *s = &uk_mm_current;
-	struct uk_mm_vma *v = uk_mm_find(s, addr);
+	struct uk_memory_space *s = &uk_memory_current;
+	struct uk_memory_vma *v = uk_memory_find(s, addr);
 	uintptr_t va = UK_ALIGN_DOWN(addr, UK_PAGE_SIZE);
 
 	if (!v || !allowed(v, error) || uk_arch_pt_lookup(s->root, va))
@@ -60,9 +60,9 @@ static int on_fault(uintptr_t addr, unsigned long error)
 	return 1;
 }
 
-int uk_mm_populate(struct uk_mm_space *s, uintptr_t lo, uintptr_t hi)
+int uk_memory_populate(struct uk_memory_space *s, uintptr_t lo, uintptr_t hi)
 {
-	struct uk_mm_vma *v = uk_mm_find(s, lo);
+	struct uk_memory_vma *v = uk_memory_find(s, lo);
 
 	for (uintptr_t va = lo; va < hi; va += UK_PAGE_SIZE)
 		if (!uk_arch_pt_lookup(s->root, va) && back_page(s, va, v ? v->prot : UK_PROT_READ))
@@ -72,7 +72,7 @@ int uk_mm_populate(struct uk_mm_space *s, uintptr_t lo, uintptr_t hi)
 
 static void mm_init(void)
 {
-	uk_mm_current.root = uk_arch_pt_root();
+	uk_memory_current.root = uk_arch_pt_root();
 	uk_arch_page_fault = on_fault;
 }
 UK_INIT(mm_init, 1);

@@ -7,6 +7,7 @@
 #include <uk/core.h>
 #include <uk/syscall.h>
 #include <uk/posix-mm.h>
+#include <uk/vfs.h>
 
 #define MAP_SHARED 0x01
 #define MAP_FIXED 0x10
@@ -20,17 +21,14 @@
 
 static size_t pages_of(long len) { return UK_ALIGN_UP((uintptr_t)len, UK_PAGE_SIZE) / UK_PAGE_SIZE; }
 static bool demand(uintptr_t a) { return a >= UK_ARCH_IDENTITY_TOP; }
-static struct uk_mm_space *mm(void) { return &uk_mm_current; }
+static struct uk_memory_space *mm(void) { return &uk_memory_current; }
 
-__attribute__((weak)) long uk_mmap_file(long addr, long len, long prot, long flags, long fd, long off)
-{
-	(void)addr, (void)len, (void)prot, (void)flags, (void)fd, (void)off;
-	return -ENODEV;
-}
+/* File-backed mappings are the vfs's, when the plan has one. */
+UK_OPTIONAL(uk_vfs_mmap_file);
 
 static bool overlaps(uintptr_t lo, uintptr_t hi)
 {
-	for (struct uk_mm_vma *v = mm()->vmas; v && v->lo < hi; v = v->next)
+	for (struct uk_memory_vma *v = mm()->vmas; v && v->lo < hi; v = v->next)
 		if (v->hi > lo)
 			return true;
 	return false;
@@ -43,11 +41,11 @@ static bool fits(uintptr_t lo, size_t len)
 
 static long map_identity(uintptr_t addr, size_t n, long prot, long flags)
 {
-	if (!uk_pa_is_free(&uk_pages, addr, n) && (flags & MAP_FIXED_NOREPLACE))
+	if (!uk_core_pa_is_free(&uk_core_pages, addr, n) && (flags & MAP_FIXED_NOREPLACE))
 		return -EEXIST;
-	uk_pa_reserve(&uk_pages, addr, n); /* replaces what was there, as Linux does */
+	uk_core_pa_reserve(&uk_core_pages, addr, n); /* replaces what was there, as Linux does */
 	memset((void *)addr, 0, n * UK_PAGE_SIZE);
-	uk_mm_insert(mm(), addr, addr + n * UK_PAGE_SIZE, (int)prot, 0, NULL, 0);
+	uk_memory_insert(mm(), addr, addr + n * UK_PAGE_SIZE, (int)prot, 0, NULL, 0);
 	return (long)addr;
 }
 
@@ -59,14 +57,14 @@ static long map_demand(uintptr_t addr, size_t len, long prot, long flags)
 		if ((flags & MAP_FIXED_NOREPLACE) && overlaps(addr, addr + len))
 			return -EEXIST;
 	} else if (!addr || addr % UK_PAGE_SIZE || !demand(addr) || !fits(addr, len) || overlaps(addr, addr + len)) {
-		if (!(addr = uk_mm_gap(mm(), len)))
+		if (!(addr = uk_memory_gap(mm(), len)))
 			return -ENOMEM; /* the hint is only a hint */
 	}
-	int kind = UK_MM_DEMAND | ((flags & MAP_SHARED) ? UK_MM_SHARED : 0);
-	if (uk_mm_insert(mm(), addr, addr + len, (int)prot, kind, NULL, 0))
+	int kind = UK_MEMORY_DEMAND | ((flags & MAP_SHARED) ? UK_MEMORY_SHARED : 0);
+	if (uk_memory_insert(mm(), addr, addr + len, (int)prot, kind, NULL, 0))
 		return -ENOMEM;
-	if ((flags & MAP_POPULATE) && uk_mm_populate(mm(), addr, addr + len)) {
-		uk_mm_remove(mm(), addr, addr + len);
+	if ((flags & MAP_POPULATE) && uk_memory_populate(mm(), addr, addr + len)) {
+		uk_memory_remove(mm(), addr, addr + len);
 		return -ENOMEM;
 	}
 	return (long)addr;
@@ -79,7 +77,7 @@ UK_SYSCALL(mmap)
 	if (a1 <= 0)
 		return -EINVAL;
 	if (!(a3 & MAP_ANONYMOUS))
-		return uk_mmap_file(a0, a1, a2, a3, a4, a5);
+		return uk_vfs_mmap_file ? uk_vfs_mmap_file(a0, a1, a2, a3, a4, a5) : -ENODEV;
 	if ((a3 & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && addr % UK_PAGE_SIZE)
 		return -EINVAL;
 	if ((a3 & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && !demand(addr))
@@ -94,8 +92,8 @@ UK_SYSCALL(munmap)
 	if (lo % UK_PAGE_SIZE || a1 <= 0)
 		return -EINVAL;
 	if (!demand(lo))
-		uk_page_free((void *)lo, pages_of(a1));
-	uk_mm_remove(mm(), lo, hi);
+		uk_core_page_free((void *)lo, pages_of(a1));
+	uk_memory_remove(mm(), lo, hi);
 	return 0;
 }
 
@@ -109,9 +107,9 @@ UK_SYSCALL(mprotect)
 	if (lo == hi)
 		return 0;
 	if (demand(lo))
-		return uk_mm_protect(mm(), lo, hi, (int)a2);
-	if (uk_mm_covered(mm(), lo, hi))
-		uk_mm_protect(mm(), lo, hi, (int)a2);
+		return uk_memory_protect(mm(), lo, hi, (int)a2);
+	if (uk_memory_covered(mm(), lo, hi))
+		uk_memory_protect(mm(), lo, hi, (int)a2);
 	return 0;
 }
 
@@ -121,12 +119,12 @@ UK_SYSCALL(madvise)
 
 	if (lo % UK_PAGE_SIZE || a1 < 0)
 		return -EINVAL;
-	if (demand(lo) && !uk_mm_covered(mm(), lo, hi))
+	if (demand(lo) && !uk_memory_covered(mm(), lo, hi))
 		return -ENOMEM;
 	if (a2 != MADV_DONTNEED && a2 != MADV_FREE)
 		return 0;
 	if (demand(lo)) /* the pages go back; the next touch sees zeros */
-		uk_mm_drop_pages(mm(), lo, hi);
+		uk_memory_drop_pages(mm(), lo, hi);
 	else
 		memset((void *)lo, 0, hi - lo);
 	return 0;
@@ -142,5 +140,5 @@ UK_SYSCALL(mincore)
 		return 0;
 	if (!fits(lo, hi - lo))
 		return -ENOMEM;
-	return uk_mm_resident(mm(), lo, hi, (unsigned char *)a2);
+	return uk_memory_resident(mm(), lo, hi, (unsigned char *)a2);
 }

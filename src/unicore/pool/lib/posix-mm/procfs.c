@@ -1,24 +1,30 @@
 /* /proc/self/maps and /proc/self/status (posix-mm), written at each read from the mapping list,
  * so programs that read them (libsigsegv, gnulib's c-stack, allocators, runtimes) get the truth.
  * A small directory is mounted over the root file system's /proc/self; names it does not make
- * (exe: exec's symlink) are looked up and created in the directory it covers. Built only with
- * the vfs library in the image. */
-#if __has_include(<uk/vfs.h>)
+ * (exe: exec's symlink) are looked up and created in the directory it covers. Only when the
+ * image has the vfs library. */
 #include <uk/arch.h>
 #include <uk/core.h>
 #include <uk/posix-mm.h>
 #include <uk/vfs.h>
 
+UK_OPTIONAL(uk_vfs_mount_new);
+UK_OPTIONAL(uk_vfs_vnode_new);
+UK_OPTIONAL(uk_vfs_mkdir_p);
+UK_OPTIONAL(uk_vfs_mount);
+UK_OPTIONAL(uk_vfs_alloc);
+UK_OPTIONAL(uk_vfs_free);
+
 enum { MAPS, STATUS, NFILES };
 static const char *const names[NFILES] = { "maps", "status" };
 static struct uk_vnode *files[NFILES];
 
-static size_t put_vma(char *buf, size_t size, const struct uk_mm_vma *v)
+static size_t put_vma(char *buf, size_t size, const struct uk_memory_vma *v)
 {
-	const char *name = v->name[0] ? v->name : (v->flags & UK_MM_STACK) ? "[stack]" : (v->flags & UK_MM_HEAP) ? "[heap]" : "";
-	int n = uk_snprintf(buf, size, "%08lx-%08lx %c%c%c%c %08lx 00:00 0%s%s\n", v->lo, v->hi,
+	const char *name = v->name[0] ? v->name : (v->flags & UK_MEMORY_STACK) ? "[stack]" : (v->flags & UK_MEMORY_HEAP) ? "[heap]" : "";
+	int n = uk_core_snprintf(buf, size, "%08lx-%08lx %c%c%c%c %08lx 00:00 0%s%s\n", v->lo, v->hi,
 			    (v->prot & UK_PROT_READ) ? 'r' : '-', (v->prot & UK_PROT_WRITE) ? 'w' : '-',
-			    (v->prot & UK_PROT_EXEC) ? 'x' : '-', (v->flags & UK_MM_SHARED) ? 's' : 'p',
+			    (v->prot & UK_PROT_EXEC) ? 'x' : '-', (v->flags & UK_MEMORY_SHARED) ? 's' : 'p',
 			    (unsigned long)v->off, name[0] ? "                          " : "", name);
 	return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
 }
@@ -27,18 +33,18 @@ static size_t vm_size_kib(void)
 {
 	size_t kib = 0;
 
-	for (const struct uk_mm_vma *v = uk_mm_current.vmas; v; v = v->next)
+	for (const struct uk_memory_vma *v = uk_memory_current.vmas; v; v = v->next)
 		kib += (v->hi - v->lo) / 1024;
 	return kib;
 }
 
 static size_t put_status(char *buf, size_t size)
 {
-	const struct uk_mm_space *s = &uk_mm_current;
-	int n = uk_snprintf(buf, size,
+	const struct uk_memory_space *s = &uk_memory_current;
+	int n = uk_core_snprintf(buf, size,
 			    "Name:\t%s\nUmask:\t0022\nState:\tR (running)\nTgid:\t1\nPid:\t1\nPPid:\t0\n"
 			    "VmPeak:\t%8lu kB\nVmSize:\t%8lu kB\nVmHWM:\t%8lu kB\nVmRSS:\t%8lu kB\nThreads:\t1\n",
-			    uk_boot.argv[0] ? uk_boot.argv[0] : "", (unsigned long)vm_size_kib(),
+			    uk_core_boot.argv[0] ? uk_core_boot.argv[0] : "", (unsigned long)vm_size_kib(),
 			    (unsigned long)vm_size_kib(), (unsigned long)(s->hiwater_pages * 4),
 			    (unsigned long)(s->rss_pages * 4));
 	return n < 0 ? 0 : (size_t)n < size ? (size_t)n : size - 1;
@@ -49,7 +55,7 @@ static char *render(int which, size_t *len)
 {
 	size_t nvma = 0, size, used = 0;
 
-	for (const struct uk_mm_vma *v = uk_mm_current.vmas; v; v = v->next)
+	for (const struct uk_memory_vma *v = uk_memory_current.vmas; v; v = v->next)
 		nvma++;
 	size = which == MAPS ? (nvma + 1) * 128 : 512;
 	char *buf = uk_vfs_alloc(size);
@@ -57,7 +63,7 @@ static char *render(int which, size_t *len)
 		return NULL;
 	if (which == STATUS)
 		used = put_status(buf, size);
-	for (const struct uk_mm_vma *v = uk_mm_current.vmas; which == MAPS && v; v = v->next)
+	for (const struct uk_memory_vma *v = uk_memory_current.vmas; which == MAPS && v; v = v->next)
 		used += put_vma(buf + used, size - used, v);
 	*len = used;
 	return buf;
@@ -114,11 +120,11 @@ static const struct uk_vfs_ops dir_ops = { .lookup = dir_lookup, .symlink = dir_
 
 static void procfs_init(void)
 {
-	struct uk_mount *m = uk_vfs_mount_new();
-	struct uk_vnode *root = m ? uk_vnode_new(&dir_ops, m, S_IFDIR | 0555, 0) : NULL;
+	struct uk_mount *m = uk_vfs_mount_new ? uk_vfs_mount_new() : NULL;
+	struct uk_vnode *root = m ? uk_vfs_vnode_new(&dir_ops, m, S_IFDIR | 0555, 0) : NULL;
 
 	for (int i = 0; root && i < NFILES; i++) {
-		if (!(files[i] = uk_vnode_new(&file_ops, m, S_IFREG | 0444, 0)))
+		if (!(files[i] = uk_vfs_vnode_new(&file_ops, m, S_IFREG | 0444, 0)))
 			return;
 		files[i]->priv = (void *)(uintptr_t)i;
 	}
@@ -126,4 +132,3 @@ static void procfs_init(void)
 		uk_vfs_mount("/proc/self", root, NULL);
 }
 UK_INIT(procfs_init, 6);
-#endif

@@ -6,6 +6,11 @@
 #include <uk/plat.h>
 #include <uk/syscall.h>
 #include <uk/posix-procinfo.h>
+#include <uk/posix-mm.h>
+
+/* posix-mm's counters when it is linked (the resident high-water mark), else all pages in use. */
+UK_OPTIONAL(uk_memory_hiwater_kib);
+UK_OPTIONAL(uk_memory_faults);
 
 #define NS 1000000000ULL
 #define HZ 100
@@ -25,8 +30,8 @@ UK_SYSCALL(sysinfo)
 
 	memset(si, 0, sizeof(*si));
 	si->uptime = (int64_t)(uk_plat_monotonic_ns() / NS);
-	si->totalram = uk_pages.npages * 4096;
-	si->freeram = uk_pages.nfree * 4096;
+	si->totalram = uk_core_pages.npages * 4096;
+	si->freeram = uk_core_pages.nfree * 4096;
 	si->procs = 1;
 	si->mem_unit = 1;
 	return 0;
@@ -42,16 +47,6 @@ UK_SYSCALL(times)
 	return ticks;
 }
 
-/* posix-mm's counters when it is linked (the program's resident high-water mark), else all the
- * pages in use. */
-size_t uk_mm_hiwater_kib(void) __attribute__((weak));
-size_t uk_mm_faults(void) __attribute__((weak));
-
-static size_t maxrss_kib(void)
-{
-	return uk_mm_hiwater_kib ? uk_mm_hiwater_kib() : (uk_pages.npages - uk_pages.nfree) * 4;
-}
-
 UK_SYSCALL(getrusage)
 {
 	struct uk_rusage *ru = (void *)a1;
@@ -64,8 +59,8 @@ UK_SYSCALL(getrusage)
 		return 0; /* no children ever ran */
 	ru->utime_sec = (int64_t)(ns / NS);
 	ru->utime_usec = (int64_t)(ns % NS / 1000);
-	ru->maxrss = (int64_t)maxrss_kib();
-	ru->minflt = (int64_t)(uk_mm_faults ? uk_mm_faults() : 0);
+	ru->maxrss = (int64_t)(uk_memory_hiwater_kib ? uk_memory_hiwater_kib() : (uk_core_pages.npages - uk_core_pages.nfree) * 4);
+	ru->minflt = (int64_t)(uk_memory_faults ? uk_memory_faults() : 0);
 	return 0;
 }
 
@@ -75,11 +70,11 @@ static long dumpable = 1, pdeathsig, no_new_privs;
 static void get_name(char *out)
 {
 	if (!comm[0]) {
-		const char *name = uk_boot.argv[0], *slash = name;
+		const char *name = uk_core_boot.argv[0], *slash = name;
 		for (const char *c = name; *c; c++)
 			if (*c == '/')
 				slash = c + 1;
-		strncpy_z(comm, slash, sizeof(comm));
+		uk_core_strncpy_z(comm, slash, sizeof(comm));
 	}
 	memcpy(out, comm, sizeof(comm));
 }
@@ -88,7 +83,7 @@ UK_SYSCALL(prctl)
 {
 	switch (a0) {
 	case PR_SET_NAME:
-		strncpy_z(comm, (const char *)a1, sizeof(comm));
+		uk_core_strncpy_z(comm, (const char *)a1, sizeof(comm));
 		return 0;
 	case PR_GET_NAME:
 		get_name((char *)a1);
