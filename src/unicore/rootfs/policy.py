@@ -28,10 +28,10 @@ FILE_POLICIES = ("trace", "package", "package+depends")
 DEFAULT_POLICY = ("static+dynamic", "package")
 
 # Package files that are not needed to run anything: documentation, manuals, shell completion,
-# headers and static libraries, service-manager files, desktop integration.
+# C headers (Perl's CORE/*.h: 8 MB) and static libraries, service-manager files, desktop integration.
 NOT_RUNTIME = re.compile(r"^/usr/share/(doc|doc-base|man|info|lintian|bug|menu|bash-completion|zsh|fish|"
                          r"applications|icons|pixmaps|gdb|metainfo|appdata|pkgconfig|i18n)/|^/usr/include/|"
-                         r"^/usr/lib/[^/]+/pkgconfig/|\.a$|\.pod$|/pod/|^/etc/(init\.d|cron\.[a-z]+|logrotate\.d|"
+                         r"^/usr/lib/[^/]+/pkgconfig/|\.a$|\.h$|\.pod$|/pod/|^/etc/(init\.d|cron\.[a-z]+|logrotate\.d|"
                          r"systemd)/|^/(usr/)?lib/systemd/")
 # Plug-in sets loaded one file at a time on request, large as a whole: under `package` only the
 # files the run used come (`package+depends` brings them all).
@@ -42,7 +42,7 @@ EXECUTABLE_DIRS = ("/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/", "/usr/games/", 
 # Interpreter families: a traced file of one of these packages brings every installed package of
 # the family whole (its whole standard library: a run imports only what its script needed).
 FAMILIES = {
-    "python": re.compile(r"^(lib)?python3\.\d+(-minimal|-stdlib)?$"),
+    "python": re.compile(r"^python3\.\d+(-minimal)?$|^libpython3\.\d+-(minimal|stdlib)$"),
     "perl": re.compile(r"^(perl|perl-base|perl-modules-[\d.]+|libperl[\d.]+)$"),
     "ruby": re.compile(r"^(lib)?ruby[\d.]*$|^ruby-|^rubygems-integration$"),
     "node": re.compile(r"^nodejs$|^libnode\d+$|^node-"),
@@ -168,6 +168,8 @@ def _packages(policy: str, seeds: list[str]) -> dict[str, str]:
     db = dpkg.load()
     chosen: dict[str, str] = {}
     for path in seeds:
+        if not os.path.isfile(path):  # a directory (/usr/lib) belongs to many packages
+            continue
         owner = db.owner(path)
         if owner and owner not in chosen:
             chosen[owner] = f"owns {path}"
