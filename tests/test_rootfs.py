@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from unicore.errors import BadInputError
-from unicore.guestfs import Entry
+from unicore.image.rootfs import Entry
 from unicore.rootfs import assemble, dpkg, libraries, parse_policy
 
 PY = Path(os.path.realpath("/usr/bin/python3"))

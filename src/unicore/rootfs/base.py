@@ -11,7 +11,7 @@ import grp
 import pwd
 from pathlib import Path
 
-from unicore.guestfs import Entry
+from unicore.image.rootfs import Entry
 
 LOCAL_TIME = ("/etc/localtime", "/etc/timezone", "/usr/share/zoneinfo/")
 NSSWITCH = "passwd: files\ngroup: files\nshadow: files\nhosts: files\nnetworks: files\n" \

@@ -17,7 +17,7 @@ from elftools.common.exceptions import ELFError
 from elftools.elf.dynamic import DynamicSection
 from elftools.elf.elffile import ELFFile
 
-from unicore.analysis.closure import HOST_ARCH, _cache_lookup, default_dirs
+from unicore.analysis.static.closure import HOST_ARCH, _cache_lookup, default_dirs
 
 # a dynamic symbol of one of these names: the object calls dlopen, or is libc (which defines it
 # and dlopens libgcc_s.so.1 for unwinding and libidn2.so.0 for getaddrinfo's AI_IDN)

@@ -18,10 +18,10 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from unicore import guestfs
+from unicore.image import rootfs as guestfs
 from unicore.analysis.report import POLICIES as SYSCALL_POLICIES
 from unicore.errors import BadInputError
-from unicore.guestfs import Entry
+from unicore.image.rootfs import Entry
 from unicore.rootfs import base, dpkg, libraries
 
 FILE_POLICIES = ("trace", "package", "package+depends")
