@@ -55,7 +55,7 @@ def make_report(program: Path, static: dict | None, dynamic: dict | None,
                   "files": needed_files(dynamic)},
     }
     if explore is not None or fuzz is not None:
-        from unicore.analysis.explore import apply_to_report
+        from unicore.analysis.dynamic.explore import apply_to_report
         apply_to_report(report, explore, fuzz)
     return report
 

@@ -75,11 +75,11 @@ def analyze(program: Path, args: list[str], scenarios: list[Path], *, static: bo
     static_result = dynamic_result = explored = fuzzed = None
     with _progress() as (status, steps):
         if static:
-            from unicore.analysis.static import analyze_static
+            from unicore.analysis.static.analyze import analyze_static
             static_result = analyze_static(program, cache_dir=cache_dir, progress=status)
         if dynamic:
-            from unicore.analysis.minimize import dynamic_half
-            from unicore.analysis.scenario import load_scenario
+            from unicore.analysis.dynamic.minimize import dynamic_half
+            from unicore.analysis.dynamic.scenario import load_scenario
             dynamic_result, explored, fuzzed = dynamic_half(
                 program, args, [load_scenario(p) for p in scenarios], timeout=timeout, explore=explore,
                 fuzz=fuzz, jobs=jobs, cache_dir=cache_dir, status=status, steps=steps)
