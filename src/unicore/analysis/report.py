@@ -7,6 +7,7 @@ the only part later stages read; `static` and `dynamic` are kept so a person can
 import datetime
 import json
 from pathlib import Path
+from typing import TypedDict
 
 from unicore import __version__
 from unicore.errors import BadInputError
@@ -14,6 +15,32 @@ from unicore.errors import BadInputError
 REPORT_SCHEMA = "unicore.report"
 REPORT_VERSION = 1
 POLICIES = ("static+dynamic", "static", "dynamic")
+
+
+class ProgramInfo(TypedDict, total=False):
+    path: str
+    arch: str
+    static: bool
+    pie: bool
+    interp: str | None   # PT_INTERP of a dynamically linked program
+
+
+class Needs(TypedDict):
+    """What the later stages read (the controller: syscalls; the image's root file system: files)."""
+    policy: str
+    syscalls: list[str]
+    files: list[str]
+
+
+class Report(TypedDict):
+    schema: str
+    version: int
+    unicore: str
+    created: str
+    program: ProgramInfo
+    static: dict | None    # analysis/static (docs/static-analysis.md), for people and the rootfs closure
+    dynamic: dict | None   # analysis/dynamic (docs/report.md)
+    needs: Needs
 
 
 def needed_files(dynamic: dict | None) -> list[str]:
@@ -39,26 +66,26 @@ def needed_syscalls(static: dict | None, dynamic: dict | None, policy: str) -> l
 
 
 def make_report(program: Path, static: dict | None, dynamic: dict | None,
-                policy: str = "static+dynamic") -> dict:
+                policy: str = "static+dynamic") -> Report:
     """Assemble a version-1 report from the static and/or dynamic results."""
     info = dict(static["program"]) if static else {"path": str(program), "arch": dynamic.get("arch", "x86_64")}
-    return {
-        "schema": REPORT_SCHEMA, "version": REPORT_VERSION, "unicore": __version__,
-        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "program": info, "static": static, "dynamic": dynamic,
-        "needs": {"policy": policy, "syscalls": needed_syscalls(static, dynamic, policy),
-                  "files": needed_files(dynamic)},
-    }
+    return Report(
+        schema=REPORT_SCHEMA, version=REPORT_VERSION, unicore=__version__,
+        created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        program=info, static=static, dynamic=dynamic,
+        needs=Needs(policy=policy, syscalls=needed_syscalls(static, dynamic, policy),
+                    files=needed_files(dynamic)),
+    )
 
 
-def write_report(report: dict, path: Path) -> None:
+def write_report(report: Report, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(json.dumps(report, indent=1, sort_keys=False) + "\n")
     tmp.replace(path)  # atomic: a crash never leaves half a report over a good one
 
 
-def load_report(path: Path) -> dict:
+def load_report(path: Path) -> Report:
     try:
         report = json.loads(Path(path).read_text())
     except (OSError, ValueError) as exc:

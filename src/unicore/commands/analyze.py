@@ -7,7 +7,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from unicore.analysis.report import make_report, write_report
+from unicore.analysis.analyze import analyze
+from unicore.analysis.report import write_report
 from unicore.errors import BadInputError
 
 console = Console(stderr=False, highlight=False)
@@ -59,33 +60,13 @@ def resolve_program(name: str) -> Path:
     return path
 
 
-def analyze(program: Path, args: list[str], scenarios: list[Path], *, static: bool = True,
-            dynamic: bool = True, timeout: float = 10.0, cache_dir: Path | None = None,
-            policy: str = "static+dynamic") -> dict:
-    """Run the requested halves of the analysis and merge them into a report."""
-    static_result = dynamic_result = None
-    with console.status("analysing") as status:
-        progress = lambda msg: status.update(msg)  # noqa: E731
-        if static:
-            from unicore.analysis.static.analyze import analyze_static
-            static_result = analyze_static(program, cache_dir=cache_dir, progress=progress)
-        if dynamic:
-            dynamic_result = _dynamic(program, args, scenarios, timeout, progress)
-    return make_report(program, static_result, dynamic_result, policy)
-
-
-def _dynamic(program: Path, args: list[str], scenario_paths: list[Path], timeout: float, progress) -> dict:
-    from unicore.analysis.dynamic.analyze import analyze_dynamic
-    from unicore.analysis.dynamic.scenario import load_scenario
-    scenarios = [load_scenario(p) for p in scenario_paths]
-    return analyze_dynamic(program, args, scenarios, timeout=timeout, progress=progress)
-
-
 def run(args) -> int:
     prog_args = split_program_args(args)
     program = resolve_program(args.program)
-    report = analyze(program, prog_args, args.scenario, static=not args.dynamic_only,
-                     dynamic=not args.static_only, timeout=args.timeout, cache_dir=args.cache_dir)
+    with console.status("analysing") as status:
+        report = analyze(program, prog_args, args.scenario, static=not args.dynamic_only,
+                         dynamic=not args.static_only, timeout=args.timeout, cache_dir=args.cache_dir,
+                         progress=status.update)
     out = args.json or Path(f"{program.name}.report.json")
     write_report(report, out)
     print_summary(report)
