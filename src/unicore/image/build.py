@@ -16,6 +16,7 @@ from unicore.errors import BadInputError, ToolMissingError, UnicoreError
 from unicore.image import generate as gen
 from unicore.image.ninja import NinjaFile, esc
 from unicore.image.payload import check_program, is_fixed_static
+from unicore.pool.manifest import include_dirs
 
 CFLAGS = ("-std=gnu11 -Os -ffreestanding -nostdlib -fno-pie -fno-pic -mno-red-zone -mgeneral-regs-only "
           "-fno-stack-protector -fno-omit-frame-pointer -ffunction-sections -fdata-sections -fno-common "
@@ -90,7 +91,9 @@ def _ninja_file(plan: dict, program: Path | None, output: Path, build_dir: Path,
     gen_dir, obj_dir = build_dir / "gen", build_dir / "obj"
     pairs, includes, options, script = _sources(plan, obj_dir)
     _generate(plan, program, gen_dir, options, rootfs)
-    incs = " ".join(f"-I{esc(d)}" for d in [gen_dir, *includes])
+    target = plan["target"]
+    dirs = [gen_dir, *includes, *include_dirs(target["arch"], target["plat"])]
+    incs = " ".join(f"-I{esc(d)}" for d in dict.fromkeys(dirs))
     n = NinjaFile({"cc": esc(_tool("gcc")), "ld": esc(_tool("ld")), "objcopy": esc(_tool("objcopy")),
                    "cflags": f"{CFLAGS}{' -g' if debug else ''} {incs}", "ldflags": LDFLAGS,
                    "stripflags": "" if debug else "--strip-all"})
