@@ -10,6 +10,7 @@ and both versions are read.
 import datetime
 import json
 from pathlib import Path
+from typing import TypedDict
 
 from unicore import __version__
 from unicore.errors import BadInputError
@@ -18,6 +19,32 @@ REPORT_SCHEMA = "unicore.report"
 REPORT_VERSION = 2
 READ_VERSIONS = (1, 2)
 POLICIES = ("static+dynamic", "static", "dynamic")
+
+
+class ProgramInfo(TypedDict, total=False):
+    path: str
+    arch: str
+    static: bool
+    pie: bool
+    interp: str | None   # PT_INTERP of a dynamically linked program
+
+
+class Needs(TypedDict):
+    """What the later stages read (the controller: syscalls; the image's root file system: files)."""
+    policy: str
+    syscalls: list[str]
+    files: list[str]
+
+
+class Report(TypedDict):
+    schema: str
+    version: int
+    unicore: str
+    created: str
+    program: ProgramInfo
+    static: dict | None    # analysis/static (docs/static-analysis.md), for people and the rootfs closure
+    dynamic: dict | None   # analysis/dynamic (docs/report.md)
+    needs: Needs
 
 
 def needed_files(dynamic: dict | None) -> list[str]:
@@ -43,31 +70,31 @@ def needed_syscalls(static: dict | None, dynamic: dict | None, policy: str) -> l
 
 
 def make_report(program: Path, static: dict | None, dynamic: dict | None,
-                policy: str = "static+dynamic", explore: dict | None = None, fuzz: dict | None = None) -> dict:
+                policy: str = "static+dynamic", explore: dict | None = None, fuzz: dict | None = None) -> Report:
     """Assemble a report from the static and/or dynamic results; version 2 with exploration or
     fuzzing results, else version 1."""
     info = dict(static["program"]) if static else {"path": str(program), "arch": dynamic.get("arch", "x86_64")}
-    report = {
-        "schema": REPORT_SCHEMA, "version": 1, "unicore": __version__,
-        "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "program": info, "static": static, "dynamic": dynamic,
-        "needs": {"policy": policy, "syscalls": needed_syscalls(static, dynamic, policy),
-                  "files": needed_files(dynamic)},
-    }
+    report = Report(
+        schema=REPORT_SCHEMA, version=1, unicore=__version__,
+        created=datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        program=info, static=static, dynamic=dynamic,
+        needs=Needs(policy=policy, syscalls=needed_syscalls(static, dynamic, policy),
+                    files=needed_files(dynamic)),
+    )
     if explore is not None or fuzz is not None:
         from unicore.analysis.dynamic.explore import apply_to_report
         apply_to_report(report, explore, fuzz)
     return report
 
 
-def write_report(report: dict, path: Path) -> None:
+def write_report(report: Report, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(json.dumps(report, indent=1, sort_keys=False) + "\n")
     tmp.replace(path)  # atomic: a crash never leaves half a report over a good one
 
 
-def load_report(path: Path) -> dict:
+def load_report(path: Path) -> Report:
     try:
         report = json.loads(Path(path).read_text())
     except (OSError, ValueError) as exc:

@@ -9,7 +9,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from unicore.analysis.report import make_report, write_report
+from unicore.analysis.analyze import analyze
+from unicore.analysis.report import write_report
 from unicore.errors import BadInputError
 
 console = Console(stderr=False, highlight=False)
@@ -66,26 +67,6 @@ def resolve_program(name: str) -> Path:
     return path
 
 
-def analyze(program: Path, args: list[str], scenarios: list[Path], *, static: bool = True,
-            dynamic: bool = True, timeout: float = 10.0, cache_dir: Path | None = None,
-            policy: str = "static+dynamic", explore: bool = False, fuzz: int = 0, jobs: int | None = None) -> dict:
-    """Run the requested halves of the analysis and merge them into a report."""
-    if (explore or fuzz) and not dynamic:
-        raise BadInputError("analyze: --explore and --fuzz run the program: not with --static-only")
-    static_result = dynamic_result = explored = fuzzed = None
-    with _progress() as (status, steps):
-        if static:
-            from unicore.analysis.static.analyze import analyze_static
-            static_result = analyze_static(program, cache_dir=cache_dir, progress=status)
-        if dynamic:
-            from unicore.analysis.dynamic.minimize import dynamic_half
-            from unicore.analysis.dynamic.scenario import load_scenario
-            dynamic_result, explored, fuzzed = dynamic_half(
-                program, args, [load_scenario(p) for p in scenarios], timeout=timeout, explore=explore,
-                fuzz=fuzz, jobs=jobs, cache_dir=cache_dir, status=status, steps=steps)
-    return make_report(program, static_result, dynamic_result, policy, explore=explored, fuzz=fuzzed)
-
-
 @contextlib.contextmanager
 def _progress():
     """A rich progress display: a spinner line for single steps, a bar for counted ones."""
@@ -100,9 +81,10 @@ def _progress():
 def run(args) -> int:
     prog_args = split_program_args(args)
     program = resolve_program(args.program)
-    report = analyze(program, prog_args, args.scenario, static=not args.dynamic_only,
-                     dynamic=not args.static_only, timeout=args.timeout, cache_dir=args.cache_dir,
-                     explore=args.explore, fuzz=args.fuzz, jobs=args.jobs)
+    with _progress() as (status, steps):
+        report = analyze(program, prog_args, args.scenario, static=not args.dynamic_only,
+                         dynamic=not args.static_only, timeout=args.timeout, cache_dir=args.cache_dir,
+                         progress=status, explore=args.explore, fuzz=args.fuzz, jobs=args.jobs, steps=steps)
     out = args.json or Path(f"{program.name}.report.json")
     write_report(report, out)
     print_summary(report)
