@@ -49,9 +49,9 @@ def files() -> dict[str, str]:
     }
 
 
-def group(build_dir: Path, traced: list[str]):
-    """The base group; made files are written under build_dir/base (the archive reads them)."""
-    from unicore.rootfs.policy import Group
+def entries(build_dir: Path, traced: list[str]) -> list[Entry]:
+    """The base group's entries; made files are written under build_dir/base (the archive reads
+    them)."""
     out = build_dir / "base"
     entries = [Entry("/tmp", None, "writable scratch directory (mkstemp, tac, sort)"),
                Entry(_home(), None, "the user's home directory")]
@@ -63,7 +63,7 @@ def group(build_dir: Path, traced: list[str]):
         if not host.exists() or host.read_text() != text:
             host.write_text(text)
         entries.append(Entry(guest, host, "made for the guest: the user it runs as"))
-    return Group("base", "what every Linux program expects", entries)
+    return entries
 
 
 def _home() -> str:

@@ -141,7 +141,7 @@ def assemble(program_entries: list[Entry], traced: list[str], policy: str, build
     _add(rootfs, seen, Group("traced", "opened or found by the program in the analysis run", chosen))
     if policy == "trace":
         return rootfs
-    _add(rootfs, seen, base.group(build_dir, traced))
+    _add(rootfs, seen, Group("base", "what every Linux program expects", base.entries(build_dir, traced)))
     program = str(program_entries[0].host) if program_entries else ""
     for name, reason in _packages(policy, [str(e.host) for e in program_entries if e.host] + traced).items():
         files = _runtime(name, program, _languages(traced), policy == "package+depends")
