@@ -12,7 +12,7 @@ from rich.table import Table
 
 from unicore import guestfs
 from unicore.analysis.report import POLICIES, load_report, make_report, write_report
-from unicore.binary import analyze_binary, check_binary, closure_entries
+from unicore.binary import analyze_binary, check_analysis_runs, check_binary, closure_entries
 from unicore.controller.plan import TARGETS, explain, make_plan, parse_target
 from unicore.errors import BadInputError
 from unicore.program import build_program, program_name
@@ -42,6 +42,8 @@ def add_parser(sub) -> None:
     p.add_argument("--rootfs", type=Path, metavar="DIR", help="a directory tree to add to the root file system")
     p.add_argument("--file", action="append", default=[], metavar="HOST:GUEST", help="add one file to the rootfs")
     p.add_argument("--cflags", help="compiler flags for the program (default -O2)")
+    p.add_argument("--force", action="store_true",
+                   help="build --binary even though the program crashed during its analysis run")
     p.set_defaults(func=run)
 
 
@@ -76,9 +78,11 @@ def run(args) -> int:
 
 def _program_and_report(args, build_dir: Path, status) -> tuple[Path, dict, list[guestfs.Entry]]:
     if args.binary:
-        binary = check_binary(args.binary)
+        binary = check_binary(args.binary, parse_target(args.target)[1])
         report = load_report(args.report) if args.report else \
             analyze_binary(binary, args.scenario, args.policy, build_dir, status.update)
+        for warning in check_analysis_runs(report, args.force):
+            console.print(f"warning: {warning} (--force)")
         return binary, report, closure_entries(binary, report)
     program = build_program(args.path, build_dir, args.cflags.split() if args.cflags else None,
                             progress=status.update)
