@@ -33,6 +33,9 @@ def test_killing_the_runner_stops_the_guest(trust_image, open_tmp, sig, where):
     try:
         wait_for_line(proc, b"ticking" if where == "volume" else b"spinning")
         qemu = qemu_of(str(tmpdir))
+        deadline = time.monotonic() + 30
+        while where == "volume" and not (volume / "ticks").stat().st_size and time.monotonic() < deadline:
+            time.sleep(0.05)  # the guest is writing to the host
         assert [p.name for p in tmpdir.iterdir()][0].startswith("unicore-run-")
         proc.send_signal(sig)
         status = proc.wait(30)

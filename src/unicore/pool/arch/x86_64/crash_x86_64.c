@@ -3,14 +3,10 @@
  * host (COM2 "crash SIG") and stop. Symbols come from a table the build links into the image
  * (.uk_ksyms: kernel and program functions, sorted by address; see buildsys/ksyms.py). */
 #include <uk/arch.h>
+#include <uk/x86_64.h>
 #include <uk/plat.h>
 #include <uk/core.h>
-
-extern const uint32_t uk_ksyms_count;
-extern const uint32_t uk_ksyms_addrs[];
-extern const uint32_t uk_ksyms_names[];
-extern const char uk_ksyms_strs[];
-extern char _uk_image_start[], _end[];
+#include <uk/image.h>
 
 static const char *const names[32] = {
 	"divide error", "debug", "NMI", "breakpoint", "overflow", "bound range", "invalid opcode",
@@ -56,40 +52,40 @@ static void print_location(const char *prefix, uintptr_t addr)
 	const char *where = (addr >= (uintptr_t)_uk_image_start && addr < (uintptr_t)_end) ? "kernel" : "program";
 
 	if (sym)
-		uk_printk("%s0x%lx <%s+0x%lx> [%s]\n", prefix, addr, sym, off, where);
+		uk_core_printk("%s0x%lx <%s+0x%lx> [%s]\n", prefix, addr, sym, off, where);
 	else
-		uk_printk("%s0x%lx [%s]\n", prefix, addr, where);
+		uk_core_printk("%s0x%lx [%s]\n", prefix, addr, where);
 }
 
 static void print_cause(const struct uk_regs *r)
 {
 	const char *name = r->vector < 32 && names[r->vector] ? names[r->vector] : "exception";
 
-	uk_printk("unicore: crash: %s (vector %lu), error code 0x%lx\n", name, r->vector, r->error);
+	uk_core_printk("unicore: crash: %s (vector %lu), error code 0x%lx\n", name, r->vector, r->error);
 	if (r->vector == 14) {
 		uint64_t cr2;
 		__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
-		uk_printk("unicore:   %s %s address 0x%lx\n", (r->error & 1) ? "protection violation on" : "unmapped",
+		uk_core_printk("unicore:   %s %s address 0x%lx\n", (r->error & 1) ? "protection violation on" : "unmapped",
 			  (r->error & 16) ? "instruction fetch at" : (r->error & 2) ? "write to" : "read from", cr2);
 		if (cr2 + UK_PAGE_SIZE >= r->rsp && cr2 <= r->rsp + UK_PAGE_SIZE)
-			uk_printk("unicore:   (next to the stack pointer: stack overflow?)\n");
+			uk_core_printk("unicore:   (next to the stack pointer: stack overflow?)\n");
 	}
 	print_location("unicore:   rip ", r->rip);
 }
 
 static void print_registers(const struct uk_regs *r)
 {
-	uk_printk("unicore:   rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", r->rax, r->rbx, r->rcx, r->rdx);
-	uk_printk("unicore:   rsi %016lx rdi %016lx rbp %016lx rsp %016lx\n", r->rsi, r->rdi, r->rbp, r->rsp);
-	uk_printk("unicore:   r8  %016lx r9  %016lx r10 %016lx r11 %016lx\n", r->r8, r->r9, r->r10, r->r11);
-	uk_printk("unicore:   r12 %016lx r13 %016lx r14 %016lx r15 %016lx\n", r->r12, r->r13, r->r14, r->r15);
-	uk_printk("unicore:   rflags %lx cs %lx fs.base %lx\n", r->rflags, r->cs, uk_arch_get_tls());
+	uk_core_printk("unicore:   rax %016lx rbx %016lx rcx %016lx rdx %016lx\n", r->rax, r->rbx, r->rcx, r->rdx);
+	uk_core_printk("unicore:   rsi %016lx rdi %016lx rbp %016lx rsp %016lx\n", r->rsi, r->rdi, r->rbp, r->rsp);
+	uk_core_printk("unicore:   r8  %016lx r9  %016lx r10 %016lx r11 %016lx\n", r->r8, r->r9, r->r10, r->r11);
+	uk_core_printk("unicore:   r12 %016lx r13 %016lx r14 %016lx r15 %016lx\n", r->r12, r->r13, r->r14, r->r15);
+	uk_core_printk("unicore:   rflags %lx cs %lx fs.base %lx\n", r->rflags, r->cs, uk_arch_get_tls());
 }
 
 static void print_repeats(int repeats)
 {
 	if (repeats)
-		uk_printk("unicore:     ... the frame above %d more time%s\n", repeats, repeats > 1 ? "s" : "");
+		uk_core_printk("unicore:     ... the frame above %d more time%s\n", repeats, repeats > 1 ? "s" : "");
 }
 
 /* Walk saved frame pointers; stop at anything that does not look like a frame in RAM.
@@ -99,7 +95,7 @@ static void print_backtrace(const struct uk_regs *r)
 	uintptr_t fp = r->rbp, top = uk_plat_ram_top(), last = 0;
 	int printed = 1, repeats = 0;
 
-	uk_printk("unicore:   backtrace:\n");
+	uk_core_printk("unicore:   backtrace:\n");
 	print_location("unicore:     #0 ", r->rip);
 	for (int depth = 1; depth < 65536 && printed < 16; depth++) {
 		if (fp < 4096 || fp + 16 > top || (fp & 7))
@@ -113,7 +109,7 @@ static void print_backtrace(const struct uk_regs *r)
 			char prefix[32];
 			print_repeats(repeats);
 			repeats = 0;
-			uk_snprintf(prefix, sizeof(prefix), "unicore:     #%d ", depth);
+			uk_core_snprintf(prefix, sizeof(prefix), "unicore:     #%d ", depth);
 			print_location(prefix, ret);
 			printed++;
 		}
@@ -130,7 +126,7 @@ void uk_arch_trap(struct uk_regs *r)
 	static int nested;
 
 	if (nested++) {
-		uk_printk("unicore: fault 0x%lx at 0x%lx while reporting a crash\n", r->vector, r->rip);
+		uk_core_printk("unicore: fault 0x%lx at 0x%lx while reporting a crash\n", r->vector, r->rip);
 		uk_plat_crash(signal_of(r->vector));
 	}
 	print_cause(r);

@@ -69,7 +69,7 @@ int strncmp(const char *a, const char *b, size_t n)
 	return n ? (unsigned char)*a - (unsigned char)*b : 0;
 }
 
-char *strncpy_z(char *dst, const char *src, size_t n)
+char *uk_core_strncpy_z(char *dst, const char *src, size_t n)
 {
 	size_t i = 0;
 

@@ -148,14 +148,14 @@ long uk_devfs_init(void)
 	if (!m)
 		return -ENOMEM;
 	for (i = 0; i < NDEVS; i++) {
-		devs[i].vn = uk_vnode_new(&dev_ops, m, S_IFCHR | 0666, 0);
+		devs[i].vn = uk_vfs_vnode_new(&dev_ops, m, S_IFCHR | 0666, 0);
 		if (!devs[i].vn)
 			return -ENOMEM;
 		devs[i].vn->priv = &devs[i];
 		devs[i].vn->attr.rdev = devs[i].rdev;
 		devs[i].vn->seekable = devs[i].kind != 3; /* like Linux: only the tty refuses */
 	}
-	root = uk_vnode_new(&devdir_ops, m, S_IFDIR | 0755, 0);
+	root = uk_vfs_vnode_new(&devdir_ops, m, S_IFDIR | 0755, 0);
 	if (!root)
 		return -ENOMEM;
 	err = uk_vfs_mkdir_p("/dev", 0755);

@@ -58,9 +58,9 @@ static long futex_wait(uint32_t *uaddr, uint32_t val, const struct kts *ts, int 
 	if (*(volatile uint32_t *)uaddr != val)
 		return -EAGAIN;
 	if (!ts) {
-		uk_printk("unicore: futex wait on 0x%lx (value %u) with no timeout, and no other thread to wake it: "
+		uk_core_printk("unicore: futex wait on 0x%lx (value %u) with no timeout, and no other thread to wake it: "
 			  "deadlock\n", (unsigned long)uaddr, val);
-		uk_panic("deadlock in futex wait");
+		uk_core_panic("deadlock in futex wait");
 	}
 	if (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= (int64_t)NS)
 		return -EINVAL;

@@ -3,6 +3,13 @@
  * to 4 bytes; "TRAILER!!!" ends the archive. Directories, regular files and symlinks are
  * created through the vfs syscall handlers, so quota and path rules are the usual ones. */
 #include <uk/initrd.h>
+#include <uk/image.h>
+#include <uk/link.h>
+#include <uk/plat.h>
+
+/* The platform's boot module (uk/plat.h); weak because the host tests link no platform. */
+UK_OPTIONAL(uk_plat_initrd);
+UK_OPTIONAL(uk_plat_initrd_release);
 
 #define HDR_LEN 110
 
@@ -206,9 +213,10 @@ long uk_initrd_unpack(const void *buf, size_t len, const char *dest)
 	return -EINVAL; /* no trailer: truncated archive */
 }
 
-/* An archive linked into the image instead (section .uk_initrd, bounded by these symbols). */
-extern const char _uk_initrd_start[] __attribute__((weak));
-extern const char _uk_initrd_end[] __attribute__((weak));
+/* An archive linked into the image instead (section .uk_initrd, bounded by these symbols;
+ * weak: the host tests link this file without an image). */
+UK_OPTIONAL(_uk_initrd_start);
+UK_OPTIONAL(_uk_initrd_end);
 
 static int find_archive(const void **buf, size_t *len)
 {

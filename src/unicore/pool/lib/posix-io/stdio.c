@@ -11,7 +11,7 @@ static bool stdin_eof, stdin_started;
 
 /* Reads until a newline, len bytes or end of file (the host always ends the stream with the
  * EOF frame, so this cannot wait forever on piped input); returns 0 at end of file. */
-long uk_stdin_read(char *buf, size_t len)
+long uk_posix_io_stdin_read(char *buf, size_t len)
 {
 	size_t n = 0;
 
@@ -46,7 +46,7 @@ UK_SYSCALL(read)
 {
 	if (a0 != 0)
 		return -EBADF;
-	return uk_stdin_read((char *)a1, (size_t)a2);
+	return uk_posix_io_stdin_read((char *)a1, (size_t)a2);
 }
 
 UK_SYSCALL(writev)
@@ -75,7 +75,7 @@ UK_SYSCALL(readv)
 	for (long i = 0; i < a2; i++) {
 		if (!iov[i].len)
 			continue;
-		long r = uk_stdin_read(iov[i].base, iov[i].len);
+		long r = uk_posix_io_stdin_read(iov[i].base, iov[i].len);
 		total += r;
 		if ((size_t)r < iov[i].len) /* short read: return what we have */
 			break;

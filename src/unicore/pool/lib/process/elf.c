@@ -64,7 +64,7 @@ static void add_segment(const struct ehdr *e, const struct phdr *p, uintptr_t bi
 		out->phdr = p->vaddr + bias + (e->phoff - p->offset);
 }
 
-int uk_elf_parse(const void *file, size_t size, uintptr_t bias, struct uk_elf_layout *out, const char **err)
+int uk_process_elf_parse(const void *file, size_t size, uintptr_t bias, struct uk_elf_layout *out, const char **err)
 {
 	const struct ehdr *e = file;
 
@@ -92,7 +92,7 @@ int uk_elf_parse(const void *file, size_t size, uintptr_t bias, struct uk_elf_la
 	return 0;
 }
 
-void uk_elf_load(const void *file, uintptr_t bias)
+void uk_process_elf_load(const void *file, uintptr_t bias)
 {
 	const struct ehdr *e = file;
 	const struct phdr *ph = (const void *)((const char *)file + e->phoff);

@@ -2,17 +2,18 @@
  * console, clock, log, boot-time init). The host test harness (tests/fs/shim.c) replaces it. */
 #include <uk/core.h>
 #include <uk/plat.h>
+#include <uk/syscall.h>
 #include <uk/vfs.h>
 
 void *uk_vfs_alloc(size_t size)
 {
-	return kzalloc(size);
+	return uk_core_zalloc(size);
 }
 
 void uk_vfs_free(void *ptr)
 {
 	if (ptr)
-		kfree(ptr);
+		uk_core_free(ptr);
 }
 
 long uk_vfs_console_write(const char *buf, size_t len)
@@ -23,9 +24,8 @@ long uk_vfs_console_write(const char *buf, size_t len)
 
 /* stdin arrives framed on COM1 (docs/design.md): 0xFF 0x00 is end of file, 0xFF 0xFF a
  * literal 0xFF. Like a terminal, a read returns at the end of a line. Before the first byte,
- * the platform may need to tell the host to start sending (weak: older platforms do not). */
+ * the platform may need to tell the host to start sending. */
 static int stdin_eof, stdin_started;
-void uk_plat_console_input_start(void) __attribute__((weak));
 
 long uk_vfs_console_read(char *buf, size_t len)
 {
@@ -33,8 +33,7 @@ long uk_vfs_console_read(char *buf, size_t len)
 
 	if (!stdin_started) {
 		stdin_started = 1;
-		if (uk_plat_console_input_start)
-			uk_plat_console_input_start();
+		uk_plat_console_input_start();
 	}
 	while (n < len && !stdin_eof) {
 		int c = uk_plat_console_getc();
@@ -64,7 +63,7 @@ void uk_vfs_now(struct uk_timespec *ts)
 
 void uk_vfs_log(const char *msg)
 {
-	uk_log(UK_LOG_ERR, "%s", msg);
+	uk_core_log(UK_LOG_ERR, "%s", msg);
 }
 
 /* For kernel libraries that make nodes after vfs's init but before the program starts (exec's
@@ -87,10 +86,12 @@ UK_INIT(vfs_boot_init, 5);
 #define UK_PROT_WRITE 0x2
 #define UK_MAP_SHARED 0x01
 #define UK_MAP_ANONYMOUS 0x20
-long uk_sys_mmap(long, long, long, long, long, long) __attribute__((weak));
-long uk_sys_munmap(long, long, long, long, long, long) __attribute__((weak));
+UK_SYSCALL_DECL(mmap);
+UK_SYSCALL_DECL(munmap);
+UK_OPTIONAL(uk_sys_mmap);
+UK_OPTIONAL(uk_sys_munmap);
 
-long uk_mmap_file(long addr, long len, long prot, long flags, long fd, long off)
+long uk_vfs_mmap_file(long addr, long len, long prot, long flags, long fd, long off)
 {
 	long a, err;
 

@@ -100,7 +100,7 @@ static long queue_alloc(struct uk_virtq *q, uint16_t num, size_t *bytes)
 {
 	size_t avail_off = 16u * num, used_off = UK_ALIGN_UP(avail_off + 6 + 2u * num, PAGE);
 	size_t total = UK_ALIGN_UP(used_off + 6 + 8u * num, PAGE);
-	uint8_t *mem = uk_page_alloc(total / PAGE);
+	uint8_t *mem = uk_core_page_alloc(total / PAGE);
 
 	if (!mem)
 		return -ENOMEM;

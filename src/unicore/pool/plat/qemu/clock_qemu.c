@@ -3,6 +3,7 @@
  * first clock use only so that programs that never ask for time do not pay for it. The wall
  * clock is the CMOS RTC read at that moment plus TSC time since. */
 #include <uk/arch.h>
+#include <uk/x86_64.h>
 #include <uk/plat.h>
 #include <uk/core.h>
 
@@ -76,7 +77,7 @@ static void clock_init(void)
 	if (!tsc_hz)
 		tsc_hz = calibrate_pit();
 	if (!tsc_hz) {
-		uk_log(UK_LOG_WARN, "no TSC frequency source: assuming 1 GHz");
+		uk_core_log(UK_LOG_WARN, "no TSC frequency source: assuming 1 GHz");
 		tsc_hz = 1000000000ULL;
 	}
 	ns_mult = (1000000000ULL << 32) / tsc_hz;
@@ -99,7 +100,7 @@ uint64_t uk_plat_cycles_to_ns(uint64_t cycles)
 uint64_t uk_plat_monotonic_ns(void)
 {
 	clock_init();
-	return uk_plat_cycles_to_ns(uk_rdtsc() - uk_arch_boot_tsc);
+	return uk_plat_cycles_to_ns(uk_rdtsc() - uk_arch_boot_cycles);
 }
 
 uint64_t uk_plat_wall_ns(void)

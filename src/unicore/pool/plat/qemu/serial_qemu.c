@@ -1,6 +1,7 @@
 /* COM1 console and COM2 control channel (16550 UARTs), and shutdown through isa-debug-exit.
  * No interrupts: output polls the transmitter, input polls the receiver. */
 #include <uk/arch.h>
+#include <uk/x86_64.h>
 #include <uk/plat.h>
 #include <uk/core.h>
 
@@ -56,7 +57,7 @@ static void release_read(uintptr_t start, uintptr_t pos)
 	if (!done)
 		done = UK_ALIGN_UP(start, 4096);
 	if (UK_ALIGN_DOWN(pos, 4096) > done) {
-		uk_page_free((void *)done, (UK_ALIGN_DOWN(pos, 4096) - done) / 4096);
+		uk_core_page_free((void *)done, (UK_ALIGN_DOWN(pos, 4096) - done) / 4096);
 		done = UK_ALIGN_DOWN(pos, 4096);
 	}
 }
@@ -85,7 +86,7 @@ static int module_getc(void)
 
 int uk_plat_console_getc(void)
 {
-	if (uk_boot.stdin_module)
+	if (uk_core_boot.stdin_module)
 		return module_getc();
 	uk_plat_console_input_start(); /* whoever reads first: the host waits for this */
 	while (!(uk_inb(COM1 + LSR) & LSR_DATA))
@@ -111,7 +112,7 @@ _Noreturn void uk_plat_exit(int status)
 {
 	char line[24];
 
-	uk_snprintf(line, sizeof(line), "exit %d\n", status & 0xff);
+	uk_core_snprintf(line, sizeof(line), "exit %d\n", status & 0xff);
 	uk_plat_ctl_write(line);
 	debug_exit(0);
 }
@@ -120,7 +121,7 @@ _Noreturn void uk_plat_crash(int signal)
 {
 	char line[24];
 
-	uk_snprintf(line, sizeof(line), "crash %d\n", signal);
+	uk_core_snprintf(line, sizeof(line), "crash %d\n", signal);
 	uk_plat_ctl_write(line);
 	debug_exit(1);
 }

@@ -2,6 +2,7 @@
  * memory map, module), bring up the console and hand over to core; the initrd hooks. */
 #include <uk/arch.h>
 #include <uk/plat.h>
+#include <uk/image.h>
 #include <uk/core.h>
 
 #define HVM_START_MAGIC 0x336ec578u
@@ -48,9 +49,9 @@ void uk_plat_start(uintptr_t boot_info)
 
 	uk_plat_serial_init();
 	if (si->magic != HVM_START_MAGIC)
-		uk_panic("not booted through PVH (start info magic 0x%x)", si->magic);
+		uk_core_panic("not booted through PVH (start info magic 0x%x)", si->magic);
 	if (si->version < 1 || !si->memmap_entries)
-		uk_panic("PVH start info has no memory map (version %u)", si->version);
+		uk_core_panic("PVH start info has no memory map (version %u)", si->version);
 	const struct hvm_memmap_entry *map = (const void *)si->memmap_paddr;
 	for (uint32_t i = 0; i < si->memmap_entries; i++)
 		if (map[i].type == MEMMAP_RAM)
@@ -64,20 +65,19 @@ void uk_plat_start(uintptr_t boot_info)
 	uk_core_start(&bootinfo);
 }
 
-extern char _uk_initrd_start[], _uk_initrd_end[]; /* the archive linked into the payload */
 
 /* For the initrd library (docs/fs.md): the PVH module, else the archive linked into the image
  * (where it is now: the payload may have moved), else -1. */
 int uk_plat_initrd(const void **buf, size_t *len)
 {
-	if (module->len && !uk_boot.stdin_module) {
+	if (module->len && !uk_core_boot.stdin_module) {
 		*buf = (const void *)module->base;
 		*len = module->len;
 		return 0;
 	}
-	if (_uk_initrd_end == _uk_initrd_start)
+	if (_uk_initrd_end - _uk_initrd_start == 0)
 		return -1;
-	*buf = _uk_initrd_start + uk_payload_offset;
+	*buf = _uk_initrd_start + uk_core_payload_offset;
 	*len = (size_t)(_uk_initrd_end - _uk_initrd_start);
 	return 0;
 }
@@ -95,11 +95,11 @@ void uk_plat_initrd_release(void)
 	uintptr_t start = UK_ALIGN_UP((uintptr_t)buf, 4096); /* whole pages only: a partial one may hold other data */
 	uintptr_t end = UK_ALIGN_DOWN((uintptr_t)buf + len, 4096);
 	if (end > start)
-		uk_page_free((void *)start, (end - start) / 4096);
+		uk_core_page_free((void *)start, (end - start) / 4096);
 }
 
 /* With the stdin=initrd flag the module is the program's stdin, already framed by the runner. */
 struct uk_memregion uk_plat_stdin_module(void)
 {
-	return uk_boot.stdin_module ? *module : (struct uk_memregion){ 0, 0 };
+	return uk_core_boot.stdin_module ? *module : (struct uk_memregion){ 0, 0 };
 }
