@@ -8,6 +8,7 @@ its output on examples/sqlite/test.sql byte for byte with Debian's /usr/bin/sqli
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -111,16 +112,27 @@ def test_sqlite_project_recipe():
     assert recipe.tools == ("make", "tclsh", "dpkg-source")
 
 
-@pytest.mark.parametrize("text, message", [
-    ("[program]\n", r"\[program\] needs external"),
-    ('[program]\nexternal = "nosuch"\n', r"no external library 'nosuch' in the pool \(known: .*sqlite3"),
-    ('[program]\nexternal = "sqlite3"\n[build]\ncflags = "-O2"\n', "'cflags' must be a list of strings"),
-    ("[program\n", "unreadable"),
-])
-def test_bad_project_files(tmp_path: Path, text: str, message: str):
+PROJECT_CASES = sorted((Path(__file__).parent / "data" / "project").glob("*.toml"))
+
+
+@pytest.mark.parametrize("case", PROJECT_CASES, ids=[c.stem for c in PROJECT_CASES])
+def test_bad_project_files(tmp_path: Path, case: Path):
+    """Each file in tests/data/project is a wrong unicore.toml; its first line says the error."""
+    text = case.read_text()
+    message = text.splitlines()[0].removeprefix("# expect: ")
     (tmp_path / "unicore.toml").write_text(text)
-    with pytest.raises(BadInputError, match=message):
+    with pytest.raises(BadInputError, match=message) as caught:
         load_project(tmp_path)
+    assert "\n" not in str(caught.value)
+
+
+def test_bad_project_file_is_one_line_from_the_cli(tmp_path: Path):
+    (tmp_path / "unicore.toml").write_text((Path(__file__).parent / "data" / "project" / "unknown-table.toml").read_text())
+    proc = subprocess.run([sys.executable, "-m", "unicore", "build", str(tmp_path), "--build-dir", str(tmp_path / "b")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == \
+        f"unicore: {tmp_path / 'unicore.toml'}: unknown table 'imgae' (known: build, image, program, schema)"
 
 
 def test_build_key_covers_flags_and_source(greet_env: Path):

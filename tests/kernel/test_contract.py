@@ -79,3 +79,53 @@ def test_no_hand_written_extern_or_weak_prototype_outside_headers():
     found = [f"{p.relative_to(POOL_DIR)}: {m.group(0).strip()}"
              for p in sorted(POOL_DIR.rglob("*.c")) for m in pattern.finditer(p.read_text())]
     assert found == []
+
+
+INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^>"]+)[>"]', re.M)
+
+
+def _headers_under(*parts: str) -> set[str]:
+    """Include names ("uk/x86_64.h") of the headers in pool/<part>/*/include."""
+    return {str(h.relative_to(d)) for part in parts for d in POOL_DIR.glob(f"{part}/*/include")
+            for h in d.rglob("*.h")}
+
+
+def _includes(path) -> set[str]:
+    return set(INCLUDE.findall(path.read_text()))
+
+
+def _sources(part: str) -> list:
+    return sorted(p for ext in ("*.c", "*.h", "*.S") for p in (POOL_DIR / part).rglob(ext))
+
+
+def test_libraries_use_only_the_contract_of_arch_and_plat():
+    """A library reaches the machine through uk/arch.h and uk/plat.h only: no arch- or
+    platform-private header, no inline assembly (a new arch or plat is a new folder)."""
+    private = _headers_under("arch", "plat")
+    found = [f"{p.relative_to(POOL_DIR)}: {h}" for p in _sources("lib") for h in _includes(p) if h in private]
+    found += [f"{p.relative_to(POOL_DIR)}: asm" for p in _sources("lib") if "__asm__" in p.read_text()]
+    assert found == []
+
+
+def test_arch_and_plat_depend_on_the_contract_not_on_libraries():
+    """Platform and architecture code includes the contract (pool/include), its own headers and
+    its arch's, uk_config.h, and of the libraries only the syscall-handler macro (uk/syscall.h)."""
+    contract = {str(h.relative_to(POOL_DIR / "include")) for h in (POOL_DIR / "include").rglob("*.h")}
+    allowed = contract | _headers_under("arch", "plat") | {"uk_config.h", "uk/syscall.h", "uk/errno.h", "qemu.h"}
+    allowed |= {"stdint.h", "stddef.h", "stdbool.h", "stdarg.h"}
+    found = [f"{p.relative_to(POOL_DIR)}: {h}" for part in ("arch", "plat") for p in _sources(part)
+             for h in _includes(p) if h not in allowed]
+    assert found == []
+    assert "uk/plat.h" in contract and "uk/arch.h" in contract
+
+
+def test_every_contract_function_is_implemented_by_each_arch_and_plat(every_library_image):
+    """Every uk_plat_/uk_arch_ function the contract headers declare is defined by the target's
+    plat and arch library (what a new platform or architecture folder must provide)."""
+    _, obj_root, _ = every_library_image
+    decl = re.compile(r"\b(uk_(?:plat|arch)_[a-z0-9_]+)\s*\(")
+    for kind, header, lib in (("plat", "plat.h", "plat-qemu"), ("arch", "arch.h", "arch-x86_64")):
+        text = re.sub(r"/\*.*?\*/", "", (POOL_DIR / "include" / "uk" / header).read_text(), flags=re.S)
+        declared = {m for m in decl.findall(text) if m.startswith(f"uk_{kind}_")}
+        assert declared, header
+        assert declared - _defined_globals(obj_root / lib) == set(), lib

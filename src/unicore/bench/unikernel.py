@@ -1,30 +1,24 @@
-"""The unikernel rows, plugged in through unicore's own `build` and `run` commands.
+"""The unikernel rows, plugged in through the code behind `unicore build` and `unicore run`.
 
 Two rows: SQLite built from source (examples/sqlite) and Debian's /usr/bin/sqlite3 binary
-(`unicore build --binary`). Each builds once into the bench cache (the build is incremental) and
-each launch calls the runner behind `unicore run` (unicore.runner.run_image) with the VM's
-accelerator and the workload on standard input. When a command or the example is missing, or
-the build fails, the row says so instead of disappearing.
+(`unicore build --binary`). Each builds once into the bench cache through the build pipeline
+(unicore.pipeline.build; the build is incremental) and each launch calls the runner behind
+`unicore run` (unicore.runner.run_image) with the VM's accelerator and the workload on standard
+input. When the example is missing or the build fails, the row says so instead of disappearing.
 """
 
-import importlib.util
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import unicore
-from unicore.paths import bench_cache
 from unicore.bench.systems import Context, Launch, NotAvailable, RunFailed, System, last_line
+from unicore.errors import UnicoreError
+from unicore.paths import bench_cache
+from unicore.pipeline import BuildRequest, build
 from unicore.runner import run_image
 
 SQLITE_BINARY = "/usr/bin/sqlite3"
 MEMORY_MB = 64   # `unicore run`'s default
-
-
-def unicore_cmd(*args: str) -> list[str]:
-    """This very unicore, as a command (the same interpreter and package)."""
-    return [sys.executable, "-m", "unicore", *args]
 
 
 def source_checkout() -> Path | None:
@@ -33,42 +27,32 @@ def source_checkout() -> Path | None:
     return root if (root / "examples").is_dir() else None
 
 
-def need_command(name: str, issue: str) -> None:
-    if importlib.util.find_spec(f"unicore.commands.{name}") is None:
-        raise NotAvailable(f"`unicore {name}` does not exist yet ({issue})")
-
-
 class Unikernel(System):
     """A unikernel row: how to build the image is what differs between the two."""
 
-    build_args: list[str] = []
     image_name = "sqlite.img"
+    shown = ""   # the build, as the `unicore build` arguments a person would type
 
     def __init__(self) -> None:
         self.image: Path | None = None
 
     def prepare(self, ctx: Context) -> None:
-        need_command("run", "issue 3: library pool and unikernel base")
-        need_command("build", "issue 3: library pool and unikernel base")
         home = (ctx.cache or bench_cache()) / self.key
         home.mkdir(parents=True, exist_ok=True)
-        self.check_can_build(ctx, home)
         self.image = home / self.image_name
-        self._build(home)
+        req = self.request(ctx, home)
+        req.output, req.build_dir = self.image, home / "build"
+        with open(home / "build.log", "w") as log:
+            try:
+                build(req, progress=lambda m: print(m, file=log, flush=True), warn=lambda m: print(m, file=log))
+            except UnicoreError as exc:
+                print(exc, file=log)
+                raise NotAvailable(f"`unicore build {self.shown}` failed: {last_line(str(exc))} "
+                                   f"(log: {home / 'build.log'})") from None
 
-    def check_can_build(self, ctx: Context, home: Path) -> None:
-        """Set `build_args`, or raise NotAvailable when this row's build input or option is missing."""
-
-    def _build(self, home: Path) -> None:
-        cmd = unicore_cmd("build", *self.build_args, "-o", str(self.image),
-                          "--build-dir", str(home / "build"))
-        with open(home / "build.log", "wb") as log:
-            proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, timeout=3600,
-                                  cwd=source_checkout() or Path.cwd())
-        if proc.returncode != 0 or not self.image.is_file():
-            why = last_line((home / "build.log").read_bytes())
-            shown = " ".join(Path(a).name if a.startswith(str(home)) else a for a in self.build_args)
-            raise NotAvailable(f"`unicore build {shown}` failed: {why} (log: {home / 'build.log'})")
+    def request(self, ctx: Context, home: Path) -> BuildRequest:
+        """This row's build, or NotAvailable when its build input is missing."""
+        raise NotImplementedError
 
     def loaded_files(self) -> list[Path]:
         """The image and any file beside it that the VMM loads too (e.g. IMAGE.initrd)."""
@@ -101,11 +85,12 @@ class UnikernelSource(Unikernel):
     label = "Unikernel (SQLite from source)"
     note = "unicore build examples/sqlite; unicore run; size = image(s) QEMU loads"
 
-    def check_can_build(self, ctx: Context, home: Path) -> None:
+    def request(self, ctx: Context, home: Path) -> BuildRequest:
         root = source_checkout()
         if root is None or not (root / "examples" / "sqlite").is_dir():
             raise NotAvailable("examples/sqlite is not here (needs unicore's source checkout)")
-        self.build_args = [str(root / "examples" / "sqlite")]
+        self.shown = "examples/sqlite"
+        return BuildRequest(path=root / "examples" / "sqlite")
 
 
 class UnikernelBinary(Unikernel):
@@ -113,15 +98,12 @@ class UnikernelBinary(Unikernel):
     label = "Unikernel (Debian sqlite3 binary)"
     note = "unicore build --binary /usr/bin/sqlite3; unicore run; size = image(s) QEMU loads"
 
-    def check_can_build(self, ctx: Context, home: Path) -> None:
-        help_text = subprocess.run(unicore_cmd("build", "--help"), capture_output=True,
-                                   text=True, timeout=60).stdout
-        if "--binary" not in help_text:
-            raise NotAvailable("`unicore build --binary` does not exist yet (issue 5: existing "
-                               "binaries as unikernels)")
-        self.build_args = ["--binary", SQLITE_BINARY]
-        if "--scenario" in help_text:  # let the dynamic analysis see the workload itself
-            self.build_args += ["--scenario", str(write_scenario(ctx, home))]
+    def request(self, ctx: Context, home: Path) -> BuildRequest:
+        if not Path(SQLITE_BINARY).is_file():
+            raise NotAvailable(f"{SQLITE_BINARY} is not installed (Debian's sqlite3 package)")
+        self.shown = f"--binary {SQLITE_BINARY} --scenario workload.toml"
+        # the scenario lets the dynamic analysis see the workload itself
+        return BuildRequest(binary=Path(SQLITE_BINARY), scenarios=[write_scenario(ctx, home)])
 
 
 def write_scenario(ctx: Context, home: Path) -> Path:

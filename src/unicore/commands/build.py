@@ -1,21 +1,16 @@
-"""`unicore build PATH | --binary EXE`: program -> report -> plan -> image.
+"""`unicore build PATH | --binary EXE`: argparse and printing over the build pipeline
+(unicore/pipeline.py: program -> report -> plan -> image)."""
 
-Every stage's file stays in the build directory (report.json, plan.json, rootfs.cpio), so each
-stage can be inspected and re-run alone.
-"""
-
-import json
 from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
 
-from unicore.image import rootfs as guestfs
-from unicore.analysis.report import POLICIES, load_report, make_report, write_report
-from unicore.analysis.pipeline import analyze_binary, check_analysis_runs, check_binary, closure_entries
-from unicore.controller.plan import TARGETS, explain, make_plan, parse_target
+from unicore import rootfs
+from unicore.analysis.report import POLICIES
+from unicore.controller.plan import TARGETS, explain
 from unicore.errors import BadInputError
-from unicore.program.build import build_program, program_name
+from unicore.pipeline import BuildRequest, BuildResult, build
 
 console = Console(stderr=True, highlight=False)
 
@@ -27,8 +22,10 @@ def add_parser(sub) -> None:
     p.add_argument("--binary", type=Path, metavar="EXE", help="an existing executable, run unmodified")
     p.add_argument("--scenario", action="append", default=[], type=Path, metavar="FILE",
                    help="scenario for the dynamic analysis of --binary (repeatable)")
-    p.add_argument("--policy", choices=POLICIES, default="static+dynamic",
-                   help="which analysis decides the syscalls of --binary (default static+dynamic)")
+    p.add_argument("--policy", default=",".join(rootfs.DEFAULT_POLICY), metavar="SYSCALLS,FILES",
+                   help=f"for --binary: which analysis decides the syscalls ({', '.join(POLICIES)}) and "
+                        f"which files the rootfs gets ({', '.join(rootfs.FILE_POLICIES)}); either or both, "
+                        f"comma-separated (default {','.join(rootfs.DEFAULT_POLICY)}; docs/rootfs.md)")
     p.add_argument("--target", default=TARGETS[0], help=f"platform/arch (default {TARGETS[0]})")
     p.add_argument("--report", type=Path, help="use this analysis report instead of analysing")
     p.add_argument("-o", "--output", type=Path, help="the image (default build/<name>.img)")
@@ -54,116 +51,44 @@ def _options(pairs: list[str]) -> dict[str, str]:
     return dict(p.split("=", 1) for p in pairs)
 
 
+def request(args) -> BuildRequest:
+    return BuildRequest(path=args.path, binary=args.binary, scenarios=args.scenario, policy=args.policy,
+                        target=args.target, report=args.report, output=args.output, build_dir=args.build_dir,
+                        on_missing=args.on_missing, options=_options(args.option), with_=args.with_,
+                        rootfs_tree=args.rootfs, files=args.file,
+                        cflags=args.cflags.split() if args.cflags else None, force=args.force)
+
+
 def run(args) -> int:
-    if (args.path is None) == (args.binary is None):
-        raise BadInputError("build: give either PATH (sources) or --binary EXE")
-    parse_target(args.target)  # a wrong target fails before anything is compiled
-    name = args.binary.name if args.binary else program_name(args.path)
-    build_dir = args.build_dir or Path("build") / name
-    output = args.output or Path("build") / f"{name}.img"
-    build_dir.mkdir(parents=True, exist_ok=True)
-    with console.status(f"building {name}") as status:
-        program, report, entries = _program_and_report(args, build_dir, status)
-        rootfs = _rootfs(entries + _user_entries(args), build_dir, report)
-        plan = _plan(args, report, program, name, rootfs is not None)
-        (build_dir / "plan.json").write_text(json.dumps(plan, indent=1) + "\n")
-        status.update("compiling and linking the image")
-        # an unmodified binary runs from the rootfs (exec), where its libraries are: not embedded twice
-        image = _link(plan, None if args.binary else program, output, build_dir, rootfs)
+    req = request(args)
+    with console.status("building") as status:
+        result = build(req, progress=status.update, warn=lambda m: console.print(m))
+    if result.rootfs_cpio:
+        _print_rootfs(result)
     if args.explain:
-        print(explain(plan))
-    console.print(f"image {image} ({image.stat().st_size} bytes, {len(plan['syscalls'])} syscall handlers)")
+        print(explain(result.plan))
+        if result.rootfs_files is not None:
+            console.print(_groups_table(result))
+    console.print(f"image {result.image} ({result.image.stat().st_size} bytes, "
+                  f"{len(result.plan['syscalls'])} syscall handlers)")
     return 0
 
 
-def _program_and_report(args, build_dir: Path, status) -> tuple[Path, dict, list[guestfs.Entry]]:
-    if args.binary:
-        binary = check_binary(args.binary, parse_target(args.target)[1])
-        report = load_report(args.report) if args.report else \
-            analyze_binary(binary, args.scenario, args.policy, build_dir, status.update)
-        for warning in check_analysis_runs(report, args.force):
-            console.print(f"warning: {warning} (--force)")
-        return binary, report, closure_entries(binary, report)
-    program = build_program(args.path, build_dir, args.cflags.split() if args.cflags else None,
-                            progress=status.update)
-    return program, _source_report(args.report, program, build_dir, status), []
+def _print_rootfs(result: BuildResult) -> None:
+    files = result.rootfs_files
+    if files.skipped:
+        console.print(f"left out (outside the allowed prefixes, or not regular files): {', '.join(files.skipped)}")
+    console.print(f"root file system: {result.rootfs_size} bytes, {len(files.entries())} entries, policy {files.policy}"
+                  + ("" if files.policy == "user" else " (build --explain lists why)"))
 
 
-def _source_report(report_path: Path | None, program: Path, build_dir: Path, status) -> dict:
-    if report_path:
-        return load_report(report_path)
-    from unicore.analysis.static.analyze import analyze_static
-    status.update(f"analysing {program.name}")
-    report = make_report(program, analyze_static(program, progress=status.update), None, "static")
-    write_report(report, build_dir / "report.json")
-    return report
+def _groups_table(result: BuildResult) -> Table:
+    table = Table("group", "files", "size", "why", title=f"root file system, policy {result.rootfs_files.policy} "
+                  f"({result.rootfs_size} bytes archived)")
+    for g in result.rootfs_files.groups:
+        table.add_row(g.name, str(len(g.entries)), _kib(g.size), g.reason)
+    return table
 
 
-def _user_entries(args) -> list[guestfs.Entry]:
-    return (guestfs.from_tree(args.rootfs) if args.rootfs else []) + guestfs.from_pairs(args.file)
-
-
-def _rootfs(entries: list[guestfs.Entry], build_dir: Path, report: dict) -> Path | None:
-    """Write rootfs.cpio from the program's own entries, the files it opened, and the user's."""
-    opened, skipped = guestfs.from_report(report["needs"]["files"])
-    merged = guestfs.merge(entries, opened)
-    if not merged:
-        return None
-    out = build_dir / "rootfs.cpio"
-    size = guestfs.write_cpio(merged, out)
-    _print_rootfs(merged, skipped, size)
-    return out
-
-
-def _print_rootfs(entries: list[guestfs.Entry], skipped: list[str], size: int) -> None:
-    table = Table("guest path", "why", title=f"root file system ({size} bytes)")
-    for e in entries:
-        if e.reason != "parent directory":
-            table.add_row(e.guest, e.reason)
-    console.print(table)
-    if skipped:
-        console.print(f"left out (outside the allowed prefixes, or not regular files): {', '.join(skipped)}")
-
-
-def _project_image(path: Path | None) -> dict:
-    """The `[image]` table of a unicore.toml project: `with` (libraries its image always carries)
-    and `options` (library options, as --option would set them)."""
-    project = path / "unicore.toml" if path and path.is_dir() else None
-    if not project or not project.is_file():
-        return {"with": [], "options": {}}
-    import tomllib
-    try:
-        image = tomllib.loads(project.read_text()).get("image", {})
-    except tomllib.TOMLDecodeError as exc:
-        raise BadInputError(f"{project}: {exc}") from None
-    with_, options = image.get("with", []), image.get("options", {})
-    if not isinstance(with_, list) or not all(isinstance(v, str) for v in with_):
-        raise BadInputError(f"{project}: [image] with must be a list of library names")
-    if not isinstance(options, dict):
-        raise BadInputError(f"{project}: [image] options must be a table of NAME = value")
-    return {"with": with_, "options": {k: str(v).lower() if isinstance(v, bool) else str(v)
-                                       for k, v in options.items()}}
-
-
-def _plan(args, report: dict, program: Path, name: str, has_rootfs: bool) -> dict:
-    project = _project_image(args.path)
-    extra = {lib: f"listed in {args.path}/unicore.toml" for lib in project["with"]}
-    extra.update({lib: "requested with --with" for lib in args.with_})
-    if has_rootfs:
-        extra["initrd"] = "the image has a root file system"
-    if args.binary:
-        extra["exec"] = "runs the unmodified executable (static, PIE or dynamically linked)"
-    info = {"path": str(program.resolve()), "name": name, "binary": bool(args.binary)}
-    if args.binary:
-        info["guest_path"] = str(program)  # check_binary made it absolute: its path in the rootfs
-    return make_plan(report["needs"]["syscalls"], args.target, on_missing=args.on_missing,
-                     options={**project["options"], **_options(args.option)}, program=info, extra=extra,
-                     warn=lambda m: console.print(m))
-
-
-def _link(plan: dict, program: Path | None, output: Path, build_dir: Path, rootfs: Path | None) -> Path:
-    from unicore.image import build_image
-    image = build_image(plan, program, output, build_dir, rootfs=rootfs)
-    sidecar = Path(str(image) + ".plan.json")  # lets `unicore verify IMAGE` find the native program
-    sidecar.write_text(json.dumps(plan, indent=1) + "\n")
-    return image
+def _kib(n: int) -> str:
+    return f"{n / 1024:.0f} KiB" if n < 10 << 20 else f"{n / (1 << 20):.1f} MiB"

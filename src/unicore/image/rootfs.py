@@ -111,3 +111,22 @@ def write_cpio(entries: list[Entry], out: Path) -> int:
 def _member(entry: Entry) -> cpio.Member:
     mode, data = _content(entry)
     return cpio.Member(entry.guest.lstrip("/") or ".", mode, data, _mtime(entry))
+
+
+def closure_entries(binary: Path, report: dict) -> list[Entry]:
+    """An unmodified executable (`build --binary`) and every shared object it loads, at the paths
+    the loader will open: from the static analysis's closure, else the shared objects the run opened."""
+    entries = [Entry(str(binary), binary, "the program")]
+    static = report.get("static")
+    if static:
+        for lib in static["libraries"]:
+            why = "the dynamic loader" if lib["path"] == report["program"].get("interp") else "shared library"
+            entries.append(Entry(lib["path"], Path(lib["path"]), f"{why} {lib.get('soname') or ''}".strip()))
+        interp = report["program"].get("interp")
+        if interp and Path(interp).exists():
+            entries.append(Entry(interp, Path(interp), "the program's interpreter (PT_INTERP)"))
+    else:  # dynamic-only: the shared objects the run opened
+        for f in (report.get("dynamic") or {}).get("files", []):
+            if f.get("exists") and ".so" in Path(f["path"]).name:
+                entries.append(Entry(f["path"], Path(f["path"]), "shared object opened by the run"))
+    return entries

@@ -11,9 +11,8 @@ from pathlib import Path
 from unicore.errors import BadInputError, UnicoreError
 from unicore.formats.elf import is_elf
 from unicore.program.external import build_project
+from unicore.program.project import PROJECT_FILE, is_project
 from unicore.program.toolchain import compile_program, wrapper_cc
-
-PROJECT_FILE = "unicore.toml"
 
 
 def program_name(path: Path) -> str:
@@ -28,7 +27,7 @@ def build_program(path: Path, build_dir: Path, cflags: list[str] | None = None, 
         if path.suffix != ".c":
             raise BadInputError(f"{path}: expected a .c file, a directory or a project (use --binary for an executable)")
         return compile_program([path], build_dir / program_name(path), cflags)
-    if (path / PROJECT_FILE).is_file():
+    if is_project(path):
         return build_project(path, build_dir, progress=progress)
     if (path / "Makefile").is_file():
         return _make_project(path)

@@ -18,17 +18,16 @@ import shlex
 import shutil
 import subprocess
 import tempfile
-import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from unicore.errors import BadInputError, ToolMissingError, UnicoreError
 from unicore.paths import builds_cache
+from unicore.program import project
 from unicore.program.fetch import Fetcher, Source, step, unpack_source
 from unicore.program.toolchain import COMPILE_FLAGS, LINK_FLAGS, wrapper_cc
 from unicore.pool.manifest import POOL_DIR, parse_manifest
 
-PROJECT_FILE = "unicore.toml"
 EXTERNAL_DIR = POOL_DIR / "external"
 RECIPE_FORMAT = 1  # bump when the build procedure changes, so cached programs are rebuilt
 LIST_KEYS = ("configure", "cflags", "ldflags", "tools")
@@ -92,25 +91,12 @@ def _extend(recipe: Recipe, build: dict, where: Path) -> Recipe:
     return Recipe(**{**asdict(recipe), **changes})
 
 
-def is_external_project(project_dir: Path) -> bool:
-    return (project_dir / PROJECT_FILE).is_file()
-
-
 def load_project(project_dir: Path) -> Recipe:
     """The recipe of a project: its external library's, extended by the project's [build]."""
-    path = project_dir / PROJECT_FILE
-    try:
-        data = tomllib.loads(path.read_text())
-    except FileNotFoundError:
-        raise BadInputError(f"{project_dir}: no {PROJECT_FILE}") from None
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise BadInputError(f"{path}: unreadable: {exc}") from None
-    program = _table(data, "program", path)
-    if not isinstance(program.get("external"), str):
-        raise BadInputError(f"{path}: [program] needs external = \"<pool external library>\"")
-    recipe = _extend(load_external(program["external"]), _table(data, "build", path), path)
+    proj = project.load(project_dir)
+    recipe = _extend(load_external(proj.external), proj.build, proj.path)
     if not recipe.program:
-        raise BadInputError(f"{path}: no program path (set [build] program)")
+        raise BadInputError(f"{proj.path}: no program path (set [build] program)")
     return recipe
 
 

@@ -3,7 +3,6 @@
 #include <uk/arch.h>
 #include <uk/x86_64.h>
 #include <uk/plat.h>
-#include <uk/core.h>
 
 struct uk_tss {
 	uint32_t reserved0;
@@ -88,6 +87,7 @@ void uk_arch_cpu_init(void)
 	load_idt();
 	enable_fpu();
 	enable_syscall();
+	uk_arch_pt_init();
 }
 
 /* Called from the long-mode entry with the PVH start info's physical address. */

@@ -1,10 +1,15 @@
-/* uk/arch.h: the architecture contract. Every arch library (pool/arch/<arch>/) implements these
- * names and provides <uk/arch_defs.h> (UK_ARCH_NAME, UK_PAGE_SHIFT, UK_PAGE_SIZE, struct uk_regs,
- * inline uk_arch_cycles/uk_arch_pause/uk_arch_frame_pointer). Portable code includes only this
- * header; arch-private helpers (e.g. <uk/x86_64.h>) are for arch and platform code. */
+/* uk/arch.h: the architecture contract. Every arch library (pool/arch/<arch>/) implements the
+ * uk_arch_ functions below and provides <uk/arch_defs.h>: UK_ARCH_NAME, UK_ARCH_ELF_MACHINE,
+ * UK_PAGE_SHIFT, UK_PAGE_SIZE, struct uk_regs (the trap frame) and the inline uk_arch_cycles,
+ * uk_arch_pause, uk_arch_frame_pointer, uk_arch_copy, uk_arch_fill. Portable code includes only
+ * this header; an arch-private header (e.g. <uk/x86_64.h>) is for arch and platform code.
+ *
+ * Direction: the arch's entry code calls uk_plat_start (uk/plat.h); a CPU exception calls
+ * core's uk_core_trap (last section), which prints the report through the hooks below. */
 #ifndef UK_ARCH_H
 #define UK_ARCH_H
 #include <stdint.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <uk/arch_defs.h>
 
@@ -20,6 +25,54 @@ _Noreturn void uk_arch_halt(void);
 int uk_arch_page_unmap(uintptr_t va);        /* guard page: later accesses fault; 0 or -1 */
 _Noreturn void uk_arch_enter_program(uintptr_t entry, uintptr_t sp);
 
-/* Crash reporting: symbol lookup in the image's embedded table. */
-const char *uk_arch_symbol(uintptr_t addr, uintptr_t *offset);
+/* Page tables of one address space, rooted at `root` (uk_arch_pt_root(): the boot tables). Only
+ * for addresses above the identity map (UK_ARCH_IDENTITY_TOP). prot: UK_PROT_* (Linux's PROT_*);
+ * PROT_NONE keeps the page resident but not accessible. */
+#define UK_PROT_READ 1
+#define UK_PROT_WRITE 2
+#define UK_PROT_EXEC 4
+#define UK_ARCH_IDENTITY_TOP (1UL << 32)   /* first address above the identity map */
+#define UK_ARCH_USER_TOP (1UL << 47)       /* end of the canonical lower half */
+typedef void (*uk_arch_pt_fn)(uintptr_t va, uint64_t *entry, void *arg);
+uintptr_t uk_arch_pt_root(void);
+void uk_arch_pt_init(void);                  /* enforce read-only entries at CPL0 too */
+int uk_arch_pt_map(uintptr_t root, uintptr_t va, uintptr_t pa, int prot); /* 0, -1 out of pages */
+uintptr_t uk_arch_pt_lookup(uintptr_t root, uintptr_t va); /* physical page, 0 when none */
+void uk_arch_pt_walk(uintptr_t root, uintptr_t lo, uintptr_t hi, uk_arch_pt_fn fn, void *arg);
+uint64_t uk_arch_pt_entry(uintptr_t pa, int prot); /* a leaf entry, for walk callbacks */
+uintptr_t uk_arch_pt_entry_addr(uint64_t entry);
+/* Page-fault policy, set by the memory library: 1 when the fault at addr was resolved (the
+ * instruction runs again), 0 to report it as a crash (SIGSEGV). error: the CPU's error code. */
+extern int (*uk_arch_page_fault)(uintptr_t addr, unsigned long error);
+int uk_arch_page_fault_resolve(unsigned long error);
+
+
+/* ---- crash report hooks (core's uk_core_trap formats the report) ---- */
+struct uk_arch_fault {
+	const char *what;        /* "page fault" */
+	unsigned long vector;    /* the CPU's exception number */
+	uint64_t error;          /* its error code, 0 when none */
+	int signal;              /* the Linux signal a process would get (exit status 128+signal) */
+	const char *pc_name;     /* the program counter's register name ("rip") */
+	uintptr_t pc, sp, fp;    /* where, and the frame chain to walk */
+	const char *access;      /* memory faults: "unmapped read from", ...; NULL otherwise */
+	uintptr_t addr;          /* memory faults: the address */
+};
+void uk_arch_fault_describe(const struct uk_regs *r, struct uk_arch_fault *out);
+
+/* The registers for the report, in print order: `full` ones as columns of 16 hex digits, the
+ * others appended on one last line. Returns how many were written (at most max). */
+struct uk_arch_reg {
+	const char *name;
+	uint64_t value;
+	bool full;
+};
+int uk_arch_regs(const struct uk_regs *r, struct uk_arch_reg *out, int max);
+
+/* One step up a frame-pointer chain: the caller's frame pointer, and in *ret the return
+ * address saved in frame fp. The caller checks fp points into RAM before calling. */
+uintptr_t uk_arch_frame_caller(uintptr_t fp, uintptr_t *ret);
+
+/* ---- implemented by core, called by the arch ---- */
+_Noreturn void uk_core_trap(const struct uk_regs *r); /* any CPU exception: report, then crash */
 #endif

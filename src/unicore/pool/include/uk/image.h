@@ -19,4 +19,11 @@ extern const uint32_t uk_ksyms_count;
 extern const uint32_t uk_ksyms_addrs[];
 extern const uint32_t uk_ksyms_names[];
 extern const char uk_ksyms_strs[];
+
+/* Core: the root file system archive (cpio) the image was booted with, the platform's boot
+ * module, else the one linked into the image (where it is now: the payload may have moved);
+ * 0, or -1 when there is none. Release gives its pages back once unpacked (docs/fs.md). */
+#include <stddef.h>
+int uk_core_initrd(const void **buf, size_t *len);
+void uk_core_initrd_release(void);
 #endif

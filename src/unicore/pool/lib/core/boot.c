@@ -182,6 +182,36 @@ void uk_core_payload_move_from(uintptr_t lo, uintptr_t hi)
 	}
 }
 
+int uk_core_initrd(const void **buf, size_t *len)
+{
+	if (boot_info && boot_info->module >= 0 && boot_info->busy[boot_info->module].len) {
+		*buf = (const void *)boot_info->busy[boot_info->module].base;
+		*len = boot_info->busy[boot_info->module].len;
+		return 0;
+	}
+	if (_uk_initrd_end - _uk_initrd_start == 0)
+		return -1;
+	*buf = _uk_initrd_start + uk_core_payload_offset;
+	*len = (size_t)(_uk_initrd_end - _uk_initrd_start);
+	return 0;
+}
+
+/* Give back the pages of whichever archive was used: whole pages only, a partial one may hold
+ * other data. */
+void uk_core_initrd_release(void)
+{
+	static bool released;
+	const void *buf;
+	size_t len;
+
+	if (released || uk_core_initrd(&buf, &len))
+		return;
+	released = true;
+	uintptr_t start = UK_ALIGN_UP((uintptr_t)buf, 4096), end = UK_ALIGN_DOWN((uintptr_t)buf + len, 4096);
+	if (end > start)
+		uk_core_page_free((void *)start, (end - start) / 4096);
+}
+
 const char *uk_core_boot_param(const char *key) { return uk_core_bootargs_param(&uk_core_boot, key); }
 
 void *uk_core_page_alloc(size_t npages) { return uk_core_pa_alloc(&uk_core_pages, npages); }

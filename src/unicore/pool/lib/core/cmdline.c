@@ -64,8 +64,6 @@ static void kernel_token(char *t, struct uk_bootargs *out)
 		out->boottime = true;
 	else if (!strncmp(t, "loglevel=", 9))
 		out->loglevel = t[9] - '0';
-	else if (!strcmp(t, "stdin=initrd"))
-		out->stdin_module = true;
 	else if (!strncmp(t, "argv0=", 6))
 		out->argv0 = t + 6;
 	else if (has_value(t) && out->nparams < (int)(sizeof(out->params) / sizeof(out->params[0])))

@@ -1,5 +1,5 @@
-/* Standard streams (posix-io): fds 0-2 only. stdout and stderr go to the console; stdin comes
- * from the host through COM1, framed so that end of file can be signalled in-band. */
+/* Standard streams (posix-io): fds 0-2 only, all the platform's console (its wire, stdin
+ * framing included, is the platform's: uk_plat_console_read). */
 #include <uk/core.h>
 #include <uk/plat.h>
 #include <uk/syscall.h>
@@ -7,30 +7,6 @@
 
 #define TIOCGWINSZ 0x5413
 
-static bool stdin_eof, stdin_started;
-
-/* Reads until a newline, len bytes or end of file (the host always ends the stream with the
- * EOF frame, so this cannot wait forever on piped input); returns 0 at end of file. */
-long uk_posix_io_stdin_read(char *buf, size_t len)
-{
-	size_t n = 0;
-
-	if (!stdin_started) {
-		uk_plat_console_input_start();
-		stdin_started = true;
-	}
-	while (n < len && !stdin_eof) {
-		int c = uk_plat_console_getc();
-		if (c == 0xff && uk_plat_console_getc() == 0x00) {
-			stdin_eof = true;
-			break;
-		}
-		buf[n++] = (char)c;
-		if (c == '\n') /* like a terminal: a line at a time */
-			break;
-	}
-	return (long)n;
-}
 
 static long write_fd(long fd, const void *buf, size_t len)
 {
@@ -46,7 +22,7 @@ UK_SYSCALL(read)
 {
 	if (a0 != 0)
 		return -EBADF;
-	return uk_posix_io_stdin_read((char *)a1, (size_t)a2);
+	return uk_plat_console_read((char *)a1, (size_t)a2);
 }
 
 UK_SYSCALL(writev)
@@ -75,7 +51,7 @@ UK_SYSCALL(readv)
 	for (long i = 0; i < a2; i++) {
 		if (!iov[i].len)
 			continue;
-		long r = uk_posix_io_stdin_read(iov[i].base, iov[i].len);
+		long r = uk_plat_console_read(iov[i].base, iov[i].len);
 		total += r;
 		if ((size_t)r < iov[i].len) /* short read: return what we have */
 			break;

@@ -7,11 +7,6 @@
 #define PT_LOAD 1
 #define PT_INTERP 3
 #define PT_PHDR 6
-#if defined(__x86_64__)
-#define UK_ELF_MACHINE 62
-#else
-#define UK_ELF_MACHINE 183
-#endif
 
 struct ehdr {
 	uint8_t ident[16];
@@ -33,7 +28,7 @@ static const char *check_header(const struct ehdr *e, size_t size)
 		return "not an ELF file";
 	if (e->ident[4] != 2 || e->ident[5] != 1)
 		return "not a 64-bit little-endian ELF";
-	if (e->machine != UK_ELF_MACHINE)
+	if (e->machine != UK_ARCH_ELF_MACHINE)
 		return "ELF for another machine";
 	if (e->type != 2 && e->type != 3)
 		return "ELF is neither an executable nor position-independent";

@@ -22,32 +22,8 @@ long uk_vfs_console_write(const char *buf, size_t len)
 	return (long)len;
 }
 
-/* stdin arrives framed on COM1 (docs/design.md): 0xFF 0x00 is end of file, 0xFF 0xFF a
- * literal 0xFF. Like a terminal, a read returns at the end of a line. Before the first byte,
- * the platform may need to tell the host to start sending. */
-static int stdin_eof, stdin_started;
-
-long uk_vfs_console_read(char *buf, size_t len)
-{
-	size_t n = 0;
-
-	if (!stdin_started) {
-		stdin_started = 1;
-		uk_plat_console_input_start();
-	}
-	while (n < len && !stdin_eof) {
-		int c = uk_plat_console_getc();
-
-		if (c == 0xff && (c = uk_plat_console_getc()) == 0x00) {
-			stdin_eof = 1;
-			break;
-		}
-		buf[n++] = (char)c;
-		if (c == '\n')
-			break;
-	}
-	return (long)n;
-}
+/* stdin: the platform's wire (framing, handshake) is its own business. */
+long uk_vfs_console_read(char *buf, size_t len) { return uk_plat_console_read(buf, len); }
 
 /* Nodes made while booting get time 0: reading the clock would calibrate the TSC (about
  * 2 ms) before main; the program's first file operation pays for it instead. */
@@ -90,6 +66,9 @@ UK_SYSCALL_DECL(mmap);
 UK_SYSCALL_DECL(munmap);
 UK_OPTIONAL(uk_sys_mmap);
 UK_OPTIONAL(uk_sys_munmap);
+UK_SYSCALL_DECL(mprotect);
+UK_OPTIONAL(uk_sys_mprotect);
+#define UK_MAP_POPULATE 0x8000
 
 long uk_vfs_mmap_file(long addr, long len, long prot, long flags, long fd, long off)
 {
@@ -103,7 +82,8 @@ long uk_vfs_mmap_file(long addr, long len, long prot, long flags, long fd, long 
 		return -EBADF;
 	if ((flags & UK_MAP_SHARED) && (prot & UK_PROT_WRITE))
 		return -ENODEV;
-	a = uk_sys_mmap(addr, len, prot, flags | UK_MAP_ANONYMOUS, -1, 0);
+	/* writable and backed while the bytes go in (read-only pages are enforced), then prot */
+	a = uk_sys_mmap(addr, len, prot | UK_PROT_WRITE, flags | UK_MAP_ANONYMOUS | UK_MAP_POPULATE, -1, 0);
 	if (a < 0)
 		return a;
 	err = uk_vfs_mmap_fill((int)fd, off, (void *)a, (size_t)len);
@@ -112,5 +92,7 @@ long uk_vfs_mmap_file(long addr, long len, long prot, long flags, long fd, long 
 			uk_sys_munmap(a, len, 0, 0, 0, 0);
 		return err;
 	}
+	if (!(prot & UK_PROT_WRITE) && uk_sys_mprotect)
+		uk_sys_mprotect(a, len, prot, 0, 0, 0);
 	return a;
 }

@@ -1,6 +1,7 @@
 /* virtio-mmio transport: probing, feature negotiation, one split virtqueue, polled requests.
  * Register offsets are those of the virtio 1.x spec, section 4.2.2 (legacy: 4.2.4). */
 #include <uk/core.h>
+#include <uk/plat.h>
 #include <uk/virtio.h>
 
 #define R_MAGIC 0x000
@@ -59,14 +60,18 @@ uint8_t uk_virtio_cfg8(struct uk_virtio_dev *d, unsigned off)
 	return d->base[R_CONFIG + off];
 }
 
+/* The transports come from the platform (uk_plat_devices), in its order. */
 int uk_virtio_find(uint32_t devid, struct uk_virtio_dev *devs, int max)
 {
-	int i, n = 0;
+	struct uk_plat_device found[UK_VIRTIO_MAX_TRANSPORTS];
+	int nfound = uk_plat_devices(found, UK_VIRTIO_MAX_TRANSPORTS), n = 0;
 
-	for (i = 0; i < UK_VIRTIO_MMIO_SLOTS && n < max; i++) {
+	for (int i = 0; i < nfound && n < max; i++) {
 		struct uk_virtio_dev d = { 0 };
 
-		d.base = (volatile uint8_t *)(UK_VIRTIO_MMIO_BASE + (uintptr_t)i * UK_VIRTIO_MMIO_STRIDE);
+		if (found[i].kind != UK_PLAT_DEV_VIRTIO_MMIO)
+			continue;
+		d.base = (volatile uint8_t *)found[i].base;
 		if (rd(&d, R_MAGIC) != UK_VIRTIO_MAGIC || rd(&d, R_DEVICE_ID) != devid)
 			continue;
 		d.version = rd(&d, R_VERSION);

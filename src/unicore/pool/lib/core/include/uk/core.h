@@ -9,30 +9,15 @@
 #include <uk_config.h>
 #include <uk/errno.h>
 #include <uk/link.h>
+#include <uk/plat.h> /* struct uk_bootinfo; uk_core_start, uk_core_page_alloc/free (core implements them) */
 
 /* ---- boot ---- */
-#define UK_MAX_MEMREGIONS 16
 #define UK_MAX_ARGS 256
-#define UK_MAX_BUSY 4
-
-struct uk_memregion {
-	uintptr_t base;
-	size_t len;
-};
-
-struct uk_bootinfo { /* filled by the platform */
-	char *cmdline;
-	struct uk_memregion ram[UK_MAX_MEMREGIONS];
-	int nram;
-	struct uk_memregion busy[UK_MAX_BUSY]; /* RAM handed over in use (the PVH module): reserved */
-	int nbusy;
-};
 
 struct uk_bootargs { /* parsed command line (docs/design.md) */
 	int argc, envc;
 	char **argv, **envp;
 	bool debug, boottime;
-	bool stdin_module;  /* stdin=initrd: stdin is the PVH module (framed), not COM1 */
 	int loglevel;
 	const char *argv0;
 	const char *params[32]; /* other kernel tokens KEY=VALUE, for libraries (uk_core_boot_param): room
@@ -50,7 +35,11 @@ const char *uk_core_bootargs_param(const struct uk_bootargs *args, const char *k
  * ranges back from there), moves them away first. Payload addresses are link address + offset. */
 extern intptr_t uk_core_payload_offset;
 void uk_core_payload_move_from(uintptr_t lo, uintptr_t hi);
-_Noreturn void uk_core_start(struct uk_bootinfo *bi);
+#include <uk/image.h> /* uk_core_initrd, uk_core_initrd_release */
+
+/* The kernel's function symbols (for crash reports): the one containing addr and addr's
+ * offset in it, NULL when unknown. */
+const char *uk_core_symbol(uintptr_t addr, uintptr_t *offset);
 
 /* Parse `cmdline` in place. vec holds argv (NULL-terminated) then envp (NULL-terminated).
  * Returns 0, or -1 when more than `max` pointers would be needed. */
@@ -102,9 +91,7 @@ int uk_core_pa_reserve(struct uk_palloc *pa, uintptr_t addr, size_t npages); /* 
 bool uk_core_pa_is_free(const struct uk_palloc *pa, uintptr_t addr, size_t npages);
 size_t uk_core_pa_bitmap_words(size_t npages);
 
-extern struct uk_palloc uk_core_pages; /* the kernel's allocator over RAM */
-void *uk_core_page_alloc(size_t npages);
-void uk_core_page_free(void *addr, size_t npages);
+extern struct uk_palloc uk_core_pages; /* the kernel's allocator over RAM (uk_core_page_alloc/free: uk/plat.h) */
 
 /* ---- heap: size classes carved from pages, large blocks straight from pages ---- */
 struct uk_heap {

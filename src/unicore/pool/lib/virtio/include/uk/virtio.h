@@ -7,9 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define UK_VIRTIO_MMIO_BASE 0xfeb00000UL /* QEMU microvm */
-#define UK_VIRTIO_MMIO_STRIDE 0x200
-#define UK_VIRTIO_MMIO_SLOTS 24
+#define UK_VIRTIO_MAX_TRANSPORTS 32 /* asked of the platform (uk_plat_devices) */
 #define UK_VIRTIO_MAGIC 0x74726976 /* "virt" */
 #define UK_VIRTIO_ID_NET 1
 #define UK_VIRTIO_ID_BLOCK 2
@@ -44,7 +42,8 @@ struct uk_virtio_buf {
 	uint32_t len;
 };
 
-/* Fill `devs` with up to `max` devices of type `devid` found on the mmio slots; returns how many. */
+/* Fill `devs` with up to `max` devices of type `devid` found on the platform's virtio-mmio
+ * transports (uk_plat_devices); returns how many. */
 int uk_virtio_find(uint32_t devid, struct uk_virtio_dev *devs, int max);
 /* Reset, negotiate `want` (VERSION_1 is added for modern devices), set up queue 0 with up
  * to `qsize` entries, and set DRIVER_OK. Returns 0 or -errno. */

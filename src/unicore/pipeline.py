@@ -1,0 +1,184 @@
+"""The build pipeline as one callable: program -> report -> plan -> image (docs/design.md).
+
+`build(BuildRequest)` is what `unicore build` does, without argparse or printing: it builds the
+program (program/) or takes an unmodified executable, analyses it (analysis/), chooses the
+libraries (controller/), assembles the root file system and links the image (image/), and
+writes the plan beside the image (controller/planfile.py). `unicore build` and the bench call
+it; each stage's file stays in the build directory (report.json, plan.json, rootfs.cpio), so a
+stage can be inspected and re-run alone.
+
+This is the one module that spans stages; every other module belongs to one stage folder.
+"""
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from unicore.analysis.analyze import analyze
+from unicore.analysis.report import Report, load_report, write_report
+from unicore.controller.plan import TARGETS, make_plan, parse_target
+from unicore.controller.planfile import Plan, plan_of_image, write_plan
+from unicore.errors import BadInputError
+from unicore import rootfs as rootfs_policy
+from unicore.image import build_image, rootfs
+from unicore.program import project
+from unicore.program.build import build_program, program_name
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class BuildRequest:
+    """One build, as `unicore build`'s flags give it (docs/image.md)."""
+    path: Path | None = None            # C file, source directory, Makefile or unicore.toml project
+    binary: Path | None = None          # or an existing executable, run unmodified
+    scenarios: list[Path] = field(default_factory=list)   # dynamic analysis of `binary`
+    policy: str = ",".join(rootfs_policy.DEFAULT_POLICY)  # SYSCALLS,FILES for `binary` (docs/rootfs.md)
+    target: str = TARGETS[0]
+    report: Path | None = None          # use this report instead of analysing
+    output: Path | None = None          # default build/<name>.img
+    build_dir: Path | None = None       # default build/<name>/
+    on_missing: str = "warn"
+    options: dict[str, str] = field(default_factory=dict)  # UK_<LIB>_<NAME> -> value
+    with_: list[str] = field(default_factory=list)         # extra libraries or capabilities
+    rootfs_tree: Path | None = None     # a directory tree added at the guest's /
+    files: list[str] = field(default_factory=list)         # HOST:GUEST pairs
+    cflags: list[str] | None = None     # for the program (default -O2)
+    force: bool = False                 # build a binary that crashed natively in its analysis run
+
+    @property
+    def name(self) -> str:
+        return self.binary.name if self.binary else program_name(self.path)
+
+
+@dataclass
+class BuildResult:
+    image: Path
+    plan: Plan
+    report: Report
+    build_dir: Path
+    rootfs_cpio: Path | None = None                     # the cpio archive linked in, if any
+    rootfs_files: rootfs_policy.Rootfs | None = None    # its groups, each with a reason (--explain)
+    rootfs_size: int = 0
+
+
+def build(req: BuildRequest, progress: Progress = lambda _: None, warn: Progress = print) -> BuildResult:
+    if (req.path is None) == (req.binary is None):
+        raise BadInputError("build: give either PATH (sources) or --binary EXE")
+    parse_target(req.target)  # a wrong target fails before anything is compiled
+    build_dir = req.build_dir or Path("build") / req.name
+    output = req.output or Path("build") / f"{req.name}.img"
+    build_dir.mkdir(parents=True, exist_ok=True)
+    proj = project.load(req.path) if req.path and project.is_project(req.path) else None
+    syscall_policy, file_policy = rootfs_policy.parse_policy(req.policy)
+    program, report, entries = _program_and_report(req, syscall_policy, build_dir, progress)
+    for line in check_analysis_runs(report, req.force):
+        warn(f"warning: {line} (--force)")
+    result = BuildResult(output, {}, report, build_dir)  # type: ignore[arg-type]
+    progress("choosing the root file system")
+    _rootfs(result, req, entries, file_policy)
+    result.plan = _plan(req, proj, report, program, result.rootfs_cpio is not None, warn)
+    write_plan(result.plan, build_dir / "plan.json")
+    progress("compiling and linking the image")
+    # an unmodified binary runs from the rootfs (exec), where its libraries are: not embedded twice
+    result.image = build_image(result.plan, None if req.binary else program, output, build_dir, rootfs=result.rootfs_cpio)
+    write_plan(result.plan, plan_of_image(result.image))
+    return result
+
+
+MACHINES = {3: "i386", 40: "arm", 62: "x86_64", 183: "aarch64", 243: "riscv64", 8: "mips", 20: "ppc", 21: "ppc64",
+            22: "s390x"}
+
+
+def elf_arch(path: Path) -> str | None:
+    """The architecture of an ELF file (from e_machine), None when it is no ELF file."""
+    with open(path, "rb") as f:
+        header = f.read(20)
+    if len(header) < 20 or header[:4] != b"\x7fELF":
+        return None
+    machine = int.from_bytes(header[18:20], "little" if header[5] == 1 else "big")
+    return MACHINES.get(machine, f"ELF machine {machine}")
+
+
+def check_binary(path: Path, arch: str = "x86_64") -> Path:
+    """The executable as an absolute path; refused (one line) when it is missing, no ELF file,
+    or built for another architecture than the target's `arch` (it could only fail at boot)."""
+    if not path.exists():
+        raise BadInputError(f"{path}: no such file")
+    if not path.is_file():
+        raise BadInputError(f"{path}: not a regular file")
+    found = elf_arch(path)
+    if found is None:
+        raise BadInputError(f"{path}: not an ELF executable")
+    if found != arch:
+        raise BadInputError(f"{path} is an executable for {found}; the target's architecture is {arch}")
+    return path.absolute()
+
+
+def check_analysis_runs(report: dict, force: bool) -> list[str]:
+    """Runs of the dynamic analysis in which the program itself crashed: an error (the image would
+    be specialised to a crash) unless `force`, then the same sentences as warnings."""
+    crashed = [r for r in (report.get("dynamic") or {}).get("runs", []) if r.get("crashed")]
+    lines = [f"the program crashed natively ({r.get('signal')}) in its analysis run "
+             f"'{r.get('scenario') or 'default'}'" for r in crashed]
+    if lines and not force:
+        raise BadInputError(f"{lines[0]}: its syscalls may be incomplete; fix the program or scenario, "
+                            "or pass --force to build anyway")
+    return lines
+
+
+def _program_and_report(req: BuildRequest, syscall_policy: str, build_dir: Path, progress: Progress):
+    if req.binary:
+        binary = check_binary(req.binary, parse_target(req.target)[1])
+        report = load_report(req.report) if req.report else _analyze(binary, req, build_dir, progress,
+                                                                     syscall_policy)
+        return binary, report, rootfs.closure_entries(binary, report)
+    program = build_program(req.path, build_dir, req.cflags, progress=progress)
+    report = load_report(req.report) if req.report else _analyze(program, req, build_dir, progress, "static")
+    return program, report, []
+
+
+def _analyze(program: Path, req: BuildRequest, build_dir: Path, progress: Progress, policy: str) -> Report:
+    """A program built from sources is analysed statically (it has no scenarios); a binary by policy."""
+    progress(f"analysing {program.name}")
+    report = analyze(program, [], req.scenarios, policy=policy, progress=progress)
+    write_report(report, build_dir / "report.json")
+    return report
+
+
+def _user_entries(req: BuildRequest) -> list[rootfs.Entry]:
+    return (rootfs.from_tree(req.rootfs_tree) if req.rootfs_tree else []) + rootfs.from_pairs(req.files)
+
+
+def _rootfs(result: BuildResult, req: BuildRequest, entries: list[rootfs.Entry], file_policy: str) -> None:
+    """The groups of the root file system (for --binary by the file policy, for sources only what
+    the user gave), written as rootfs.cpio with rootfs.json (each group, its reason and size)."""
+    user = _user_entries(req)
+    if req.binary:
+        files = rootfs_policy.assemble(entries, result.report["needs"]["files"], file_policy,
+                                       result.build_dir, user)
+    else:
+        files = rootfs_policy.Rootfs("user", [rootfs_policy.Group("user files", "given with --rootfs or --file",
+                                                                  user)], []) if user else None
+    if files is None or not files.entries():
+        return
+    result.rootfs_files, result.rootfs_cpio = files, result.build_dir / "rootfs.cpio"
+    result.rootfs_size = rootfs.write_cpio(files.entries(), result.rootfs_cpio)
+    (result.build_dir / "rootfs.json").write_text(json.dumps(files.describe(result.rootfs_size), indent=1) + "\n")
+
+
+def _plan(req: BuildRequest, proj: project.Project | None, report: Report, program: Path,
+          has_rootfs: bool, warn: Progress) -> Plan:
+    extra = {lib: f"listed in {req.path}/unicore.toml" for lib in (proj.image_with if proj else ())}
+    extra.update({lib: "requested with --with" for lib in req.with_})
+    if has_rootfs:
+        extra["initrd"] = "the image has a root file system"
+    if req.binary:
+        extra["exec"] = "runs the unmodified executable (static, PIE or dynamically linked)"
+    info = {"path": str(program.resolve()), "name": req.name, "binary": bool(req.binary)}
+    if req.binary:
+        info["guest_path"] = str(program)  # check_binary made it absolute: its path in the rootfs
+    options = {**(proj.image_options if proj else {}), **req.options}
+    return make_plan(report["needs"]["syscalls"], req.target, on_missing=req.on_missing,
+                     options=options, program=info, extra=extra, warn=warn)
