@@ -45,6 +45,7 @@ class BuildRequest:
     rootfs_tree: Path | None = None     # a directory tree added at the guest's /
     files: list[str] = field(default_factory=list)         # HOST:GUEST pairs
     cflags: list[str] | None = None     # for the program (default -O2)
+    force: bool = False                 # build a binary that crashed natively in its analysis run
 
     @property
     def name(self) -> str:
@@ -72,6 +73,8 @@ def build(req: BuildRequest, progress: Progress = lambda _: None, warn: Progress
     proj = project.load(req.path) if req.path and project.is_project(req.path) else None
     syscall_policy, file_policy = rootfs_policy.parse_policy(req.policy)
     program, report, entries = _program_and_report(req, syscall_policy, build_dir, progress)
+    for line in check_analysis_runs(report, req.force):
+        warn(f"warning: {line} (--force)")
     result = BuildResult(output, {}, report, build_dir)  # type: ignore[arg-type]
     progress("choosing the root file system")
     _rootfs(result, req, entries, file_policy)
@@ -84,17 +87,50 @@ def build(req: BuildRequest, progress: Progress = lambda _: None, warn: Progress
     return result
 
 
-def check_binary(path: Path) -> Path:
+MACHINES = {3: "i386", 40: "arm", 62: "x86_64", 183: "aarch64", 243: "riscv64", 8: "mips", 20: "ppc", 21: "ppc64",
+            22: "s390x"}
+
+
+def elf_arch(path: Path) -> str | None:
+    """The architecture of an ELF file (from e_machine), None when it is no ELF file."""
+    with open(path, "rb") as f:
+        header = f.read(20)
+    if len(header) < 20 or header[:4] != b"\x7fELF":
+        return None
+    machine = int.from_bytes(header[18:20], "little" if header[5] == 1 else "big")
+    return MACHINES.get(machine, f"ELF machine {machine}")
+
+
+def check_binary(path: Path, arch: str = "x86_64") -> Path:
+    """The executable as an absolute path; refused (one line) when it is missing, no ELF file,
+    or built for another architecture than the target's `arch` (it could only fail at boot)."""
     if not path.exists():
         raise BadInputError(f"{path}: no such file")
     if not path.is_file():
         raise BadInputError(f"{path}: not a regular file")
+    found = elf_arch(path)
+    if found is None:
+        raise BadInputError(f"{path}: not an ELF executable")
+    if found != arch:
+        raise BadInputError(f"{path} is an executable for {found}; the target's architecture is {arch}")
     return path.absolute()
+
+
+def check_analysis_runs(report: dict, force: bool) -> list[str]:
+    """Runs of the dynamic analysis in which the program itself crashed: an error (the image would
+    be specialised to a crash) unless `force`, then the same sentences as warnings."""
+    crashed = [r for r in (report.get("dynamic") or {}).get("runs", []) if r.get("crashed")]
+    lines = [f"the program crashed natively ({r.get('signal')}) in its analysis run "
+             f"'{r.get('scenario') or 'default'}'" for r in crashed]
+    if lines and not force:
+        raise BadInputError(f"{lines[0]}: its syscalls may be incomplete; fix the program or scenario, "
+                            "or pass --force to build anyway")
+    return lines
 
 
 def _program_and_report(req: BuildRequest, syscall_policy: str, build_dir: Path, progress: Progress):
     if req.binary:
-        binary = check_binary(req.binary)
+        binary = check_binary(req.binary, parse_target(req.target)[1])
         report = load_report(req.report) if req.report else _analyze(binary, req, build_dir, progress,
                                                                      syscall_policy)
         return binary, report, rootfs.closure_entries(binary, report)

@@ -7,6 +7,7 @@
 Volumes are attached with `unicore run -v HOSTDIR:GUESTDIR` (virtio-9p, docs/fs.md)."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -33,10 +34,10 @@ def native_program(image: Path) -> Path:
     return Path(json.loads(Path(str(image) + ".plan.json").read_text())["program"]["path"])
 
 
-def boot(image: Path, args: list[str], volumes: dict[str, Path] | None = None) -> tuple[str, int]:
-    """`unicore run [-v HOST:GUEST]... IMAGE -- ARGS`; returns (console, exit status)."""
+def boot(image: Path, args: list[str], volumes: dict[str, Path] | None = None, *options: str) -> tuple[str, int]:
+    """`unicore run [OPTIONS] [-v HOST:GUEST]... IMAGE -- ARGS`; returns (console, exit status)."""
     vols = [arg for guest, host in (volumes or {}).items() for arg in ("-v", f"{host}:{guest}")]
-    proc = subprocess.run([sys.executable, "-m", "unicore", "run", *vols, str(image), "--", *args],
+    proc = subprocess.run([sys.executable, "-m", "unicore", "run", *options, *vols, str(image), "--", *args],
                           input=b"", capture_output=True, timeout=120)
     assert b"Traceback" not in proc.stderr, proc.stderr.decode()
     return proc.stdout.decode(errors="replace"), proc.returncode
@@ -47,6 +48,18 @@ def tree(root: Path) -> list[str]:
     for p in sorted(root.rglob("*")):
         kind = "link" if p.is_symlink() else "dir" if p.is_dir() else f"file {p.stat().st_size}"
         out.append(f"{p.relative_to(root)} {kind} {p.lstat().st_mode & 0o7777:o}")
+    return out
+
+
+def mapped_tree(root: Path) -> list[str]:
+    """tree() as the guest sees a mapped-xattr volume: QEMU keeps the guest's st_mode in the
+    user.virtfs.mode attribute (host files are plain 0600 files, 0700 directories)."""
+    import stat
+    out = []
+    for p in sorted(root.rglob("*")):
+        mode = int.from_bytes(os.getxattr(p, "user.virtfs.mode", follow_symlinks=False), "little")
+        kind = "link" if stat.S_ISLNK(mode) else "dir" if stat.S_ISDIR(mode) else f"file {p.stat().st_size}"
+        out.append(f"{p.relative_to(root)} {kind} {mode & 0o7777:o}")
     return out
 
 
@@ -67,16 +80,23 @@ def test_fsprog_on_ramfs_verifies_against_native(images: dict[str, Path], tmp_pa
     assert (tmp_path / "fsw" / "a.txt").read_bytes() == b"hel"  # the native run's own tree
 
 
-def test_fsprog_on_9p_volume_matches_native(images: dict[str, Path], tmp_path: Path) -> None:
+@pytest.mark.parametrize("security", ["mapped-xattr", "passthrough"])
+def test_fsprog_on_9p_volume_matches_native(images: dict[str, Path], tmp_path: Path, security: str) -> None:
+    """The default mapped-xattr model (guest modes, owners and symlinks kept in xattrs) and
+    passthrough (real host metadata) both give the guest exactly the native transcript."""
     native_dir, volume = tmp_path / "native", tmp_path / "volume"
     native_dir.mkdir(), volume.mkdir()
     native = subprocess.run([str(native_program(images["fsprog"])), str(native_dir / "w")],
                             capture_output=True, text=True, timeout=60)
-    console, status = boot(images["fsprog"], ["/data/w"], {"/data": volume})
+    console, status = boot(images["fsprog"], ["/data/w"], {"/data": volume}, "--volume-security", security)
     assert (status, console) == (native.returncode, native.stdout)
     assert console.endswith("done\n")
-    assert tree(volume / "w") == tree(native_dir / "w")
+    host_view = tree(volume / "w") if security == "passthrough" else mapped_tree(volume / "w")
+    assert host_view == tree(native_dir / "w")
     assert (volume / "w" / "a.txt").read_bytes() == b"hel"
+    if security == "mapped-xattr":
+        assert not any(p.is_symlink() for p in (volume / "w").rglob("*"))
+        assert {p.lstat().st_mode & 0o7777 for p in (volume / "w").rglob("*") if p.is_file()} == {0o600}
 
 
 def test_volume_file_complete_on_host_after_exit(images: dict[str, Path], tmp_path: Path) -> None:

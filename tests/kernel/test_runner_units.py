@@ -83,12 +83,14 @@ def test_dynamic_program_is_rejected():
 
 
 def test_volume_arguments(tmp_path):
-    from unicore.runner.qemu import kernel_cmdline, parse_volume, volume_args
+    from unicore.runner.qemu import kernel_cmdline
+    from unicore.runner.volumes import Volume, parse_volume, volume_args
     host = tmp_path / "a,b"
     host.mkdir()
     vol = parse_volume(f"{host}:/data")
-    assert vol == (host.resolve(), "/data")
-    assert volume_args([vol]) == ["-fsdev", f"local,id=uk9p0,path={str(host.resolve()).replace(',', ',,')},security_model=none",
+    assert vol == Volume(host.resolve(), "/data", readonly=False)
+    assert volume_args([vol]) == ["-fsdev", f"local,id=uk9p0,path={str(host.resolve()).replace(',', ',,')},"
+                                  "security_model=mapped-xattr",
                                   "-device", "virtio-9p-device,fsdev=uk9p0,mount_tag=vol0"]
     long_guest = "/" + "x" * 40 + "/a b"  # past QEMU's 31-byte tag limit: the kernel token carries it
     vols = [vol, parse_volume(f"{host}:{long_guest}")]

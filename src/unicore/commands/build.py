@@ -39,6 +39,8 @@ def add_parser(sub) -> None:
     p.add_argument("--rootfs", type=Path, metavar="DIR", help="a directory tree to add to the root file system")
     p.add_argument("--file", action="append", default=[], metavar="HOST:GUEST", help="add one file to the rootfs")
     p.add_argument("--cflags", help="compiler flags for the program (default -O2)")
+    p.add_argument("--force", action="store_true",
+                   help="build --binary even though the program crashed during its analysis run")
     p.set_defaults(func=run)
 
 
@@ -54,7 +56,7 @@ def request(args) -> BuildRequest:
                         target=args.target, report=args.report, output=args.output, build_dir=args.build_dir,
                         on_missing=args.on_missing, options=_options(args.option), with_=args.with_,
                         rootfs_tree=args.rootfs, files=args.file,
-                        cflags=args.cflags.split() if args.cflags else None)
+                        cflags=args.cflags.split() if args.cflags else None, force=args.force)
 
 
 def run(args) -> int:

@@ -1,4 +1,4 @@
-"""`unicore run IMAGE [-m MEM] [-e KEY=VALUE]... [-v HOSTDIR:GUESTDIR]... [--accel auto|kvm|tcg]
+"""`unicore run IMAGE [-m MEM] [-e KEY=VALUE]... [-v HOSTDIR:GUESTDIR[:ro]]... [--accel auto|kvm|tcg]
 [--timeout S] [--debug] [--boottime] [-- ARGS...]`: boot an image on QEMU microvm and exit with the program's status."""
 
 import sys
@@ -8,6 +8,8 @@ from unicore.commands._intermixed import intermixed
 from unicore.errors import BadInputError
 from unicore.formats import elf
 from unicore.runner import EXIT_NO_STATUS, EXIT_TIMEOUT, choose_accel, run_image
+from unicore.runner.lifetime import Interrupted, forward_signals
+from unicore.runner.volumes import DEFAULT_SECURITY, SECURITY_MODELS
 from unicore.runner.memory import default_mem_mb
 
 
@@ -18,8 +20,13 @@ def add_parser(sub) -> None:
     p.add_argument("-m", "--mem", type=int, metavar="MB",
                    help="guest RAM in MiB (default: 64, or twice the image plus 48 for a larger image)")
     p.add_argument("-e", "--env", action="append", default=[], metavar="KEY=VALUE", help="environment variable")
-    p.add_argument("-v", "--volume", action="append", default=[], metavar="HOSTDIR:GUESTDIR",
-                   help="share a host directory at GUESTDIR over 9p (needs the 9pfs library in the image)")
+    p.add_argument("-v", "--volume", action="append", default=[], metavar="HOSTDIR:GUESTDIR[:ro]",
+                   help="share a host directory at GUESTDIR over 9p, read-only with :ro (needs the 9pfs library)")
+    p.add_argument("--volume-security", choices=SECURITY_MODELS, default=DEFAULT_SECURITY,
+                   help="how guest ownership, modes and symlinks reach the host (default mapped-xattr: "
+                        "kept in user.virtfs.* attributes; passthrough: real, QEMU stays root)")
+    p.add_argument("--no-volume-lock", dest="volume_lock", action="store_false",
+                   help="share volumes with other running guests (no lease: they may corrupt each other's files)")
     p.add_argument("--accel", choices=["auto", "kvm", "tcg"], default="auto")
     p.add_argument("--timeout", type=float, metavar="S", help="kill the guest after S seconds (exit 124)")
     p.add_argument("--debug", action="store_true", help="kernel names syscalls missing from the image")
@@ -78,8 +85,15 @@ def run(args) -> int:
     print(f"unicore: accelerator {accel} ({why})", file=sys.stderr)
     # piped stdin is read to its end and handed over whole (fast); a terminal gives end of file
     stdin = None if sys.stdin is None or sys.stdin.isatty() else sys.stdin.buffer.read()
-    result = run_image(args.image, args.args, env, args.mem, accel, args.timeout, stdin,
-                       args.debug, args.boottime, on_output=_stdout, argv0=args.argv0, volumes=args.volume)
+    try:
+        with forward_signals():
+            result = run_image(args.image, args.args, env, args.mem, accel, args.timeout, stdin,
+                               args.debug, args.boottime, on_output=_stdout, argv0=args.argv0,
+                               volumes=args.volume, volume_security=args.volume_security,
+                               volume_lock=args.volume_lock)
+    except Interrupted as exc:
+        print(f"unicore: {exc}: guest stopped (exit {128 + exc.signum})", file=sys.stderr)
+        return 128 + exc.signum
     if result.timed_out:
         print(f"unicore: guest did not finish within {args.timeout:g} s: stopped (exit {EXIT_TIMEOUT})",
               file=sys.stderr)

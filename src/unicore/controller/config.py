@@ -29,6 +29,9 @@ def kconfig_text(libs: list[Library]) -> str:
             out.append(f'menu "{lib.name}"')
         for opt in lib.options:
             out += _symbol(symbol_name(lib, opt.name), opt.type, opt.default, opt.help)
+            if opt.min is not None or opt.max is not None:
+                out.append(f"\trange {opt.min if opt.min is not None else -(1 << 63)} "
+                           f"{opt.max if opt.max is not None else (1 << 63) - 1}")
         if lib.options:
             out.append("endmenu")
     return "\n".join(out) + "\n"
@@ -56,9 +59,27 @@ def resolve_options(libs: list[Library], overrides: dict[str, str]) -> dict[str,
         kconf = kconfiglib.Kconfig(str(kfile), warn_to_stderr=False)
         if old is not None:
             os.environ["srctree"] = old
+    declared = {symbol_name(lib, opt.name): opt for lib in libs for opt in lib.options}
     for name, value in overrides.items():
+        if name in declared:
+            check_range(name, declared[name], value)
         _override(kconf, name, value)
     return {name: _value(sym) for name, sym in kconf.syms.items() if sym.type != kconfiglib.UNKNOWN}
+
+
+def check_range(name: str, opt, value: str) -> None:
+    """An int option's value against its declared min/max (manifest), one line naming both."""
+    if opt.type not in ("int", "hex"):
+        return
+    try:
+        number = int(value, 16 if opt.type == "hex" else 10)
+    except ValueError:
+        raise BadInputError(f"option {name}: invalid value {value!r} (not an integer)") from None
+    what = f" ({opt.help})" if opt.help else ""
+    if opt.min is not None and number < opt.min:
+        raise BadInputError(f"option {name}={value}: below its minimum {opt.min}{what}")
+    if opt.max is not None and number > opt.max:
+        raise BadInputError(f"option {name}={value}: above its maximum {opt.max}{what}")
 
 
 def _override(kconf, name: str, value: str) -> None:

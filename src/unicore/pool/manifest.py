@@ -31,6 +31,8 @@ class Option:
     type: str
     default: object
     help: str = ""
+    min: int | None = None   # int/hex options: the values the library works with (checked at build time)
+    max: int | None = None
 
 
 @dataclass(frozen=True)
@@ -66,8 +68,22 @@ def _options(data: dict, path: Path) -> tuple[Option, ...]:
         if not isinstance(opt, dict) or "name" not in opt or "default" not in opt:
             raise BadInputError(f"{path}: each [[options]] needs 'name' and 'default'")
         kind = opt.get("type", type(opt["default"]).__name__)
-        result.append(Option(opt["name"], {"str": "string"}.get(kind, kind), opt["default"], opt.get("help", "")))
+        kind = {"str": "string"}.get(kind, kind)
+        low, high = _bounds(opt, kind, path)
+        result.append(Option(opt["name"], kind, opt["default"], opt.get("help", ""), low, high))
     return tuple(result)
+
+
+def _bounds(opt: dict, kind: str, path: Path) -> tuple[int | None, int | None]:
+    """An int option's `min`/`max` (optional); its default must lie between them."""
+    low, high = opt.get("min"), opt.get("max")
+    if low is None and high is None:
+        return None, None
+    if kind not in ("int", "hex") or not all(v is None or type(v) is int for v in (low, high)):
+        raise BadInputError(f"{path}: option {opt['name']}: 'min'/'max' are integers, for int options")
+    if (low is not None and opt["default"] < low) or (high is not None and opt["default"] > high):
+        raise BadInputError(f"{path}: option {opt['name']}: default {opt['default']} is outside [{low}, {high}]")
+    return low, high
 
 
 def parse_manifest(path: Path) -> Library:

@@ -9,7 +9,9 @@ where each is mounted, so guest paths are not bound by QEMU's 31-byte tag limit 
 import shutil
 from pathlib import Path
 
-from unicore.errors import BadInputError, ToolMissingError
+from unicore.errors import ToolMissingError
+from unicore.runner.confine import sandbox_args
+from unicore.runner.volumes import Volume, qemu_opt, volume_args, volume_tag
 
 QEMU = "qemu-system-x86_64"
 SAFE = set(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.,:/=+@^~!*()[]{}")
@@ -23,9 +25,9 @@ def percent_encode(token: str) -> str:
 
 def kernel_cmdline(args: list[str], env: dict[str, str], debug: bool, boottime: bool,
                    argv0: str | None = None, stdin_module: bool = False,
-                   volumes: list[tuple[Path, str]] = ()) -> str:
+                   volumes: list[Volume] = ()) -> str:
     tokens = (["debug"] if debug else []) + (["boottime"] if boottime else [])
-    tokens += [f"vol.{volume_tag(i)}={guest}" for i, (_host, guest) in enumerate(volumes)]
+    tokens += [f"vol.{volume_tag(i)}={v.guest}" for i, v in enumerate(volumes)]
     tokens += ["stdin=initrd"] if stdin_module else []
     tokens += [f"argv0={argv0}"] if argv0 else []
     tokens += [f"env={k}={v}" for k, v in env.items()]
@@ -39,31 +41,6 @@ def qemu_binary() -> str:
     return path
 
 
-def parse_volume(spec: str) -> tuple[Path, str]:
-    """HOSTDIR:GUESTDIR -> (host dir, guest path used as the 9p mount tag, docs/fs.md)."""
-    host, sep, guest = spec.rpartition(":")
-    if not sep or not host or not guest:
-        raise BadInputError(f"volume {spec!r}: expected HOSTDIR:GUESTDIR")
-    if not Path(host).is_dir():
-        raise BadInputError(f"volume {spec!r}: host directory {host} does not exist")
-    if not guest.startswith("/"):
-        raise BadInputError(f"volume {spec!r}: the guest path must be absolute")
-    return Path(host).resolve(), guest
-
-
-def volume_tag(i: int) -> str:
-    return f"vol{i}"
-
-
-def volume_args(volumes: list[tuple[Path, str]]) -> list[str]:
-    args = []
-    for i, (host, guest) in enumerate(volumes):
-        path = str(host).replace(",", ",,")  # QEMU's option parser
-        args += ["-fsdev", f"local,id=uk9p{i},path={path},security_model=none",
-                 "-device", f"virtio-9p-device,fsdev=uk9p{i},mount_tag={volume_tag(i)}"]
-    return args
-
-
 def accel_args(accel: str) -> list[str]:
     """QEMU flags for `accel`; under KVM the host CPU without IA32_ARCH_CAPABILITIES, which QEMU 7.2
     fails to set on some hosts (HOST-NOTES). The bench's Debian VM uses the same."""
@@ -71,12 +48,21 @@ def accel_args(accel: str) -> list[str]:
 
 
 def qemu_command(image: Path, cmdline: str, mem_mb: int, accel: str, ctl_file: Path,
-                 volumes: list[tuple[Path, str]] = (), initrd: Path | None = None) -> list[str]:
+                 volumes: list[Volume] = (), initrd: Path | None = None,
+                 volume_security: str = "mapped-xattr") -> list[str]:
+    """The QEMU command; every user-controlled string inside an option list goes through qemu_opt."""
+    qemu = qemu_binary()
     initrd_args = ["-initrd", str(initrd)] if initrd else []
-    return [qemu_binary(), "-M", "microvm", *accel_args(accel), *initrd_args, "-m", f"{mem_mb}M",
+    return [qemu, "-M", "microvm", *accel_args(accel), *initrd_args, "-m", f"{mem_mb}M",
             "-nodefaults", "-no-user-config", "-nographic", "-no-reboot", "-monitor", "none",
+            *sandbox_args(qemu),
             "-kernel", str(image), "-append", cmdline,
             "-serial", "stdio",
-            "-chardev", f"file,id=ukctl,path={ctl_file}",
+            "-chardev", f"file,id=ukctl,path={qemu_opt(str(ctl_file))}",
             "-device", "isa-serial,chardev=ukctl,iobase=0x2f8,irq=3",
-            "-device", "isa-debug-exit,iobase=0xf4,iosize=4", *volume_args(list(volumes))]
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=4", *volume_args(list(volumes), volume_security)]
+
+
+def virtio_devices(cmd: list[str]) -> int:
+    """How many virtio-mmio devices a QEMU command asks for (microvm has 24 slots)."""
+    return sum(1 for flag, value in zip(cmd, cmd[1:]) if flag == "-device" and value.startswith("virtio-"))

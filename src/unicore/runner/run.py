@@ -21,8 +21,10 @@ from typing import BinaryIO, Callable
 
 from unicore.controller.planfile import load_plan, plan_of_image
 from unicore.errors import BadInputError, UnicoreError
+from unicore.runner import lifetime, volumes as vols
 from unicore.runner.accel import choose_accel
-from unicore.runner.qemu import kernel_cmdline, parse_volume, qemu_command
+from unicore.runner.confine import qemu_identity
+from unicore.runner.qemu import kernel_cmdline, qemu_command, virtio_devices
 
 EXIT_TIMEOUT = 124
 EXIT_NO_STATUS = 125
@@ -41,6 +43,7 @@ class RunResult:
     wall_s: float = 0.0      # QEMU start to exit
     boot_us: float | None = None  # with boottime: PVH entry to program entry
     qemu_stderr: str = ""
+    qemu_user: str = ""      # the identity QEMU ran as, and why (confine.py)
 
 
 def frame_stdin(data: bytes) -> bytes:
@@ -102,9 +105,10 @@ def _status(ctl: str) -> tuple[int | None, int | None]:
     """(exit status, crash signal) from the control channel's lines."""
     for line in ctl.splitlines():
         word, _, value = line.strip().partition(" ")
-        if word == "exit" and value.isdigit():
+        # the guest writes this channel (the program too: it runs at CPL0): only exact forms count
+        if word == "exit" and value.isdigit() and int(value) <= 255:
             return int(value), None
-        if word == "crash" and value.isdigit():
+        if word == "crash" and value.isdigit() and 1 <= int(value) <= 64:
             return 128 + int(value), int(value)
     return None, None
 
@@ -116,10 +120,12 @@ def _stdin_module(tmp: Path, data: bytes) -> Path:
     return path
 
 
-def _spawn(cmd: list[str], stream: BinaryIO | None, ctl_file: Path) -> subprocess.Popen:
-    """Start QEMU; a stdin stream (not in the module) is fed over COM1 by a thread."""
+def _spawn(cmd: list[str], stream: BinaryIO | None, ctl_file: Path, launch=([], {})) -> subprocess.Popen:
+    """Start QEMU (under `launch`: lifetime.launch); a stdin stream (not in the module) is fed over COM1 by a thread."""
+    prefix, options = launch
     try:
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        proc = subprocess.Popen(prefix + cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, **options)
     except OSError as exc:
         raise UnicoreError(f"cannot start QEMU: {exc}") from None
     if "stdin=initrd" in cmd[cmd.index("-append") + 1].split():
@@ -147,33 +153,69 @@ def _check_volume_support(image: Path) -> None:
         raise BadInputError(f"{image} has no host-volume support; rebuild it with --with 9pfs to use -v")
 
 
+def prepare_volumes(image: Path, specs: list[str], security: str) -> list[vols.Volume]:
+    """Parse and check `-v` specs before anything starts (volumes.py): one line per problem."""
+    shared = [vols.parse_volume(v) for v in specs]
+    if shared:
+        vols.check_volumes(shared)
+        vols.check_security(shared, security)
+        _check_volume_support(image)
+    return shared
+
+
 def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = None, mem_mb: int = 64,
               accel: str = "auto", timeout: float | None = None, stdin_bytes: bytes | BinaryIO | None = None,
               debug: bool = False, boottime: bool = False,
               on_output: Callable[[bytes], None] | None = None, argv0: str | None = None,
-              volumes: list[str] = ()) -> RunResult:
+              volumes: list[str] = (), volume_security: str = vols.DEFAULT_SECURITY,
+              volume_lock: bool = True) -> RunResult:
     """Boot `image` with `args` (argv[1..]) and `env`; see the module doc for the exit status.
-    `volumes` are HOSTDIR:GUESTDIR strings shared over 9p."""
+    `volumes` are HOSTDIR:GUESTDIR[:ro] strings shared over 9p with `volume_security` (a QEMU
+    security_model), each leased to this run unless `volume_lock` is False (volumes.py)."""
     image = Path(image)
     if not image.is_file():
         raise BadInputError(f"image not found: {image}")
-    shared = [parse_volume(v) for v in volumes]
-    if shared:
-        _check_volume_support(image)
+    shared = prepare_volumes(image, list(volumes), volume_security)
     chosen, _ = choose_accel(accel)
     known = isinstance(stdin_bytes, (bytes, bytearray))  # whole stdin known: hand it over in memory
     cmdline = kernel_cmdline(list(args), env or {}, debug, boottime, argv0, stdin_module=known, volumes=shared)
-    with tempfile.TemporaryDirectory(prefix="unicore-run-") as tmp:
-        ctl_file = Path(tmp) / "ctl"
-        start = time.monotonic()
-        proc = _spawn(qemu_command(image, cmdline, mem_mb, chosen, ctl_file, shared,
-                                   _stdin_module(Path(tmp), stdin_bytes) if known else None),
-                      None if known else stdin_bytes, ctl_file)
-        output, timed_out = _pump(proc, None if timeout is None else start + timeout, on_output)
-        stderr = _finish(proc, timed_out)
-        wall = time.monotonic() - start
-        ctl = ctl_file.read_text(errors="replace") if ctl_file.exists() else ""
-    return _result(output, ctl, proc.returncode, chosen, timed_out, wall, stderr)
+    identity, why = qemu_identity(shared, volume_security, chosen, Path(tempfile.gettempdir()))
+    leases = vols.take_leases(shared) if volume_lock else []
+    try:
+        with lifetime.RunDir(identity and (identity.uid, identity.gid)) as run:
+            tmp = run.path
+            ctl_file = tmp / "ctl"
+            initrd = run.give(_stdin_module(tmp, stdin_bytes)) if known else None
+            cmd = qemu_command(run.copy_in(image) if identity else image, cmdline, mem_mb, chosen, ctl_file,
+                               shared, initrd, volume_security)
+            if virtio_devices(cmd) > vols.VIRTIO_SLOTS:
+                raise BadInputError(f"{virtio_devices(cmd)} virtio devices: microvm has {vols.VIRTIO_SLOTS} slots")
+            start = time.monotonic()
+            proc, output, timed_out = _supervise(lambda: _spawn(cmd, None if known else stdin_bytes, ctl_file,
+                                                                lifetime.launch(identity, leases)),
+                                                 run, None if timeout is None else start + timeout, on_output)
+            stderr = _finish(proc, timed_out)
+            wall = time.monotonic() - start
+            ctl = ctl_file.read_text(errors="replace") if ctl_file.exists() else ""
+    finally:
+        vols.release(leases)
+    result = _result(output, ctl, proc.returncode, chosen, timed_out, wall, stderr)
+    result.qemu_user = why
+    return result
+
+
+def _supervise(spawn, run: lifetime.RunDir, deadline: float | None, on_output):
+    """Start QEMU and pump its console: (proc, output, timed_out). Whatever interrupts us (a
+    forwarded signal, Ctrl-C, an error) stops QEMU with the matching signal and waits for it."""
+    proc = None
+    try:
+        proc = spawn()
+        run.guest_started(proc.pid)
+        return (proc, *_pump(proc, deadline, on_output))
+    except BaseException as exc:
+        if proc is not None:
+            lifetime.stop(proc, lifetime.signal_of(exc))
+        raise
 
 
 def _result(output: bytes, ctl: str, rc: int, accel: str, timed_out: bool, wall: float, stderr: str) -> RunResult:

@@ -332,7 +332,9 @@ static long p9_setattr(struct uk_vnode *vn, const struct uk_vattr *va, unsigned 
 	valid |= mask & UK_VA_MTIME ? P9_SETATTR_MTIME | P9_SETATTR_MTIME_SET : 0;
 	uk_9pfs_put32(m, FID(vn));
 	uk_9pfs_put32(m, valid);
-	uk_9pfs_put32(m, va->mode & 07777);
+	/* with the type bits, as Linux's client sends them: QEMU's mapped-xattr model stores this
+	 * mode as the file's whole st_mode */
+	uk_9pfs_put32(m, (vn->attr.mode & S_IFMT) | (va->mode & 07777));
 	uk_9pfs_put32(m, va->uid);
 	uk_9pfs_put32(m, va->gid);
 	uk_9pfs_put64(m, (uint64_t)va->size);
@@ -465,11 +467,61 @@ static long p9_write(struct uk_file *f, const void *buf, size_t len, uk_off_t of
 	return done ? (long)done : n;
 }
 
+/* The d_type of `name` in directory `dir` when the server says DT_UNKNOWN (QEMU's mapped-xattr
+ * model does: the host type may not be the guest's): the type of the qid a walk returns. */
+static uint8_t dirent_type(struct uk_vnode *dir, const char *name)
+{
+	struct uk_9pfs_qid q;
+	uint32_t fid;
+
+	if (!uk_vfs_strcmp(name, ".") || !uk_vfs_strcmp(name, ".."))
+		return UK_DT_DIR;
+	if (walk_qid(CONN(dir), FID(dir), name, &fid, &q))
+		return 0;
+	clunk(CONN(dir), fid);
+	return q.type & 0x80 ? UK_DT_DIR : q.type & 0x02 ? UK_DT_LNK : UK_DT_REG;
+}
+
+/* Fill entries from one Rreaddir; 0 when the batch is done, 1 when `fill` is full, 2 when an
+ * entry's type had to be looked up (that lookup reused the reply buffer: read again from *cookie). */
+static long readdir_batch(struct uk_file *f, uint32_t end, uint64_t *cookie, uk_vfs_filldir_t fill, void *arg)
+{
+	struct uk_9pfs_msg *m = &CONN(f->vn)->r;
+	char name[UK_VFS_NAME_MAX + 1];
+
+	while (m->pos < end && !m->err) {
+		struct uk_9pfs_qid q;
+		uint64_t next;
+		uint8_t type;
+		uint16_t n;
+		const char *s;
+
+		uk_9pfs_getqid(m, &q);
+		next = uk_9pfs_get64(m);
+		type = uk_9pfs_get8(m);
+		s = uk_9pfs_getstr(m, &n);
+		if (m->err || n > UK_VFS_NAME_MAX)
+			return -EIO;
+		uk_vfs_memcpy(name, s, n);
+		name[n] = 0;
+		if (type == UK_DT_UNKNOWN) {
+			type = dirent_type(f->vn, name);
+			if (fill(arg, name, q.path, type, next))
+				return 1;
+			*cookie = next;
+			return 2;
+		}
+		if (fill(arg, name, q.path, type, next))
+			return 1;
+		*cookie = next;
+	}
+	return 0;
+}
+
 static long p9_readdir(struct uk_file *f, uint64_t *cookie, uk_vfs_filldir_t fill, void *arg)
 {
 	struct uk_9pfs_conn *c = CONN(f->vn);
 	struct uk_9pfs_msg *m;
-	char name[UK_VFS_NAME_MAX + 1];
 	uint32_t end;
 	long err;
 
@@ -485,26 +537,9 @@ static long p9_readdir(struct uk_file *f, uint64_t *cookie, uk_vfs_filldir_t fil
 		end = uk_9pfs_get32(m);
 		if (!end)
 			return 0;
-		end += m->pos;
-		while (m->pos < end && !m->err) {
-			struct uk_9pfs_qid q;
-			uint64_t next;
-			uint8_t type;
-			uint16_t n;
-			const char *s;
-
-			uk_9pfs_getqid(m, &q);
-			next = uk_9pfs_get64(m);
-			type = uk_9pfs_get8(m);
-			s = uk_9pfs_getstr(m, &n);
-			if (m->err || n > UK_VFS_NAME_MAX)
-				return -EIO;
-			uk_vfs_memcpy(name, s, n);
-			name[n] = 0;
-			if (fill(arg, name, q.path, type, next))
-				return 1;
-			*cookie = next;
-		}
+		err = readdir_batch(f, end + m->pos, cookie, fill, arg);
+		if (err < 0 || err == 1)
+			return err;
 	}
 }
 

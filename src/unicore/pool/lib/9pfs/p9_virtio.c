@@ -4,7 +4,7 @@
 #include <uk/virtio.h>
 #include <uk/9pfs.h>
 
-#define MAX_VOLUMES 8
+#define MAX_VOLUMES 24 /* every virtio-mmio slot of microvm: the runner refuses more (was 8: more were dropped) */
 #define P9_MSIZE (65536 + 4096)
 #define VIRTIO_9P_MOUNT_TAG 1ULL
 #define TAG_MAX 64

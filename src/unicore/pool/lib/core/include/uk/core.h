@@ -20,7 +20,8 @@ struct uk_bootargs { /* parsed command line (docs/design.md) */
 	bool debug, boottime;
 	int loglevel;
 	const char *argv0;
-	const char *params[16]; /* other kernel tokens KEY=VALUE, for libraries (uk_core_boot_param) */
+	const char *params[32]; /* other kernel tokens KEY=VALUE, for libraries (uk_core_boot_param): room
+				 * for a vol.TAG token per virtio slot (24) and a few more */
 	int nparams;
 };
 
