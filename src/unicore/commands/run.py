@@ -10,7 +10,7 @@ from unicore.runner import EXIT_NO_STATUS, EXIT_TIMEOUT, choose_accel, run_image
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("run", help="boot an image on QEMU microvm (console on stdout, program's exit status)")
+    p = sub.add_parser("run", help="boot an image on QEMU microvm (the program's stdin, stdout, stderr and exit status)")
     intermixed(p)
     p.add_argument("image", help="the image built by `unicore build`")
     p.add_argument("-m", "--mem", type=int, default=64, metavar="MB", help="guest RAM in MiB (default 64)")
@@ -36,9 +36,11 @@ def _env(pairs: list[str]) -> dict[str, str]:
     return env
 
 
-def _stdout(chunk: bytes) -> None:
-    sys.stdout.buffer.write(chunk)
-    sys.stdout.buffer.flush()
+def _output(name: str, chunk: bytes) -> None:
+    """The program's stdout to ours, its stderr and the kernel's messages (crash report) to our stderr."""
+    stream = sys.stdout.buffer if name == "stdout" else sys.stderr.buffer
+    stream.write(chunk)
+    stream.flush()
 
 
 def _load_end(elf) -> int:
@@ -78,10 +80,10 @@ def run(args) -> int:
     _check_memory(Path(args.image), args.mem)
     accel, why = choose_accel(args.accel)
     print(f"unicore: accelerator {accel} ({why})", file=sys.stderr)
-    # piped stdin is read to its end and handed over whole (fast); a terminal gives end of file
-    stdin = None if sys.stdin is None or sys.stdin.isatty() else sys.stdin.buffer.read()
+    # stdin (a pipe, a file or a terminal) is streamed as the program reads it
+    stdin = None if sys.stdin is None else sys.stdin.buffer
     result = run_image(args.image, args.args, env, args.mem, accel, args.timeout, stdin,
-                       args.debug, args.boottime, on_output=_stdout, argv0=args.argv0, volumes=args.volume)
+                       args.debug, args.boottime, on_output=_output, argv0=args.argv0, volumes=args.volume)
     if result.timed_out:
         print(f"unicore: guest did not finish within {args.timeout:g} s: stopped (exit {EXIT_TIMEOUT})",
               file=sys.stderr)

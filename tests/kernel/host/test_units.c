@@ -12,7 +12,7 @@ struct uk_bootargs uk_boot;
 static char console[4096];
 static size_t console_len;
 
-void uk_plat_console_write(const char *buf, size_t len)
+void uk_plat_kernel_write(const char *buf, size_t len)
 {
 	for (size_t i = 0; i < len && console_len + 1 < sizeof(console); i++)
 		console[console_len++] = buf[i];
@@ -120,10 +120,6 @@ static void test_cmdline(void)
 	CHECK(!strcmp(b.argv[0], "app") && !strcmp(b.argv[1], "one") && !strcmp(b.argv[2], "two%"));
 	CHECK(!strcmp(b.argv[3], "--") && b.argv[4] == NULL);
 	CHECK(!strcmp(b.envp[0], "A=1") && !strcmp(b.envp[1], "B=x y") && b.envp[2] == NULL);
-
-	char flag[] = "stdin=initrd --";
-	struct uk_bootargs f = { 0 };
-	CHECK(uk_cmdline_parse(flag, &f, vec, 32) == 0 && f.stdin_module && f.argc == 1);
 
 	char params[] = "exec=/usr/bin/x vol.data=/long%20path debug novalue -- exec=not-a-param";
 	struct uk_bootargs p = { 0 };

@@ -1,5 +1,5 @@
 /* Kernel command line (core): space-separated, percent-encoded tokens. Kernel tokens come
- * first (debug, boottime, loglevel=N, env=KEY=VALUE, argv0=NAME, stdin=initrd), then `--`, then the
+ * first (debug, boottime, loglevel=N, env=KEY=VALUE, argv0=NAME), then `--`, then the
  * program's arguments argv[1..]. Other KEY=VALUE kernel tokens are kept for libraries
  * (uk_boot_param: exec=PATH, vol.TAG=PATH). Pure logic: unit-tested on the host. */
 #include <uk/core.h>
@@ -64,8 +64,6 @@ static void kernel_token(char *t, struct uk_bootargs *out)
 		out->boottime = true;
 	else if (!strncmp(t, "loglevel=", 9))
 		out->loglevel = t[9] - '0';
-	else if (!strcmp(t, "stdin=initrd"))
-		out->stdin_module = true;
 	else if (!strncmp(t, "argv0=", 6))
 		out->argv0 = t + 6;
 	else if (has_value(t) && out->nparams < (int)(sizeof(out->params) / sizeof(out->params[0])))

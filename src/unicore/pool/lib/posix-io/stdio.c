@@ -1,5 +1,5 @@
-/* Standard streams (posix-io): fds 0-2 only. stdout and stderr go to the console; stdin comes
- * from the host through COM1, framed so that end of file can be signalled in-band. */
+/* Standard streams (posix-io): fds 0-2 only, each its own stream on the host through the
+ * platform's console (stdin streamed while the program runs, docs/design.md). */
 #include <uk/core.h>
 #include <uk/plat.h>
 #include <uk/syscall.h>
@@ -7,37 +7,17 @@
 
 #define TIOCGWINSZ 0x5413
 
-static bool stdin_eof, stdin_started;
-
-/* Reads until a newline, len bytes or end of file (the host always ends the stream with the
- * EOF frame, so this cannot wait forever on piped input); returns 0 at end of file. */
-long uk_stdin_read(char *buf, size_t len)
+/* A read returns what the host has sent so far (waiting for a byte if `wait`), 0 at end of file. */
+long uk_stdin_read(char *buf, size_t len, bool wait)
 {
-	size_t n = 0;
-
-	if (!stdin_started) {
-		uk_plat_console_input_start();
-		stdin_started = true;
-	}
-	while (n < len && !stdin_eof) {
-		int c = uk_plat_console_getc();
-		if (c == 0xff && uk_plat_console_getc() == 0x00) {
-			stdin_eof = true;
-			break;
-		}
-		buf[n++] = (char)c;
-		if (c == '\n') /* like a terminal: a line at a time */
-			break;
-	}
-	return (long)n;
+	return uk_plat_console_read(buf, len, wait);
 }
 
 static long write_fd(long fd, const void *buf, size_t len)
 {
 	if (fd != 1 && fd != 2)
 		return -EBADF;
-	uk_plat_console_write(buf, len);
-	return (long)len;
+	return uk_plat_console_write((int)fd, buf, len);
 }
 
 UK_SYSCALL(write) { return write_fd(a0, (const void *)a1, (size_t)a2); }
@@ -46,7 +26,7 @@ UK_SYSCALL(read)
 {
 	if (a0 != 0)
 		return -EBADF;
-	return uk_stdin_read((char *)a1, (size_t)a2);
+	return uk_stdin_read((char *)a1, (size_t)a2, true);
 }
 
 UK_SYSCALL(writev)
@@ -75,7 +55,9 @@ UK_SYSCALL(readv)
 	for (long i = 0; i < a2; i++) {
 		if (!iov[i].len)
 			continue;
-		long r = uk_stdin_read(iov[i].base, iov[i].len);
+		long r = uk_stdin_read(iov[i].base, iov[i].len, total == 0); /* then only what is there */
+		if (r <= 0)
+			break;
 		total += r;
 		if ((size_t)r < iov[i].len) /* short read: return what we have */
 			break;

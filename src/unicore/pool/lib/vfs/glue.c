@@ -15,39 +15,14 @@ void uk_vfs_free(void *ptr)
 		kfree(ptr);
 }
 
-long uk_vfs_console_write(const char *buf, size_t len)
+long uk_vfs_console_write(int fd, const char *buf, size_t len)
 {
-	uk_plat_console_write(buf, len);
-	return (long)len;
+	return uk_plat_console_write(fd, buf, len);
 }
 
-/* stdin arrives framed on COM1 (docs/design.md): 0xFF 0x00 is end of file, 0xFF 0xFF a
- * literal 0xFF. Like a terminal, a read returns at the end of a line. Before the first byte,
- * the platform may need to tell the host to start sending (weak: older platforms do not). */
-static int stdin_eof, stdin_started;
-void uk_plat_console_input_start(void) __attribute__((weak));
-
-long uk_vfs_console_read(char *buf, size_t len)
+long uk_vfs_console_read(char *buf, size_t len, int nonblock)
 {
-	size_t n = 0;
-
-	if (!stdin_started) {
-		stdin_started = 1;
-		if (uk_plat_console_input_start)
-			uk_plat_console_input_start();
-	}
-	while (n < len && !stdin_eof) {
-		int c = uk_plat_console_getc();
-
-		if (c == 0xff && (c = uk_plat_console_getc()) == 0x00) {
-			stdin_eof = 1;
-			break;
-		}
-		buf[n++] = (char)c;
-		if (c == '\n')
-			break;
-	}
-	return (long)n;
+	return uk_plat_console_read(buf, len, !nonblock);
 }
 
 /* Nodes made while booting get time 0: reading the clock would calibrate the TSC (about

@@ -1,5 +1,6 @@
-/* COM1 console and COM2 control channel (16550 UARTs), and shutdown through isa-debug-exit.
- * No interrupts: output polls the transmitter, input polls the receiver. */
+/* COM1 kernel console (kernel messages, crash reports; the program's output only when there is
+ * no console channel, console_qemu.c) and COM2 control channel (16550 UARTs, output only,
+ * polled), and shutdown through isa-debug-exit. */
 #include <uk/arch.h>
 #include <uk/plat.h>
 #include <uk/core.h>
@@ -7,12 +8,10 @@
 #define COM1 0x3f8
 #define COM2 0x2f8
 #define LSR 5
-#define LSR_DATA 0x01
 #define LSR_THRE 0x20
 #define DEBUG_EXIT_PORT 0xf4
 
-/* QEMU's UARTs need no baud or line setup: we only mask their interrupts. The receive FIFO
- * stays off until the program first reads stdin (enabling it resets it). */
+/* QEMU's UARTs need no baud or line setup: we only mask their interrupts. */
 void uk_plat_serial_init(void)
 {
 	uk_outb(COM1 + 1, 0x00);
@@ -26,72 +25,10 @@ static void uart_putc(uint16_t port, char c)
 	uk_outb(port, (uint8_t)c);
 }
 
-void uk_plat_console_write(const char *buf, size_t len)
+void uk_plat_kernel_write(const char *buf, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
 		uart_putc(COM1, buf[i]);
-}
-
-/* Enable COM1's receive FIFO (QEMU then delivers up to 14 bytes at a time instead of one) and
- * tell the host it may send stdin now: nothing sent earlier can be lost in the FIFO reset. */
-void uk_plat_console_input_start(void)
-{
-	static bool started;
-
-	if (started)
-		return;
-	started = true;
-	uk_outb(COM1 + 2, 0xc7); /* FIFO on, both cleared, trigger level 14 */
-	uk_plat_ctl_write("stdin\n");
-}
-
-/* Between empty polls we wait without touching the port: under TCG every port access takes
- * QEMU's global lock, and polling it back to back starves the thread that delivers input. */
-/* Whole pages of the module already read go back to the allocator: a long script piped in
- * takes no more RAM than its unread part (the smallest -m depends on it). */
-static void release_read(uintptr_t start, uintptr_t pos)
-{
-	static uintptr_t done;
-
-	if (!done)
-		done = UK_ALIGN_UP(start, 4096);
-	if (UK_ALIGN_DOWN(pos, 4096) > done) {
-		uk_page_free((void *)done, (UK_ALIGN_DOWN(pos, 4096) - done) / 4096);
-		done = UK_ALIGN_DOWN(pos, 4096);
-	}
-}
-
-/* stdin=initrd: bytes come from memory (fast), then end-of-file frames for ever. */
-static int module_getc(void)
-{
-	static const uint8_t *pos, *end;
-	static uintptr_t start;
-	static unsigned after;
-	struct uk_memregion uk_plat_stdin_module(void);
-
-	if (!pos) {
-		struct uk_memregion m = uk_plat_stdin_module();
-		pos = (const uint8_t *)m.base;
-		end = pos + m.len;
-		start = m.base;
-	}
-	if (pos < end) {
-		if (((uintptr_t)pos & 4095) == 0)
-			release_read(start, (uintptr_t)pos);
-		return *pos++;
-	}
-	return (after++ & 1) ? 0x00 : 0xff;
-}
-
-int uk_plat_console_getc(void)
-{
-	if (uk_boot.stdin_module)
-		return module_getc();
-	uk_plat_console_input_start(); /* whoever reads first: the host waits for this */
-	while (!(uk_inb(COM1 + LSR) & LSR_DATA))
-		for (volatile int i = 0; i < 2000; i++)
-			uk_arch_pause();
-	return uk_inb(COM1);
 }
 
 void uk_plat_ctl_write(const char *line)

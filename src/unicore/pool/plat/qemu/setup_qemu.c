@@ -70,7 +70,7 @@ extern char _uk_initrd_start[], _uk_initrd_end[]; /* the archive linked into the
  * (where it is now: the payload may have moved), else -1. */
 int uk_plat_initrd(const void **buf, size_t *len)
 {
-	if (module->len && !uk_boot.stdin_module) {
+	if (module->len) {
 		*buf = (const void *)module->base;
 		*len = module->len;
 		return 0;
@@ -96,10 +96,4 @@ void uk_plat_initrd_release(void)
 	uintptr_t end = UK_ALIGN_DOWN((uintptr_t)buf + len, 4096);
 	if (end > start)
 		uk_page_free((void *)start, (end - start) / 4096);
-}
-
-/* With the stdin=initrd flag the module is the program's stdin, already framed by the runner. */
-struct uk_memregion uk_plat_stdin_module(void)
-{
-	return uk_boot.stdin_module ? *module : (struct uk_memregion){ 0, 0 };
 }

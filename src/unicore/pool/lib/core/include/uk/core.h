@@ -31,7 +31,6 @@ struct uk_bootargs { /* parsed command line (docs/design.md) */
 	int argc, envc;
 	char **argv, **envp;
 	bool debug, boottime;
-	bool stdin_module;  /* stdin=initrd: stdin is the PVH module (framed), not COM1 */
 	int loglevel;
 	const char *argv0;
 	const char *params[16]; /* other kernel tokens KEY=VALUE, for libraries (uk_boot_param) */

@@ -1,15 +1,18 @@
-/* uk/plat.h: the platform interface (console, control channel, clocks, memory, shutdown).
+/* uk/plat.h: the platform interface (console streams, kernel log, control channel, clocks, memory, shutdown).
  * plat/qemu implements it for QEMU microvm; another platform provides the same names. */
 #ifndef UK_PLAT_H
 #define UK_PLAT_H
 #include <stdint.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 void uk_plat_start(uintptr_t boot_info);      /* called by the arch entry; never returns */
 
-void uk_plat_console_write(const char *buf, size_t len);
-void uk_plat_console_input_start(void);        /* idempotent; the first getc calls it: host may send input */
-int uk_plat_console_getc(void);                /* blocking: one raw byte from the host */
+/* The program's standard streams, each its own stream on the host (docs/design.md). */
+long uk_plat_console_write(int fd, const void *buf, size_t len); /* fd 1 stdout, 2 stderr; returns len */
+/* stdin: what has arrived (at least 1 byte: waits for it, or -EAGAIN without `wait`); 0 at end of file */
+long uk_plat_console_read(void *buf, size_t len, bool wait);
+void uk_plat_kernel_write(const char *buf, size_t len); /* kernel messages and crash reports */
 void uk_plat_ctl_write(const char *line);      /* control channel to the host (COM2) */
 
 _Noreturn void uk_plat_exit(int status);       /* the program's exit status to the host */
