@@ -46,13 +46,13 @@ def run(args) -> int:
     env = dict(e.split("=", 1) for e in args.env if "=" in e)
     verdict = verify(args.image, _native_program(args.image, args.native), args.args, env,
                      _stdin(args.stdin), mem_mb=args.memory, accel=args.accel, timeout=args.timeout)
-    for name, same in verdict.verdicts().items():
-        print(f"{name + ':':13} {'same' if same else 'DIFFERENT'}")
     if verdict.same:
         native = verdict.native
         print(f"same behaviour: {len(native.stdout)} bytes of stdout, {len(native.stderr)} bytes of stderr, "
               f"exit status {native.exit_status}")
         return 0
+    for name, same in verdict.verdicts().items():
+        print(f"{name + ':':13} {'same' if same else 'DIFFERENT'}")
     for line in verdict.differences():
         print(f"DIFFERENT {line}")
     if verdict.unikernel.kernel:

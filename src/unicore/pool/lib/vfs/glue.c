@@ -42,6 +42,11 @@ void uk_vfs_log(const char *msg)
 	uk_log(UK_LOG_ERR, "%s", msg);
 }
 
+int uk_vfs_debug(void)
+{
+	return uk_boot.debug;
+}
+
 /* For kernel libraries that make nodes after vfs's init but before the program starts (exec's
  * /proc/self/exe): hold=1 gives them the boot time 0 too, hold=0 goes back to the clock. */
 void uk_vfs_boot_clock_hold(int hold)

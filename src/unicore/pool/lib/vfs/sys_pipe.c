@@ -14,6 +14,20 @@ struct pipe {
 
 #define PIPE(f) ((struct pipe *)(f)->vn->priv)
 
+/* With --debug, say once that a blocking read of an empty pipe can never be satisfied: its
+ * writers are this program's own fds, and the program is waiting (one thread). */
+static long empty_with_writers(struct uk_file *f)
+{
+	static int said;
+
+	if (!(f->flags & O_NONBLOCK) && !said && uk_vfs_debug()) {
+		said = 1;
+		uk_vfs_log("debug: read of an empty pipe would block for ever: its only writer is this "
+			   "program, which is waiting in the read (one thread); returning EAGAIN");
+	}
+	return -EAGAIN;
+}
+
 static long pipe_read(struct uk_file *f, void *buf, size_t len, uk_off_t off)
 {
 	struct pipe *p = PIPE(f);
@@ -21,7 +35,7 @@ static long pipe_read(struct uk_file *f, void *buf, size_t len, uk_off_t off)
 
 	(void)off;
 	if (!p->len)
-		return p->writers ? -EAGAIN : 0;
+		return p->writers ? empty_with_writers(f) : 0;
 	while (n < len && p->len) {
 		chunk = PIPE_SIZE - p->head < p->len ? PIPE_SIZE - p->head : p->len;
 		if (chunk > len - n)

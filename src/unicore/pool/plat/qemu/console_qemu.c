@@ -221,8 +221,30 @@ static size_t rx_take(char *buf, size_t len)
 	return n;
 }
 
+/* With --debug, a program that has waited long for stdin says so once: a "hang" is then seen to
+ * be a read of stdin that the host has neither fed nor ended (its own stdin is still open). */
+#define STDIN_WAIT_NOTE_NS (5ULL * 1000000000ULL)
+
+static void note_long_wait(uint64_t *since)
+{
+	static bool said;
+	uint64_t now;
+
+	if (!uk_boot.debug || said)
+		return;
+	now = uk_plat_monotonic_ns();
+	if (!*since)
+		*since = now;
+	else if (now - *since > STDIN_WAIT_NOTE_NS) {
+		said = true;
+		uk_log(UK_LOG_ERR, "debug: read of stdin (fd 0) has waited 5 s: the host has sent nothing "
+		       "and not ended it (is the runner's stdin a terminal or an open pipe?)");
+	}
+}
+
 long uk_plat_console_read(void *buf, size_t len, bool wait)
 {
+	uint64_t since = 0;
 	size_t n;
 
 	if (console_probe() < 0 || !len)
@@ -234,6 +256,7 @@ long uk_plat_console_read(void *buf, size_t len, bool wait)
 	while (!(n = rx_take(buf, len)) && !rx.eof) {
 		if (!wait)
 			return -EAGAIN;
+		note_long_wait(&since);
 		console_wait();
 	}
 	return (long)n;

@@ -103,6 +103,7 @@ long uk_vfs_console_write(int fd, const char *buf, size_t len); /* fd 1 stdout, 
 long uk_vfs_console_read(char *buf, size_t len, int nonblock); /* waits unless nonblock (-EAGAIN); 0 at end */
 void uk_vfs_now(struct uk_timespec *ts);        /* wall clock */
 void uk_vfs_log(const char *msg);               /* one line to the kernel log */
+int uk_vfs_debug(void);                         /* the `debug` boot flag (`unicore run --debug`) */
 void uk_vfs_boot_clock_hold(int hold);         /* 1: new nodes get time 0 (boot), no clock read */
 
 /* --- vnodes and mounts --- */
