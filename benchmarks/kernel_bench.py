@@ -19,6 +19,7 @@ from pathlib import Path
 from unicore.buildsys import build_image
 from unicore.pool.manifest import POOL_DIR
 from unicore.runner import choose_accel, run_image
+from unicore.runner.console import console_devices
 from unicore.runner.qemu import kernel_cmdline, qemu_command
 from unicore.toolchain import compile_program
 
@@ -92,8 +93,11 @@ def stats(samples: list[float]) -> dict:
 
 
 def qemu_direct(image: Path, accel: str, out: Path, args: list[str]) -> list[str]:
-    """The QEMU command `unicore run` would use (without the Python runner around it)."""
-    return ["timeout", "30", *qemu_command(image, kernel_cmdline(args, {}, False, False), 64, accel, out / "ctl")]
+    """The QEMU command `unicore run` would use (without the Python runner around it: the
+    console port's host side is a null chardev, which takes everything)."""
+    console = console_devices("null,id=ukcon")
+    return ["timeout", "30", *qemu_command(image, kernel_cmdline(args, {}, False, False), 64, accel, out / "ctl",
+                                           console=console)]
 
 
 def boot_times(image: Path, accel: str, runs: int) -> dict:

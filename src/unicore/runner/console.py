@@ -21,6 +21,12 @@ CHUNK = 1 << 18  # bytes of stdin per frame
 STDIN, STDOUT, STDERR = 0, 1, 2
 
 
+def console_devices(chardev: str) -> list[str]:
+    """QEMU arguments for the console port on `chardev` (a -chardev spec with id=ukcon)."""
+    return ["-chardev", chardev, "-device", "virtio-serial-device,max_ports=2",
+            "-device", "virtserialport,chardev=ukcon,nr=1"]
+
+
 class Channel:
     """The socket pair; `qemu_args()` for QEMU, then `started()` once QEMU holds its end."""
 
@@ -34,9 +40,7 @@ class Channel:
         return (self.guest.fileno(),)
 
     def qemu_args(self) -> list[str]:
-        return ["-chardev", f"socket,id=ukcon,fd={self.guest.fileno()}",
-                "-device", "virtio-serial-device,max_ports=2",
-                "-device", "virtserialport,chardev=ukcon,nr=1"]
+        return console_devices(f"socket,id=ukcon,fd={self.guest.fileno()}")
 
     def started(self) -> None:
         """QEMU has its own copy now: drop ours, so its exit reads as end of file here."""

@@ -147,7 +147,7 @@ long uk_virtio_start(struct uk_virtio_dev *d, uint64_t want, uint16_t qsize)
 	return uk_virtio_start_queues(d, want, &d->vq, 1, qsize);
 }
 
-long uk_virtio_start_queues(struct uk_virtio_dev *d, uint64_t want, struct uk_virtq *qs, int nq,
+long uk_virtio_start_queues(struct uk_virtio_dev *d, uint64_t want, struct uk_virtq *qs, uint32_t which,
 			    uint16_t qsize)
 {
 	long err;
@@ -166,8 +166,8 @@ long uk_virtio_start_queues(struct uk_virtio_dev *d, uint64_t want, struct uk_vi
 	} else {
 		wr(d, R_GUEST_PAGE_SIZE, PAGE);
 	}
-	for (int i = 0; i < nq; i++) {
-		err = queue_setup(d, (unsigned)i, &qs[i], qsize);
+	for (unsigned i = 0; i < 32; i++) {
+		err = which & (1u << i) ? queue_setup(d, i, &qs[i], qsize) : 0;
 		if (err)
 			goto fail;
 	}

@@ -6,7 +6,8 @@
  * program reads stdin" (the host starts reading its own stdin only then). Host to guest: fd-0
  * frames are stdin, an empty one is its end. Kernel messages and crash reports stay on COM1
  * (serial_qemu.c): it needs no set-up and works from the first instruction to the last.
- * Without the device (QEMU started by hand), program output goes to COM1 and stdin is empty. */
+ * Without the device (QEMU started by hand), program output goes to COM1 and stdin is empty.
+ * The device is set up at the first read or write: a program that uses neither does not pay. */
 #include <uk/arch.h>
 #include <uk/core.h>
 #include <uk/plat.h>
@@ -18,6 +19,7 @@
 #define RXQ 4          /* receiveq of port 1 */
 #define TXQ 5
 #define NQ 6
+#define QUEUES (1u << CTRL_RXQ | 1u << CTRL_TXQ | 1u << RXQ | 1u << TXQ) /* port 0's stay off */
 #define F_MULTIPORT (1ULL << 1)
 #define EV_DEVICE_READY 0 /* control events (virtio 1.2, 5.3.6.2) */
 #define EV_PORT_ADD 1
@@ -26,7 +28,8 @@
 #define CTRL_SPINS 100000
 #define NRX 8          /* receive buffers (one page each) kept offered to the host */
 #define RXBUF 4096
-#define TX_MAX (256u << 10) /* bytes per frame: bounds what the host buffers per frame */
+#define TXPAGES 16     /* the transmit buffer: header and up to 64 KiB - 8 of data per frame */
+#define TX_MAX (TXPAGES * 4096u - sizeof(struct frame))
 
 struct frame {
 	uint32_t len, fd;
@@ -40,8 +43,7 @@ struct control {
 static struct uk_virtio_dev con;
 static struct uk_virtq q[NQ];
 static int state; /* 0 not probed, 1 ready, -1 absent */
-static uint8_t *rxbuf;
-static struct frame txhdr;
+static uint8_t *rxbuf, *txbuf;
 
 struct rx_state {
 	int cur;                 /* receive buffer being consumed, -1 none */
@@ -67,13 +69,13 @@ static void console_wait(void)
 		uk_arch_pause();
 }
 
-/* One buffer `buf` (len bytes) out on queue `qi` as the chain at descriptor 0; waits until the
- * device has taken it (QEMU does so during the notify unless the host side is full). */
-static void send_wait(unsigned qi, const void *buf, uint32_t len, bool more)
+/* One buffer `buf` (len bytes, kernel memory) out on queue `qi` at descriptor 0; waits until
+ * the device has taken it (QEMU does so during the notify unless the host side is full). */
+static void send_wait(unsigned qi, const void *buf, uint32_t len)
 {
 	uint32_t done;
 
-	q[qi].desc[0] = (struct uk_virtq_desc){ (uintptr_t)buf, len, more ? UK_VIRTQ_DESC_NEXT : 0, 1 };
+	q[qi].desc[0] = (struct uk_virtq_desc){ (uintptr_t)buf, len, 0, 0 };
 	uk_virtq_post(&q[qi], 0);
 	uk_virtio_notify(&con, qi);
 	while (uk_virtq_take(&q[qi], &done) < 0)
@@ -86,7 +88,7 @@ static void control_send(uint16_t event, uint16_t value)
 	static struct control c;
 
 	c = (struct control){ PORT, event, value };
-	send_wait(CTRL_TXQ, &c, sizeof(c), false);
+	send_wait(CTRL_TXQ, &c, sizeof(c));
 }
 
 /* Multiport start-up: with control buffers offered, say the driver is ready; the device answers
@@ -124,9 +126,10 @@ static int console_probe(void)
 		return state;
 	state = -1;
 	if (uk_virtio_find(UK_VIRTIO_ID_CONSOLE, &con, 1) != 1 ||
-	    uk_virtio_start_queues(&con, F_MULTIPORT, q, NQ, NRX) || !(con.features & F_MULTIPORT))
+	    uk_virtio_start_queues(&con, F_MULTIPORT, q, QUEUES, NRX) || !(con.features & F_MULTIPORT))
 		return state;
-	if (q[RXQ].num < NRX || q[CTRL_RXQ].num < NRX || !(rxbuf = uk_page_alloc(NRX)))
+	if (q[RXQ].num < NRX || q[CTRL_RXQ].num < NRX || !(rxbuf = uk_page_alloc(NRX)) ||
+	    !(txbuf = uk_page_alloc(TXPAGES)))
 		return state;
 	for (int i = 0; i < NRX; i++)
 		rx_offer(i);
@@ -136,13 +139,14 @@ static int console_probe(void)
 	return state = 1;
 }
 
-/* One frame, header and data as one descriptor chain (the data straight from the caller's
- * buffer: memory is identity-mapped), and wait until the host has taken it. */
+/* One frame, and wait until the host has taken it. The data is copied into the kernel's own
+ * buffer: the device reads guest-physical memory, and a program's buffer need not be mapped
+ * one to one (demand-paged mappings), nor even present yet. */
 static void tx_frame(uint32_t fd, const void *buf, uint32_t len)
 {
-	txhdr = (struct frame){ len, fd };
-	q[TXQ].desc[1] = (struct uk_virtq_desc){ (uintptr_t)buf, len, 0, 0 };
-	send_wait(TXQ, &txhdr, sizeof(txhdr), len != 0);
+	*(struct frame *)txbuf = (struct frame){ len, fd };
+	memcpy(txbuf + sizeof(struct frame), buf, len);
+	send_wait(TXQ, txbuf, (uint32_t)sizeof(struct frame) + len);
 }
 
 long uk_plat_console_write(int fd, const void *buf, size_t len)
@@ -261,9 +265,3 @@ long uk_plat_console_read(void *buf, size_t len, bool wait)
 	}
 	return (long)n;
 }
-
-static void console_init(void)
-{
-	console_probe();
-}
-UK_INIT(console_init, 1);

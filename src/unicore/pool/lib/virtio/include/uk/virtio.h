@@ -55,8 +55,9 @@ long uk_virtio_start(struct uk_virtio_dev *d, uint64_t want, uint16_t qsize);
 /* Submit nout + nin buffers as one chain, notify, and poll until the device is done.
  * Returns the number of bytes the device wrote, or -EIO. */
 long uk_virtio_xfer(struct uk_virtio_dev *d, const struct uk_virtio_buf *bufs, int nout, int nin);
-/* The same with queues 0..nq-1 set up in `qs` (the device's own `vq` is then unused). */
-long uk_virtio_start_queues(struct uk_virtio_dev *d, uint64_t want, struct uk_virtq *qs, int nq,
+/* The same with the queues whose bits are set in `which` set up in qs[queue index] (the
+ * device's own `vq` is then unused; queues left out stay off). */
+long uk_virtio_start_queues(struct uk_virtio_dev *d, uint64_t want, struct uk_virtq *qs, uint32_t which,
 			    uint16_t qsize);
 /* Asynchronous use of a queue whose descriptors the caller fills (q->desc[0..num-1]):
  * offer the chain starting at `head`, tell the device about queue `index`, and take the next
