@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from unicore.analysis.static import analyze_static
+from unicore.analysis.static.analyze import analyze_static
 
 PROGRAMS = ["/usr/bin/python3.11", "/usr/bin/sqlite3"]
 TARGETS = {"/usr/bin/python3.11": (15.0, 2.0)}

@@ -13,15 +13,14 @@ import statistics
 import subprocess
 import sys
 import time
-import tomllib
 from pathlib import Path
 
-from unicore.buildsys import build_image
-from unicore.pool.manifest import POOL_DIR
+from unicore.controller.plan import fixed_plan
+from unicore.image import build_image
 from unicore.runner import choose_accel, run_image
 from unicore.runner.console import console_devices
 from unicore.runner.qemu import kernel_cmdline, qemu_command
-from unicore.toolchain import compile_program
+from unicore.program.toolchain import compile_program
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
@@ -31,15 +30,7 @@ HELLO_SYSCALLS = ["arch_prctl", "set_tid_address", "ioctl", "writev", "write", "
 
 
 def plan(syscalls: list[str], name: str) -> dict:
-    libs = {}
-    for path in POOL_DIR.rglob("library.toml"):
-        data = tomllib.loads(path.read_text())
-        if data["name"] in LIBS:
-            libs[data["name"]] = (path.parent, data)
-    owner = {s: n for n, (_, d) in libs.items() for s in d.get("provides", {}).get("syscalls", [])}
-    return {"schema": "unicore.plan", "version": 1, "target": {"arch": "x86_64", "plat": "qemu"},
-            "libraries": [{"name": n, "dir": str(libs[n][0]), "kind": libs[n][1]["kind"]} for n in LIBS],
-            "syscalls": {s: owner[s] for s in syscalls}, "options": {}, "program": {"name": name}}
+    return fixed_plan(LIBS, syscalls, program={"name": name})
 
 
 def build(source: Path, syscalls: list[str], out: Path, cflags=None) -> tuple[Path, Path]:

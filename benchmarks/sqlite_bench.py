@@ -30,7 +30,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from unicore.extbuild import build_project
+from unicore.program.external import build_project
 from unicore.runner import choose_accel, run_image
 
 HERE = Path(__file__).resolve().parent

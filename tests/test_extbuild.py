@@ -15,7 +15,7 @@ from elftools.elf.elffile import ELFFile
 
 from test_fetch import FakeApt, fetcher, make_source_package
 from unicore.errors import BadInputError, UnicoreError
-from unicore.extbuild import Recipe, build_key, build_project, build_recipe, compiler_command, load_project
+from unicore.program.external import Recipe, build_key, build_project, build_recipe, compiler_command, load_project
 
 ROOT = Path(__file__).resolve().parents[1]
 SQLITE = ROOT / "examples" / "sqlite"
@@ -161,7 +161,7 @@ def test_sqlite_shell_native_build_same_flags(tmp_path: Path):
 
 @pytest.mark.slow
 def test_external_source_tree_of_a_pool_library(tmp_path: Path):
-    from unicore.extbuild import external_source
+    from unicore.program.external import external_source
     tree = external_source("sqlite3", tmp_path)
     assert tree.parent == tmp_path / "ext" / "src" and tree.name.startswith("sqlite3_3.40.1-")
     assert (tree / "VERSION").read_text() == "3.40.1\n" and (tree / "configure").is_file()

@@ -14,7 +14,7 @@ import pytest
 
 from unicore.cli import main
 from unicore.errors import BadInputError, UnicoreError
-from unicore.fetch import (STAMP, Fetcher, compare_versions, deb_src_text, enable_deb_src, has_deb_src,
+from unicore.program.fetch import (STAMP, Fetcher, compare_versions, deb_src_text, enable_deb_src, has_deb_src,
                            parse_dsc, run_command, unpack_source, verify_files)
 
 DEBIAN_SOURCES = """Types: deb

@@ -5,7 +5,7 @@ import subprocess
 import pytest
 
 from unicore.errors import BadInputError
-from unicore.guestfs import Entry, from_pairs, from_report, from_tree, merge, write_cpio
+from unicore.image.rootfs import Entry, from_pairs, from_report, from_tree, merge, write_cpio
 
 
 def test_report_files_filtered_by_prefix_and_secrets():

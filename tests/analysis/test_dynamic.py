@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from unicore.analysis.dynamic import analyze_dynamic
-from unicore.analysis.scenario import Scenario, load_scenario
+from unicore.analysis.dynamic.analyze import analyze_dynamic
+from unicore.analysis.dynamic.scenario import Scenario, load_scenario
 from unicore.errors import BadInputError, ToolMissingError
 from unicore.syscalls import by_name
 

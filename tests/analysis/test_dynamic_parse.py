@@ -3,8 +3,8 @@
 The lines are verbatim strace 6.1 output (`-f -q -y`), so the expected values are exact.
 """
 
-from unicore.analysis.strace_parse import Call, Exit, Signal, parse_trace, split_args, string_arg, unescape
-from unicore.analysis.trace_facts import collect, format_address
+from unicore.analysis.dynamic.strace_parse import Call, Exit, Signal, parse_trace, split_args, string_arg, unescape
+from unicore.analysis.dynamic.trace_facts import collect, format_address
 
 INTERLEAVED = """\
 7845  execve("/usr/bin/python3", ["/usr/bin/python3", "srv.py"], 0x7ffda82e9200 /* 35 vars */) = 0

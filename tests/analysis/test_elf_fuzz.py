@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from unicore.analysis.static import analyze_static
+from unicore.analysis.static.analyze import analyze_static
 from unicore.errors import BadInputError
 
 DATA = Path(__file__).parent / "data"

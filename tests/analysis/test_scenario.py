@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from unicore.analysis.scenario import Command, load_scenario
+from unicore.analysis.dynamic.scenario import Command, load_scenario
 from unicore.errors import BadInputError
 
 ROOT = Path(__file__).resolve().parents[2]

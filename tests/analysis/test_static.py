@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from elftools.elf.elffile import ELFFile
 
-from unicore.analysis import callgraph
-from unicore.analysis.static import analyze_static
+from unicore.analysis.static import callgraph
+from unicore.analysis.static.analyze import analyze_static
 from unicore.errors import BadInputError
 
 DATA = Path(__file__).parent / "data"
@@ -113,7 +113,7 @@ def test_unresolvable_site_is_reported(built, cache):
 @pytest.mark.parametrize("program", ["/bin/true", "/usr/bin/sqlite3", "/usr/bin/python3.11"])
 def test_closure_equals_ldd(program):
     """The closure alone (what `libraries` reports; the full analysis is tested below)."""
-    from unicore.analysis import closure, elf
+    from unicore.analysis.static import closure, elf
     if not Path(program).exists():
         pytest.skip(f"{program} not installed")
     clo = closure.resolve(elf.load(Path(program)))
@@ -279,7 +279,7 @@ def test_aarch64_svc_sites(built, cache):
 # --- ld.so.cache -----------------------------------------------------------------------------
 
 def test_ld_so_cache_parsed_like_ldconfig():
-    from unicore.analysis import closure
+    from unicore.analysis.static import closure
     out = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, check=True).stdout
     expected = [(m.group(1), m.group(2)) for m in re.finditer(r"^\s+(\S+) \(libc6,x86-64\) => (\S+)$", out, re.M)]
     assert expected
@@ -287,7 +287,7 @@ def test_ld_so_cache_parsed_like_ldconfig():
 
 
 def test_eh_frame_ranges_match_readelf():
-    from unicore.analysis import elf
+    from unicore.analysis.static import elf
     lib = "/lib/x86_64-linux-gnu/libc.so.6"
     out = subprocess.run(["readelf", "-wf", lib], capture_output=True, text=True).stdout  # exits 1 on warnings
     expected = sorted((int(a, 16), int(b, 16)) for a, b in re.findall(r"FDE cie=\w+ pc=(\w+)\.\.(\w+)", out))
@@ -336,9 +336,9 @@ def test_int80_site_is_unresolved(built, cache):
 
 def test_functions_the_loader_looks_up_by_name_are_reachable(cache):
     """glibc's rtld calls libc's __libc_early_init (and malloc...) found by name, not by relocation."""
-    from unicore.analysis import closure, elf, reach
-    from unicore.analysis.cache import Cache
-    from unicore.analysis.static import summary_of
+    from unicore.analysis.static import closure, elf, reach
+    from unicore.analysis.static.cache import Cache
+    from unicore.analysis.static.analyze import summary_of
     clo = closure.resolve(elf.load(Path("/bin/true")))
     names = [str(o.path) for o in clo.objects]
     sums = [summary_of(o, Cache(cache), lambda _m: None, n) for o, n in zip(clo.objects, names)]

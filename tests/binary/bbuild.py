@@ -1,20 +1,19 @@
 """Helpers for the binary tests (imported as `bbuild`): plans for unmodified executables.
 
 compile_c() builds the test programs with the host's gcc/musl-gcc; rootfs_for() writes a root
-file system (cpio, unicore.guestfs) with a binary's library closure (from ldd).
-plan_for() writes the plan dict from the pool's manifests (like tests/kernel/kbuild.py), with the
+file system (cpio, unicore.image.rootfs) with a binary's library closure (from ldd).
+plan_for() is a plan of fixed libraries (controller.plan.fixed_plan, like tests/kernel/kbuild.py), with the
 exec library and the syscall libraries glibc needs, so that these tests exercise the kernel
 without depending on the controller's selection rules.
 """
 
 import re
 import subprocess
-import tomllib
 from pathlib import Path
 
 
-from unicore.guestfs import Entry, merge, write_cpio
-from unicore.pool.manifest import POOL_DIR
+from unicore.image.rootfs import Entry, merge, write_cpio
+from unicore.controller.plan import fixed_plan
 
 BASE_LIBS = ["arch-x86_64", "plat-qemu", "virtio", "core", "syscall", "process", "posix-process", "posix-mm",
              "posix-time", "random", "posix-rlimit", "posix-sched", "futex", "exec", "posix-procinfo", "mm-extra"]
@@ -28,29 +27,11 @@ FILE_SYSCALLS = ["openat", "open", "close", "newfstatat", "fstat", "stat", "lsta
                  "access", "faccessat", "getdents64", "getcwd", "fcntl", "dup", "dup2", "statx", "readlinkat"]
 
 
-def pool_libraries(names: list[str]) -> dict[str, tuple[Path, dict]]:
-    found = {}
-    for path in POOL_DIR.rglob("library.toml"):
-        data = tomllib.loads(path.read_text())
-        if data["name"] in names:
-            found[data["name"]] = (path.parent, data)
-    return found
-
-
 def plan_for(syscalls: list[str] | None, name: str, fs: bool = False, options: dict | None = None) -> dict:
     """A plan with the base libraries (and the file system ones when `fs`), handling `syscalls`
     (None: every syscall those libraries provide)."""
     names = BASE_LIBS + (FS_LIBS if fs else ["posix-io"])
-    libs = pool_libraries(names)
-    providers = {s: n for n, (_, d) in libs.items() for s in d.get("provides", {}).get("syscalls", [])}
-    if fs:
-        names = [n for n in names if n != "posix-io"]
-    return {"schema": "unicore.plan", "version": 1, "target": {"arch": "x86_64", "plat": "qemu"},
-            "libraries": [{"name": n, "dir": str(libs[n][0]), "kind": libs[n][1]["kind"], "reasons": ["test"]}
-                          for n in names],
-            "syscalls": {s: providers[s] for s in (providers if syscalls is None else syscalls) if s in providers},
-            "options": options or {},
-            "program": {"name": name}}
+    return fixed_plan(names, syscalls, options=options, program={"name": name})
 
 
 PROGRAMS = Path(__file__).parent / "programs"

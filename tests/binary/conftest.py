@@ -1,4 +1,4 @@
-"""Fixtures for the binary tests: a work directory, and images built through unicore.buildsys
+"""Fixtures for the binary tests: a work directory, and images built through unicore.image
 with plans from bbuild (cached per session). Helpers to import are in bbuild (not here: every
 test folder has a conftest module)."""
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from bbuild import plan_for
 
-from unicore.buildsys import build_image
+from unicore.image import build_image
 
 
 @pytest.fixture(scope="session")

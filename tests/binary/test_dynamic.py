@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from bbuild import compile_c, library_closure, rootfs_for
 
-from unicore.guestfs import Entry, merge, write_cpio
+from unicore.image.rootfs import Entry, merge, write_cpio
 from unicore.runner import run_image
 from unicore.runner.qemu import qemu_command
 
@@ -129,7 +129,7 @@ def test_sqlite3_runs_a_sql_script(binary_workdir, make_binary_image):
 
 def test_kernel_token_exec_runs_a_rootfs_program_instead_of_the_embedded_one(binary_workdir, make_binary_image,
                                                                             tmp_path):
-    """exec=PATH (core's uk_boot_param) beats the embedded program: here a static musl hello is
+    """exec=PATH (core's uk_core_boot_param) beats the embedded program: here a static musl hello is
     embedded and the dynamic glibc hello of the rootfs runs."""
     embedded = compile_c("hello", "musl", binary_workdir)
     dynamic = compile_c("hello", "dynamic", binary_workdir)

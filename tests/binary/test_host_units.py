@@ -6,21 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from unicore.pool.manifest import POOL_DIR
+from unicore.pool.manifest import POOL_DIR, include_dirs
 
 pytestmark = pytest.mark.slow  # the sanitizer build takes a few seconds
 
 HOST = Path(__file__).parent / "host"
 SOURCES = ["lib/futex/futex.c", "lib/posix-rlimit/rlimit.c", "lib/posix-sched/sched.c", "lib/core/print.c"]
-INCLUDES = ["lib/core/include", "lib/syscall/include", "lib/futex/include", "lib/posix-rlimit/include",
-            "lib/posix-sched/include", "arch/x86_64/include", "plat/qemu/include"]
 
 
 @pytest.fixture(scope="module")
 def units(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("binary-host") / "units"
     cmd = ["gcc", "-std=gnu11", "-g", "-O1", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
-           "-fno-omit-frame-pointer", f"-I{HOST}", *(f"-I{POOL_DIR / d}" for d in INCLUDES),
+           "-fno-omit-frame-pointer", f"-I{HOST}", *(f"-I{d}" for d in include_dirs("x86_64", "qemu")),
            str(HOST / "units.c"), *(str(POOL_DIR / s) for s in SOURCES), "-o", str(out)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr

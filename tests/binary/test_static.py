@@ -6,8 +6,8 @@ import subprocess
 import pytest
 from bbuild import GLIBC_SYSCALLS, compile_c, plan_for
 
-from unicore.buildsys import build_image
-from unicore.guestfs import Entry, merge, write_cpio
+from unicore.image import build_image
+from unicore.image.rootfs import Entry, merge, write_cpio
 from unicore.runner import run_image
 
 pytestmark = pytest.mark.slow

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from unicore.pool.manifest import include_dirs
+
 ROOT = Path(__file__).resolve().parents[2]
 POOL = ROOT / "src" / "unicore" / "pool" / "lib"
 HERE = Path(__file__).resolve().parent
@@ -21,7 +23,10 @@ def lib_sources(*libs: str) -> list[str]:
 
 
 def includes(*libs: str) -> list[str]:
-    return [f"-I{POOL / lib / 'include'}" for lib in libs] + [f"-I{HERE}"]
+    """The libraries' own headers first, then the pool's contract headers (uk/link.h, uk/plat.h)
+    and every library's header (optional dependencies take their prototypes from there)."""
+    own = [POOL / lib / "include" for lib in libs]
+    return [f"-I{d}" for d in dict.fromkeys(own + include_dirs("x86_64", "qemu"))] + [f"-I{HERE}"]
 
 
 def gcc(out: Path, sources: list[str], *flags: str) -> Path:

@@ -7,7 +7,7 @@
 
 #include <uk/9pfs.h>
 
-static void hex(const char *what, struct uk_p9_msg *m)
+static void hex(const char *what, struct uk_9pfs_msg *m)
 {
 	printf("%s err=%d ", what, m->err);
 	for (uint32_t i = 0; i < m->len; i++)
@@ -18,30 +18,30 @@ static void hex(const char *what, struct uk_p9_msg *m)
 static void encode(void)
 {
 	uint8_t buf[64], small[16];
-	struct uk_p9_msg m = { buf, sizeof(buf), 0, 0, 0 };
+	struct uk_9pfs_msg m = { buf, sizeof(buf), 0, 0, 0 };
 
-	uk_p9_begin(&m, UK_P9_TVERSION, UK_P9_NOTAG);
-	uk_p9_put32(&m, 69632);
-	uk_p9_putstr(&m, "9P2000.L");
-	uk_p9_finish(&m);
+	uk_9pfs_begin(&m, UK_P9_TVERSION, UK_P9_NOTAG);
+	uk_9pfs_put32(&m, 69632);
+	uk_9pfs_putstr(&m, "9P2000.L");
+	uk_9pfs_finish(&m);
 	hex("Tversion", &m);
-	uk_p9_begin(&m, UK_P9_TWALK, 1);
-	uk_p9_put32(&m, 7);
-	uk_p9_put32(&m, 8);
-	uk_p9_put16(&m, 1);
-	uk_p9_putstr(&m, "etc");
-	uk_p9_finish(&m);
+	uk_9pfs_begin(&m, UK_P9_TWALK, 1);
+	uk_9pfs_put32(&m, 7);
+	uk_9pfs_put32(&m, 8);
+	uk_9pfs_put16(&m, 1);
+	uk_9pfs_putstr(&m, "etc");
+	uk_9pfs_finish(&m);
 	hex("Twalk", &m);
-	uk_p9_begin(&m, UK_P9_TREAD, 1);
-	uk_p9_put32(&m, 9);
-	uk_p9_put64(&m, 0x1122334455667788ULL);
-	uk_p9_put32(&m, 4096);
-	uk_p9_finish(&m);
+	uk_9pfs_begin(&m, UK_P9_TREAD, 1);
+	uk_9pfs_put32(&m, 9);
+	uk_9pfs_put64(&m, 0x1122334455667788ULL);
+	uk_9pfs_put32(&m, 4096);
+	uk_9pfs_finish(&m);
 	hex("Tread", &m);
 	m.buf = small, m.cap = sizeof(small);
-	uk_p9_begin(&m, UK_P9_TWALK, 1);
-	uk_p9_putstr(&m, "a-name-longer-than-the-buffer");
-	uk_p9_finish(&m);
+	uk_9pfs_begin(&m, UK_P9_TWALK, 1);
+	uk_9pfs_putstr(&m, "a-name-longer-than-the-buffer");
+	uk_9pfs_finish(&m);
 	printf("overflow err=%d\n", m.err);
 }
 
@@ -57,28 +57,28 @@ static int unhex(const char *s, uint8_t *out)
 static void decode(const char *frame)
 {
 	uint8_t buf[512];
-	struct uk_p9_msg m = { buf, sizeof(buf), 0, 0, 0 };
-	int len = unhex(frame, buf), type = uk_p9_open_reply(&m, (uint32_t)len);
-	struct uk_p9_qid q;
+	struct uk_9pfs_msg m = { buf, sizeof(buf), 0, 0, 0 };
+	int len = unhex(frame, buf), type = uk_9pfs_open_reply(&m, (uint32_t)len);
+	struct uk_9pfs_qid q;
 	uint16_t n;
 	const char *s;
 
 	printf("type=%d", type);
 	if (type == UK_P9_RVERSION) {
-		uint32_t msize = uk_p9_get32(&m);
-		s = uk_p9_getstr(&m, &n);
+		uint32_t msize = uk_9pfs_get32(&m);
+		s = uk_9pfs_getstr(&m, &n);
 		printf(" msize=%u version=%.*s", msize, n, s);
 	} else if (type == UK_P9_RLERROR) {
-		printf(" ecode=%u", uk_p9_get32(&m));
+		printf(" ecode=%u", uk_9pfs_get32(&m));
 	} else if (type == UK_P9_RWALK) {
-		n = uk_p9_get16(&m);
+		n = uk_9pfs_get16(&m);
 		printf(" nwqid=%u", n);
 		while (n--) {
-			uk_p9_getqid(&m, &q);
+			uk_9pfs_getqid(&m, &q);
 			printf(" qid=%u/%u/%llx", q.type, q.version, (unsigned long long)q.path);
 		}
 	} else if (type == UK_P9_RREADLINK) {
-		s = uk_p9_getstr(&m, &n);
+		s = uk_9pfs_getstr(&m, &n);
 		printf(" target=%.*s", n, s);
 	}
 	printf(" err=%d\n", m.err);

@@ -4,9 +4,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
+#include <uk/arch.h>
 #include <uk/vfs.h>
+
+/* The arch's random word (devfs seeds from it): the host's. */
+int uk_arch_rdrand64(uint64_t *out) { return getrandom(out, sizeof(*out), 0) == (ssize_t)sizeof(*out); }
 
 static const char *stdin_data = "line one\nline two\n";
 static size_t stdin_pos;

@@ -114,8 +114,8 @@ def test_full_ramfs_is_enospc(prog: Path, tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_unpacks_the_archive_unicore_build_writes(prog: Path, tmp_path: Path) -> None:
-    """The contract with unicore.guestfs: its cpio writer and this reader agree."""
-    from unicore.guestfs import from_tree, merge, write_cpio
+    """The contract with unicore.image.rootfs: its cpio writer and this reader agree."""
+    from unicore.image.rootfs import from_tree, merge, write_cpio
 
     root = tmp_path / "tree"
     root.mkdir()

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 from kbuild import BASE_SYSCALLS, PROGRAMS, plan_for
 
-from unicore.buildsys import build_image
-from unicore.toolchain import compile_program
+from unicore.image import build_image
+from unicore.program.toolchain import compile_program
 
 
 @pytest.fixture(scope="session")

@@ -1,14 +1,13 @@
 """Helpers for the kernel tests (imported as `kbuild`): test programs and plans.
 
-plan_for() builds the plan dict itself from the pool's manifests (every library of this pool
-part, the chosen syscalls), so these tests exercise the build system and the kernel without
+plan_for() is a plan of exactly the libraries LIBS (controller.plan.fixed_plan) with the chosen
+syscalls, so these tests exercise the build system and the kernel without
 depending on the controller's selection rules.
 """
 
-import tomllib
 from pathlib import Path
 
-from unicore.pool.manifest import POOL_DIR
+from unicore.controller.plan import fixed_plan
 
 PROGRAMS = Path(__file__).parent / "programs"
 LIBS = ["arch-x86_64", "plat-qemu", "virtio", "core", "syscall", "process", "posix-process", "posix-mm",
@@ -19,20 +18,5 @@ BASE_SYSCALLS = ["read", "write", "writev", "readv", "ioctl", "lseek", "exit", "
                  "rt_sigprocmask", "rt_sigaction", "getpid", "gettid", "tkill", "getrandom"]
 
 
-def pool_libraries() -> dict[str, tuple[Path, dict]]:
-    found = {}
-    for path in POOL_DIR.rglob("library.toml"):
-        data = tomllib.loads(path.read_text())
-        if data["name"] in LIBS:
-            found[data["name"]] = (path.parent, data)
-    return found
-
-
 def plan_for(syscalls: list[str], name: str) -> dict:
-    libs = pool_libraries()
-    providers = {s: n for n, (_, d) in libs.items() for s in d.get("provides", {}).get("syscalls", [])}
-    return {"schema": "unicore.plan", "version": 1, "target": {"arch": "x86_64", "plat": "qemu"},
-            "libraries": [{"name": n, "dir": str(libs[n][0]), "kind": libs[n][1]["kind"], "reasons": ["test"]}
-                          for n in LIBS],
-            "syscalls": {s: providers[s] for s in syscalls}, "options": {},
-            "program": {"name": name}}
+    return fixed_plan(LIBS, syscalls, program={"name": name})

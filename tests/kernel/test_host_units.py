@@ -5,25 +5,24 @@ from pathlib import Path
 
 import pytest
 
-from unicore.toolchain import LINK_BASE
+from unicore.program.toolchain import LINK_BASE
 from kbuild import PROGRAMS
 
-from unicore.pool.manifest import POOL_DIR
-from unicore.toolchain import compile_program
+from unicore.pool.manifest import POOL_DIR, include_dirs
+from unicore.program.toolchain import compile_program
 
 pytestmark = pytest.mark.slow  # the sanitizer build takes several seconds
 
 HOST = Path(__file__).parent / "host"
 SOURCES = ["lib/core/palloc.c", "lib/core/heap.c", "lib/core/cmdline.c", "lib/core/print.c",
            "lib/process/elf.c", "lib/process/stack.c"]
-INCLUDES = ["lib/core/include", "lib/process/include", "arch/x86_64/include", "plat/qemu/include"]
 
 
 @pytest.fixture(scope="module")
 def unit_binary(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("host") / "test_units"
     cmd = ["gcc", "-std=gnu11", "-g", "-O1", "-fsanitize=address,undefined", "-fno-sanitize-recover=all",
-           "-fno-omit-frame-pointer", "-DUK_HOST_TEST", f"-DPROGRAM_BASE={LINK_BASE:#x}", f"-I{HOST}", *(f"-I{POOL_DIR / d}" for d in INCLUDES),
+           "-fno-omit-frame-pointer", "-DUK_HOST_TEST", f"-DPROGRAM_BASE={LINK_BASE:#x}", f"-I{HOST}", *(f"-I{d}" for d in include_dirs("x86_64", "qemu")),
            str(HOST / "test_units.c"), *(str(POOL_DIR / s) for s in SOURCES), "-o", str(out)]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr

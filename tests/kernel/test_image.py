@@ -7,9 +7,9 @@ import pytest
 from elftools.elf.elffile import ELFFile
 from kbuild import BASE_SYSCALLS, PROGRAMS, plan_for
 
-from unicore.buildsys import build_image
-from unicore.buildsys.ksyms import function_symbols
-from unicore.toolchain import compile_program
+from unicore.image import build_image
+from unicore.image.ksyms import function_symbols
+from unicore.program.toolchain import compile_program
 
 pytestmark = pytest.mark.slow
 

@@ -6,8 +6,8 @@ import pytest
 from elftools.elf.elffile import ELFFile
 
 from unicore import syscalls
-from unicore.buildsys import generate
-from unicore.buildsys.program import check_program, pack
+from unicore.image import generate
+from unicore.image.payload import check_program, pack
 from unicore.errors import BadInputError
 from unicore.runner import choose_accel
 from unicore.runner.qemu import kernel_cmdline, percent_encode

@@ -4,7 +4,7 @@
 (the package `linux-image-amd64` depends on) is downloaded with the new root's apt, from the same
 mirror and suite, and only its vmlinuz is kept. The root is also packed as an initramfs (newc cpio)
 so the VM needs no block or virtio drivers. Everything lives in
-${XDG_CACHE_HOME:-~/.cache}/unicore/bench/debian-<suite>/; `meta.json` is written last, so an
+<cache root>/bench/debian-<suite>/ (unicore.paths); `meta.json` is written last, so an
 interrupted build is redone, and a second bench only measures.
 """
 
@@ -22,6 +22,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
+from unicore.formats import cpio
+from unicore.paths import bench_cache
 from unicore.bench.systems import NotAvailable, tree_bytes
 
 RECIPE = 1  # bump when the build steps change, so old caches are rebuilt
@@ -29,7 +31,7 @@ SUITE = "bookworm"
 PACKAGES = ["sqlite3"]
 KERNEL_META = "linux-image-amd64"
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
-BUILD_TOOLS = ["debootstrap", "chroot", "dpkg-deb", "tar", "cpio"]
+BUILD_TOOLS = ["debootstrap", "chroot", "dpkg-deb", "tar"]
 
 
 @dataclass(frozen=True)
@@ -51,12 +53,6 @@ class DebianRoot:
     @property
     def kernel(self) -> Path:
         return self.home / "vmlinuz"
-
-
-def bench_cache() -> Path:
-    """The bench's cache folder, under the user's cache directory."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "unicore" / "bench"
 
 
 def ensure_debian_root(console: Console, suite: str = SUITE) -> DebianRoot:
@@ -240,9 +236,4 @@ def _pack_cpio(rootfs: Path, out: Path, progress: Progress) -> None:
 
 def pack_cpio(tree: Path, out: Path) -> None:
     """Write `tree` as a newc cpio archive at `out` (sorted, so the archive is reproducible)."""
-    names = subprocess.run(["find", ".", "-mindepth", "1"], cwd=tree, capture_output=True,
-                           check=True).stdout.split(b"\n")
-    listing = b"\n".join(sorted(n for n in names if n)) + b"\n"
-    with open(out, "wb") as fh:
-        subprocess.run(["cpio", "-o", "-H", "newc", "--quiet"], cwd=tree, input=listing,
-                       stdout=fh, check=True, timeout=600)
+    cpio.write(cpio.tree_members(tree), out)

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import unicore
-from unicore.bench.debian import bench_cache
+from unicore.paths import bench_cache
 from unicore.bench.systems import Context, Launch, NotAvailable, RunFailed, System, last_line
 from unicore.runner import run_image
 

@@ -67,7 +67,7 @@ def analyze(program: Path, args: list[str], scenarios: list[Path], *, static: bo
     with console.status("analysing") as status:
         progress = lambda msg: status.update(msg)  # noqa: E731
         if static:
-            from unicore.analysis.static import analyze_static
+            from unicore.analysis.static.analyze import analyze_static
             static_result = analyze_static(program, cache_dir=cache_dir, progress=progress)
         if dynamic:
             dynamic_result = _dynamic(program, args, scenarios, timeout, progress)
@@ -75,8 +75,8 @@ def analyze(program: Path, args: list[str], scenarios: list[Path], *, static: bo
 
 
 def _dynamic(program: Path, args: list[str], scenario_paths: list[Path], timeout: float, progress) -> dict:
-    from unicore.analysis.dynamic import analyze_dynamic
-    from unicore.analysis.scenario import load_scenario
+    from unicore.analysis.dynamic.analyze import analyze_dynamic
+    from unicore.analysis.dynamic.scenario import load_scenario
     scenarios = [load_scenario(p) for p in scenario_paths]
     return analyze_dynamic(program, args, scenarios, timeout=timeout, progress=progress)
 

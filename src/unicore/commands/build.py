@@ -10,12 +10,12 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from unicore import guestfs
+from unicore.image import rootfs as guestfs
 from unicore.analysis.report import POLICIES, load_report, make_report, write_report
-from unicore.binary import analyze_binary, check_binary, closure_entries
+from unicore.analysis.pipeline import analyze_binary, check_binary, closure_entries
 from unicore.controller.plan import TARGETS, explain, make_plan, parse_target
 from unicore.errors import BadInputError
-from unicore.program import build_program, program_name
+from unicore.program.build import build_program, program_name
 
 console = Console(stderr=True, highlight=False)
 
@@ -88,7 +88,7 @@ def _program_and_report(args, build_dir: Path, status) -> tuple[Path, dict, list
 def _source_report(report_path: Path | None, program: Path, build_dir: Path, status) -> dict:
     if report_path:
         return load_report(report_path)
-    from unicore.analysis.static import analyze_static
+    from unicore.analysis.static.analyze import analyze_static
     status.update(f"analysing {program.name}")
     report = make_report(program, analyze_static(program, progress=status.update), None, "static")
     write_report(report, build_dir / "report.json")
@@ -158,7 +158,7 @@ def _plan(args, report: dict, program: Path, name: str, has_rootfs: bool) -> dic
 
 
 def _link(plan: dict, program: Path | None, output: Path, build_dir: Path, rootfs: Path | None) -> Path:
-    from unicore.buildsys import build_image
+    from unicore.image import build_image
     image = build_image(plan, program, output, build_dir, rootfs=rootfs)
     sidecar = Path(str(image) + ".plan.json")  # lets `unicore verify IMAGE` find the native program
     sidecar.write_text(json.dumps(plan, indent=1) + "\n")

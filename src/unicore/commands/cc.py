@@ -3,7 +3,7 @@
 import os
 import sys
 
-from unicore.toolchain import cc_command
+from unicore.program.toolchain import cc_command
 
 
 def add_parser(sub) -> None:

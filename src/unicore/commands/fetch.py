@@ -6,7 +6,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from unicore.fetch import fetch, unpack_source
+from unicore.program.fetch import fetch, unpack_source
 
 
 def add_parser(sub) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from unicore.commands._intermixed import intermixed
 from unicore.errors import BadInputError
+from unicore.formats import elf
 from unicore.runner import EXIT_NO_STATUS, EXIT_TIMEOUT, choose_accel, run_image
 
 
@@ -43,25 +44,18 @@ def _output(name: str, chunk: bytes) -> None:
     stream.flush()
 
 
-def _load_end(elf) -> int:
-    return max((s["p_paddr"] + s["p_memsz"] for s in elf.iter_segments() if s["p_type"] == "PT_LOAD"), default=0)
-
-
 def _image_end(image: Path) -> int:
     """Where the image's segments, and those of the fixed-address program it embeds (section
     .uk_app, docs/image.md), end in RAM; 0 if it is no ELF."""
-    import io
-    from elftools.common.exceptions import ELFError
-    from elftools.elf.elffile import ELFFile
+    data = image.read_bytes()
     try:
-        with open(image, "rb") as f:
-            elf = ELFFile(f)
-            app = elf.get_section_by_name(".uk_app")
-            program = ELFFile(io.BytesIO(app.data())) if app is not None and app["sh_size"] else None
-            fixed = program is not None and program["e_type"] == "ET_EXEC"
-            return max(_load_end(elf), _load_end(program) if fixed else 0)
-    except (ELFError, ValueError):
+        header = elf.parse(data)
+        app = elf.section_data(data, header, ".uk_app")
+        program = elf.parse(app) if app else None
+    except BadInputError:
         return 0
+    fixed = program is not None and program.type == elf.ET_EXEC
+    return max(header.load_end(), program.load_end() if fixed else 0)
 
 
 def _check_memory(image: Path, mem_mb: int) -> None:

@@ -1,13 +1,13 @@
 """`unicore verify IMAGE [-- ARGS]`: run natively and as a unikernel; compare stdout, stderr and exit
 status, each on its own, and say which differed."""
 
-import json
 import sys
 from pathlib import Path
 
 from unicore.commands._intermixed import intermixed
+from unicore.controller.planfile import load_plan, plan_of_image
 from unicore.errors import BadInputError
-from unicore.verify import verify
+from unicore.runner.verify import verify
 
 
 def add_parser(sub) -> None:
@@ -26,10 +26,13 @@ def add_parser(sub) -> None:
 def _native_program(image: Path, given: Path | None) -> Path:
     if given:
         return given
-    sidecar = Path(str(image) + ".plan.json")
+    sidecar = plan_of_image(image)
     if not sidecar.exists():
         raise BadInputError(f"{image}: no {sidecar.name} beside it; give the native program with --native")
-    return Path(json.loads(sidecar.read_text())["program"]["path"])
+    path = load_plan(sidecar)["program"].get("path")
+    if not path:
+        raise BadInputError(f"{sidecar}: records no program; give the native program with --native")
+    return Path(path)
 
 
 def _stdin(path: Path | None) -> bytes | None:

@@ -10,13 +10,12 @@ Rules, in order (docs/plan.md):
 """
 
 from dataclasses import dataclass, field
-from pathlib import Path
 
+from unicore.controller.config import resolve_options
+from unicore.controller.planfile import PLAN_SCHEMA, PLAN_VERSION, Plan, PlanLibrary, Target
 from unicore.errors import BadInputError, UnicoreError
 from unicore.pool.manifest import Library, load_pool
 
-PLAN_SCHEMA = "unicore.plan"
-PLAN_VERSION = 1
 TARGETS = ("qemu/x86_64",)
 
 
@@ -152,9 +151,8 @@ def _direct(sel: Selection, syscall: str) -> list[str]:
 def make_plan(needs: list[str], target: str = "qemu/x86_64", *, on_missing: str = "warn",
               options: dict[str, str] | None = None, program: dict | None = None,
               pool: dict[str, Library] | None = None, warn=print,
-              extra: dict[str, str] | None = None) -> dict:
-    """Build the plan dict (docs/plan.md) for a program needing the syscalls `needs`."""
-    from unicore.controller.config import resolve_options
+              extra: dict[str, str] | None = None) -> Plan:
+    """Build the plan (docs/plan.md) for a program needing the syscalls `needs`."""
     plat, arch = parse_target(target)
     sel = Selection(_usable(pool or load_pool(), plat, arch))
     sel.add(_one_of_kind(sel.pool, "arch", arch).name, f"target architecture {arch}")
@@ -163,14 +161,40 @@ def make_plan(needs: list[str], target: str = "qemu/x86_64", *, on_missing: str 
     _choose_extra(sel, extra or {})
     _settle(sel)
     _report_missing(missing, on_missing, warn)
-    order = _dependency_order(sel)
-    libs = [{"name": n, "dir": str(sel.pool[n].dir), "kind": sel.pool[n].kind,
-             "reasons": sel.reasons[n]} for n in order]
-    return {"schema": PLAN_SCHEMA, "version": PLAN_VERSION,
-            "target": {"arch": arch, "plat": plat}, "libraries": libs,
-            "syscalls": _syscall_map(sel, needs), "missing": missing, "on_missing": on_missing,
-            "options": resolve_options([sel.pool[n] for n in order], options or {}),
-            "program": program or {}}
+    order = [sel.pool[n] for n in _dependency_order(sel)]
+    return _plan(order, {n: sel.reasons[n] for n in sel.reasons}, _syscall_map(sel, needs),
+                 Target(arch=arch, plat=plat), options, program,
+                 missing=missing, on_missing=on_missing)
+
+
+def _plan(libs: list[Library], reasons: dict[str, list[str]], syscalls: dict[str, str], target: Target,
+          options: dict[str, str] | None, program: dict | None, *, missing: list[str] = (),
+          on_missing: str = "warn") -> Plan:
+    entries = [PlanLibrary(name=lib.name, dir=str(lib.dir), kind=lib.kind, reasons=reasons[lib.name],
+                           sources=list(lib.sources), capabilities=sorted(lib.provides_caps))
+               for lib in libs]
+    return Plan(schema=PLAN_SCHEMA, version=PLAN_VERSION, target=target, libraries=entries,
+                syscalls=syscalls, missing=list(missing), on_missing=on_missing,
+                options=resolve_options(libs, options or {}), program=program or {})
+
+
+def fixed_plan(names: list[str], syscalls: list[str] | None, target: str = "qemu/x86_64", *,
+               options: dict[str, object] | None = None, program: dict | None = None,
+               pool: dict[str, Library] | None = None) -> Plan:
+    """A plan of exactly the libraries `names`, in that order, without the selection rules (tests
+    and benchmarks of the build and the kernel); handlers for `syscalls` (None: every syscall
+    they provide) that one of them provides."""
+    plat, arch = parse_target(target)
+    pool = pool or load_pool()
+    unknown = [n for n in names if n not in pool]
+    if unknown:
+        raise BadInputError(f"no library {unknown[0]!r} in the pool")
+    libs = [pool[n] for n in names]
+    owner = {s: lib.name for lib in reversed(libs) for s in lib.provides_syscalls}
+    wanted = owner if syscalls is None else [s for s in syscalls if s in owner]
+    overrides = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in (options or {}).items()}
+    return _plan(libs, {n: ["listed"] for n in names}, {s: owner[s] for s in sorted(wanted)},
+                 Target(arch=arch, plat=plat), overrides, program)
 
 
 def _report_missing(missing: list[str], on_missing: str, warn) -> None:
@@ -197,14 +221,3 @@ def _compact(reasons: list[str]) -> list[str]:
     provided = [r.removeprefix("provides ") for r in reasons if r.startswith("provides ") and " for " not in r]
     others = [r for r in reasons if r.removeprefix("provides ") not in provided]
     return ([f"provides {', '.join(provided)}"] if provided else []) + others
-
-
-def load_plan(path: Path) -> dict:
-    import json
-    try:
-        plan = json.loads(Path(path).read_text())
-    except (OSError, ValueError) as exc:
-        raise BadInputError(f"{path}: not a readable plan: {exc}") from None
-    if plan.get("schema") != PLAN_SCHEMA or plan.get("version") != PLAN_VERSION:
-        raise BadInputError(f"{path}: not a unicore plan version {PLAN_VERSION}")
-    return plan

@@ -15,6 +15,16 @@ SCHEMA = 1
 KINDS = ("lib", "arch", "plat", "external")
 
 
+def include_dirs(arch: str, plat: str) -> list[Path]:
+    """The C include path for a target: the contract headers (pool/include: uk/plat.h,
+    uk/arch.h, uk/image.h, uk/link.h), the target's arch and plat headers, and every library's
+    public header, linked or not (an optional dependency includes its provider's header and
+    marks the symbol UK_OPTIONAL)."""
+    dirs = [POOL_DIR / "include", POOL_DIR / "arch" / arch / "include", POOL_DIR / "plat" / plat / "include"]
+    dirs += sorted(POOL_DIR.glob("lib/*/include"))
+    return [d for d in dirs if d.is_dir()]
+
+
 @dataclass(frozen=True)
 class Option:
     name: str

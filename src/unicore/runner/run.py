@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable
 
+from unicore.controller.planfile import load_plan, plan_of_image
 from unicore.errors import BadInputError, UnicoreError
 from unicore.runner.accel import choose_accel
 from unicore.runner.console import STDERR, STDOUT, Channel, Demux, start_feeder
@@ -111,18 +112,13 @@ def _finish(proc: subprocess.Popen, timed_out: bool) -> str:
 
 
 def _check_volume_support(image: Path) -> None:
-    """An image built without a host-volume library would silently ignore -v: say so before booting."""
-    import json
-    sidecar = Path(str(image) + ".plan.json")
+    """An image built without a host-volume library would silently ignore -v: say so before booting
+    (from the capabilities its plan recorded at build time; no pool manifest is read)."""
+    sidecar = plan_of_image(image)
     if not sidecar.is_file():
         return  # built by hand: nothing to check against
-    try:
-        libs = [lib["name"] for lib in json.loads(sidecar.read_text())["libraries"]]
-    except (ValueError, KeyError, TypeError):
-        return
-    from unicore.pool.manifest import load_pool
-    pool = load_pool()
-    if not any("host-volumes" in pool[n].provides_caps for n in libs if n in pool):
+    plan = load_plan(sidecar)
+    if not any("host-volumes" in lib["capabilities"] for lib in plan["libraries"]):
         raise BadInputError(f"{image} has no host-volume support; rebuild it with --with 9pfs to use -v")
 
 

@@ -1,6 +1,6 @@
 /* Host unit tests of futex, posix-rlimit and posix-sched (pure logic over a fake clock), built
  * with -fsanitize=address,undefined. Usage: units NAME; prints "ok NAME" and exits 0 when every
- * check passed. "deadlock" ends through uk_panic (exit 3, the console text on stderr). */
+ * check passed. "deadlock" ends through uk_core_panic (exit 3, the console text on stderr). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +11,8 @@
 #include <uk/posix-rlimit.h>
 #include <uk/posix-sched.h>
 
-struct uk_bootargs uk_boot;
-struct uk_palloc uk_pages;
+struct uk_bootargs uk_core_boot;
+struct uk_palloc uk_core_pages;
 static char console[4096];
 static size_t console_len;
 static uint64_t fake_ns; /* every clock read advances the fake clock by 1 ms */

@@ -1,8 +1,8 @@
 /* CPU setup (x86_64): GDT with a TSS (IST stack for exceptions), IDT for vectors 0-31,
  * SSE/AVX state, the syscall MSRs, TLS (FS base) and small CPU queries. */
 #include <uk/arch.h>
+#include <uk/x86_64.h>
 #include <uk/plat.h>
-#include <uk/core.h>
 
 struct uk_tss {
 	uint32_t reserved0;
@@ -21,12 +21,10 @@ struct uk_idt_entry {
 } __attribute__((packed));
 
 /* null, 0x08 kernel code (64-bit), 0x10 kernel data, 0x18 TSS (two slots) */
-uint64_t uk_gdt[5] = { 0, 0x00af9a000000ffffULL, 0x00cf92000000ffffULL, 0, 0 };
+uint64_t uk_arch_gdt[5] = { 0, 0x00af9a000000ffffULL, 0x00cf92000000ffffULL, 0, 0 };
 static struct uk_tss tss;
 static struct uk_idt_entry idt[32];
 static uint8_t ist_stack[16384] __attribute__((aligned(16), section(".bss..nozero.ist")));
-extern const uint64_t uk_trap_stubs[32];
-extern char uk_syscall_entry[];
 
 static void load_tss(void)
 {
@@ -34,9 +32,9 @@ static void load_tss(void)
 
 	tss.ist[0] = (uint64_t)(ist_stack + sizeof(ist_stack));
 	tss.iomap = sizeof(tss);
-	uk_gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ULL << 40) |
+	uk_arch_gdt[3] = (limit & 0xffff) | ((base & 0xffffff) << 16) | (0x89ULL << 40) |
 		    (((limit >> 16) & 0xf) << 48) | (((base >> 24) & 0xff) << 56);
-	uk_gdt[4] = base >> 32;
+	uk_arch_gdt[4] = base >> 32;
 	__asm__ volatile("ltr %w0" : : "r"(0x18));
 }
 
@@ -45,7 +43,7 @@ static void load_idt(void)
 	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) ptr = { sizeof(idt) - 1, (uint64_t)idt };
 
 	for (int i = 0; i < 32; i++) {
-		uint64_t a = uk_trap_stubs[i];
+		uint64_t a = uk_arch_trap_stubs[i];
 		idt[i] = (struct uk_idt_entry){ (uint16_t)a, 0x08, 1, 0x8e, (uint16_t)(a >> 16), (uint32_t)(a >> 32), 0 };
 	}
 	__asm__ volatile("lidt %0" : : "m"(ptr));
@@ -79,7 +77,7 @@ static void enable_fpu(void)
 static void enable_syscall(void)
 {
 	uk_wrmsr(UK_MSR_STAR, 0x08ULL << 32);
-	uk_wrmsr(UK_MSR_LSTAR, (uint64_t)uk_syscall_entry);
+	uk_wrmsr(UK_MSR_LSTAR, (uint64_t)uk_arch_syscall_entry);
 	uk_wrmsr(UK_MSR_FMASK, 0x47700); /* clear TF IF DF IOPL NT AC on entry */
 }
 
@@ -189,7 +187,7 @@ int uk_arch_page_unmap(uintptr_t va)
 	pd = (uint64_t *)(pdpt[va >> 30] & ~0xfffUL);
 	uint64_t *pde = &pd[(va >> 21) & 511];
 	if (*pde & 0x80) { /* 2 MiB page: split it */
-		uint64_t *pt = uk_page_alloc(1), base = *pde & ~0x1fffffUL;
+		uint64_t *pt = uk_core_page_alloc(1), base = *pde & ~0x1fffffUL;
 		if (!pt)
 			return -1;
 		for (int i = 0; i < 512; i++)

@@ -14,12 +14,12 @@
 	.long 4, 8, 18
 	.asciz "Xen"
 	.p2align 2
-	.quad _uk_pvh_start
+	.quad uk_arch_pvh_start
 
 	.data
-	.globl uk_arch_boot_tsc
+	.globl uk_arch_boot_cycles
 	.p2align 3
-uk_arch_boot_tsc:
+uk_arch_boot_cycles:
 	.quad 0
 
 	/* The boot page tables live in the 7 pages the linker script reserves after the image
@@ -37,14 +37,14 @@ uk_boot_stack_top:
 
 	.section .text.boot, "ax"
 	.code32
-	.globl _uk_pvh_start
-_uk_pvh_start:
+	.globl uk_arch_pvh_start
+uk_arch_pvh_start:
 	cli
 	cld
 	movl %ebx, %esi			/* keep start info across the setup */
 	rdtsc
-	movl %eax, uk_arch_boot_tsc
-	movl %edx, uk_arch_boot_tsc + 4
+	movl %eax, uk_arch_boot_cycles
+	movl %edx, uk_arch_boot_cycles + 4
 
 	/* zero .bss (small: large buffers live in .bss..nozero) */
 	movl $__bss_start, %edi
@@ -138,4 +138,4 @@ uk_long_entry:
 	.p2align 3
 uk_boot_gdt_ptr:
 	.word 5 * 8 - 1
-	.quad uk_gdt
+	.quad uk_arch_gdt

@@ -1,5 +1,6 @@
 /* arch_prctl(2) (x86_64): FS/GS base for the program's TLS (musl sets FS at startup). */
 #include <uk/arch.h>
+#include <uk/x86_64.h>
 #include <uk/syscall.h>
 
 #define ARCH_SET_GS 0x1001

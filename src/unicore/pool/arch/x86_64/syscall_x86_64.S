@@ -22,9 +22,9 @@ uk_syscall_scratch:
 	 * outermost entry takes the top of the kernel stack; a nested one continues below the
 	 * caller's red zone on the current stack. The caller's %rsp is saved on the new stack. */
 	.text
-	.globl uk_syscall_entry
+	.globl uk_arch_syscall_entry
 	.p2align 4
-uk_syscall_entry:
+uk_arch_syscall_entry:
 	movq %rsp, uk_syscall_scratch(%rip)
 	cmpq $0, uk_syscall_depth(%rip)
 	jne 1f

@@ -76,8 +76,8 @@ uk_trap_common:
 
 	.section .rodata
 	.p2align 3
-	.globl uk_trap_stubs
-uk_trap_stubs:
+	.globl uk_arch_trap_stubs
+uk_arch_trap_stubs:
 .irp n, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
 	.quad uk_trap_\n
 .endr

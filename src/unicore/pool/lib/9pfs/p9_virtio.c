@@ -11,9 +11,8 @@
 
 static struct uk_virtio_dev devs[MAX_VOLUMES];
 
-/* Optional (weak) core hook: the value of kernel command-line token KEY=VALUE. A token
- * vol.<tag>=<guest path> mounts a volume at a path longer than QEMU's 31-byte tag limit. */
-const char *uk_boot_param(const char *key) __attribute__((weak));
+/* A kernel token vol.<tag>=<guest path> (uk_core_boot_param) mounts a volume at a path longer
+ * than QEMU's 31-byte tag limit. */
 
 static long xfer(void *dev, const void *req, uint32_t len, void *resp, uint32_t cap)
 {
@@ -35,7 +34,7 @@ static const char *tag_path(struct uk_virtio_dev *d, char *out)
 	for (i = 0; i < n; i++)
 		key[4 + i] = (char)uk_virtio_cfg8(d, 2 + i);
 	key[4 + n] = 0;
-	param = uk_boot_param ? uk_boot_param(key) : NULL;
+	param = uk_core_boot_param(key);
 	if (param && param[0] == '/')
 		return param;
 	if (!n || key[4] != '/') {
@@ -59,10 +58,10 @@ long uk_9pfs_init(void)
 		if (!err)
 			err = uk_9pfs_mount(path, xfer, &devs[i], P9_MSIZE);
 		if (err) {
-			uk_log(UK_LOG_ERR, "9pfs: cannot mount the volume tagged %s: error %ld", path, -err);
+			uk_core_log(UK_LOG_ERR, "9pfs: cannot mount the volume tagged %s: error %ld", path, -err);
 			result = err;
 		} else {
-			uk_log(UK_LOG_INFO, "9pfs: host volume mounted at %s", path);
+			uk_core_log(UK_LOG_INFO, "9pfs: host volume mounted at %s", path);
 		}
 	}
 	return result;

@@ -2,17 +2,16 @@
  * largest RAM range above the image, run the init table (the process library's entry is
  * last and never returns). */
 #include <uk/core.h>
+#include <uk/image.h>
 #include <uk/plat.h>
 
-struct uk_bootargs uk_boot;
-struct uk_palloc uk_pages;
+struct uk_bootargs uk_core_boot;
+struct uk_palloc uk_core_pages;
 static struct uk_bootinfo *boot_info; /* its busy ranges move with the payload */
 /* Fully written before use: kept out of .bss so the entry code need not zero them. */
 #define NOZERO __attribute__((section(".bss..nozero.core")))
 static char cmdline_copy[4096] NOZERO;  /* the host's buffer may sit in RAM we hand out */
 static char *argvec[UK_MAX_ARGS] NOZERO;
-extern char _uk_image_start[], _end[], _uk_payload_start[], _uk_payload_end[]; /* linker script */
-extern const uk_init_fn __uk_inittab_start[], __uk_inittab_end[];
 
 static struct uk_memregion usable_region(const struct uk_bootinfo *bi)
 {
@@ -84,7 +83,7 @@ static void reserve(uintptr_t start, uintptr_t end)
 {
 	start = UK_ALIGN_DOWN(start, 4096);
 	if (end > start)
-		uk_pa_reserve(&uk_pages, start, (UK_ALIGN_UP(end, 4096) - start) / 4096);
+		uk_core_pa_reserve(&uk_core_pages, start, (UK_ALIGN_UP(end, 4096) - start) / 4096);
 }
 
 /* One allocator from the RAM below the kernel to the end of the largest RAM range above it (the
@@ -96,19 +95,19 @@ static void mem_init(const struct uk_bootinfo *bi)
 	struct uk_memregion payload = { (uintptr_t)_uk_payload_start, _uk_payload_end - _uk_payload_start };
 	uintptr_t base = low.len ? low.base : r.base;
 	size_t npages = (r.base + r.len - base) / 4096;
-	size_t bitmap_len = UK_ALIGN_UP(uk_pa_bitmap_words(npages) * 8, 4096);
+	size_t bitmap_len = UK_ALIGN_UP(uk_core_pa_bitmap_words(npages) * 8, 4096);
 	uintptr_t bits = bitmap_place(bi, low, r, payload, bitmap_len);
 
 	if (payload.len && (payload.base < r.base || payload.base + payload.len > r.base + r.len))
-		uk_panic("out of memory: the image's payload (0x%lx-0x%lx) is not in RAM (0x%lx-0x%lx): boot with more memory (-m)",
+		uk_core_panic("out of memory: the image's payload (0x%lx-0x%lx) is not in RAM (0x%lx-0x%lx): boot with more memory (-m)",
 			 payload.base, payload.base + payload.len, r.base, r.base + r.len);
 	if (!bits || r.len < 16 * 4096)
-		uk_panic("out of memory: %lu KiB of RAM above the kernel image: boot with more memory (-m)",
+		uk_core_panic("out of memory: %lu KiB of RAM above the kernel image: boot with more memory (-m)",
 			 (unsigned long)(r.len / 1024));
-	uk_pa_init(&uk_pages, base, npages, (uint64_t *)bits);
+	uk_core_pa_init(&uk_core_pages, base, npages, (uint64_t *)bits);
 	reserve(base, r.base);
 	if (low.len)
-		uk_pa_free(&uk_pages, (void *)low.base, low.len / 4096);
+		uk_core_pa_free(&uk_core_pages, (void *)low.base, low.len / 4096);
 	reserve(bits, bits + bitmap_len);
 	reserve(payload.base, payload.base + payload.len);
 	for (int i = 0; i < bi->nbusy; i++)
@@ -117,36 +116,36 @@ static void mem_init(const struct uk_bootinfo *bi)
 
 _Noreturn void uk_core_start(struct uk_bootinfo *bi)
 {
-	uk_boot.loglevel = UK_CORE_LOGLEVEL;
+	uk_core_boot.loglevel = UK_CORE_LOGLEVEL;
 	if (strlen(bi->cmdline) >= sizeof(cmdline_copy))
-		uk_panic("command line longer than %lu bytes", (unsigned long)sizeof(cmdline_copy) - 1);
+		uk_core_panic("command line longer than %lu bytes", (unsigned long)sizeof(cmdline_copy) - 1);
 	memcpy(cmdline_copy, bi->cmdline, strlen(bi->cmdline) + 1);
-	if (uk_cmdline_parse(cmdline_copy, &uk_boot, argvec, UK_MAX_ARGS))
-		uk_panic("command line: more than %d arguments and variables", UK_MAX_ARGS / 2 - 3);
+	if (uk_core_cmdline_parse(cmdline_copy, &uk_core_boot, argvec, UK_MAX_ARGS))
+		uk_core_panic("command line: more than %d arguments and variables", UK_MAX_ARGS / 2 - 3);
 	mem_init(bi);
 	boot_info = bi;
-	uk_log(UK_LOG_DEBUG, "RAM for allocation: 0x%lx-0x%lx", uk_pages.base, uk_pages.base + uk_pages.npages * 4096);
+	uk_core_log(UK_LOG_DEBUG, "RAM for allocation: 0x%lx-0x%lx", uk_core_pages.base, uk_core_pages.base + uk_core_pages.npages * 4096);
 	for (const uk_init_fn *fn = __uk_inittab_start; fn < __uk_inittab_end; fn++)
 		(*fn)();
-	uk_panic("nothing to run: the image has no process library");
+	uk_core_panic("nothing to run: the image has no process library");
 }
 
-intptr_t uk_payload_offset;
+intptr_t uk_core_payload_offset;
 
 /* The highest run of n free pages outside [lo, hi), reserved; 0 if there is none. */
 static uintptr_t take_outside(size_t n, uintptr_t lo, uintptr_t hi)
 {
 	size_t run = 0;
 
-	for (uintptr_t p = uk_pages.base + uk_pages.npages * 4096; p > uk_pages.base;) {
+	for (uintptr_t p = uk_core_pages.base + uk_core_pages.npages * 4096; p > uk_core_pages.base;) {
 		p -= 4096;
 		if (p >= lo && p < hi) {
-			p = lo > uk_pages.base ? lo : uk_pages.base, run = 0;
+			p = lo > uk_core_pages.base ? lo : uk_core_pages.base, run = 0;
 			continue;
 		}
-		run = uk_pa_is_free(&uk_pages, p, 1) ? run + 1 : 0;
+		run = uk_core_pa_is_free(&uk_core_pages, p, 1) ? run + 1 : 0;
 		if (run == n) {
-			uk_pa_reserve(&uk_pages, p, n);
+			uk_core_pa_reserve(&uk_core_pages, p, n);
 			return p;
 		}
 	}
@@ -163,19 +162,19 @@ static intptr_t move_out(uintptr_t start, uintptr_t end, uintptr_t lo, uintptr_t
 		return 0;
 	uintptr_t to = take_outside(n, lo, hi);
 	if (!to)
-		uk_panic("out of memory: no room to move %s (%lu KiB) out of the program's way (0x%lx-0x%lx): boot with more memory (-m)",
+		uk_core_panic("out of memory: no room to move %s (%lu KiB) out of the program's way (0x%lx-0x%lx): boot with more memory (-m)",
 			 what, (unsigned long)(n * 4), lo, hi);
 	memcpy((void *)to, (void *)start, n * 4096);
-	uk_page_free((void *)start, n);
+	uk_core_page_free((void *)start, n);
 	return (intptr_t)to - (intptr_t)start;
 }
 
 /* A fixed-address program's segments [lo, hi) may cover the payload or a busy range (the PVH
  * module, which QEMU puts at the top of RAM): they move to free pages first. */
-void uk_payload_move_from(uintptr_t lo, uintptr_t hi)
+void uk_core_payload_move_from(uintptr_t lo, uintptr_t hi)
 {
-	if (!uk_payload_offset)
-		uk_payload_offset = move_out((uintptr_t)_uk_payload_start, (uintptr_t)_uk_payload_end, lo, hi, "the image's payload");
+	if (!uk_core_payload_offset)
+		uk_core_payload_offset = move_out((uintptr_t)_uk_payload_start, (uintptr_t)_uk_payload_end, lo, hi, "the image's payload");
 	for (int i = 0; boot_info && i < boot_info->nbusy; i++) {
 		struct uk_memregion *b = &boot_info->busy[i];
 		intptr_t by = move_out(b->base, b->base + b->len, lo, hi, "the boot module");
@@ -183,7 +182,37 @@ void uk_payload_move_from(uintptr_t lo, uintptr_t hi)
 	}
 }
 
-const char *uk_boot_param(const char *key) { return uk_bootargs_param(&uk_boot, key); }
+int uk_core_initrd(const void **buf, size_t *len)
+{
+	if (boot_info && boot_info->module >= 0 && boot_info->busy[boot_info->module].len) {
+		*buf = (const void *)boot_info->busy[boot_info->module].base;
+		*len = boot_info->busy[boot_info->module].len;
+		return 0;
+	}
+	if (_uk_initrd_end - _uk_initrd_start == 0)
+		return -1;
+	*buf = _uk_initrd_start + uk_core_payload_offset;
+	*len = (size_t)(_uk_initrd_end - _uk_initrd_start);
+	return 0;
+}
 
-void *uk_page_alloc(size_t npages) { return uk_pa_alloc(&uk_pages, npages); }
-void uk_page_free(void *addr, size_t npages) { uk_pa_free(&uk_pages, addr, npages); }
+/* Give back the pages of whichever archive was used: whole pages only, a partial one may hold
+ * other data. */
+void uk_core_initrd_release(void)
+{
+	static bool released;
+	const void *buf;
+	size_t len;
+
+	if (released || uk_core_initrd(&buf, &len))
+		return;
+	released = true;
+	uintptr_t start = UK_ALIGN_UP((uintptr_t)buf, 4096), end = UK_ALIGN_DOWN((uintptr_t)buf + len, 4096);
+	if (end > start)
+		uk_core_page_free((void *)start, (end - start) / 4096);
+}
+
+const char *uk_core_boot_param(const char *key) { return uk_core_bootargs_param(&uk_core_boot, key); }
+
+void *uk_core_page_alloc(size_t npages) { return uk_core_pa_alloc(&uk_core_pages, npages); }
+void uk_core_page_free(void *addr, size_t npages) { uk_core_pa_free(&uk_core_pages, addr, npages); }

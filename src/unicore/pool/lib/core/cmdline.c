@@ -1,7 +1,7 @@
 /* Kernel command line (core): space-separated, percent-encoded tokens. Kernel tokens come
  * first (debug, boottime, loglevel=N, env=KEY=VALUE, argv0=NAME), then `--`, then the
  * program's arguments argv[1..]. Other KEY=VALUE kernel tokens are kept for libraries
- * (uk_boot_param: exec=PATH, vol.TAG=PATH). Pure logic: unit-tested on the host. */
+ * (uk_core_boot_param: exec=PATH, vol.TAG=PATH). Pure logic: unit-tested on the host. */
 #include <uk/core.h>
 
 static int hexval(char c)
@@ -12,7 +12,7 @@ static int hexval(char c)
 	return (c >= 'a' && c <= 'f') ? c - 'a' + 10 : -1;
 }
 
-size_t uk_percent_decode(char *s)
+size_t uk_core_percent_decode(char *s)
 {
 	char *out = s;
 
@@ -70,7 +70,7 @@ static void kernel_token(char *t, struct uk_bootargs *out)
 		out->params[out->nparams++] = t;
 }
 
-const char *uk_bootargs_param(const struct uk_bootargs *args, const char *key)
+const char *uk_core_bootargs_param(const struct uk_bootargs *args, const char *key)
 {
 	size_t n = strlen(key);
 
@@ -101,7 +101,7 @@ static struct counts count_tokens(char **tok, int n)
 
 /* vec receives: argv[0..argc-1], NULL, envp[0..envc-1], NULL in its lower half; the upper
  * half holds the raw tokens meanwhile (argv and envp interleave on the command line). */
-int uk_cmdline_parse(char *cmdline, struct uk_bootargs *out, char **vec, int max)
+int uk_core_cmdline_parse(char *cmdline, struct uk_bootargs *out, char **vec, int max)
 {
 	int half = max / 2;
 	char **tok = vec + half;
@@ -113,7 +113,7 @@ int uk_cmdline_parse(char *cmdline, struct uk_bootargs *out, char **vec, int max
 	out->envp = vec + c.nargs + 2;
 	out->envc = 0;
 	for (int i = 0; i < (c.dashdash < 0 ? n : c.dashdash); i++) {
-		uk_percent_decode(tok[i]);
+		uk_core_percent_decode(tok[i]);
 		if (!strncmp(tok[i], "env=", 4))
 			out->envp[out->envc++] = tok[i] + 4;
 		else
@@ -124,7 +124,7 @@ int uk_cmdline_parse(char *cmdline, struct uk_bootargs *out, char **vec, int max
 	out->argc = c.nargs + 1;
 	vec[0] = (char *)(out->argv0 ? out->argv0 : UK_APP_NAME);
 	for (int i = 0; i < c.nargs; i++)
-		vec[1 + i] = tok[c.dashdash + 1 + i], uk_percent_decode(vec[1 + i]);
+		vec[1 + i] = tok[c.dashdash + 1 + i], uk_core_percent_decode(vec[1 + i]);
 	vec[c.nargs + 1] = NULL;
 	return 0;
 }

@@ -12,14 +12,14 @@ static uint64_t next_word(void)
 	if (uk_arch_rdrand64(&v))
 		return v;
 	if (!state)
-		state = uk_rdtsc() * 0x9e3779b97f4a7c15ULL | 1;
+		state = uk_arch_cycles() * 0x9e3779b97f4a7c15ULL | 1;
 	state ^= state >> 12;
 	state ^= state << 25;
 	state ^= state >> 27;
-	return (state * 0x2545f4914f6cdd1dULL) ^ uk_rdtsc();
+	return (state * 0x2545f4914f6cdd1dULL) ^ uk_arch_cycles();
 }
 
-void uk_random_fill(void *buf, size_t len)
+void uk_core_random_fill(void *buf, size_t len)
 {
 	uint8_t *p = buf;
 

@@ -15,7 +15,7 @@ struct hdr {
 	uint64_t npages; /* LARGE only */
 };
 
-void uk_heap_init(struct uk_heap *h, void *(*pages)(size_t), void (*free_pages)(void *, size_t), size_t chunk_pages)
+void uk_core_heap_init(struct uk_heap *h, void *(*pages)(size_t), void (*free_pages)(void *, size_t), size_t chunk_pages)
 {
 	memset(h, 0, sizeof(*h));
 	h->pages = pages;
@@ -34,7 +34,7 @@ static void *alloc_large(struct uk_heap *h, size_t size)
 	return (char *)b + HDR;
 }
 
-void *uk_heap_alloc(struct uk_heap *h, size_t size)
+void *uk_core_heap_alloc(struct uk_heap *h, size_t size)
 {
 	unsigned cls = 0;
 
@@ -66,11 +66,11 @@ static struct hdr *header(const void *p)
 	struct hdr *b = (struct hdr *)((char *)p - HDR);
 
 	if (b->magic != MAGIC || (b->cls >= NCLASS && b->cls != LARGE))
-		uk_panic("kfree: bad pointer %p", p);
+		uk_core_panic("uk_core_free: bad pointer %p", p);
 	return b;
 }
 
-void uk_heap_free(struct uk_heap *h, void *p)
+void uk_core_heap_free(struct uk_heap *h, void *p)
 {
 	if (!p)
 		return;
@@ -85,7 +85,7 @@ void uk_heap_free(struct uk_heap *h, void *p)
 	h->free[b->cls] = b;
 }
 
-size_t uk_heap_usable(const void *p)
+size_t uk_core_heap_usable(const void *p)
 {
 	struct hdr *b = header(p);
 	return b->cls == LARGE ? b->npages * 4096 - HDR : (16UL << b->cls) - HDR;
@@ -94,18 +94,18 @@ size_t uk_heap_usable(const void *p)
 #ifndef UK_HOST_TEST
 static struct uk_heap kheap;
 
-void *kmalloc(size_t size)
+void *uk_core_malloc(size_t size)
 {
 	if (!kheap.pages)
-		uk_heap_init(&kheap, uk_page_alloc, uk_page_free, UK_CORE_HEAP_CHUNK_KB / 4);
-	return uk_heap_alloc(&kheap, size);
+		uk_core_heap_init(&kheap, uk_core_page_alloc, uk_core_page_free, UK_CORE_HEAP_CHUNK_KB / 4);
+	return uk_core_heap_alloc(&kheap, size);
 }
 
-void *kzalloc(size_t size)
+void *uk_core_zalloc(size_t size)
 {
-	void *p = kmalloc(size);
+	void *p = uk_core_malloc(size);
 	return p ? memset(p, 0, size) : NULL;
 }
 
-void kfree(void *p) { uk_heap_free(&kheap, p); }
+void uk_core_free(void *p) { uk_core_heap_free(&kheap, p); }
 #endif

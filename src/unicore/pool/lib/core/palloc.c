@@ -6,7 +6,7 @@
 
 #define PAGE 4096UL
 
-size_t uk_pa_bitmap_words(size_t npages) { return (npages + 63) / 64; }
+size_t uk_core_pa_bitmap_words(size_t npages) { return (npages + 63) / 64; }
 
 static bool used(const struct uk_palloc *pa, size_t i) { return pa->bits[i / 64] >> (i % 64) & 1; }
 
@@ -22,9 +22,9 @@ static void set_range(struct uk_palloc *pa, size_t first, size_t n, bool value)
 	}
 }
 
-void uk_pa_init(struct uk_palloc *pa, uintptr_t base, size_t npages, uint64_t *bits)
+void uk_core_pa_init(struct uk_palloc *pa, uintptr_t base, size_t npages, uint64_t *bits)
 {
-	size_t words = uk_pa_bitmap_words(npages);
+	size_t words = uk_core_pa_bitmap_words(npages);
 
 	pa->base = base;
 	pa->npages = npages;
@@ -37,7 +37,7 @@ void uk_pa_init(struct uk_palloc *pa, uintptr_t base, size_t npages, uint64_t *b
 		bits[words - 1] = ~0ULL << (npages % 64);
 }
 
-void *uk_pa_alloc(struct uk_palloc *pa, size_t n)
+void *uk_core_pa_alloc(struct uk_palloc *pa, size_t n)
 {
 	size_t run = 0, i = pa->top_hint;
 
@@ -71,7 +71,7 @@ static bool in_range(const struct uk_palloc *pa, uintptr_t addr, size_t n, size_
 	return *first <= pa->npages && n <= pa->npages - *first;
 }
 
-void uk_pa_free(struct uk_palloc *pa, void *addr, size_t n)
+void uk_core_pa_free(struct uk_palloc *pa, void *addr, size_t n)
 {
 	size_t first;
 
@@ -82,18 +82,18 @@ void uk_pa_free(struct uk_palloc *pa, void *addr, size_t n)
 		pa->top_hint = first + n;
 }
 
-int uk_pa_reserve(struct uk_palloc *pa, uintptr_t addr, size_t n)
+int uk_core_pa_reserve(struct uk_palloc *pa, uintptr_t addr, size_t n)
 {
 	size_t first;
 
 	if (!in_range(pa, addr, n, &first))
 		return -1;
-	bool all_free = uk_pa_is_free(pa, addr, n);
+	bool all_free = uk_core_pa_is_free(pa, addr, n);
 	set_range(pa, first, n, true);
 	return all_free ? 0 : -1;
 }
 
-bool uk_pa_is_free(const struct uk_palloc *pa, uintptr_t addr, size_t n)
+bool uk_core_pa_is_free(const struct uk_palloc *pa, uintptr_t addr, size_t n)
 {
 	size_t first;
 

@@ -1,4 +1,4 @@
-/* Formatted output, leveled log and panic (core). uk_vsnprintf knows the subset of printf the
+/* Formatted output, leveled log and panic (core). uk_core_vsnprintf knows the subset of printf the
  * kernel uses: %d %i %u %x %X %p %s %c %% with '0'/'-' flags, width, and l/ll/z sizes. */
 #include <uk/core.h>
 #include <uk/plat.h>
@@ -97,7 +97,7 @@ static const char *convert(struct out *o, const char *f, va_list *ap)
 	return f;
 }
 
-int uk_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+int uk_core_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
 	struct out o = { buf, size, 0 };
 	va_list copy;
@@ -115,11 +115,11 @@ int uk_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 	return (int)o.len;
 }
 
-int uk_snprintf(char *buf, size_t size, const char *fmt, ...)
+int uk_core_snprintf(char *buf, size_t size, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	int n = uk_vsnprintf(buf, size, fmt, ap);
+	int n = uk_core_vsnprintf(buf, size, fmt, ap);
 	va_end(ap);
 	return n;
 }
@@ -130,14 +130,14 @@ static void vprint(const char *prefix, const char *fmt, va_list ap, const char *
 	size_t n = strlen(prefix);
 
 	memcpy(buf, prefix, n);
-	int len = uk_vsnprintf(buf + n, sizeof(buf) - n - 2, fmt, ap);
+	int len = uk_core_vsnprintf(buf + n, sizeof(buf) - n - 2, fmt, ap);
 	n += (size_t)len < sizeof(buf) - n - 2 ? (size_t)len : sizeof(buf) - n - 3;
 	for (const char *s = suffix; *s; s++)
 		buf[n++] = *s;
 	uk_plat_kernel_write(buf, n);
 }
 
-void uk_printk(const char *fmt, ...)
+void uk_core_printk(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -145,18 +145,18 @@ void uk_printk(const char *fmt, ...)
 	va_end(ap);
 }
 
-void uk_log(int level, const char *fmt, ...)
+void uk_core_log(int level, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (level > uk_boot.loglevel)
+	if (level > uk_core_boot.loglevel)
 		return;
 	va_start(ap, fmt);
 	vprint("unicore: ", fmt, ap, "\n");
 	va_end(ap);
 }
 
-_Noreturn void uk_panic(const char *fmt, ...)
+_Noreturn void uk_core_panic(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);

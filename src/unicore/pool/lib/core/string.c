@@ -1,15 +1,11 @@
 /* String and memory functions (core). The compiler emits calls to memcpy/memset itself, so
- * these keep the standard names. rep movs/stos: short code, fast on every x86_64 (and TCG). */
+ * these keep the standard names; the bulk work is the arch's (uk_arch_copy, uk_arch_fill). */
+#include <uk/arch.h>
 #include <uk/core.h>
 
 void *memcpy(void *dst, const void *src, size_t n)
 {
-	void *d = dst;
-	size_t q = n / 8, r = n % 8;
-
-	/* 8 bytes a step: TCG runs every rep iteration separately (program loading, page copies) */
-	__asm__ volatile("rep movsq" : "+D"(d), "+S"(src), "+c"(q) : : "memory");
-	__asm__ volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(r) : : "memory");
+	uk_arch_copy(dst, src, n);
 	return dst;
 }
 
@@ -27,13 +23,7 @@ void *memmove(void *dst, const void *src, size_t n)
 
 void *memset(void *dst, int c, size_t n)
 {
-	void *d = dst;
-	if (!c && !(n & 7) && !((uintptr_t)d & 7)) { /* page zeroing: 8 bytes a step */
-		size_t q = n / 8;
-		__asm__ volatile("rep stosq" : "+D"(d), "+c"(q) : "a"(0UL) : "memory");
-		return dst;
-	}
-	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+	uk_arch_fill(dst, c, n);
 	return dst;
 }
 
@@ -69,7 +59,7 @@ int strncmp(const char *a, const char *b, size_t n)
 	return n ? (unsigned char)*a - (unsigned char)*b : 0;
 }
 
-char *strncpy_z(char *dst, const char *src, size_t n)
+char *uk_core_strncpy_z(char *dst, const char *src, size_t n)
 {
 	size_t i = 0;
 

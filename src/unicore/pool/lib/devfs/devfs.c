@@ -2,6 +2,7 @@
  * the console, which fds 0-2 always are in the unikernel).
  * random/urandom come from a xoshiro256** generator seeded from RDRAND when the CPU has it
  * and from the TSC otherwise: unpredictable enough for hash seeds and temp names, not for keys. */
+#include <uk/arch.h>
 #include <uk/devfs.h>
 
 struct dev {
@@ -36,17 +37,14 @@ static uint64_t rng_next(void)
 	return r;
 }
 
+/* The CPU's random word when it has one, mixed with the cycle counter (uk/arch.h). */
 static uint64_t hw_seed(void)
 {
-	uint32_t a, b, c, d, lo, hi;
 	uint64_t v = 0;
-	unsigned char ok = 0;
 
-	__asm__ volatile("cpuid" : "=a"(a), "=b"(b), "=c"(c), "=d"(d) : "a"(1), "c"(0));
-	if (c & (1u << 30))
-		__asm__ volatile("rdrand %0; setc %1" : "=r"(v), "=qm"(ok));
-	__asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-	return (ok ? v : 0) ^ (((uint64_t)hi << 32) | lo);
+	if (!uk_arch_rdrand64(&v))
+		v = 0;
+	return v ^ uk_arch_cycles();
 }
 
 static void rng_seed(void)
@@ -148,14 +146,14 @@ long uk_devfs_init(void)
 	if (!m)
 		return -ENOMEM;
 	for (i = 0; i < NDEVS; i++) {
-		devs[i].vn = uk_vnode_new(&dev_ops, m, S_IFCHR | 0666, 0);
+		devs[i].vn = uk_vfs_vnode_new(&dev_ops, m, S_IFCHR | 0666, 0);
 		if (!devs[i].vn)
 			return -ENOMEM;
 		devs[i].vn->priv = &devs[i];
 		devs[i].vn->attr.rdev = devs[i].rdev;
 		devs[i].vn->seekable = devs[i].kind != 3; /* like Linux: only the tty refuses */
 	}
-	root = uk_vnode_new(&devdir_ops, m, S_IFDIR | 0755, 0);
+	root = uk_vfs_vnode_new(&devdir_ops, m, S_IFDIR | 0755, 0);
 	if (!root)
 		return -ENOMEM;
 	err = uk_vfs_mkdir_p("/dev", 0755);

@@ -13,10 +13,15 @@
 #include <uk/plat.h>
 #include <uk/exec.h>
 
-extern const char uk_app_start[], uk_app_end[];
-long uk_vfs_mkdir_p(const char *path, uint32_t mode) __attribute__((weak));
-long uk_sys_symlink(long, long, long, long, long, long) __attribute__((weak));
-void uk_vfs_boot_clock_hold(int hold) __attribute__((weak));
+#include <uk/image.h>
+#include <uk/syscall.h>
+#include <uk/vfs.h>
+
+/* The root file system is optional: an embedded static program needs none. */
+UK_OPTIONAL(uk_vfs_mkdir_p);
+UK_OPTIONAL(uk_vfs_boot_clock_hold);
+UK_SYSCALL_DECL(symlink);
+UK_OPTIONAL(uk_sys_symlink);
 
 struct started {
 	struct uk_exec_image prog, interp;
@@ -27,17 +32,16 @@ struct started {
 /* A program that cannot start ends like a shell's "cannot execute": 127 not found, 126 other. */
 static _Noreturn void fail(const char *path, const char *what, int status)
 {
-	uk_printk("unicore: exec %s: %s\n", path, what);
+	uk_core_printk("unicore: exec %s: %s\n", path, what);
 	uk_plat_exit(status);
 }
 
-/* Kernel token exec=PATH (when core offers boot parameters): run PATH from the root file
- * system even when the image embeds a program. */
-const char *uk_boot_param(const char *key) __attribute__((weak));
+/* Kernel token exec=PATH: run PATH from the root file system even when the image embeds a
+ * program. */
 
 static const char *exec_param(void)
 {
-	const char *p = uk_boot_param ? uk_boot_param("exec") : NULL;
+	const char *p = uk_core_boot_param("exec");
 
 	return p && p[0] ? p : NULL;
 }
@@ -48,7 +52,7 @@ static const char *program_path(void)
 
 	if (exec_param())
 		return exec_param();
-	return opt[0] ? opt : uk_boot.argv[0];
+	return opt[0] ? opt : uk_core_boot.argv[0];
 }
 
 static void load_interp(struct started *s, const char *interp)
@@ -72,16 +76,16 @@ static void free_embedded(const char *app, const char *app_end)
 	uintptr_t end = UK_ALIGN_DOWN((uintptr_t)app_end, UK_PAGE_SIZE);
 
 	if (end > start)
-		uk_page_free((void *)start, (end - start) / UK_PAGE_SIZE);
+		uk_core_page_free((void *)start, (end - start) / UK_PAGE_SIZE);
 }
 
 /* The embedded program's pages are taken at init level 1, before any library allocates (the
  * process library does the same for its static programs): a fixed-address program first makes
- * core move the image's payload out of its way (uk_payload_offset). */
+ * core move the image's payload out of its way (uk_core_payload_offset). */
 static struct started started;
 static bool embedded_placed;
 
-static bool use_embedded(void) { return uk_app_end > uk_app_start && !exec_param(); }
+static bool use_embedded(void) { return uk_app_end - uk_app_start > 0 && !exec_param(); }
 
 static void place_embedded(void)
 {
@@ -92,11 +96,11 @@ static void place_embedded(void)
 	if (!use_embedded())
 		return;
 	started.path = program_path();
-	if (uk_elf_parse(uk_app_start + uk_payload_offset, size, 0, &l, &err))
+	if (uk_process_elf_parse(uk_app_start + uk_core_payload_offset, size, 0, &l, &err))
 		fail(started.path, err, 126);
 	if (l.type == 2)
-		uk_payload_move_from(l.lo, l.hi);
-	if ((err = uk_exec_place(uk_app_start + uk_payload_offset, size, 1, &started.prog)))
+		uk_core_payload_move_from(l.lo, l.hi);
+	if ((err = uk_exec_place(uk_app_start + uk_core_payload_offset, size, 1, &started.prog)))
 		fail(started.path, err, 126);
 	embedded_placed = true;
 }
@@ -105,12 +109,12 @@ UK_INIT(place_embedded, 1);
 static void load_embedded(struct started *s, char *interp, size_t ilen)
 {
 	size_t size = (size_t)(uk_app_end - uk_app_start);
-	const char *app = uk_app_start + uk_payload_offset, *err; /* the payload may have moved since */
+	const char *app = uk_app_start + uk_core_payload_offset, *err; /* the payload may have moved since */
 
-	if (uk_elf_parse(app, size, s->prog.bias, &s->prog.l, &err))
+	if (uk_process_elf_parse(app, size, s->prog.bias, &s->prog.l, &err))
 		fail(s->path, err, 126);
 	uk_exec_fill(app, &s->prog);
-	strncpy_z(interp, s->prog.l.interp ? s->prog.l.interp : "", ilen);
+	uk_core_strncpy_z(interp, s->prog.l.interp ? s->prog.l.interp : "", ilen);
 	s->prog.l.interp = NULL;
 	free_embedded(app, app + size);
 }
@@ -165,13 +169,13 @@ static void uk_exec_main(void)
 
 	load_all(s);
 	proc_self_exe(s->path);
-	uk_log(UK_LOG_INFO, "exec %s: 0x%lx-0x%lx entry 0x%lx", s->path, s->prog.l.lo, s->prog.l.hi, s->prog.l.entry);
+	uk_core_log(UK_LOG_INFO, "exec %s: 0x%lx-0x%lx entry 0x%lx", s->path, s->prog.l.lo, s->prog.l.hi, s->prog.l.entry);
 	if (s->has_interp)
-		uk_log(UK_LOG_INFO, "exec loader: 0x%lx-0x%lx entry 0x%lx", s->interp.l.lo, s->interp.l.hi, s->interp.l.entry);
-	uk_proc.brk_start = s->prog.l.hi;
-	uk_proc.entry = s->prog.l.entry;
+		uk_core_log(UK_LOG_INFO, "exec loader: 0x%lx-0x%lx entry 0x%lx", s->interp.l.lo, s->interp.l.hi, s->interp.l.entry);
+	uk_process_self.brk_start = s->prog.l.hi;
+	uk_process_self.entry = s->prog.l.entry;
 	uintptr_t sp = build_stack(s);
-	if (uk_boot.boottime)
+	if (uk_core_boot.boottime)
 		uk_process_report_boot_time();
 	uk_arch_enter_program(s->has_interp ? s->interp.l.entry : s->prog.l.entry, sp);
 }

@@ -9,12 +9,16 @@
 #define ET_EXEC 2
 #define LOW_START 0x400000UL /* where non-PIE x86_64 programs live: keep PIE ones there too */
 
-extern char _end[];
+#include <uk/image.h>
+#include <uk/syscall.h>
+#include <uk/vfs.h>
 
-long uk_vfs_kopen(const char *path, int flags, uint32_t mode) __attribute__((weak));
-long uk_vfs_mmap_fill(int fd, int64_t off, void *dst, size_t len) __attribute__((weak));
-long uk_sys_lseek(long, long, long, long, long, long) __attribute__((weak));
-long uk_sys_close(long, long, long, long, long, long) __attribute__((weak));
+UK_OPTIONAL(uk_vfs_kopen);
+UK_OPTIONAL(uk_vfs_mmap_fill);
+UK_SYSCALL_DECL(lseek);
+UK_SYSCALL_DECL(close);
+UK_OPTIONAL(uk_sys_lseek);
+UK_OPTIONAL(uk_sys_close);
 
 struct phdr {
 	uint32_t type, flags;
@@ -38,10 +42,10 @@ static size_t max_align(const void *file)
 
 uintptr_t uk_exec_find_low(uintptr_t from, size_t npages, size_t align)
 {
-	uintptr_t top = uk_pages.base + uk_pages.npages * UK_PAGE_SIZE;
+	uintptr_t top = uk_core_pages.base + uk_core_pages.npages * UK_PAGE_SIZE;
 
 	for (uintptr_t a = UK_ALIGN_UP(from, align); a + npages * UK_PAGE_SIZE <= top; a += align)
-		if (uk_pa_is_free(&uk_pages, a, npages))
+		if (uk_core_pa_is_free(&uk_core_pages, a, npages))
 			return a;
 	return 0;
 }
@@ -50,15 +54,15 @@ uintptr_t uk_exec_find_low(uintptr_t from, size_t npages, size_t align)
 static uintptr_t find_high(size_t npages, size_t align)
 {
 	size_t extra = align / UK_PAGE_SIZE - 1;
-	uintptr_t p = (uintptr_t)uk_page_alloc(npages + extra);
+	uintptr_t p = (uintptr_t)uk_core_page_alloc(npages + extra);
 
 	if (!p)
 		return 0;
 	uintptr_t a = UK_ALIGN_UP(p, align);
 	if (a > p)
-		uk_page_free((void *)p, (a - p) / UK_PAGE_SIZE);
+		uk_core_page_free((void *)p, (a - p) / UK_PAGE_SIZE);
 	if (extra - (a - p) / UK_PAGE_SIZE)
-		uk_page_free((void *)(a + npages * UK_PAGE_SIZE), extra - (a - p) / UK_PAGE_SIZE);
+		uk_core_page_free((void *)(a + npages * UK_PAGE_SIZE), extra - (a - p) / UK_PAGE_SIZE);
 	return a;
 }
 
@@ -66,7 +70,7 @@ static const char *place_fixed(const struct uk_elf_layout *l)
 {
 	if (l->lo < (uintptr_t)_end)
 		return "its segments overlap the kernel image: it is linked too low";
-	if (uk_pa_reserve(&uk_pages, l->lo, (l->hi - l->lo) / UK_PAGE_SIZE))
+	if (uk_core_pa_reserve(&uk_core_pages, l->lo, (l->hi - l->lo) / UK_PAGE_SIZE))
 		return "its segments need RAM that is not free: boot with more memory (-m)";
 	return NULL;
 }
@@ -89,7 +93,7 @@ const char *uk_exec_place(const void *hdr, size_t size, int low, struct uk_exec_
 {
 	const char *err;
 
-	if (uk_elf_parse(hdr, size, 0, &out->l, &err))
+	if (uk_process_elf_parse(hdr, size, 0, &out->l, &err))
 		return err;
 	out->bias = 0;
 	if (out->l.type == ET_EXEC)
@@ -99,9 +103,9 @@ const char *uk_exec_place(const void *hdr, size_t size, int low, struct uk_exec_
 	if (!base)
 		return "not enough free RAM to load it: boot with more memory (-m)";
 	if (low)
-		uk_pa_reserve(&uk_pages, base, n);
+		uk_core_pa_reserve(&uk_core_pages, base, n);
 	out->bias = base - out->l.lo;
-	uk_elf_parse(hdr, size, out->bias, &out->l, &err);
+	uk_process_elf_parse(hdr, size, out->bias, &out->l, &err);
 	return NULL;
 }
 
@@ -145,10 +149,10 @@ static void *read_fd(long fd, size_t *size, size_t *pages, const char **err)
 		return *err = end ? "cannot seek in it" : "it is empty", NULL;
 	*size = (size_t)end;
 	*pages = UK_ALIGN_UP(*size, UK_PAGE_SIZE) / UK_PAGE_SIZE;
-	if (!(buf = uk_page_alloc(*pages)))
+	if (!(buf = uk_core_page_alloc(*pages)))
 		return *err = "not enough free RAM to read it: boot with more memory (-m)", NULL;
 	if (uk_vfs_mmap_fill(fd, 0, buf, *size)) {
-		uk_page_free(buf, *pages);
+		uk_core_page_free(buf, *pages);
 		return *err = "cannot read it", NULL;
 	}
 	return buf;
@@ -202,7 +206,7 @@ static const char NOT_FIRST_PAGE[] = "its program headers are not in its first p
 
 static const char *load_fd(long fd, size_t size, int low, struct uk_exec_image *out, char *interp, size_t ilen)
 {
-	uint8_t *hdr = uk_page_alloc(1);
+	uint8_t *hdr = uk_core_page_alloc(1);
 	size_t got = size < UK_PAGE_SIZE ? size : UK_PAGE_SIZE;
 	const struct source src = { NULL, fd };
 	const char *err = NULL;
@@ -211,14 +215,14 @@ static const char *load_fd(long fd, size_t size, int low, struct uk_exec_image *
 		return "not enough free RAM to read it: boot with more memory (-m)";
 	memset(hdr, 0, UK_PAGE_SIZE);
 	uk_vfs_mmap_fill((int)fd, 0, hdr, got);
-	if (!phdrs_fit(hdr, got) || (uk_elf_parse(hdr, size, 0, &out->l, &err) == 0 && !interp_fits(hdr, got, &out->l)))
+	if (!phdrs_fit(hdr, got) || (uk_process_elf_parse(hdr, size, 0, &out->l, &err) == 0 && !interp_fits(hdr, got, &out->l)))
 		err = NOT_FIRST_PAGE; /* the caller reads it whole */
 	if (!err && !(err = uk_exec_place(hdr, size, low, out))) {
 		load_segments(hdr, &src, out);
-		strncpy_z(interp, out->l.interp ? out->l.interp : "", ilen);
+		uk_core_strncpy_z(interp, out->l.interp ? out->l.interp : "", ilen);
 		out->l.interp = NULL; /* pointed into hdr */
 	}
-	uk_page_free(hdr, 1);
+	uk_core_page_free(hdr, 1);
 	return err;
 }
 
@@ -243,10 +247,10 @@ const char *uk_exec_load_path(const char *path, int low, struct uk_exec_image *o
 		return err;
 	void *buf = uk_exec_read_file(path, &size, &pages, &err); /* unusual layout: whole file */
 	if (buf && !(err = uk_exec_load(buf, size, low, out))) {
-		strncpy_z(interp, out->l.interp ? out->l.interp : "", ilen);
+		uk_core_strncpy_z(interp, out->l.interp ? out->l.interp : "", ilen);
 		out->l.interp = NULL;
 	}
 	if (buf)
-		uk_page_free(buf, pages);
+		uk_core_page_free(buf, pages);
 	return err;
 }

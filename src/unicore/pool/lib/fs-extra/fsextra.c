@@ -36,9 +36,9 @@ static long fill_statfs(long err, struct uk_statfs *sf)
 	memset(sf, 0, sizeof(*sf));
 	sf->f_type = UK_TMPFS_MAGIC;
 	sf->f_bsize = sf->f_frsize = 4096;
-	sf->f_blocks = uk_pages.npages;
-	sf->f_bfree = sf->f_bavail = uk_pages.nfree;
-	sf->f_files = sf->f_ffree = uk_pages.nfree; /* inodes are heap objects: bounded by RAM */
+	sf->f_blocks = uk_core_pages.npages;
+	sf->f_bfree = sf->f_bavail = uk_core_pages.nfree;
+	sf->f_files = sf->f_ffree = uk_core_pages.nfree; /* inodes are heap objects: bounded by RAM */
 	sf->f_namelen = 255;
 	return 0;
 }

@@ -2,6 +2,7 @@
  * waiter to wake, and a wait can only end by its value check or its timeout. A wait that could
  * never end (value matches, no timeout) is a deadlock: it is named on the console and the
  * process ends as a crash (SIGABRT), rather than hanging until the host's timeout. */
+#include <uk/arch.h>
 #include <uk/core.h>
 #include <uk/plat.h>
 #include <uk/syscall.h>
@@ -47,7 +48,7 @@ static uint64_t clock_now(int realtime) { return realtime ? uk_plat_wall_ns() : 
 static long wait_until(int realtime, uint64_t deadline)
 {
 	while (clock_now(realtime) < deadline)
-		__asm__ volatile("pause");
+		uk_arch_pause();
 	return -ETIMEDOUT;
 }
 
@@ -58,9 +59,9 @@ static long futex_wait(uint32_t *uaddr, uint32_t val, const struct kts *ts, int 
 	if (*(volatile uint32_t *)uaddr != val)
 		return -EAGAIN;
 	if (!ts) {
-		uk_printk("unicore: futex wait on 0x%lx (value %u) with no timeout, and no other thread to wake it: "
+		uk_core_printk("unicore: futex wait on 0x%lx (value %u) with no timeout, and no other thread to wake it: "
 			  "deadlock\n", (unsigned long)uaddr, val);
-		uk_panic("deadlock in futex wait");
+		uk_core_panic("deadlock in futex wait");
 	}
 	if (ts->sec < 0 || ts->nsec < 0 || ts->nsec >= (int64_t)NS)
 		return -EINVAL;

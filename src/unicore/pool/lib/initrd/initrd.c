@@ -3,6 +3,12 @@
  * to 4 bytes; "TRAILER!!!" ends the archive. Directories, regular files and symlinks are
  * created through the vfs syscall handlers, so quota and path rules are the usual ones. */
 #include <uk/initrd.h>
+#include <uk/image.h>
+#include <uk/link.h>
+
+/* Core's archive (uk/image.h); weak because the host tests link no core. */
+UK_OPTIONAL(uk_core_initrd);
+UK_OPTIONAL(uk_core_initrd_release);
 
 #define HDR_LEN 110
 
@@ -206,22 +212,9 @@ long uk_initrd_unpack(const void *buf, size_t len, const char *dest)
 	return -EINVAL; /* no trailer: truncated archive */
 }
 
-/* An archive linked into the image instead (section .uk_initrd, bounded by these symbols). */
-extern const char _uk_initrd_start[] __attribute__((weak));
-extern const char _uk_initrd_end[] __attribute__((weak));
-
 static int find_archive(const void **buf, size_t *len)
 {
-	if (uk_plat_initrd && !uk_plat_initrd(buf, len) && *len)
-		return 1;
-	uintptr_t start = (uintptr_t)_uk_initrd_start, end = (uintptr_t)_uk_initrd_end;
-
-	if (start && end > start) {
-		*buf = (const void *)start;
-		*len = end - start;
-		return 1;
-	}
-	return 0;
+	return uk_core_initrd && !uk_core_initrd(buf, len) && *len;
 }
 
 long uk_initrd_init(void)
@@ -236,7 +229,7 @@ long uk_initrd_init(void)
 	if (n < 0)
 		uk_vfs_log(n == -EINVAL ? "initrd: not a valid cpio newc archive"
 					: "initrd: could not unpack (file system full?)");
-	if (uk_plat_initrd_release)
-		uk_plat_initrd_release();
+	if (uk_core_initrd_release)
+		uk_core_initrd_release();
 	return n < 0 ? n : 0;
 }

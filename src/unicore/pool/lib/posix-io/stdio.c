@@ -7,11 +7,6 @@
 
 #define TIOCGWINSZ 0x5413
 
-/* A read returns what the host has sent so far (waiting for a byte if `wait`), 0 at end of file. */
-long uk_stdin_read(char *buf, size_t len, bool wait)
-{
-	return uk_plat_console_read(buf, len, wait);
-}
 
 static long write_fd(long fd, const void *buf, size_t len)
 {
@@ -26,7 +21,7 @@ UK_SYSCALL(read)
 {
 	if (a0 != 0)
 		return -EBADF;
-	return uk_stdin_read((char *)a1, (size_t)a2, true);
+	return uk_plat_console_read((char *)a1, (size_t)a2, true);
 }
 
 UK_SYSCALL(writev)
@@ -55,7 +50,7 @@ UK_SYSCALL(readv)
 	for (long i = 0; i < a2; i++) {
 		if (!iov[i].len)
 			continue;
-		long r = uk_stdin_read(iov[i].base, iov[i].len, total == 0); /* then only what is there */
+		long r = uk_plat_console_read(iov[i].base, iov[i].len, total == 0); /* then only what is there */
 		if (r <= 0)
 			break;
 		total += r;

@@ -13,18 +13,18 @@ UK_SYSCALL(brk)
 	uintptr_t want = (uintptr_t)a0;
 
 	if (!cur)
-		cur = uk_proc.brk_start;
-	if (want < uk_proc.brk_start)
+		cur = uk_process_self.brk_start;
+	if (want < uk_process_self.brk_start)
 		return (long)cur;
 	uintptr_t have_end = UK_ALIGN_UP(cur, UK_PAGE_SIZE), want_end = UK_ALIGN_UP(want, UK_PAGE_SIZE);
 	if (want_end > have_end) {
 		size_t n = (want_end - have_end) / UK_PAGE_SIZE;
-		if (!uk_pa_is_free(&uk_pages, have_end, n))
+		if (!uk_core_pa_is_free(&uk_core_pages, have_end, n))
 			return (long)cur;
-		uk_pa_reserve(&uk_pages, have_end, n);
+		uk_core_pa_reserve(&uk_core_pages, have_end, n);
 		memset((void *)have_end, 0, want_end - have_end);
 	} else if (want_end < have_end) {
-		uk_pa_free(&uk_pages, (void *)want_end, (have_end - want_end) / UK_PAGE_SIZE);
+		uk_core_pa_free(&uk_core_pages, (void *)want_end, (have_end - want_end) / UK_PAGE_SIZE);
 	}
 	cur = want;
 	return (long)cur;

@@ -65,7 +65,7 @@ static long deliver(long sig)
 	if (h == SIG_IGN || (h == SIG_DFL && ignored_by_default(sig)))
 		return 0;
 	if (h == SIG_DFL || (sig == 9 || sig == 19)) {
-		uk_log(UK_LOG_WARN, "program killed by signal %ld", sig);
+		uk_core_log(UK_LOG_WARN, "program killed by signal %ld", sig);
 		uk_plat_exit(128 + (int)sig);
 	}
 	if (actions[sig].flags & SA_SIGINFO)

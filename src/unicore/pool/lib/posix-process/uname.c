@@ -13,11 +13,11 @@ UK_SYSCALL(uname)
 
 	if (!u)
 		return -EFAULT;
-	strncpy_z(u->sysname, "Linux", 65);
-	strncpy_z(u->nodename, UK_POSIX_PROCESS_NODENAME, 65);
-	strncpy_z(u->release, "6.1.0-unicore", 65);
-	strncpy_z(u->version, "#1 unicore", 65);
-	strncpy_z(u->machine, UK_ARCH_NAME, 65);
-	strncpy_z(u->domainname, "(none)", 65);
+	uk_core_strncpy_z(u->sysname, "Linux", 65);
+	uk_core_strncpy_z(u->nodename, UK_POSIX_PROCESS_NODENAME, 65);
+	uk_core_strncpy_z(u->release, "6.1.0-unicore", 65);
+	uk_core_strncpy_z(u->version, "#1 unicore", 65);
+	uk_core_strncpy_z(u->machine, UK_ARCH_NAME, 65);
+	uk_core_strncpy_z(u->domainname, "(none)", 65);
 	return 0;
 }

@@ -25,8 +25,8 @@ UK_SYSCALL(sysinfo)
 
 	memset(si, 0, sizeof(*si));
 	si->uptime = (int64_t)(uk_plat_monotonic_ns() / NS);
-	si->totalram = uk_pages.npages * 4096;
-	si->freeram = uk_pages.nfree * 4096;
+	si->totalram = uk_core_pages.npages * 4096;
+	si->freeram = uk_core_pages.nfree * 4096;
 	si->procs = 1;
 	si->mem_unit = 1;
 	return 0;
@@ -54,7 +54,7 @@ UK_SYSCALL(getrusage)
 		return 0; /* no children ever ran */
 	ru->utime_sec = (int64_t)(ns / NS);
 	ru->utime_usec = (int64_t)(ns % NS / 1000);
-	ru->maxrss = (int64_t)((uk_pages.npages - uk_pages.nfree) * 4); /* KiB in use */
+	ru->maxrss = (int64_t)((uk_core_pages.npages - uk_core_pages.nfree) * 4); /* KiB in use */
 	return 0;
 }
 
@@ -64,11 +64,11 @@ static long dumpable = 1, pdeathsig, no_new_privs;
 static void get_name(char *out)
 {
 	if (!comm[0]) {
-		const char *name = uk_boot.argv[0], *slash = name;
+		const char *name = uk_core_boot.argv[0], *slash = name;
 		for (const char *c = name; *c; c++)
 			if (*c == '/')
 				slash = c + 1;
-		strncpy_z(comm, slash, sizeof(comm));
+		uk_core_strncpy_z(comm, slash, sizeof(comm));
 	}
 	memcpy(out, comm, sizeof(comm));
 }
@@ -77,7 +77,7 @@ UK_SYSCALL(prctl)
 {
 	switch (a0) {
 	case PR_SET_NAME:
-		strncpy_z(comm, (const char *)a1, sizeof(comm));
+		uk_core_strncpy_z(comm, (const char *)a1, sizeof(comm));
 		return 0;
 	case PR_GET_NAME:
 		get_name((char *)a1);

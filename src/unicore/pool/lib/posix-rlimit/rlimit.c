@@ -28,7 +28,7 @@ static struct uk_rlimit limits[UK_RLIM_NLIMITS] = {
 	[15] = { INF, INF },              /* RTTIME */
 };
 
-struct uk_rlimit *uk_rlimit_get(int res)
+struct uk_rlimit *uk_posix_rlimit_get(int res)
 {
 	return (res >= 0 && res < UK_RLIM_NLIMITS) ? &limits[res] : NULL;
 }
@@ -44,7 +44,7 @@ static long set_limit(struct uk_rlimit *lim, const struct uk_rlimit *want)
 /* pid 0 or our own pid (1) is this process; there is no other. */
 UK_SYSCALL(prlimit64)
 {
-	struct uk_rlimit *lim = uk_rlimit_get((int)a1), old;
+	struct uk_rlimit *lim = uk_posix_rlimit_get((int)a1), old;
 	const struct uk_rlimit *want = (const void *)a2;
 
 	if (a0 != 0 && a0 != 1)
@@ -64,7 +64,7 @@ UK_SYSCALL(prlimit64)
 
 UK_SYSCALL(getrlimit)
 {
-	struct uk_rlimit *lim = uk_rlimit_get((int)a0);
+	struct uk_rlimit *lim = uk_posix_rlimit_get((int)a0);
 
 	if (!lim)
 		return -EINVAL;
@@ -74,7 +74,7 @@ UK_SYSCALL(getrlimit)
 
 UK_SYSCALL(setrlimit)
 {
-	struct uk_rlimit *lim = uk_rlimit_get((int)a0);
+	struct uk_rlimit *lim = uk_posix_rlimit_get((int)a0);
 
 	return lim ? set_limit(lim, (const void *)a1) : -EINVAL;
 }

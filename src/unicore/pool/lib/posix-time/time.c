@@ -1,5 +1,5 @@
-/* Time syscalls (posix-time) over the platform clocks. Sleeping spins on the monotonic clock:
- * the kernel takes no interrupts, and the program is the only thing running. */
+/* Time syscalls (posix-time) over the platform clocks; sleeping is the platform's
+ * uk_plat_wait_until (plat/qemu spins: no interrupts, the program is the only thing running). */
 #include <uk/core.h>
 #include <uk/plat.h>
 #include <uk/syscall.h>
@@ -56,10 +56,14 @@ UK_SYSCALL(time)
 	return t;
 }
 
+/* The platform waits on the monotonic clock: a wall-clock deadline is converted first. */
 static long sleep_until(long clk, uint64_t deadline)
 {
-	while (now_ns(clk) < deadline)
-		__asm__ volatile("pause");
+	if (is_wall(clk)) {
+		uint64_t now = uk_plat_wall_ns();
+		deadline = now >= deadline ? 0 : uk_plat_monotonic_ns() + (deadline - now);
+	}
+	uk_plat_wait_until(deadline);
 	return 0;
 }
 

@@ -7,11 +7,6 @@
 #define PT_LOAD 1
 #define PT_INTERP 3
 #define PT_PHDR 6
-#if defined(__x86_64__)
-#define UK_ELF_MACHINE 62
-#else
-#define UK_ELF_MACHINE 183
-#endif
 
 struct ehdr {
 	uint8_t ident[16];
@@ -33,7 +28,7 @@ static const char *check_header(const struct ehdr *e, size_t size)
 		return "not an ELF file";
 	if (e->ident[4] != 2 || e->ident[5] != 1)
 		return "not a 64-bit little-endian ELF";
-	if (e->machine != UK_ELF_MACHINE)
+	if (e->machine != UK_ARCH_ELF_MACHINE)
 		return "ELF for another machine";
 	if (e->type != 2 && e->type != 3)
 		return "ELF is neither an executable nor position-independent";
@@ -64,7 +59,7 @@ static void add_segment(const struct ehdr *e, const struct phdr *p, uintptr_t bi
 		out->phdr = p->vaddr + bias + (e->phoff - p->offset);
 }
 
-int uk_elf_parse(const void *file, size_t size, uintptr_t bias, struct uk_elf_layout *out, const char **err)
+int uk_process_elf_parse(const void *file, size_t size, uintptr_t bias, struct uk_elf_layout *out, const char **err)
 {
 	const struct ehdr *e = file;
 
@@ -92,7 +87,7 @@ int uk_elf_parse(const void *file, size_t size, uintptr_t bias, struct uk_elf_la
 	return 0;
 }
 
-void uk_elf_load(const void *file, uintptr_t bias)
+void uk_process_elf_load(const void *file, uintptr_t bias)
 {
 	const struct ehdr *e = file;
 	const struct phdr *ph = (const void *)((const char *)file + e->phoff);

@@ -4,25 +4,25 @@
 #include <uk/core.h>
 #include <uk/plat.h>
 #include <uk/process.h>
+#include <uk/image.h>
+#include <uk/exec.h>
 
-struct uk_process uk_proc;
-extern const char uk_app_start[], uk_app_end[];
-extern char _end[];
+/* Present when the exec library is linked: it loads the program itself (lib/exec), later. */
+UK_OPTIONAL(uk_exec_load);
+
+struct uk_process uk_process_self;
 
 static void check_program(const struct uk_elf_layout *l)
 {
 	if (l->interp)
-		uk_panic("the program is dynamically linked (interpreter %s): not supported yet", l->interp);
+		uk_core_panic("the program is dynamically linked (interpreter %s): not supported yet", l->interp);
 	if (l->type != 2)
-		uk_panic("the program is position-independent: link it with -static -no-pie");
+		uk_core_panic("the program is position-independent: link it with -static -no-pie");
 	if (l->lo < (uintptr_t)_end)
-		uk_panic("the program (0x%lx) overlaps the kernel image (ends at 0x%lx)", l->lo, (uintptr_t)_end);
+		uk_core_panic("the program (0x%lx) overlaps the kernel image (ends at 0x%lx)", l->lo, (uintptr_t)_end);
 }
 
 static struct uk_elf_layout layout;
-/* Present when the exec library is linked: it loads the program itself (lib/exec), later. */
-struct uk_exec_image;
-const char *uk_exec_load(const void *file, size_t size, int low, struct uk_exec_image *out) __attribute__((weak));
 
 /* Early (before any library allocates): the program's pages are taken first, moving the payload
  * or the boot module out of their way, so that nothing allocated at boot lands there. */
@@ -32,45 +32,45 @@ static void reserve_program(void)
 
 	if (uk_exec_load)
 		return;
-	if (uk_elf_parse(uk_app_start, (size_t)(uk_app_end - uk_app_start), 0, &layout, &err))
-		uk_panic("embedded program: %s", err);
+	if (uk_process_elf_parse(uk_app_start, (size_t)(uk_app_end - uk_app_start), 0, &layout, &err))
+		uk_core_panic("embedded program: %s", err);
 	check_program(&layout);
-	uk_payload_move_from(layout.lo, layout.hi);
-	if (uk_pa_reserve(&uk_pages, layout.lo, (layout.hi - layout.lo) / UK_PAGE_SIZE))
-		uk_panic("out of memory: the program needs RAM 0x%lx-0x%lx: boot with more memory (-m)", layout.lo, layout.hi);
+	uk_core_payload_move_from(layout.lo, layout.hi);
+	if (uk_core_pa_reserve(&uk_core_pages, layout.lo, (layout.hi - layout.lo) / UK_PAGE_SIZE))
+		uk_core_panic("out of memory: the program needs RAM 0x%lx-0x%lx: boot with more memory (-m)", layout.lo, layout.hi);
 }
 UK_INIT(reserve_program, 1);
 
 static void load_program(struct uk_elf_layout *l)
 {
-	const char *app = uk_app_start + uk_payload_offset, *app_end = uk_app_end + uk_payload_offset;
+	const char *app = uk_app_start + uk_core_payload_offset, *app_end = uk_app_end + uk_core_payload_offset;
 
 	*l = layout;
-	uk_elf_load(app, 0);
+	uk_process_elf_load(app, 0);
 	/* the embedded copy is not needed any more (the crash symbols are in .uk_ksyms); its last
 	 * page may hold the root file system archive */
 	uintptr_t first = UK_ALIGN_DOWN((uintptr_t)app, UK_PAGE_SIZE), last = UK_ALIGN_DOWN((uintptr_t)app_end, UK_PAGE_SIZE);
 	if (last > first)
-		uk_page_free((void *)first, (last - first) / UK_PAGE_SIZE);
-	uk_proc.brk_start = l->hi;
-	uk_proc.entry = l->entry;
+		uk_core_page_free((void *)first, (last - first) / UK_PAGE_SIZE);
+	uk_process_self.brk_start = l->hi;
+	uk_process_self.entry = l->entry;
 }
 
 uintptr_t uk_process_stack(const uint64_t *auxv)
 {
 	size_t npages = UK_PROCESS_STACK_KB / 4;
-	char *guard = uk_page_alloc(npages + 1); /* the lowest page stays unmapped: overflow faults */
+	char *guard = uk_core_page_alloc(npages + 1); /* the lowest page stays unmapped: overflow faults */
 	void *stack = guard ? guard + UK_PAGE_SIZE : NULL;
 	uint8_t random[16];
 
 	if (!stack)
-		uk_panic("out of memory: no room for the program's %d KiB stack (UK_PROCESS_STACK_KB): boot with more memory (-m)", UK_PROCESS_STACK_KB);
+		uk_core_panic("out of memory: no room for the program's %d KiB stack (UK_PROCESS_STACK_KB): boot with more memory (-m)", UK_PROCESS_STACK_KB);
 	uk_arch_page_unmap((uintptr_t)guard);
-	uk_random_fill(random, sizeof(random));
-	uintptr_t sp = uk_stack_build(stack, npages * UK_PAGE_SIZE, uk_boot.argc, uk_boot.argv, uk_boot.envp,
+	uk_core_random_fill(random, sizeof(random));
+	uintptr_t sp = uk_process_stack_build(stack, npages * UK_PAGE_SIZE, uk_core_boot.argc, uk_core_boot.argv, uk_core_boot.envp,
 				      auxv, random, UK_ARCH_NAME);
 	if (!sp)
-		uk_panic("arguments and environment do not fit the program's stack");
+		uk_core_panic("arguments and environment do not fit the program's stack");
 	return sp;
 }
 
@@ -88,10 +88,10 @@ static uintptr_t build_stack(const struct uk_elf_layout *l)
 
 void uk_process_report_boot_time(void)
 {
-	uint64_t cycles = uk_rdtsc() - uk_arch_boot_tsc;
+	uint64_t cycles = uk_arch_cycles() - uk_arch_boot_cycles;
 	uint64_t ns = uk_plat_cycles_to_ns(cycles); /* calibrates the clock: after the measurement */
 
-	uk_printk("unicore: boot %lu cycles, %lu.%03lu us (PVH entry to program entry)\n",
+	uk_core_printk("unicore: boot %lu cycles, %lu.%03lu us (PVH entry to program entry)\n",
 		  (unsigned long)cycles, (unsigned long)(ns / 1000), (unsigned long)(ns % 1000));
 }
 
@@ -101,7 +101,7 @@ static void uk_process_main(void)
 
 	load_program(&l);
 	uintptr_t sp = build_stack(&l);
-	if (uk_boot.boottime)
+	if (uk_core_boot.boottime)
 		uk_process_report_boot_time();
 	uk_arch_enter_program(l.entry, sp);
 }

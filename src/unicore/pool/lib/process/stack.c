@@ -73,7 +73,7 @@ static uint64_t *put_vector(uint64_t *w, char *const *strs, int n)
 	return w;
 }
 
-uintptr_t uk_stack_build(void *lo, size_t size, int argc, char *const argv[], char *const envp[],
+uintptr_t uk_process_stack_build(void *lo, size_t size, int argc, char *const argv[], char *const envp[],
 			 const uint64_t *auxv, const uint8_t random16[16], const char *platform)
 {
 	struct frame f = { .lo = (uintptr_t)lo, .top = (uintptr_t)lo + size };

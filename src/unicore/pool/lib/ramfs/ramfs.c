@@ -42,7 +42,7 @@ static const struct uk_vfs_ops ramfs_ops;
 
 static struct uk_vnode *node_new(struct uk_mount *m, uint32_t mode, struct uk_vnode *parent)
 {
-	struct uk_vnode *vn = uk_vnode_new(&ramfs_ops, m, mode, sizeof(struct ramfs_node));
+	struct uk_vnode *vn = uk_vfs_vnode_new(&ramfs_ops, m, mode, sizeof(struct ramfs_node));
 
 	if (!vn)
 		return NULL;
@@ -114,7 +114,7 @@ static long make_node(struct uk_vnode *dir, const char *name, uint32_t mode,
 		return -ENOSPC;
 	if (link_in(dir, name, vn)) {
 		vn->attr.nlink = 0;
-		uk_vnode_put(vn);
+		uk_vfs_vnode_put(vn);
 		return -ENOSPC;
 	}
 	if (UK_S_ISDIR(mode))
@@ -153,7 +153,7 @@ static long ramfs_symlink(struct uk_vnode *dir, const char *name, const char *ta
 	RN(vn)->data = uk_vfs_strdup(target);
 	vn->attr.size = (int64_t)n;
 	err = RN(vn)->data ? 0 : -ENOSPC;
-	uk_vnode_put(vn);
+	uk_vfs_vnode_put(vn);
 	return err;
 }
 
@@ -167,7 +167,7 @@ static long ramfs_link(struct uk_vnode *dir, const char *name, struct uk_vnode *
 		return -EXDEV;
 	err = link_in(dir, name, uk_vnode_get(vn)); /* the new entry holds a reference */
 	if (err) {
-		uk_vnode_put(vn);
+		uk_vfs_vnode_put(vn);
 		return err;
 	}
 	vn->attr.nlink++;
@@ -203,7 +203,7 @@ static void unlink_ent(struct uk_vnode *dir, struct ramfs_dirent **pp)
 	uk_vfs_touch(dir, 0, 1, 1);
 	uk_vfs_touch(vn, 0, 0, 1);
 	uk_vfs_free(d);
-	uk_vnode_put(vn);
+	uk_vfs_vnode_put(vn);
 }
 
 static long ramfs_unlink(struct uk_vnode *dir, const char *name, int isdir)
@@ -239,7 +239,7 @@ static long ramfs_rename(struct uk_vnode *odir, const char *oname, struct uk_vno
 	err = link_in(ndir, nname, vn); /* the old entry's reference moves to the new one */
 	if (err) { /* out of memory for a name: the object is lost, like a crash mid-rename */
 		vn->attr.nlink = 0;
-		uk_vnode_put(vn);
+		uk_vfs_vnode_put(vn);
 	}
 	if (UK_S_ISDIR(vn->attr.mode) && odir != ndir) {
 		odir->attr.nlink--;
@@ -436,7 +436,7 @@ long uk_ramfs_mount(const char *path, int64_t quota)
 		return -ENOMEM;
 	err = uk_vfs_mount(path, root, fs);
 	if (err)
-		uk_vnode_put(root);
+		uk_vfs_vnode_put(root);
 	return err;
 }
 

@@ -9,6 +9,6 @@ UK_SYSCALL(getrandom)
 		return -EINVAL;
 	if (a1 < 0)
 		return -EINVAL;
-	uk_random_fill((void *)a0, (size_t)a1);
+	uk_core_random_fill((void *)a0, (size_t)a1);
 	return a1;
 }

@@ -21,7 +21,7 @@ long uk_syscall_dispatch(long nr, long args[6])
 		slot = uk_syscall_index[nr];
 	if (slot)
 		return uk_syscall_handlers[slot - 1](args[0], args[1], args[2], args[3], args[4], args[5]);
-	if (uk_boot.debug)
-		uk_printk("unicore: syscall %s (%ld) not in this image -> ENOSYS\n", uk_syscall_name(nr), nr);
+	if (uk_core_boot.debug)
+		uk_core_printk("unicore: syscall %s (%ld) not in this image -> ENOSYS\n", uk_syscall_name(nr), nr);
 	return -ENOSYS;
 }

@@ -2,17 +2,18 @@
  * console, clock, log, boot-time init). The host test harness (tests/fs/shim.c) replaces it. */
 #include <uk/core.h>
 #include <uk/plat.h>
+#include <uk/syscall.h>
 #include <uk/vfs.h>
 
 void *uk_vfs_alloc(size_t size)
 {
-	return kzalloc(size);
+	return uk_core_zalloc(size);
 }
 
 void uk_vfs_free(void *ptr)
 {
 	if (ptr)
-		kfree(ptr);
+		uk_core_free(ptr);
 }
 
 long uk_vfs_console_write(int fd, const char *buf, size_t len)
@@ -39,12 +40,12 @@ void uk_vfs_now(struct uk_timespec *ts)
 
 void uk_vfs_log(const char *msg)
 {
-	uk_log(UK_LOG_ERR, "%s", msg);
+	uk_core_log(UK_LOG_ERR, "%s", msg);
 }
 
 int uk_vfs_debug(void)
 {
-	return uk_boot.debug;
+	return uk_core_boot.debug;
 }
 
 /* For kernel libraries that make nodes after vfs's init but before the program starts (exec's
@@ -67,10 +68,12 @@ UK_INIT(vfs_boot_init, 5);
 #define UK_PROT_WRITE 0x2
 #define UK_MAP_SHARED 0x01
 #define UK_MAP_ANONYMOUS 0x20
-long uk_sys_mmap(long, long, long, long, long, long) __attribute__((weak));
-long uk_sys_munmap(long, long, long, long, long, long) __attribute__((weak));
+UK_SYSCALL_DECL(mmap);
+UK_SYSCALL_DECL(munmap);
+UK_OPTIONAL(uk_sys_mmap);
+UK_OPTIONAL(uk_sys_munmap);
 
-long uk_mmap_file(long addr, long len, long prot, long flags, long fd, long off)
+long uk_vfs_mmap_file(long addr, long len, long prot, long flags, long fd, long off)
 {
 	long a, err;
 

@@ -121,7 +121,6 @@ UK_VFS_SYSCALL(pwritev)
 
 UK_VFS_SYSCALL(fallocate)
 {
-	long uk_vfs_truncate_vn(struct uk_vnode *vn, uk_off_t len);
 	struct uk_file *f;
 
 	(void)a4, (void)a5;

@@ -40,8 +40,6 @@ static long open_check(struct uk_vnode *vn, int flags)
 
 static long open_truncate(struct uk_vnode *vn, int flags)
 {
-	extern long uk_vfs_truncate_vn(struct uk_vnode *vn, uk_off_t len);
-
 	if (!(flags & O_TRUNC) || (flags & O_PATH) || !UK_S_ISREG(vn->attr.mode))
 		return 0;
 	if ((flags & O_ACCMODE) == O_RDONLY)

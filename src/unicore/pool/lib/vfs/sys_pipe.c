@@ -105,14 +105,14 @@ static long do_pipe(int *fds, long flags)
 		return -EFAULT;
 	if (flags & ~(long)(O_CLOEXEC | O_NONBLOCK | O_DIRECT))
 		return -EINVAL;
-	vn = uk_vnode_new(&pipe_ops, NULL, S_IFIFO | 0600, sizeof(struct pipe));
+	vn = uk_vfs_vnode_new(&pipe_ops, NULL, S_IFIFO | 0600, sizeof(struct pipe));
 	if (!vn)
 		return -ENOMEM;
 	vn->seekable = 0;
 	vn->attr.nlink = 1;
 	r = uk_vfs_file_open(vn, O_RDONLY | (int)(flags & O_NONBLOCK), "pipe:", &err);
 	w = r ? uk_vfs_file_open(vn, O_WRONLY | (int)(flags & O_NONBLOCK), "pipe:", &err) : NULL;
-	uk_vnode_put(vn); /* the two files hold it now */
+	uk_vfs_vnode_put(vn); /* the two files hold it now */
 	if (!w) {
 		uk_vfs_file_put(r);
 		return err;

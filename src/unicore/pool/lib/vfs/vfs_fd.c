@@ -1,6 +1,10 @@
 /* vfs: open file descriptions, the fd table, the cwd, the console on fds 0-2, lazy init, and
  * the mmap hook for the mm library. The unikernel runs one process, so there is one table. */
-#include <uk/vfs.h>
+#include "vfs_priv.h"
+#include <uk/9pfs.h>
+#include <uk/devfs.h>
+#include <uk/initrd.h>
+#include <uk/link.h>
 
 #define UK_VFS_FD_MAX 1024
 
@@ -15,10 +19,9 @@ static int inited;
 struct uk_vnode *uk_vfs_console_vn;
 
 /* Optional libraries hook in through weak references: absent ones are simply NULL. */
-long uk_devfs_init(void) __attribute__((weak));
-long uk_initrd_init(void) __attribute__((weak));
-long uk_9pfs_init(void) __attribute__((weak));
-void uk_vfs_locks_release(struct uk_vnode *vn);
+UK_OPTIONAL(uk_devfs_init);
+UK_OPTIONAL(uk_initrd_init);
+UK_OPTIONAL(uk_9pfs_init);
 
 const char *uk_vfs_cwd(void)
 {
@@ -121,7 +124,7 @@ struct uk_file *uk_vfs_file_open(struct uk_vnode *vn, int flags, const char *pat
 	f->refcnt = 1;
 	*err = vn->ops->open && !(flags & O_PATH) ? vn->ops->open(f) : 0;
 	if (*err) {
-		uk_vnode_put(vn);
+		uk_vfs_vnode_put(vn);
 		uk_vfs_free(f->path);
 		uk_vfs_free(f);
 		return NULL;
@@ -135,7 +138,7 @@ void uk_vfs_file_put(struct uk_file *f)
 		return;
 	if (f->vn->ops->close && !(f->flags & O_PATH))
 		f->vn->ops->close(f);
-	uk_vnode_put(f->vn);
+	uk_vfs_vnode_put(f->vn);
 	uk_vfs_free(f->path);
 	uk_vfs_free(f);
 }
@@ -168,7 +171,7 @@ static long console_fds(void)
 	long err;
 	int fd;
 
-	uk_vfs_console_vn = uk_vnode_new(&uk_vfs_console_ops, NULL, S_IFCHR | 0620, 0);
+	uk_vfs_console_vn = uk_vfs_vnode_new(&uk_vfs_console_ops, NULL, S_IFCHR | 0620, 0);
 	if (!uk_vfs_console_vn)
 		return -ENOMEM;
 	uk_vfs_console_vn->attr.rdev = (5 << 8) | 1; /* like /dev/console */

@@ -4,7 +4,7 @@
  * of the directory actually reached (also after a symlink), and crossing into a mount swaps the
  * covered directory for the mounted root. Relative paths are resolved by prefixing the
  * canonical path of the cwd or of the dirfd's directory. */
-#include <uk/vfs.h>
+#include "vfs_priv.h"
 
 #define UK_VFS_DEPTH_MAX 256
 
@@ -98,7 +98,7 @@ void uk_vfs_touch(struct uk_vnode *vn, int atime, int mtime, int ctime)
 		vn->attr.ctime = now;
 }
 
-struct uk_vnode *uk_vnode_new(const struct uk_vfs_ops *ops, struct uk_mount *mnt, uint32_t mode,
+struct uk_vnode *uk_vfs_vnode_new(const struct uk_vfs_ops *ops, struct uk_mount *mnt, uint32_t mode,
 			      size_t extra)
 {
 	struct uk_vnode *vn = uk_vfs_alloc(sizeof(*vn) + extra);
@@ -117,7 +117,7 @@ struct uk_vnode *uk_vnode_new(const struct uk_vfs_ops *ops, struct uk_mount *mnt
 	return vn;
 }
 
-void uk_vnode_put(struct uk_vnode *vn)
+void uk_vfs_vnode_put(struct uk_vnode *vn)
 {
 	if (!vn || --vn->refcnt)
 		return;
@@ -155,7 +155,7 @@ static struct uk_vnode *cross_mounts(struct uk_vnode *vn)
 		again = 0;
 		for (m = mounts; m; m = m->next) {
 			if (m->covered == vn) {
-				uk_vnode_put(vn);
+				uk_vfs_vnode_put(vn);
 				vn = uk_vnode_get(m->root);
 				again = 1;
 				break;
@@ -253,13 +253,11 @@ struct walk {
 static struct walk walk_area;
 static int walk_busy;
 
-extern const char *uk_vfs_cwd(void);
-extern const char *uk_vfs_fd_dirpath(int fd, long *err);
 
 static void walk_pop_all(struct walk *w)
 {
 	while (w->depth > 0)
-		uk_vnode_put(w->stack[w->depth--]);
+		uk_vfs_vnode_put(w->stack[w->depth--]);
 }
 
 static long walk_push(struct walk *w, struct uk_vnode *vn, const char *name, size_t n)
@@ -267,7 +265,7 @@ static long walk_push(struct walk *w, struct uk_vnode *vn, const char *name, siz
 	size_t at = w->plen[w->depth];
 
 	if (w->depth + 1 >= UK_VFS_DEPTH_MAX || at + 1 + n > UK_VFS_PATH_MAX) {
-		uk_vnode_put(vn);
+		uk_vfs_vnode_put(vn);
 		return -ENAMETOOLONG;
 	}
 	w->canon[at] = '/';
@@ -316,11 +314,11 @@ static long walk_symlink(struct walk *w, struct uk_vnode *vn, const char *p, int
 	long n;
 
 	if (!vn->ops->readlink) {
-		uk_vnode_put(vn);
+		uk_vfs_vnode_put(vn);
 		return -EINVAL;
 	}
 	n = vn->ops->readlink(vn, w->link, UK_VFS_PATH_MAX);
-	uk_vnode_put(vn);
+	uk_vfs_vnode_put(vn);
 	if (n < 0)
 		return n;
 	if (n == 0)
@@ -385,7 +383,7 @@ static long walk_step(struct walk *w, struct uk_nameidata *nd, int flags, int *l
 	nd->trailing_slash = trailing;
 	if (is_dot(c, n) || is_dotdot(c, n)) {
 		if (is_dotdot(c, n) && w->depth > 0)
-			uk_vnode_put(w->stack[w->depth--]);
+			uk_vfs_vnode_put(w->stack[w->depth--]);
 		nd->dotlast = 1;
 		uk_vfs_memcpy(nd->name, c, n);
 		nd->name[n] = 0;
@@ -405,7 +403,7 @@ static long walk_step(struct walk *w, struct uk_nameidata *nd, int flags, int *l
 	child = cross_mounts(child);
 	if (UK_S_ISLNK(child->attr.mode) && (!last || (flags & UK_NAMEI_FOLLOW) || trailing)) {
 		if (++*loops > UK_VFS_SYMLOOP_MAX) {
-			uk_vnode_put(child);
+			uk_vfs_vnode_put(child);
 			return -ELOOP;
 		}
 		return walk_symlink(w, child, p, trailing);
@@ -471,7 +469,7 @@ long uk_vfs_namei(int dirfd, const char *path, int flags, struct uk_nameidata *n
 		err = walk_run(w, nd, flags);
 	walk_pop_all(w);
 	if (w->stack[0])
-		uk_vnode_put(w->stack[0]);
+		uk_vfs_vnode_put(w->stack[0]);
 	if (w == &walk_area)
 		walk_busy = 0;
 	else
@@ -483,8 +481,8 @@ long uk_vfs_namei(int dirfd, const char *path, int flags, struct uk_nameidata *n
 
 void uk_vfs_nd_release(struct uk_nameidata *nd)
 {
-	uk_vnode_put(nd->dir);
-	uk_vnode_put(nd->node);
+	uk_vfs_vnode_put(nd->dir);
+	uk_vfs_vnode_put(nd->node);
 	if (nd->path)
 		uk_vfs_free(nd->path);
 	nd->dir = nd->node = NULL;

@@ -1,6 +1,7 @@
 /* virtio-mmio transport: probing, feature negotiation, split virtqueues, polled requests.
  * Register offsets are those of the virtio 1.x spec, section 4.2.2 (legacy: 4.2.4). */
 #include <uk/core.h>
+#include <uk/plat.h>
 #include <uk/virtio.h>
 
 #define R_MAGIC 0x000
@@ -59,14 +60,18 @@ uint8_t uk_virtio_cfg8(struct uk_virtio_dev *d, unsigned off)
 	return d->base[R_CONFIG + off];
 }
 
+/* The transports come from the platform (uk_plat_devices), in its order. */
 int uk_virtio_find(uint32_t devid, struct uk_virtio_dev *devs, int max)
 {
-	int i, n = 0;
+	struct uk_plat_device found[UK_VIRTIO_MAX_TRANSPORTS];
+	int nfound = uk_plat_devices(found, UK_VIRTIO_MAX_TRANSPORTS), n = 0;
 
-	for (i = 0; i < UK_VIRTIO_MMIO_SLOTS && n < max; i++) {
+	for (int i = 0; i < nfound && n < max; i++) {
 		struct uk_virtio_dev d = { 0 };
 
-		d.base = (volatile uint8_t *)(UK_VIRTIO_MMIO_BASE + (uintptr_t)i * UK_VIRTIO_MMIO_STRIDE);
+		if (found[i].kind != UK_PLAT_DEV_VIRTIO_MMIO)
+			continue;
+		d.base = (volatile uint8_t *)found[i].base;
 		if (rd(&d, R_MAGIC) != UK_VIRTIO_MAGIC || rd(&d, R_DEVICE_ID) != devid)
 			continue;
 		d.version = rd(&d, R_VERSION);
@@ -100,7 +105,7 @@ static long queue_alloc(struct uk_virtq *q, uint16_t num, size_t *bytes)
 {
 	size_t avail_off = 16u * num, used_off = UK_ALIGN_UP(avail_off + 6 + 2u * num, PAGE);
 	size_t total = UK_ALIGN_UP(used_off + 6 + 8u * num, PAGE);
-	uint8_t *mem = uk_page_alloc(total / PAGE);
+	uint8_t *mem = uk_core_page_alloc(total / PAGE);
 
 	if (!mem)
 		return -ENOMEM;
@@ -183,7 +188,7 @@ static uint16_t used_idx(struct uk_virtq *q)
 	return *(volatile uint16_t *)(q->used + 2);
 }
 
-void uk_virtq_post(struct uk_virtq *q, uint16_t head)
+void uk_virtio_q_post(struct uk_virtq *q, uint16_t head)
 {
 	uint16_t aidx = q->avail[1];
 
@@ -198,7 +203,7 @@ void uk_virtio_notify(struct uk_virtio_dev *d, unsigned index)
 	wr(d, R_QUEUE_NOTIFY, index);
 }
 
-int uk_virtq_take(struct uk_virtq *q, uint32_t *len)
+int uk_virtio_q_take(struct uk_virtq *q, uint32_t *len)
 {
 	volatile uint32_t *elem;
 
@@ -231,9 +236,9 @@ long uk_virtio_xfer(struct uk_virtio_dev *d, const struct uk_virtio_buf *bufs, i
 		q->desc[i].flags = (uint16_t)((i + 1 < n ? DESC_NEXT : 0) | (i >= nout ? DESC_WRITE : 0));
 		q->desc[i].next = (uint16_t)(i + 1 < n ? i + 1 : 0);
 	}
-	uk_virtq_post(q, 0);
+	uk_virtio_q_post(q, 0);
 	uk_virtio_notify(d, 0);
-	while (uk_virtq_take(q, &len) < 0) {
+	while (uk_virtio_q_take(q, &len) < 0) {
 		if (++spins > SPIN_LIMIT)
 			return -EIO;
 		__builtin_ia32_pause();

@@ -3,8 +3,9 @@
  * first clock use only so that programs that never ask for time do not pay for it. The wall
  * clock is the CMOS RTC read at that moment plus TSC time since. */
 #include <uk/arch.h>
+#include <uk/x86_64.h>
 #include <uk/plat.h>
-#include <uk/core.h>
+#include <uk_config.h>
 
 #define PIT_HZ 1193182ULL
 #define PIT_CH0 0x40
@@ -76,18 +77,13 @@ static void clock_init(void)
 	if (!tsc_hz)
 		tsc_hz = calibrate_pit();
 	if (!tsc_hz) {
-		uk_log(UK_LOG_WARN, "no TSC frequency source: assuming 1 GHz");
+		static const char warn[] = "unicore: no TSC frequency source: assuming 1 GHz\n";
+		uk_plat_kernel_write(warn, sizeof(warn) - 1);
 		tsc_hz = 1000000000ULL;
 	}
 	ns_mult = (1000000000ULL << 32) / tsc_hz;
 	wall_base_tsc = uk_rdtsc();
 	wall_base_ns = rtc_read_ns();
-}
-
-uint64_t uk_plat_tsc_hz(void)
-{
-	clock_init();
-	return tsc_hz;
 }
 
 uint64_t uk_plat_cycles_to_ns(uint64_t cycles)
@@ -99,11 +95,18 @@ uint64_t uk_plat_cycles_to_ns(uint64_t cycles)
 uint64_t uk_plat_monotonic_ns(void)
 {
 	clock_init();
-	return uk_plat_cycles_to_ns(uk_rdtsc() - uk_arch_boot_tsc);
+	return uk_plat_cycles_to_ns(uk_rdtsc() - uk_arch_boot_cycles);
 }
 
 uint64_t uk_plat_wall_ns(void)
 {
 	clock_init();
 	return wall_base_ns + uk_plat_cycles_to_ns(uk_rdtsc() - wall_base_tsc);
+}
+
+/* No interrupts and nothing else to run: spin, pausing, on the TSC. */
+void uk_plat_wait_until(uint64_t monotonic_ns)
+{
+	while (uk_plat_monotonic_ns() < monotonic_ns)
+		uk_arch_pause();
 }

@@ -9,9 +9,10 @@
  * Without the device (QEMU started by hand), program output goes to COM1 and stdin is empty.
  * The device is set up at the first read or write: a program that uses neither does not pay. */
 #include <uk/arch.h>
-#include <uk/core.h>
+#include <uk/errno.h>
 #include <uk/plat.h>
 #include <uk/virtio.h>
+#include "qemu.h"
 
 #define PORT 1
 #define CTRL_RXQ 2     /* control receiveq (device to driver) */
@@ -58,7 +59,7 @@ static void rx_offer(int i)
 {
 	q[RXQ].desc[i] = (struct uk_virtq_desc){ (uintptr_t)(rxbuf + i * RXBUF), RXBUF,
 						 UK_VIRTQ_DESC_WRITE, 0 };
-	uk_virtq_post(&q[RXQ], (uint16_t)i);
+	uk_virtio_q_post(&q[RXQ], (uint16_t)i);
 }
 
 /* Waiting for the host: a polling wait until the scheduler's wait queues (a virtio interrupt)
@@ -76,9 +77,9 @@ static void send_wait(unsigned qi, const void *buf, uint32_t len)
 	uint32_t done;
 
 	q[qi].desc[0] = (struct uk_virtq_desc){ (uintptr_t)buf, len, 0, 0 };
-	uk_virtq_post(&q[qi], 0);
+	uk_virtio_q_post(&q[qi], 0);
 	uk_virtio_notify(&con, qi);
-	while (uk_virtq_take(&q[qi], &done) < 0)
+	while (uk_virtio_q_take(&q[qi], &done) < 0)
 		console_wait();
 	uk_virtio_ack(&con);
 }
@@ -101,12 +102,12 @@ static bool control_start(void)
 
 	for (int i = 0; i < NRX; i++) {
 		q[CTRL_RXQ].desc[i] = (struct uk_virtq_desc){ (uintptr_t)&in[i], sizeof(in[i]), UK_VIRTQ_DESC_WRITE, 0 };
-		uk_virtq_post(&q[CTRL_RXQ], (uint16_t)i);
+		uk_virtio_q_post(&q[CTRL_RXQ], (uint16_t)i);
 	}
 	uk_virtio_notify(&con, CTRL_RXQ);
 	control_send(EV_DEVICE_READY, 1);
 	for (unsigned long spins = 0; spins < CTRL_SPINS; spins++) {
-		id = uk_virtq_take(&q[CTRL_RXQ], &len);
+		id = uk_virtio_q_take(&q[CTRL_RXQ], &len);
 		if (id < 0) {
 			uk_arch_pause();
 			continue;
@@ -128,8 +129,8 @@ static int console_probe(void)
 	if (uk_virtio_find(UK_VIRTIO_ID_CONSOLE, &con, 1) != 1 ||
 	    uk_virtio_start_queues(&con, F_MULTIPORT, q, QUEUES, NRX) || !(con.features & F_MULTIPORT))
 		return state;
-	if (q[RXQ].num < NRX || q[CTRL_RXQ].num < NRX || !(rxbuf = uk_page_alloc(NRX)) ||
-	    !(txbuf = uk_page_alloc(TXPAGES)))
+	if (q[RXQ].num < NRX || q[CTRL_RXQ].num < NRX || !(rxbuf = uk_core_page_alloc(NRX)) ||
+	    !(txbuf = uk_core_page_alloc(TXPAGES)))
 		return state;
 	for (int i = 0; i < NRX; i++)
 		rx_offer(i);
@@ -145,7 +146,7 @@ static int console_probe(void)
 static void tx_frame(uint32_t fd, const void *buf, uint32_t len)
 {
 	*(struct frame *)txbuf = (struct frame){ len, fd };
-	memcpy(txbuf + sizeof(struct frame), buf, len);
+	uk_arch_copy(txbuf + sizeof(struct frame), buf, len);
 	send_wait(TXQ, txbuf, (uint32_t)sizeof(struct frame) + len);
 }
 
@@ -176,7 +177,7 @@ static bool rx_have(void)
 
 	if (rx.cur >= 0)
 		return true;
-	id = uk_virtq_take(&q[RXQ], &len);
+	id = uk_virtio_q_take(&q[RXQ], &len);
 	if (id < 0 || id >= NRX)
 		return false;
 	rx.cur = id, rx.len = len, rx.pos = 0;
@@ -203,7 +204,7 @@ static size_t rx_take(char *buf, size_t len)
 
 		if (!rx.left && rx.hdr_have < sizeof(rx.hdr)) {
 			c = sizeof(rx.hdr) - rx.hdr_have < avail ? sizeof(rx.hdr) - rx.hdr_have : avail;
-			memcpy((uint8_t *)&rx.hdr + rx.hdr_have, p, c);
+			uk_arch_copy((uint8_t *)&rx.hdr + rx.hdr_have, p, c);
 			rx.hdr_have += c;
 			if (rx.hdr_have == sizeof(rx.hdr))
 				rx_header_done();
@@ -212,7 +213,7 @@ static size_t rx_take(char *buf, size_t len)
 			if (!rx.discard && c > len - n)
 				c = (uint32_t)(len - n);
 			if (!rx.discard)
-				memcpy(buf + n, p, c), n += c;
+				uk_arch_copy(buf + n, p, c), n += c;
 			rx.left -= c;
 		}
 		rx.pos += c;
@@ -234,19 +235,21 @@ static void note_long_wait(uint64_t *since)
 	static bool said;
 	uint64_t now;
 
-	if (!uk_boot.debug || said)
+	static const char note[] = "unicore: debug: read of stdin (fd 0) has waited 5 s: the host has sent "
+				   "nothing and not ended it (is the runner's stdin a terminal or an open pipe?)\n";
+
+	if (!uk_plat_qemu_debug || said)
 		return;
 	now = uk_plat_monotonic_ns();
 	if (!*since)
 		*since = now;
 	else if (now - *since > STDIN_WAIT_NOTE_NS) {
 		said = true;
-		uk_log(UK_LOG_ERR, "debug: read of stdin (fd 0) has waited 5 s: the host has sent nothing "
-		       "and not ended it (is the runner's stdin a terminal or an open pipe?)");
+		uk_plat_kernel_write(note, sizeof(note) - 1);
 	}
 }
 
-long uk_plat_console_read(void *buf, size_t len, bool wait)
+long uk_plat_console_read(char *buf, size_t len, bool wait)
 {
 	uint64_t since = 0;
 	size_t n;

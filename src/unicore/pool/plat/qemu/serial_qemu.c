@@ -2,8 +2,9 @@
  * no console channel, console_qemu.c) and COM2 control channel (16550 UARTs, output only,
  * polled), and shutdown through isa-debug-exit. */
 #include <uk/arch.h>
+#include <uk/x86_64.h>
 #include <uk/plat.h>
-#include <uk/core.h>
+#include "qemu.h"
 
 #define COM1 0x3f8
 #define COM2 0x2f8
@@ -12,7 +13,7 @@
 #define DEBUG_EXIT_PORT 0xf4
 
 /* QEMU's UARTs need no baud or line setup: we only mask their interrupts. */
-void uk_plat_serial_init(void)
+void uk_plat_qemu_serial_init(void)
 {
 	uk_outb(COM1 + 1, 0x00);
 	uk_outb(COM2 + 1, 0x00);
@@ -31,7 +32,7 @@ void uk_plat_kernel_write(const char *buf, size_t len)
 		uart_putc(COM1, buf[i]);
 }
 
-void uk_plat_ctl_write(const char *line)
+void uk_plat_qemu_ctl_write(const char *line)
 {
 	while (*line)
 		uart_putc(COM2, *line++);
@@ -44,20 +45,41 @@ static _Noreturn void debug_exit(uint8_t v)
 	uk_arch_halt(); /* without the device: stop here */
 }
 
+/* "WORD N\n" on the control channel, N in 0..999. */
+static void ctl_number(const char *word, unsigned n)
+{
+	char line[24], *p = line + sizeof(line) - 1;
+
+	*p = 0;
+	*--p = '\n';
+	do
+		*--p = (char)('0' + n % 10);
+	while ((n /= 10) && p > line + 16);
+	*--p = ' ';
+	uk_plat_qemu_ctl_write(word);
+	uk_plat_qemu_ctl_write(p);
+}
+
 _Noreturn void uk_plat_exit(int status)
 {
-	char line[24];
-
-	uk_snprintf(line, sizeof(line), "exit %d\n", status & 0xff);
-	uk_plat_ctl_write(line);
+	ctl_number("exit", (unsigned)status & 0xff);
 	debug_exit(0);
 }
 
 _Noreturn void uk_plat_crash(int signal)
 {
-	char line[24];
-
-	uk_snprintf(line, sizeof(line), "crash %d\n", signal);
-	uk_plat_ctl_write(line);
+	ctl_number("crash", (unsigned)signal & 0xff);
 	debug_exit(1);
+}
+
+_Noreturn void uk_plat_qemu_fatal(const char *msg)
+{
+	const char *p = msg;
+
+	uk_plat_kernel_write("unicore: panic: ", 16);
+	while (*p)
+		p++;
+	uk_plat_kernel_write(msg, (size_t)(p - msg));
+	uk_plat_kernel_write("\n", 1);
+	uk_plat_crash(6); /* as core's panic does: SIGABRT */
 }

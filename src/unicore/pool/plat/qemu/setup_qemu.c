@@ -1,8 +1,8 @@
 /* QEMU microvm platform start (PVH): read struct hvm_start_info (command line, E820-style
- * memory map, module), bring up the console and hand over to core; the initrd hooks. */
+ * memory map, module), bring up the console and hand over to core; device discovery. */
 #include <uk/arch.h>
 #include <uk/plat.h>
-#include <uk/core.h>
+#include "qemu.h"
 
 #define HVM_START_MAGIC 0x336ec578u
 #define MEMMAP_RAM 1
@@ -23,13 +23,14 @@ struct hvm_modlist_entry {
 	uint64_t paddr, size, cmdline_paddr, reserved;
 };
 
-static struct uk_bootinfo bootinfo;
+#define VIRTIO_MMIO_BASE 0xfeb00000UL /* microvm's virtio-mmio transports, 0x200 apart */
+#define VIRTIO_MMIO_STRIDE 0x200
+#define VIRTIO_MMIO_SLOTS 24
+
+static struct uk_bootinfo bootinfo = { .module = -1 };
+bool uk_plat_qemu_debug;
 /* the PVH module (QEMU -initrd), if any: core moves it when a program's segments cover it */
 static struct uk_memregion *const module = &bootinfo.busy[0];
-static uintptr_t ram_top;
-void uk_plat_serial_init(void);
-
-uintptr_t uk_plat_ram_top(void) { return ram_top; }
 
 static void add_region(uint64_t base, uint64_t size)
 {
@@ -38,62 +39,62 @@ static void add_region(uint64_t base, uint64_t size)
 	if (base + size > MAPPED_LIMIT)
 		size = MAPPED_LIMIT - base;
 	bootinfo.ram[bootinfo.nram++] = (struct uk_memregion){ base, size };
-	if (base + size > ram_top)
-		ram_top = base + size;
+}
+
+/* Is `token` one of the kernel tokens (those before `--`)? Tokens are space-separated. */
+static bool kernel_token(const char *cmdline, const char *token)
+{
+	for (const char *t = cmdline; *t;) {
+		size_t n = 0, i = 0;
+		while (t[n] && t[n] != ' ')
+			n++;
+		if (n == 2 && t[0] == '-' && t[1] == '-')
+			return false;
+		while (i < n && token[i] == t[i])
+			i++;
+		if (i == n && !token[n])
+			return true;
+		t += n;
+		while (*t == ' ')
+			t++;
+	}
+	return false;
 }
 
 void uk_plat_start(uintptr_t boot_info)
 {
 	const struct hvm_start_info *si = (const void *)boot_info;
 
-	uk_plat_serial_init();
+	uk_plat_qemu_serial_init();
 	if (si->magic != HVM_START_MAGIC)
-		uk_panic("not booted through PVH (start info magic 0x%x)", si->magic);
+		uk_plat_qemu_fatal("not booted through PVH (start info magic)");
 	if (si->version < 1 || !si->memmap_entries)
-		uk_panic("PVH start info has no memory map (version %u)", si->version);
+		uk_plat_qemu_fatal("PVH start info has no memory map");
 	const struct hvm_memmap_entry *map = (const void *)si->memmap_paddr;
 	for (uint32_t i = 0; i < si->memmap_entries; i++)
 		if (map[i].type == MEMMAP_RAM)
 			add_region(map[i].addr, map[i].size);
 	bootinfo.cmdline = si->cmdline_paddr ? (char *)si->cmdline_paddr : "";
+	uk_plat_qemu_debug = kernel_token(bootinfo.cmdline, "debug");
 	if (si->nr_modules && si->modlist_paddr) {
 		const struct hvm_modlist_entry *m = (const void *)si->modlist_paddr;
 		*module = (struct uk_memregion){ m->paddr, m->size }; /* kept until it has been read */
 		bootinfo.nbusy = 1;
+		bootinfo.module = 0; /* the root file system archive */
 	}
 	uk_core_start(&bootinfo);
 }
 
-extern char _uk_initrd_start[], _uk_initrd_end[]; /* the archive linked into the payload */
-
-/* For the initrd library (docs/fs.md): the PVH module, else the archive linked into the image
- * (where it is now: the payload may have moved), else -1. */
-int uk_plat_initrd(const void **buf, size_t *len)
+/* Every virtio-mmio slot of microvm: QEMU fills them from the highest down, and an empty one
+ * answers device id 0 (the driver probes). */
+int uk_plat_devices(struct uk_plat_device *out, int max)
 {
-	if (module->len) {
-		*buf = (const void *)module->base;
-		*len = module->len;
-		return 0;
-	}
-	if (_uk_initrd_end == _uk_initrd_start)
-		return -1;
-	*buf = _uk_initrd_start + uk_payload_offset;
-	*len = (size_t)(_uk_initrd_end - _uk_initrd_start);
-	return 0;
+	int n = 0;
+
+	for (; n < max && n < VIRTIO_MMIO_SLOTS; n++)
+		out[n] = (struct uk_plat_device){ UK_PLAT_DEV_VIRTIO_MMIO, VIRTIO_MMIO_BASE + (uintptr_t)n * VIRTIO_MMIO_STRIDE,
+						  VIRTIO_MMIO_STRIDE };
+	return n;
 }
 
-/* Give back the pages of whichever archive was used. */
-void uk_plat_initrd_release(void)
-{
-	static bool released;
-	const void *buf;
-	size_t len;
 
-	if (released || uk_plat_initrd(&buf, &len))
-		return;
-	released = true;
-	uintptr_t start = UK_ALIGN_UP((uintptr_t)buf, 4096); /* whole pages only: a partial one may hold other data */
-	uintptr_t end = UK_ALIGN_DOWN((uintptr_t)buf + len, 4096);
-	if (end > start)
-		uk_page_free((void *)start, (end - start) / 4096);
-}

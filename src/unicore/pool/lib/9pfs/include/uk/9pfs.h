@@ -23,45 +23,45 @@ enum {
 #define UK_P9_NOFID 0xffffffffu
 #define UK_P9_HDR 7 /* size[4] type[1] tag[2] */
 
-struct uk_p9_qid {
+struct uk_9pfs_qid {
 	uint8_t type;
 	uint32_t version;
 	uint64_t path;
 };
 
 /* A message being built or read; `err` sticks once a field did not fit. */
-struct uk_p9_msg {
+struct uk_9pfs_msg {
 	uint8_t *buf;
 	uint32_t cap, pos, len;
 	int err;
 };
 
-void uk_p9_begin(struct uk_p9_msg *m, uint8_t type, uint16_t tag);
-void uk_p9_finish(struct uk_p9_msg *m); /* writes size[4]; len = pos */
-void uk_p9_put8(struct uk_p9_msg *m, uint8_t v);
-void uk_p9_put16(struct uk_p9_msg *m, uint16_t v);
-void uk_p9_put32(struct uk_p9_msg *m, uint32_t v);
-void uk_p9_put64(struct uk_p9_msg *m, uint64_t v);
-void uk_p9_putstr(struct uk_p9_msg *m, const char *s);
-void uk_p9_putbytes(struct uk_p9_msg *m, const void *p, uint32_t n);
+void uk_9pfs_begin(struct uk_9pfs_msg *m, uint8_t type, uint16_t tag);
+void uk_9pfs_finish(struct uk_9pfs_msg *m); /* writes size[4]; len = pos */
+void uk_9pfs_put8(struct uk_9pfs_msg *m, uint8_t v);
+void uk_9pfs_put16(struct uk_9pfs_msg *m, uint16_t v);
+void uk_9pfs_put32(struct uk_9pfs_msg *m, uint32_t v);
+void uk_9pfs_put64(struct uk_9pfs_msg *m, uint64_t v);
+void uk_9pfs_putstr(struct uk_9pfs_msg *m, const char *s);
+void uk_9pfs_putbytes(struct uk_9pfs_msg *m, const void *p, uint32_t n);
 
 /* Start reading a reply of `len` bytes: checks size, returns its type (or -EIO), pos after tag. */
-int uk_p9_open_reply(struct uk_p9_msg *m, uint32_t len);
-uint8_t uk_p9_get8(struct uk_p9_msg *m);
-uint16_t uk_p9_get16(struct uk_p9_msg *m);
-uint32_t uk_p9_get32(struct uk_p9_msg *m);
-uint64_t uk_p9_get64(struct uk_p9_msg *m);
+int uk_9pfs_open_reply(struct uk_9pfs_msg *m, uint32_t len);
+uint8_t uk_9pfs_get8(struct uk_9pfs_msg *m);
+uint16_t uk_9pfs_get16(struct uk_9pfs_msg *m);
+uint32_t uk_9pfs_get32(struct uk_9pfs_msg *m);
+uint64_t uk_9pfs_get64(struct uk_9pfs_msg *m);
 /* A string: pointer into the buffer (not NUL-terminated) and its length. */
-const char *uk_p9_getstr(struct uk_p9_msg *m, uint16_t *n);
-void uk_p9_getqid(struct uk_p9_msg *m, struct uk_p9_qid *q);
+const char *uk_9pfs_getstr(struct uk_9pfs_msg *m, uint16_t *n);
+void uk_9pfs_getqid(struct uk_9pfs_msg *m, struct uk_9pfs_qid *q);
 
 /* ---- client ---- */
-struct uk_p9_conn;
+struct uk_9pfs_conn;
 /* Transport: send req (len bytes), receive the reply into resp (cap bytes); returns reply length or -errno. */
-typedef long (*uk_p9_xfer_t)(void *dev, const void *req, uint32_t len, void *resp, uint32_t cap);
+typedef long (*uk_9pfs_xfer_t)(void *dev, const void *req, uint32_t len, void *resp, uint32_t cap);
 
 /* Negotiate the version, attach, and mount the export at `path` in the vfs. */
-long uk_9pfs_mount(const char *path, uk_p9_xfer_t xfer, void *dev, uint32_t msize);
+long uk_9pfs_mount(const char *path, uk_9pfs_xfer_t xfer, void *dev, uint32_t msize);
 /* Boot hook called by vfs: mount every virtio-9p device at its tag. */
 long uk_9pfs_init(void);
 

@@ -8,24 +8,11 @@
 #include <stdint.h>
 #include <uk_config.h>
 #include <uk/errno.h>
+#include <uk/link.h>
+#include <uk/plat.h> /* struct uk_bootinfo; uk_core_start, uk_core_page_alloc/free (core implements them) */
 
 /* ---- boot ---- */
-#define UK_MAX_MEMREGIONS 16
 #define UK_MAX_ARGS 256
-#define UK_MAX_BUSY 4
-
-struct uk_memregion {
-	uintptr_t base;
-	size_t len;
-};
-
-struct uk_bootinfo { /* filled by the platform */
-	char *cmdline;
-	struct uk_memregion ram[UK_MAX_MEMREGIONS];
-	int nram;
-	struct uk_memregion busy[UK_MAX_BUSY]; /* RAM handed over in use (the PVH module): reserved */
-	int nbusy;
-};
 
 struct uk_bootargs { /* parsed command line (docs/design.md) */
 	int argc, envc;
@@ -33,31 +20,37 @@ struct uk_bootargs { /* parsed command line (docs/design.md) */
 	bool debug, boottime;
 	int loglevel;
 	const char *argv0;
-	const char *params[16]; /* other kernel tokens KEY=VALUE, for libraries (uk_boot_param) */
+	const char *params[16]; /* other kernel tokens KEY=VALUE, for libraries (uk_core_boot_param) */
 	int nparams;
 };
 
-extern struct uk_bootargs uk_boot;
+extern struct uk_bootargs uk_core_boot;
 /* The VALUE of kernel token KEY=VALUE (e.g. exec=PATH, vol.TAG=PATH), NULL when absent. */
-const char *uk_boot_param(const char *key);
-const char *uk_bootargs_param(const struct uk_bootargs *args, const char *key);
+const char *uk_core_boot_param(const char *key);
+const char *uk_core_bootargs_param(const struct uk_bootargs *args, const char *key);
 
 /* The image's payload (program ELF, linked root file system) is linked right after the kernel;
  * a program whose segments cover it, or a busy range (bootinfo.busy: the platform reads its
  * ranges back from there), moves them away first. Payload addresses are link address + offset. */
-extern intptr_t uk_payload_offset;
-void uk_payload_move_from(uintptr_t lo, uintptr_t hi);
-_Noreturn void uk_core_start(struct uk_bootinfo *bi);
+extern intptr_t uk_core_payload_offset;
+void uk_core_payload_move_from(uintptr_t lo, uintptr_t hi);
+#include <uk/image.h> /* uk_core_initrd, uk_core_initrd_release */
+
+/* The kernel's function symbols (for crash reports): the one containing addr and addr's
+ * offset in it, NULL when unknown. */
+const char *uk_core_symbol(uintptr_t addr, uintptr_t *offset);
 
 /* Parse `cmdline` in place. vec holds argv (NULL-terminated) then envp (NULL-terminated).
  * Returns 0, or -1 when more than `max` pointers would be needed. */
-int uk_cmdline_parse(char *cmdline, struct uk_bootargs *out, char **vec, int max);
-size_t uk_percent_decode(char *s);
+int uk_core_cmdline_parse(char *cmdline, struct uk_bootargs *out, char **vec, int max);
+size_t uk_core_percent_decode(char *s);
 
 /* Init table: functions run in level order at boot (1 platform extras, 5 libraries, 9 main). */
 typedef void (*uk_init_fn)(void);
 #define UK_INIT(fn, level) \
 	static const uk_init_fn __uk_init_##fn __attribute__((used, section(".uk_inittab." #level))) = fn
+/* The table's bounds, from the platform's linker script (sorted by section name). */
+extern const uk_init_fn __uk_inittab_start[], __uk_inittab_end[];
 
 /* ---- log ---- */
 #define UK_LOG_ERR 1
@@ -65,11 +58,11 @@ typedef void (*uk_init_fn)(void);
 #define UK_LOG_INFO 3
 #define UK_LOG_DEBUG 4
 
-int uk_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-int uk_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-void uk_printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void uk_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-_Noreturn void uk_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int uk_core_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int uk_core_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void uk_core_printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void uk_core_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+_Noreturn void uk_core_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* ---- strings (the compiler may also emit calls to these) ---- */
 void *memcpy(void *dst, const void *src, size_t n);
@@ -79,7 +72,7 @@ int memcmp(const void *a, const void *b, size_t n);
 size_t strlen(const char *s);
 int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
-char *strncpy_z(char *dst, const char *src, size_t n); /* always NUL-terminates */
+char *uk_core_strncpy_z(char *dst, const char *src, size_t n); /* always NUL-terminates */
 
 /* ---- page allocator: a bitmap over one RAM range, 1 bit per page ---- */
 struct uk_palloc {
@@ -90,16 +83,14 @@ struct uk_palloc {
 	size_t top_hint;  /* no free run ends above this page index + 1 */
 };
 
-void uk_pa_init(struct uk_palloc *pa, uintptr_t base, size_t npages, uint64_t *bits);
-void *uk_pa_alloc(struct uk_palloc *pa, size_t npages);   /* highest free run; NULL if none */
-void uk_pa_free(struct uk_palloc *pa, void *addr, size_t npages);
-int uk_pa_reserve(struct uk_palloc *pa, uintptr_t addr, size_t npages); /* 0, or -1 if a page was taken */
-bool uk_pa_is_free(const struct uk_palloc *pa, uintptr_t addr, size_t npages);
-size_t uk_pa_bitmap_words(size_t npages);
+void uk_core_pa_init(struct uk_palloc *pa, uintptr_t base, size_t npages, uint64_t *bits);
+void *uk_core_pa_alloc(struct uk_palloc *pa, size_t npages);   /* highest free run; NULL if none */
+void uk_core_pa_free(struct uk_palloc *pa, void *addr, size_t npages);
+int uk_core_pa_reserve(struct uk_palloc *pa, uintptr_t addr, size_t npages); /* 0, or -1 if a page was taken */
+bool uk_core_pa_is_free(const struct uk_palloc *pa, uintptr_t addr, size_t npages);
+size_t uk_core_pa_bitmap_words(size_t npages);
 
-extern struct uk_palloc uk_pages; /* the kernel's allocator over RAM */
-void *uk_page_alloc(size_t npages);
-void uk_page_free(void *addr, size_t npages);
+extern struct uk_palloc uk_core_pages; /* the kernel's allocator over RAM (uk_core_page_alloc/free: uk/plat.h) */
 
 /* ---- heap: size classes carved from pages, large blocks straight from pages ---- */
 struct uk_heap {
@@ -110,16 +101,16 @@ struct uk_heap {
 	size_t chunk_pages;
 };
 
-void uk_heap_init(struct uk_heap *h, void *(*pages)(size_t), void (*free_pages)(void *, size_t), size_t chunk_pages);
-void *uk_heap_alloc(struct uk_heap *h, size_t size);
-void uk_heap_free(struct uk_heap *h, void *p);
-size_t uk_heap_usable(const void *p);
-void *kmalloc(size_t size);
-void *kzalloc(size_t size);
-void kfree(void *p);
+void uk_core_heap_init(struct uk_heap *h, void *(*pages)(size_t), void (*free_pages)(void *, size_t), size_t chunk_pages);
+void *uk_core_heap_alloc(struct uk_heap *h, size_t size);
+void uk_core_heap_free(struct uk_heap *h, void *p);
+size_t uk_core_heap_usable(const void *p);
+void *uk_core_malloc(size_t size);
+void *uk_core_zalloc(size_t size);
+void uk_core_free(void *p);
 
 /* ---- entropy: RDRAND when present, else a TSC-seeded generator ---- */
-void uk_random_fill(void *buf, size_t len);
+void uk_core_random_fill(void *buf, size_t len);
 
 #define UK_ALIGN_UP(x, a) (((x) + (a) - 1) & ~((uintptr_t)(a) - 1))
 #define UK_ALIGN_DOWN(x, a) ((x) & ~((uintptr_t)(a) - 1))

@@ -36,6 +36,6 @@ const char *uk_exec_load_path(const char *path, int low, struct uk_exec_image *o
 uintptr_t uk_exec_find_low(uintptr_t from, size_t npages, size_t align);
 
 /* Read a whole file of the root file system into fresh pages; NULL and *err when impossible.
- * *pages receives the page count to give back with uk_page_free. */
+ * *pages receives the page count to give back with uk_core_page_free. */
 void *uk_exec_read_file(const char *path, size_t *size, size_t *pages, const char **err);
 #endif

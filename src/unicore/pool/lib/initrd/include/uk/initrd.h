@@ -12,10 +12,4 @@ long uk_initrd_unpack(const void *buf, size_t len, const char *dest);
 /* Boot hook called by vfs: unpacks the module the platform reports, if any. */
 long uk_initrd_init(void);
 
-/* Provided by the platform (weak here): the initrd's address and length, 0 when there is one.
- * The platform must keep those pages out of the page allocator until uk_initrd_init ran. */
-int uk_plat_initrd(const void **buf, size_t *len) __attribute__((weak));
-/* Optional (weak): give the initrd's pages back once unpacked. */
-void uk_plat_initrd_release(void) __attribute__((weak));
-
 #endif

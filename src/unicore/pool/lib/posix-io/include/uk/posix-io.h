@@ -1,9 +1,7 @@
-/* uk/posix-io.h: the standard streams. uk_stdin_read: bytes of stdin that have arrived (waiting
- * for one if `wait`, else -EAGAIN), 0 at end of file (the platform's console, docs/design.md). */
+/* uk/posix-io.h: the standard streams (fds 0-2 over the platform console, uk_plat_console_read
+ * and uk_plat_console_write: each its own stream on the host, stdin streamed). */
 #ifndef UK_POSIX_IO_H
 #define UK_POSIX_IO_H
-#include <stdbool.h>
 #include <stddef.h>
-long uk_stdin_read(char *buf, size_t len, bool wait);
 struct uk_iovec { void *base; size_t len; };
 #endif

@@ -1,6 +1,5 @@
-/* uk/posix-mm.h: memory syscall helpers. A file-system library may provide uk_mmap_file()
- * (a strong definition replaces the weak one that answers -ENODEV). */
+/* uk/posix-mm.h: anonymous memory (mmap, munmap, mremap, madvise, mprotect, brk). File-backed
+ * mmap is forwarded to the vfs (uk_vfs_mmap_file) when the plan links one, else -ENODEV. */
 #ifndef UK_POSIX_MM_H
 #define UK_POSIX_MM_H
-long uk_mmap_file(long addr, long len, long prot, long flags, long fd, long off);
 #endif

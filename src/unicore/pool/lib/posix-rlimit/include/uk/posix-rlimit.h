@@ -18,5 +18,5 @@ struct uk_rlimit {
 };
 
 /* The current limit `res` (0..15), or NULL for a bad number. */
-struct uk_rlimit *uk_rlimit_get(int res);
+struct uk_rlimit *uk_posix_rlimit_get(int res);
 #endif

@@ -35,14 +35,14 @@ struct uk_elf_layout {
 };
 
 /* Validate an ELF64 little-endian image for this machine and compute its layout; 0 or -1 with *err. */
-int uk_elf_parse(const void *file, size_t size, uintptr_t bias, struct uk_elf_layout *out, const char **err);
+int uk_process_elf_parse(const void *file, size_t size, uintptr_t bias, struct uk_elf_layout *out, const char **err);
 /* Copy PT_LOAD segments to their addresses + bias and zero their bss. */
-void uk_elf_load(const void *file, uintptr_t bias);
+void uk_process_elf_load(const void *file, uintptr_t bias);
 
 /* Build a Linux initial stack in [lo, lo+size); returns the initial %rsp, 0 when it does not fit.
  * auxv: (type, value) pairs ending with UK_AT_NULL; AT_RANDOM/AT_PLATFORM/AT_EXECFN values are
  * replaced by the addresses of the data the builder places on the stack. */
-uintptr_t uk_stack_build(void *lo, size_t size, int argc, char *const argv[], char *const envp[],
+uintptr_t uk_process_stack_build(void *lo, size_t size, int argc, char *const argv[], char *const envp[],
 			 const uint64_t *auxv, const uint8_t random16[16], const char *platform);
 
 /* The program's main stack (UK_PROCESS_STACK_KB, an unmapped guard page below it) holding the
@@ -55,5 +55,5 @@ struct uk_process {
 	uintptr_t brk_start;   /* first page after the program's segments */
 	uintptr_t entry;
 };
-extern struct uk_process uk_proc;
+extern struct uk_process uk_process_self;
 #endif

@@ -1,4 +1,4 @@
-/* uk/random.h: getrandom(2) flag values (the bytes come from uk_random_fill in core). */
+/* uk/random.h: getrandom(2) flag values (the bytes come from uk_core_random_fill in core). */
 #ifndef UK_RANDOM_H
 #define UK_RANDOM_H
 #define UK_GRND_NONBLOCK 1

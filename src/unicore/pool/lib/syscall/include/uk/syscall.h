@@ -14,6 +14,10 @@ typedef long (*uk_syscall_fn)(long, long, long, long, long, long);
 			   long a2 __attribute__((unused)), long a3 __attribute__((unused)), \
 			   long a4 __attribute__((unused)), long a5 __attribute__((unused)))
 
+/* The prototype of a handler another library may call directly, e.g.
+ * UK_SYSCALL_DECL(lseek); UK_OPTIONAL(uk_sys_lseek); when that handler is optional. */
+#define UK_SYSCALL_DECL(name) long uk_sys_##name(long, long, long, long, long, long)
+
 /* Generated per image (syscall_table.c): uk_syscall_index[nr] is 0 (absent) or 1 + the slot of
  * its handler in uk_syscall_handlers; the index is one byte per number to keep images small. */
 extern const uint8_t uk_syscall_index[];

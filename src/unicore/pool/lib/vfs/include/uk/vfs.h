@@ -107,14 +107,14 @@ int uk_vfs_debug(void);                         /* the `debug` boot flag (`unico
 void uk_vfs_boot_clock_hold(int hold);         /* 1: new nodes get time 0 (boot), no clock read */
 
 /* --- vnodes and mounts --- */
-struct uk_vnode *uk_vnode_new(const struct uk_vfs_ops *ops, struct uk_mount *mnt, uint32_t mode,
+struct uk_vnode *uk_vfs_vnode_new(const struct uk_vfs_ops *ops, struct uk_mount *mnt, uint32_t mode,
 			      size_t extra); /* refcnt 1, extra zeroed bytes reachable via priv */
 static inline struct uk_vnode *uk_vnode_get(struct uk_vnode *vn)
 {
 	vn->refcnt++;
 	return vn;
 }
-void uk_vnode_put(struct uk_vnode *vn);
+void uk_vfs_vnode_put(struct uk_vnode *vn);
 unsigned uk_vfs_dtype(uint32_t mode);
 uint64_t uk_vfs_next_ino(void);
 void uk_vfs_touch(struct uk_vnode *vn, int atime, int mtime, int ctime);
@@ -157,6 +157,9 @@ long uk_vfs_kopen(const char *path, int flags, uint32_t mode);
 /* --- hook for the mm library: fill `len` bytes of `dst` with file contents from `off`
  * (zero beyond end of file). Returns 0 or -errno (EBADF, EACCES, ENODEV for a non-file). --- */
 long uk_vfs_mmap_fill(int fd, uk_off_t off, void *dst, size_t len);
+/* posix-mm's mmap for a non-anonymous mapping (same arguments as the syscall): anonymous pages
+ * filled with the file's bytes; returns the address or -errno. Kernel only (lib/vfs/glue.c). */
+long uk_vfs_mmap_file(long addr, long len, long prot, long flags, long fd, long off);
 
 /* --- small string helpers (no libc in the kernel) --- */
 size_t uk_vfs_strlen(const char *s);

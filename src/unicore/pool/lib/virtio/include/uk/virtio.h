@@ -7,9 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define UK_VIRTIO_MMIO_BASE 0xfeb00000UL /* QEMU microvm */
-#define UK_VIRTIO_MMIO_STRIDE 0x200
-#define UK_VIRTIO_MMIO_SLOTS 24
+#define UK_VIRTIO_MAX_TRANSPORTS 32 /* asked of the platform (uk_plat_devices) */
 #define UK_VIRTIO_MAGIC 0x74726976 /* "virt" */
 #define UK_VIRTIO_ID_NET 1
 #define UK_VIRTIO_ID_BLOCK 2
@@ -47,7 +45,8 @@ struct uk_virtio_buf {
 	uint32_t len;
 };
 
-/* Fill `devs` with up to `max` devices of type `devid` found on the mmio slots; returns how many. */
+/* Fill `devs` with up to `max` devices of type `devid` found on the platform's virtio-mmio
+ * transports (uk_plat_devices); returns how many. */
 int uk_virtio_find(uint32_t devid, struct uk_virtio_dev *devs, int max);
 /* Reset, negotiate `want` (VERSION_1 is added for modern devices), set up queue 0 with up
  * to `qsize` entries, and set DRIVER_OK. Returns 0 or -errno. */
@@ -62,9 +61,9 @@ long uk_virtio_start_queues(struct uk_virtio_dev *d, uint64_t want, struct uk_vi
 /* Asynchronous use of a queue whose descriptors the caller fills (q->desc[0..num-1]):
  * offer the chain starting at `head`, tell the device about queue `index`, and take the next
  * chain the device is done with (its head, and in *len the bytes it wrote; -1 if none yet). */
-void uk_virtq_post(struct uk_virtq *q, uint16_t head);
+void uk_virtio_q_post(struct uk_virtq *q, uint16_t head);
 void uk_virtio_notify(struct uk_virtio_dev *d, unsigned index);
-int uk_virtq_take(struct uk_virtq *q, uint32_t *len);
+int uk_virtio_q_take(struct uk_virtq *q, uint32_t *len);
 void uk_virtio_ack(struct uk_virtio_dev *d); /* clear the interrupt status (we poll) */
 /* Byte `off` of the device-specific configuration space. */
 uint8_t uk_virtio_cfg8(struct uk_virtio_dev *d, unsigned off);

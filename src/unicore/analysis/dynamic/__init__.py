@@ -1,0 +1,1 @@
+"""Dynamic analysis: what a program does when run under strace with scenarios."""

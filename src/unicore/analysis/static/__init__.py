@@ -1,0 +1,1 @@
+"""Static analysis: what an ELF and its library closure can call, read from the files alone."""

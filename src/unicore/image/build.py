@@ -1,0 +1,149 @@
+"""build_image: turn a plan (docs/plan.md) and a static program into one bootable image.
+
+Steps, all as ninja edges under build_dir (incremental: a rebuild with nothing changed runs
+nothing): compile each chosen library's sources and the generated syscall table with
+-ffunction-sections/-fdata-sections; pack the program and embed it (.uk_app) with the optional
+root file system archive (.uk_initrd); link pass 1 with
+an empty symbol table; extract function symbols; link pass 2 with them; strip into the image.
+"""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from unicore.controller.planfile import Plan, check_plan
+from unicore.errors import BadInputError, ToolMissingError, UnicoreError
+from unicore.image import generate as gen
+from unicore.image.ninja import NinjaFile, esc
+from unicore.image.payload import check_program, is_fixed_static
+from unicore.pool.manifest import include_dirs
+
+CFLAGS = ("-std=gnu11 -Os -ffreestanding -nostdlib -fno-pie -fno-pic -mno-red-zone -mgeneral-regs-only "
+          "-fno-stack-protector -fno-omit-frame-pointer -ffunction-sections -fdata-sections -fno-common "
+          "-fno-asynchronous-unwind-tables -fno-unwind-tables -fno-tree-loop-distribute-patterns "
+          "-fcf-protection=none -Wall -Wextra -Wno-unused-parameter")
+LDFLAGS = "-m elf_x86_64 -nostdlib -static -n --gc-sections --build-id=none -z noexecstack"
+
+
+def _tool(name: str) -> str:
+    path = shutil.which(name)
+    if not path:
+        raise ToolMissingError(f"{name} not found: run `make deps` (scripts/install-deps)")
+    return path
+
+
+def _check_plan(plan: dict) -> Plan:
+    plan = check_plan(plan)
+    target = plan["target"]
+    if (target.get("arch"), target.get("plat")) != ("x86_64", "qemu"):
+        raise BadInputError(f"the build supports target qemu/x86_64, not {target.get('plat')}/{target.get('arch')}")
+    kinds = [lib["kind"] for lib in plan["libraries"]]
+    if "arch" not in kinds or "plat" not in kinds:
+        raise BadInputError("the plan has no arch or plat library")
+    return plan
+
+
+def _sources(plan: Plan, obj_dir: Path) -> tuple[list[tuple[Path, Path]], list[Path], dict, Path]:
+    """(source, object) pairs, include dirs, option values and the plat library's linker script,
+    all from the plan (the controller resolved them; no manifest is read here)."""
+    pairs, includes, script = [], [], None
+    for lib in plan["libraries"]:
+        libdir = Path(lib["dir"])
+        includes.append(libdir / "include")
+        for src in lib["sources"]:
+            pairs.append((libdir / src, obj_dir / lib["name"] / (src + ".o")))
+        if lib["kind"] == "plat":
+            script = libdir / f"link_{plan['target']['arch']}.ld"
+    options = dict(plan["options"])
+    if not options.get("UK_EXEC_PATH"):  # the plan's options carry the manifest default ""
+        options.update(_exec_path(plan))
+    return pairs, includes, options, script
+
+
+def _exec_path(plan: dict) -> dict[str, str]:
+    """For a binary built with its guest path (plan program.guest_path), the exec library's
+    UK_EXEC_PATH: /proc/self/exe points there, and it is what runs when nothing is embedded."""
+    guest = plan.get("program", {}).get("guest_path")
+    if guest and any(lib["name"] == "exec" for lib in plan["libraries"]):
+        return {"UK_EXEC_PATH": str(guest)}
+    return {}
+
+
+def _generate(plan: dict, program: Path | None, gen_dir: Path, options: dict, rootfs: Path | None) -> None:
+    name = plan.get("program", {}).get("name") or (program.stem if program else "program")
+    gen.write_if_changed(gen_dir / "initrd.S", gen.initrd_asm(rootfs))
+    gen.write_if_changed(gen_dir / "uk_config.h", gen.config_header(options, name))
+    gen.write_if_changed(gen_dir / "syscall_table.c", gen.syscall_table(plan.get("syscalls", {}), plan["target"]["arch"]))
+    gen.write_if_changed(gen_dir / "app.S", gen.app_asm(gen_dir / "app.bin" if program else None))
+    gen.write_if_changed(gen_dir / "ksyms_empty.S", gen.ksyms_empty())
+
+
+def _app(n: NinjaFile, program: Path | None, gen_dir: Path, obj_dir: Path) -> Path:
+    """The embedded program, packed; an empty section when the image has none."""
+    if program is None:
+        return n.build(obj_dir / "gen" / "app.o", "cc", [gen_dir / "app.S"])
+    n.build(gen_dir / "app.bin", "pack", [program])
+    return n.build(obj_dir / "gen" / "app.o", "cc", [gen_dir / "app.S"], [gen_dir / "app.bin"])
+
+
+def _ninja_file(plan: dict, program: Path | None, output: Path, build_dir: Path, debug: bool,
+                rootfs: Path | None) -> NinjaFile:
+    gen_dir, obj_dir = build_dir / "gen", build_dir / "obj"
+    pairs, includes, options, script = _sources(plan, obj_dir)
+    _generate(plan, program, gen_dir, options, rootfs)
+    target = plan["target"]
+    dirs = [gen_dir, *includes, *include_dirs(target["arch"], target["plat"])]
+    incs = " ".join(f"-I{esc(d)}" for d in dict.fromkeys(dirs))
+    n = NinjaFile({"cc": esc(_tool("gcc")), "ld": esc(_tool("ld")), "objcopy": esc(_tool("objcopy")),
+                   "cflags": f"{CFLAGS}{' -g' if debug else ''} {incs}", "ldflags": LDFLAGS,
+                   "stripflags": "" if debug else "--strip-all"})
+    objs = [n.build(o, "cc", [s]) for s, o in pairs]
+    objs.append(n.build(obj_dir / "gen" / "syscall_table.o", "cc", [gen_dir / "syscall_table.c"]))
+    objs.append(_app(n, program, gen_dir, obj_dir))
+    objs.append(n.build(obj_dir / "gen" / "initrd.o", "cc", [gen_dir / "initrd.S"], [rootfs] if rootfs else []))
+    empty = n.build(obj_dir / "gen" / "ksyms_empty.o", "cc", [gen_dir / "ksyms_empty.S"])
+    pre = n.build(build_dir / "kernel.pre.elf", "ld", [*objs, empty], [script], script=esc(script))
+    # a PIE or dynamic program's link-time addresses are not where it runs: no symbols from it
+    n.build(gen_dir / "ksyms.S", "ksyms", [pre, program] if program and is_fixed_static(program) else [pre])
+    syms = n.build(obj_dir / "gen" / "ksyms.o", "cc", [gen_dir / "ksyms.S"])
+    elf = n.build(build_dir / "kernel.elf", "ld", [*objs, syms], [script], script=esc(script))
+    n.build(output, "strip", [elf])
+    return n
+
+
+def run_ninja(build_dir: Path) -> str:
+    """Run ninja in build_dir; its output, or UnicoreError with the compiler's messages in full."""
+    proc = subprocess.run([_tool("ninja"), "-C", str(build_dir)], capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise UnicoreError(f"image build failed:\n{(proc.stdout + proc.stderr).rstrip()}")
+    return proc.stdout
+
+
+def _check_program(plan: dict, program: Path | None) -> None:
+    """Static non-PIE programs only, unless the plan has the exec library (PIE, static-pie and
+    dynamically linked ones; no embedded program at all: it runs argv[0] from the rootfs)."""
+    has_exec = any(lib["name"] == "exec" for lib in plan["libraries"])
+    if program is None and not has_exec:
+        raise BadInputError("an image without an embedded program needs the exec library in its plan")
+    if program is not None:
+        check_program(program, plan["target"]["arch"], any_elf=has_exec)
+
+
+def build_image(plan: dict, program: Path | None, output: Path, build_dir: Path, debug: bool = False,
+                rootfs: Path | None = None) -> Path:
+    """Build the image for `plan` with `program` embedded (None: the exec library runs argv[0]
+    from the root file system), and `rootfs` (a cpio newc archive for the initrd library) linked
+    in when given; returns `output` (an ELF, PVH entry)."""
+    program = Path(program).resolve() if program is not None else None
+    output, build_dir = Path(output).resolve(), Path(build_dir).resolve()
+    rootfs = Path(rootfs).resolve() if rootfs else None
+    _check_plan(plan)
+    _check_program(plan, program)
+    if rootfs and not rootfs.is_file():
+        raise BadInputError(f"root file system archive not found: {rootfs}")
+    build_dir.mkdir(parents=True, exist_ok=True)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    ninja = _ninja_file(plan, program, output, build_dir, debug, rootfs)
+    gen.write_if_changed(build_dir / "build.ninja", ninja.text(output))
+    run_ninja(build_dir)
+    return output

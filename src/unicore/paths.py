@@ -1,0 +1,37 @@
+"""Where unicore keeps its caches: the one owner of every cache path.
+
+The root is $UNICORE_CACHE when set, else $XDG_CACHE_HOME/unicore, else ~/.cache/unicore (the XDG
+base directory convention). Everything under it is content-keyed, so several users of one
+machine (or several checkouts) may share it safely.
+"""
+
+import os
+from pathlib import Path
+
+
+def cache_root() -> Path:
+    override = os.environ.get("UNICORE_CACHE")
+    if override:
+        return Path(override)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "unicore"
+
+
+def sources_cache() -> Path:
+    """Verified Debian source packages (program/fetch.py)."""
+    return cache_root() / "sources"
+
+
+def builds_cache() -> Path:
+    """Programs built from external projects, keyed by source, compiler and flags (program/external.py)."""
+    return cache_root() / "builds"
+
+
+def analysis_cache() -> Path:
+    """Per-object static-analysis summaries, keyed by content hash (analysis/static/cache.py)."""
+    return cache_root() / "analysis"
+
+
+def bench_cache() -> Path:
+    """The bench's Debian system and unikernel builds (bench/)."""
+    return cache_root() / "bench"

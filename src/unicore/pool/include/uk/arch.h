@@ -1,0 +1,56 @@
+/* uk/arch.h: the architecture contract. Every arch library (pool/arch/<arch>/) implements the
+ * uk_arch_ functions below and provides <uk/arch_defs.h>: UK_ARCH_NAME, UK_ARCH_ELF_MACHINE,
+ * UK_PAGE_SHIFT, UK_PAGE_SIZE, struct uk_regs (the trap frame) and the inline uk_arch_cycles,
+ * uk_arch_pause, uk_arch_frame_pointer, uk_arch_copy, uk_arch_fill. Portable code includes only
+ * this header; an arch-private header (e.g. <uk/x86_64.h>) is for arch and platform code.
+ *
+ * Direction: the arch's entry code calls uk_plat_start (uk/plat.h); a CPU exception calls
+ * core's uk_core_trap (last section), which prints the report through the hooks below. */
+#ifndef UK_ARCH_H
+#define UK_ARCH_H
+#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <uk/arch_defs.h>
+
+/* Set by the arch's entry code: uk_arch_cycles() when the image started running (boottime). */
+extern uint64_t uk_arch_boot_cycles;
+
+void uk_arch_cpu_init(void);                 /* traps, FPU/SIMD, syscall entry */
+void uk_arch_set_tls(uint64_t base);         /* the program's thread pointer (x86_64: FS base) */
+uint64_t uk_arch_get_tls(void);
+uint64_t uk_arch_hwcap(void);                /* value for AT_HWCAP, as Linux gives it */
+int uk_arch_rdrand64(uint64_t *out);         /* 1 when the CPU produced a random word */
+_Noreturn void uk_arch_halt(void);
+int uk_arch_page_unmap(uintptr_t va);        /* guard page: later accesses fault; 0 or -1 */
+_Noreturn void uk_arch_enter_program(uintptr_t entry, uintptr_t sp);
+
+/* ---- crash report hooks (core's uk_core_trap formats the report) ---- */
+struct uk_arch_fault {
+	const char *what;        /* "page fault" */
+	unsigned long vector;    /* the CPU's exception number */
+	uint64_t error;          /* its error code, 0 when none */
+	int signal;              /* the Linux signal a process would get (exit status 128+signal) */
+	const char *pc_name;     /* the program counter's register name ("rip") */
+	uintptr_t pc, sp, fp;    /* where, and the frame chain to walk */
+	const char *access;      /* memory faults: "unmapped read from", ...; NULL otherwise */
+	uintptr_t addr;          /* memory faults: the address */
+};
+void uk_arch_fault_describe(const struct uk_regs *r, struct uk_arch_fault *out);
+
+/* The registers for the report, in print order: `full` ones as columns of 16 hex digits, the
+ * others appended on one last line. Returns how many were written (at most max). */
+struct uk_arch_reg {
+	const char *name;
+	uint64_t value;
+	bool full;
+};
+int uk_arch_regs(const struct uk_regs *r, struct uk_arch_reg *out, int max);
+
+/* One step up a frame-pointer chain: the caller's frame pointer, and in *ret the return
+ * address saved in frame fp. The caller checks fp points into RAM before calling. */
+uintptr_t uk_arch_frame_caller(uintptr_t fp, uintptr_t *ret);
+
+/* ---- implemented by core, called by the arch ---- */
+_Noreturn void uk_core_trap(const struct uk_regs *r); /* any CPU exception: report, then crash */
+#endif

@@ -1,0 +1,12 @@
+/* qemu.h: plat/qemu's own shared names (not part of the contract, not for other libraries). */
+#ifndef UK_PLAT_QEMU_H
+#define UK_PLAT_QEMU_H
+#include <uk/plat.h>
+
+#define UK_PLAT_QEMU_PAGE 4096UL
+
+void uk_plat_qemu_serial_init(void);
+void uk_plat_qemu_ctl_write(const char *line);        /* a line on COM2, the control channel */
+_Noreturn void uk_plat_qemu_fatal(const char *msg);   /* before core runs: say why, then crash */
+extern bool uk_plat_qemu_debug;                        /* the kernel token `debug` was given */
+#endif

@@ -1,0 +1,1 @@
+"""The program stage: building the application itself (toolchain, external projects, fetching sources)."""
