@@ -10,7 +10,7 @@ import sys
 from unicore import __version__
 from unicore.errors import UnicoreError
 
-COMMANDS = ["analyze", "build", "run", "verify", "cc", "fetch", "bench"]
+COMMANDS = ["analyze", "build", "run", "verify", "cc", "fetch", "bench", "compat"]
 
 
 def _parser(argv: list[str]) -> argparse.ArgumentParser:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from bbuild import GLIBC_SYSCALLS, compile_c, library_closure
 
-from unicore.guestfs import Entry, merge, write_cpio
+from unicore.image.rootfs import Entry, merge, write_cpio
 from unicore.runner import run_image
 
 pytestmark = pytest.mark.slow

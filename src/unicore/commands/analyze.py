@@ -1,10 +1,12 @@
 """`unicore analyze PROGRAM [ARGS...]`: find what a program needs from the OS, print it, save the report."""
 
 import argparse
+import contextlib
 import shutil
 from pathlib import Path
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from unicore.analysis.report import make_report, write_report
@@ -31,6 +33,11 @@ def _options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", type=Path, metavar="OUT", help="where to write the report (default: PROGRAM.report.json in .)")
     p.add_argument("--timeout", type=float, default=10.0, help="seconds per dynamic run (default 10)")
     p.add_argument("--cache-dir", type=Path, help="analysis cache (default ~/.cache/unicore/analysis)")
+    p.add_argument("--explore", action="store_true",
+                   help="rerun the scenarios with each used syscall stubbed (ENOSYS) and faked (0) (docs/explore.md)")
+    p.add_argument("--fuzz", type=int, default=0, metavar="N",
+                   help="try N mutated inputs; keep those reaching a new syscall or file as scenarios")
+    p.add_argument("--jobs", type=int, metavar="J", help="parallel runs for --explore/--fuzz (default: the cores)")
 
 
 def split_program_args(args: argparse.Namespace) -> list[str]:
@@ -61,31 +68,41 @@ def resolve_program(name: str) -> Path:
 
 def analyze(program: Path, args: list[str], scenarios: list[Path], *, static: bool = True,
             dynamic: bool = True, timeout: float = 10.0, cache_dir: Path | None = None,
-            policy: str = "static+dynamic") -> dict:
+            policy: str = "static+dynamic", explore: bool = False, fuzz: int = 0, jobs: int | None = None) -> dict:
     """Run the requested halves of the analysis and merge them into a report."""
-    static_result = dynamic_result = None
-    with console.status("analysing") as status:
-        progress = lambda msg: status.update(msg)  # noqa: E731
+    if (explore or fuzz) and not dynamic:
+        raise BadInputError("analyze: --explore and --fuzz run the program: not with --static-only")
+    static_result = dynamic_result = explored = fuzzed = None
+    with _progress() as (status, steps):
         if static:
             from unicore.analysis.static.analyze import analyze_static
-            static_result = analyze_static(program, cache_dir=cache_dir, progress=progress)
+            static_result = analyze_static(program, cache_dir=cache_dir, progress=status)
         if dynamic:
-            dynamic_result = _dynamic(program, args, scenarios, timeout, progress)
-    return make_report(program, static_result, dynamic_result, policy)
+            from unicore.analysis.dynamic.minimize import dynamic_half
+            from unicore.analysis.dynamic.scenario import load_scenario
+            dynamic_result, explored, fuzzed = dynamic_half(
+                program, args, [load_scenario(p) for p in scenarios], timeout=timeout, explore=explore,
+                fuzz=fuzz, jobs=jobs, cache_dir=cache_dir, status=status, steps=steps)
+    return make_report(program, static_result, dynamic_result, policy, explore=explored, fuzz=fuzzed)
 
 
-def _dynamic(program: Path, args: list[str], scenario_paths: list[Path], timeout: float, progress) -> dict:
-    from unicore.analysis.dynamic.analyze import analyze_dynamic
-    from unicore.analysis.dynamic.scenario import load_scenario
-    scenarios = [load_scenario(p) for p in scenario_paths]
-    return analyze_dynamic(program, args, scenarios, timeout=timeout, progress=progress)
+@contextlib.contextmanager
+def _progress():
+    """A rich progress display: a spinner line for single steps, a bar for counted ones."""
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as bar:
+        task = bar.add_task("analysing", total=None)
+        yield (lambda msg: bar.update(task, description=msg),
+               lambda done, total, msg: bar.update(task, description=msg, completed=done, total=total))
 
 
 def run(args) -> int:
     prog_args = split_program_args(args)
     program = resolve_program(args.program)
     report = analyze(program, prog_args, args.scenario, static=not args.dynamic_only,
-                     dynamic=not args.static_only, timeout=args.timeout, cache_dir=args.cache_dir)
+                     dynamic=not args.static_only, timeout=args.timeout, cache_dir=args.cache_dir,
+                     explore=args.explore, fuzz=args.fuzz, jobs=args.jobs)
     out = args.json or Path(f"{program.name}.report.json")
     write_report(report, out)
     print_summary(report)
@@ -107,6 +124,9 @@ def print_summary(report: dict) -> None:
         _static_tables(report["static"])
     if report["dynamic"]:
         _dynamic_tables(report["dynamic"])
+    if report.get("version", 1) >= 2:
+        from unicore.commands.explore_summary import print_exploration
+        print_exploration(console, report)
     needs = report["needs"]
     console.print(f"needs ({needs['policy']}): {len(needs['syscalls'])} syscalls, {len(needs['files'])} files")
     console.print("  " + " ".join(needs["syscalls"]), soft_wrap=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from unicore import rootfs
 from unicore.image import rootfs as guestfs
 from unicore.analysis.report import POLICIES, load_report, make_report, write_report
 from unicore.analysis.pipeline import analyze_binary, check_binary, closure_entries
@@ -27,8 +28,10 @@ def add_parser(sub) -> None:
     p.add_argument("--binary", type=Path, metavar="EXE", help="an existing executable, run unmodified")
     p.add_argument("--scenario", action="append", default=[], type=Path, metavar="FILE",
                    help="scenario for the dynamic analysis of --binary (repeatable)")
-    p.add_argument("--policy", choices=POLICIES, default="static+dynamic",
-                   help="which analysis decides the syscalls of --binary (default static+dynamic)")
+    p.add_argument("--policy", default=",".join(rootfs.DEFAULT_POLICY), metavar="SYSCALLS,FILES",
+                   help=f"for --binary: which analysis decides the syscalls ({', '.join(POLICIES)}) and "
+                        f"which files the rootfs gets ({', '.join(rootfs.FILE_POLICIES)}); either or both, "
+                        f"comma-separated (default {','.join(rootfs.DEFAULT_POLICY)}; docs/rootfs.md)")
     p.add_argument("--target", default=TARGETS[0], help=f"platform/arch (default {TARGETS[0]})")
     p.add_argument("--report", type=Path, help="use this analysis report instead of analysing")
     p.add_argument("-o", "--output", type=Path, help="the image (default build/<name>.img)")
@@ -60,16 +63,21 @@ def run(args) -> int:
     build_dir = args.build_dir or Path("build") / name
     output = args.output or Path("build") / f"{name}.img"
     build_dir.mkdir(parents=True, exist_ok=True)
+    args.syscall_policy, args.file_policy = rootfs.parse_policy(args.policy)
     with console.status(f"building {name}") as status:
         program, report, entries = _program_and_report(args, build_dir, status)
-        rootfs = _rootfs(entries + _user_entries(args), build_dir, report)
-        plan = _plan(args, report, program, name, rootfs is not None)
+        status.update("choosing the root file system")
+        files = _rootfs(args, entries, build_dir, report)
+        archive = _write_rootfs(files, build_dir)
+        plan = _plan(args, report, program, name, archive is not None)
         (build_dir / "plan.json").write_text(json.dumps(plan, indent=1) + "\n")
         status.update("compiling and linking the image")
         # an unmodified binary runs from the rootfs (exec), where its libraries are: not embedded twice
-        image = _link(plan, None if args.binary else program, output, build_dir, rootfs)
+        image = _link(plan, None if args.binary else program, output, build_dir, archive)
     if args.explain:
         print(explain(plan))
+        if files is not None:
+            console.print(_groups_table(files, archive))
     console.print(f"image {image} ({image.stat().st_size} bytes, {len(plan['syscalls'])} syscall handlers)")
     return 0
 
@@ -78,7 +86,7 @@ def _program_and_report(args, build_dir: Path, status) -> tuple[Path, dict, list
     if args.binary:
         binary = check_binary(args.binary)
         report = load_report(args.report) if args.report else \
-            analyze_binary(binary, args.scenario, args.policy, build_dir, status.update)
+            analyze_binary(binary, args.scenario, args.syscall_policy, build_dir, status.update)
         return binary, report, closure_entries(binary, report)
     program = build_program(args.path, build_dir, args.cflags.split() if args.cflags else None,
                             progress=status.update)
@@ -99,26 +107,42 @@ def _user_entries(args) -> list[guestfs.Entry]:
     return (guestfs.from_tree(args.rootfs) if args.rootfs else []) + guestfs.from_pairs(args.file)
 
 
-def _rootfs(entries: list[guestfs.Entry], build_dir: Path, report: dict) -> Path | None:
-    """Write rootfs.cpio from the program's own entries, the files it opened, and the user's."""
-    opened, skipped = guestfs.from_report(report["needs"]["files"])
-    merged = guestfs.merge(entries, opened)
-    if not merged:
+def _rootfs(args, entries: list[guestfs.Entry], build_dir: Path, report: dict) -> rootfs.Rootfs | None:
+    """The groups of the root file system: for --binary by the file policy, for sources only
+    what the user gave (a program built here has no other files to find)."""
+    user = _user_entries(args)
+    if not args.binary:
+        return rootfs.Rootfs("user", [rootfs.Group("user files", "given with --rootfs or --file", user)], []) \
+            if user else None
+    return rootfs.assemble(entries, report["needs"]["files"], args.file_policy, build_dir, user)
+
+
+def _write_rootfs(files: rootfs.Rootfs | None, build_dir: Path) -> Path | None:
+    """rootfs.cpio, and rootfs.json (each group, its reason, size and files) beside it."""
+    entries = files.entries() if files is not None else []
+    if not entries:
         return None
     out = build_dir / "rootfs.cpio"
-    size = guestfs.write_cpio(merged, out)
-    _print_rootfs(merged, skipped, size)
+    size = guestfs.write_cpio(entries, out)
+    (build_dir / "rootfs.json").write_text(json.dumps(files.describe(size), indent=1) + "\n")
+    if files.skipped:
+        console.print(f"left out (outside the allowed prefixes, or not regular files): {', '.join(files.skipped)}")
+    console.print(f"root file system: {size} bytes, {len(entries)} entries, policy {files.policy}"
+                  + ("" if files.policy == "user" else " (build --explain lists why)"))
     return out
 
 
-def _print_rootfs(entries: list[guestfs.Entry], skipped: list[str], size: int) -> None:
-    table = Table("guest path", "why", title=f"root file system ({size} bytes)")
-    for e in entries:
-        if e.reason != "parent directory":
-            table.add_row(e.guest, e.reason)
-    console.print(table)
-    if skipped:
-        console.print(f"left out (outside the allowed prefixes, or not regular files): {', '.join(skipped)}")
+def _groups_table(files: rootfs.Rootfs, archive: Path | None) -> Table:
+    total = archive.stat().st_size if archive else 0
+    table = Table("group", "files", "size", "why", title=f"root file system, policy {files.policy} "
+                  f"({total} bytes archived)")
+    for g in files.groups:
+        table.add_row(g.name, str(len(g.entries)), _kib(g.size), g.reason)
+    return table
+
+
+def _kib(n: int) -> str:
+    return f"{n / 1024:.0f} KiB" if n < 10 << 20 else f"{n / (1 << 20):.1f} MiB"
 
 
 def _project_image(path: Path | None) -> dict:

@@ -8,13 +8,15 @@ from unicore.commands._intermixed import intermixed
 from unicore.errors import BadInputError
 from unicore.formats import elf
 from unicore.runner import EXIT_NO_STATUS, EXIT_TIMEOUT, choose_accel, run_image
+from unicore.runner.memory import default_mem_mb
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("run", help="boot an image on QEMU microvm (the program's stdin, stdout, stderr and exit status)")
     intermixed(p)
     p.add_argument("image", help="the image built by `unicore build`")
-    p.add_argument("-m", "--mem", type=int, default=64, metavar="MB", help="guest RAM in MiB (default 64)")
+    p.add_argument("-m", "--mem", type=int, metavar="MB",
+                   help="guest RAM in MiB (default: 64, or twice the image plus 48 for a larger image)")
     p.add_argument("-e", "--env", action="append", default=[], metavar="KEY=VALUE", help="environment variable")
     p.add_argument("-v", "--volume", action="append", default=[], metavar="HOSTDIR:GUESTDIR",
                    help="share a host directory at GUESTDIR over 9p (needs the 9pfs library in the image)")
@@ -71,6 +73,8 @@ def run(args) -> int:
     env = _env(args.env)
     if not Path(args.image).is_file():
         raise BadInputError(f"image not found: {args.image}")
+    if args.mem is None:
+        args.mem = default_mem_mb(Path(args.image))
     _check_memory(Path(args.image), args.mem)
     accel, why = choose_accel(args.accel)
     print(f"unicore: accelerator {accel} ({why})", file=sys.stderr)

@@ -7,6 +7,7 @@ from pathlib import Path
 from unicore.commands._intermixed import intermixed
 from unicore.controller.planfile import load_plan, plan_of_image
 from unicore.errors import BadInputError
+from unicore.runner.memory import default_mem_mb
 from unicore.runner.verify import verify
 
 
@@ -17,7 +18,7 @@ def add_parser(sub) -> None:
     p.add_argument("--native", type=Path, help="native program (default: the one the image was built from)")
     p.add_argument("--stdin", type=Path, help="file fed to both runs' stdin (default: this process's stdin if piped)")
     p.add_argument("-e", "--env", action="append", default=[], metavar="KEY=VALUE")
-    p.add_argument("-m", "--memory", type=int, default=64, help="guest memory in MiB")
+    p.add_argument("-m", "--memory", type=int, help="guest memory in MiB (default as for `unicore run`)")
     p.add_argument("--accel", choices=["auto", "kvm", "tcg"], default="auto")
     p.add_argument("--timeout", type=float, default=60.0)
     p.set_defaults(func=run)
@@ -48,7 +49,7 @@ def run(args) -> int:
         raise BadInputError(f"{args.image}: no such image")
     env = dict(e.split("=", 1) for e in args.env if "=" in e)
     verdict = verify(args.image, _native_program(args.image, args.native), args.args, env,
-                     _stdin(args.stdin), mem_mb=args.memory, accel=args.accel, timeout=args.timeout)
+                     _stdin(args.stdin), mem_mb=args.memory or default_mem_mb(args.image), accel=args.accel, timeout=args.timeout)
     if verdict.same:
         native = verdict.native
         print(f"same behaviour: {len(native.stdout)} bytes of stdout, {len(native.stderr)} bytes of stderr, "

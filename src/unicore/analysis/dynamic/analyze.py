@@ -49,9 +49,12 @@ def _empty_report() -> dict:
             "exec": [], "sockets": [], "signals": set(), "arch": platform.machine()}
 
 
-def run_scenario(program: Path, args: list[str], scenario: Scenario, timeout: float) -> tuple[dict, TraceFacts]:
-    """One traced run: the run's summary dict and the facts from its trace."""
+def run_scenario(program: Path, args: list[str], scenario: Scenario, timeout: float,
+                 strace_args: list[str] | None = None) -> tuple[dict, TraceFacts]:
+    """One traced run: the run's summary dict and the facts from its trace (`strace_args`: extra
+    strace options, e.g. the fault injections of analysis.explore)."""
     spec, port = _run_spec(program, args, scenario, timeout)
+    spec.strace_args = list(strace_args or [])
 
     def during(deadline: float) -> list[dict]:
         return [actions.run_command(c, port, spec.cwd, spec.env, deadline) for c in scenario.commands]

@@ -30,6 +30,7 @@ class RunSpec:
     stdin: bytes
     timeout: float
     stop: str = "wait"  # after `during` returns: wait | terminate | kill
+    strace_args: list[str] = field(default_factory=list)  # e.g. `-e inject=...` (explore)
 
 
 @dataclass
@@ -51,7 +52,7 @@ def strace_path() -> str:
 
 def trace(spec: RunSpec, trace_file: Path, during: Callable[[float], list[dict]] | None = None) -> RawRun:
     """Run spec.argv under strace writing `trace_file`; `during(deadline)` runs the commands."""
-    cmd = [strace_path(), *STRACE_FLAGS, "-o", str(trace_file), "--", *spec.argv]
+    cmd = [strace_path(), *STRACE_FLAGS, *spec.strace_args, "-o", str(trace_file), "--", *spec.argv]
     start = time.monotonic()
     deadline = start + spec.timeout
     proc = subprocess.Popen(cmd, cwd=spec.cwd, env=spec.env, stdin=subprocess.PIPE, stdout=subprocess.PIPE,

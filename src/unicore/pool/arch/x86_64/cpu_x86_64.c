@@ -87,6 +87,7 @@ void uk_arch_cpu_init(void)
 	load_idt();
 	enable_fpu();
 	enable_syscall();
+	uk_arch_pt_init();
 }
 
 /* Called from the long-mode entry with the PVH start info's physical address. */

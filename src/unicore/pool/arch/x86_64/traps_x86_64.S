@@ -1,5 +1,6 @@
 /* Exception stubs (x86_64): vectors 0-31 push a uniform frame (struct uk_regs in uk/arch.h)
- * and call uk_arch_trap(). Every vector runs on IST1, so a fault in the program never writes
+ * and call uk_arch_trap(), except a page fault the memory library resolves (demand paging),
+ * which returns to the faulting instruction. Every vector runs on IST1, so a fault in the program never writes
  * into its red zone or overflows onto a broken stack. */
 	.text
 
@@ -67,8 +68,33 @@ uk_trap_common:
 	pushq %r14
 	pushq %r15
 	cld
-	movq %rsp, %rdi
+	movq %rsp, %rbx			/* the frame (callee-saved across the calls) */
 	andq $-16, %rsp
+	cmpq $14, 15*8(%rbx)		/* page fault: the memory library may resolve it */
+	jne 2f
+	movq 16*8(%rbx), %rdi		/* error code */
+	call uk_arch_page_fault_resolve
+	testl %eax, %eax
+	jz 2f
+	movq %rbx, %rsp			/* resolved: run the instruction again */
+	popq %r15
+	popq %r14
+	popq %r13
+	popq %r12
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rbp
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rbx
+	popq %rax
+	addq $16, %rsp			/* vector and error code */
+	iretq
+2:	movq %rbx, %rdi
 	call uk_arch_trap
 1:	cli
 	hlt

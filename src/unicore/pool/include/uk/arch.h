@@ -25,6 +25,28 @@ _Noreturn void uk_arch_halt(void);
 int uk_arch_page_unmap(uintptr_t va);        /* guard page: later accesses fault; 0 or -1 */
 _Noreturn void uk_arch_enter_program(uintptr_t entry, uintptr_t sp);
 
+/* Page tables of one address space, rooted at `root` (uk_arch_pt_root(): the boot tables). Only
+ * for addresses above the identity map (UK_ARCH_IDENTITY_TOP). prot: UK_PROT_* (Linux's PROT_*);
+ * PROT_NONE keeps the page resident but not accessible. */
+#define UK_PROT_READ 1
+#define UK_PROT_WRITE 2
+#define UK_PROT_EXEC 4
+#define UK_ARCH_IDENTITY_TOP (1UL << 32)   /* first address above the identity map */
+#define UK_ARCH_USER_TOP (1UL << 47)       /* end of the canonical lower half */
+typedef void (*uk_arch_pt_fn)(uintptr_t va, uint64_t *entry, void *arg);
+uintptr_t uk_arch_pt_root(void);
+void uk_arch_pt_init(void);                  /* enforce read-only entries at CPL0 too */
+int uk_arch_pt_map(uintptr_t root, uintptr_t va, uintptr_t pa, int prot); /* 0, -1 out of pages */
+uintptr_t uk_arch_pt_lookup(uintptr_t root, uintptr_t va); /* physical page, 0 when none */
+void uk_arch_pt_walk(uintptr_t root, uintptr_t lo, uintptr_t hi, uk_arch_pt_fn fn, void *arg);
+uint64_t uk_arch_pt_entry(uintptr_t pa, int prot); /* a leaf entry, for walk callbacks */
+uintptr_t uk_arch_pt_entry_addr(uint64_t entry);
+/* Page-fault policy, set by the memory library: 1 when the fault at addr was resolved (the
+ * instruction runs again), 0 to report it as a crash (SIGSEGV). error: the CPU's error code. */
+extern int (*uk_arch_page_fault)(uintptr_t addr, unsigned long error);
+int uk_arch_page_fault_resolve(unsigned long error);
+
+
 /* ---- crash report hooks (core's uk_core_trap formats the report) ---- */
 struct uk_arch_fault {
 	const char *what;        /* "page fault" */

@@ -16,9 +16,11 @@
 #include <uk/image.h>
 #include <uk/syscall.h>
 #include <uk/vfs.h>
+#include <uk/posix-mm.h>
 
 /* The root file system is optional: an embedded static program needs none. */
 UK_OPTIONAL(uk_vfs_mkdir_p);
+UK_OPTIONAL(uk_memory_record); /* posix-mm: /proc/self/maps and mincore see the objects */
 UK_OPTIONAL(uk_vfs_boot_clock_hold);
 UK_SYSCALL_DECL(symlink);
 UK_OPTIONAL(uk_sys_symlink);
@@ -163,6 +165,15 @@ static uintptr_t build_stack(const struct started *s)
 	return uk_process_stack(auxv);
 }
 
+static void record_mappings(const struct started *s)
+{
+	if (!uk_memory_record)
+		return;
+	uk_memory_record(s->prog.l.lo, s->prog.l.hi, UK_PROT_READ | UK_PROT_WRITE | UK_PROT_EXEC, 0, s->path);
+	if (s->has_interp)
+		uk_memory_record(s->interp.l.lo, s->interp.l.hi, UK_PROT_READ | UK_PROT_WRITE | UK_PROT_EXEC, 0, "ld.so");
+}
+
 static void uk_exec_main(void)
 {
 	struct started *s = &started;
@@ -174,6 +185,7 @@ static void uk_exec_main(void)
 		uk_core_log(UK_LOG_INFO, "exec loader: 0x%lx-0x%lx entry 0x%lx", s->interp.l.lo, s->interp.l.hi, s->interp.l.entry);
 	uk_process_self.brk_start = s->prog.l.hi;
 	uk_process_self.entry = s->prog.l.entry;
+	record_mappings(s);
 	uintptr_t sp = build_stack(s);
 	if (uk_core_boot.boottime)
 		uk_process_report_boot_time();

@@ -1,6 +1,7 @@
 /* Memory calls beside posix-mm (mm-extra). The memory is RAM, identity-mapped, never paged
  * out, and file maps are private copies (MAP_SHARED is read-only in vfs), so: nothing to write
- * back, everything locked and resident already. Arguments are checked as Linux does. */
+ * back, everything locked already. Arguments are checked as Linux does. mincore is posix-mm's
+ * (it knows the mapping list). */
 #include <uk/arch.h>
 #include <uk/core.h>
 #include <uk/syscall.h>
@@ -23,13 +24,5 @@ UK_SYSCALL(mlockall)
 {
 	if (!a0 || (a0 & ~(long)(UK_MCL_CURRENT | UK_MCL_FUTURE | UK_MCL_ONFAULT)) || a0 == UK_MCL_ONFAULT)
 		return -EINVAL;
-	return 0;
-}
-
-UK_SYSCALL(mincore)
-{
-	if (a0 % UK_PAGE_SIZE)
-		return -EINVAL;
-	memset((void *)a2, 1, UK_ALIGN_UP((uintptr_t)a1, UK_PAGE_SIZE) / UK_PAGE_SIZE);
 	return 0;
 }

@@ -1,89 +1,144 @@
-/* Anonymous memory (posix-mm): mmap takes zeroed pages from the page allocator (one address
- * space, identity-mapped: protection bits are accepted and not enforced). */
+/* Memory syscalls (posix-mm): mmap, munmap, mprotect, madvise, mremap, mincore over the mapping
+ * list (vmspace.c). Anonymous maps are demand maps above 4 GiB (reserved, backed on first touch,
+ * protection enforced), so a program may reserve far more than the guest's RAM as on Linux.
+ * MAP_FIXED below 4 GiB (into the identity-mapped RAM: a program's own segments) takes and
+ * zeroes those pages at once, as before. */
 #include <uk/arch.h>
 #include <uk/core.h>
 #include <uk/syscall.h>
 #include <uk/posix-mm.h>
 #include <uk/vfs.h>
 
+#define MAP_SHARED 0x01
 #define MAP_FIXED 0x10
 #define MAP_ANONYMOUS 0x20
+#define MAP_POPULATE 0x8000
 #define MAP_FIXED_NOREPLACE 0x100000
 #define MREMAP_MAYMOVE 1
+#define MREMAP_FIXED 2
 #define MADV_DONTNEED 4
+#define MADV_FREE 8
 
 static size_t pages_of(long len) { return UK_ALIGN_UP((uintptr_t)len, UK_PAGE_SIZE) / UK_PAGE_SIZE; }
+static bool demand(uintptr_t a) { return a >= UK_ARCH_IDENTITY_TOP; }
+static struct uk_memory_space *mm(void) { return &uk_memory_current; }
 
 /* File-backed mappings are the vfs's, when the plan has one. */
 UK_OPTIONAL(uk_vfs_mmap_file);
 
-static long map_fixed(uintptr_t addr, size_t n, long flags)
+static bool overlaps(uintptr_t lo, uintptr_t hi)
 {
-	if (addr % UK_PAGE_SIZE)
-		return -EINVAL;
+	for (struct uk_memory_vma *v = mm()->vmas; v && v->lo < hi; v = v->next)
+		if (v->hi > lo)
+			return true;
+	return false;
+}
+
+static bool fits(uintptr_t lo, size_t len)
+{
+	return lo + len > lo && lo + len <= UK_ARCH_USER_TOP;
+}
+
+static long map_identity(uintptr_t addr, size_t n, long prot, long flags)
+{
 	if (!uk_core_pa_is_free(&uk_core_pages, addr, n) && (flags & MAP_FIXED_NOREPLACE))
 		return -EEXIST;
 	uk_core_pa_reserve(&uk_core_pages, addr, n); /* replaces what was there, as Linux does */
 	memset((void *)addr, 0, n * UK_PAGE_SIZE);
+	uk_memory_insert(mm(), addr, addr + n * UK_PAGE_SIZE, (int)prot, 0, NULL, 0);
+	return (long)addr;
+}
+
+static long map_demand(uintptr_t addr, size_t len, long prot, long flags)
+{
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		if (!fits(addr, len))
+			return -ENOMEM;
+		if ((flags & MAP_FIXED_NOREPLACE) && overlaps(addr, addr + len))
+			return -EEXIST;
+	} else if (!addr || addr % UK_PAGE_SIZE || !demand(addr) || !fits(addr, len) || overlaps(addr, addr + len)) {
+		if (!(addr = uk_memory_gap(mm(), len)))
+			return -ENOMEM; /* the hint is only a hint */
+	}
+	int kind = UK_MEMORY_DEMAND | ((flags & MAP_SHARED) ? UK_MEMORY_SHARED : 0);
+	if (uk_memory_insert(mm(), addr, addr + len, (int)prot, kind, NULL, 0))
+		return -ENOMEM;
+	if ((flags & MAP_POPULATE) && uk_memory_populate(mm(), addr, addr + len)) {
+		uk_memory_remove(mm(), addr, addr + len);
+		return -ENOMEM;
+	}
 	return (long)addr;
 }
 
 UK_SYSCALL(mmap)
 {
+	uintptr_t addr = (uintptr_t)a0;
+
 	if (a1 <= 0)
 		return -EINVAL;
 	if (!(a3 & MAP_ANONYMOUS))
 		return uk_vfs_mmap_file ? uk_vfs_mmap_file(a0, a1, a2, a3, a4, a5) : -ENODEV;
-	size_t n = pages_of(a1);
-	if (a3 & (MAP_FIXED | MAP_FIXED_NOREPLACE))
-		return map_fixed((uintptr_t)a0, n, a3);
-	void *p = uk_core_page_alloc(n);
-	if (!p)
-		return -ENOMEM;
-	return (long)memset(p, 0, n * UK_PAGE_SIZE);
+	if ((a3 & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && addr % UK_PAGE_SIZE)
+		return -EINVAL;
+	if ((a3 & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && !demand(addr))
+		return map_identity(addr, pages_of(a1), a2, a3);
+	return map_demand(addr, pages_of(a1) * UK_PAGE_SIZE, a2, a3);
 }
 
 UK_SYSCALL(munmap)
 {
-	if (a0 % UK_PAGE_SIZE || a1 <= 0)
+	uintptr_t lo = (uintptr_t)a0, hi = lo + pages_of(a1) * UK_PAGE_SIZE;
+
+	if (lo % UK_PAGE_SIZE || a1 <= 0)
 		return -EINVAL;
-	uk_core_page_free((void *)a0, pages_of(a1));
+	if (!demand(lo))
+		uk_core_page_free((void *)lo, pages_of(a1));
+	uk_memory_remove(mm(), lo, hi);
 	return 0;
 }
 
-UK_SYSCALL(mprotect) { return a0 % UK_PAGE_SIZE ? -EINVAL : 0; }
+/* Enforced in demand maps; in the identity-mapped RAM only recorded (2 MiB pages there). */
+UK_SYSCALL(mprotect)
+{
+	uintptr_t lo = (uintptr_t)a0, hi = lo + pages_of(a1) * UK_PAGE_SIZE;
+
+	if (lo % UK_PAGE_SIZE || a1 < 0)
+		return -EINVAL;
+	if (lo == hi)
+		return 0;
+	if (demand(lo))
+		return uk_memory_protect(mm(), lo, hi, (int)a2);
+	if (uk_memory_covered(mm(), lo, hi))
+		uk_memory_protect(mm(), lo, hi, (int)a2);
+	return 0;
+}
 
 UK_SYSCALL(madvise)
 {
-	if (a2 == MADV_DONTNEED) /* the next read must see zeros */
-		memset((void *)a0, 0, pages_of(a1) * UK_PAGE_SIZE);
+	uintptr_t lo = (uintptr_t)a0, hi = lo + pages_of(a1) * UK_PAGE_SIZE;
+
+	if (lo % UK_PAGE_SIZE || a1 < 0)
+		return -EINVAL;
+	if (demand(lo) && !uk_memory_covered(mm(), lo, hi))
+		return -ENOMEM;
+	if (a2 != MADV_DONTNEED && a2 != MADV_FREE)
+		return 0;
+	if (demand(lo)) /* the pages go back; the next touch sees zeros */
+		uk_memory_drop_pages(mm(), lo, hi);
+	else
+		memset((void *)lo, 0, hi - lo);
 	return 0;
 }
 
-UK_SYSCALL(mremap)
+UK_SYSCALL(mincore)
 {
-	uintptr_t old = (uintptr_t)a0;
-	size_t oldn = pages_of(a1), newn = pages_of(a2);
+	uintptr_t lo = (uintptr_t)a0, hi = lo + pages_of(a1) * UK_PAGE_SIZE;
 
-	if (old % UK_PAGE_SIZE || !newn)
+	if (lo % UK_PAGE_SIZE)
 		return -EINVAL;
-	if (newn <= oldn) {
-		uk_core_page_free((void *)(old + newn * UK_PAGE_SIZE), oldn - newn);
-		return (long)old;
-	}
-	uintptr_t tail = old + oldn * UK_PAGE_SIZE;
-	if (uk_core_pa_is_free(&uk_core_pages, tail, newn - oldn)) {
-		uk_core_pa_reserve(&uk_core_pages, tail, newn - oldn);
-		memset((void *)tail, 0, (newn - oldn) * UK_PAGE_SIZE);
-		return (long)old;
-	}
-	if (!(a3 & MREMAP_MAYMOVE))
+	if (lo == hi)
+		return 0;
+	if (!fits(lo, hi - lo))
 		return -ENOMEM;
-	void *p = uk_core_page_alloc(newn);
-	if (!p)
-		return -ENOMEM;
-	memcpy(p, (void *)old, oldn * UK_PAGE_SIZE);
-	memset((char *)p + oldn * UK_PAGE_SIZE, 0, (newn - oldn) * UK_PAGE_SIZE);
-	uk_core_page_free((void *)old, oldn);
-	return (long)p;
+	return uk_memory_resident(mm(), lo, hi, (unsigned char *)a2);
 }

@@ -6,6 +6,11 @@
 #include <uk/plat.h>
 #include <uk/syscall.h>
 #include <uk/posix-procinfo.h>
+#include <uk/posix-mm.h>
+
+/* posix-mm's counters when it is linked (the resident high-water mark), else all pages in use. */
+UK_OPTIONAL(uk_memory_hiwater_kib);
+UK_OPTIONAL(uk_memory_faults);
 
 #define NS 1000000000ULL
 #define HZ 100
@@ -54,7 +59,8 @@ UK_SYSCALL(getrusage)
 		return 0; /* no children ever ran */
 	ru->utime_sec = (int64_t)(ns / NS);
 	ru->utime_usec = (int64_t)(ns % NS / 1000);
-	ru->maxrss = (int64_t)((uk_core_pages.npages - uk_core_pages.nfree) * 4); /* KiB in use */
+	ru->maxrss = (int64_t)(uk_memory_hiwater_kib ? uk_memory_hiwater_kib() : (uk_core_pages.npages - uk_core_pages.nfree) * 4);
+	ru->minflt = (int64_t)(uk_memory_faults ? uk_memory_faults() : 0);
 	return 0;
 }
 

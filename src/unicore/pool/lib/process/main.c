@@ -6,6 +6,10 @@
 #include <uk/process.h>
 #include <uk/image.h>
 #include <uk/exec.h>
+#include <uk/posix-mm.h>
+
+/* posix-mm's mapping list, when linked: the program's segments and stack are recorded there. */
+UK_OPTIONAL(uk_memory_record);
 
 /* Present when the exec library is linked: it loads the program itself (lib/exec), later. */
 UK_OPTIONAL(uk_exec_load);
@@ -54,6 +58,8 @@ static void load_program(struct uk_elf_layout *l)
 		uk_core_page_free((void *)first, (last - first) / UK_PAGE_SIZE);
 	uk_process_self.brk_start = l->hi;
 	uk_process_self.entry = l->entry;
+	if (uk_memory_record)
+		uk_memory_record(l->lo, l->hi, UK_PROT_READ | UK_PROT_WRITE | UK_PROT_EXEC, 0, uk_core_boot.argv[0]);
 }
 
 uintptr_t uk_process_stack(const uint64_t *auxv)
@@ -66,6 +72,8 @@ uintptr_t uk_process_stack(const uint64_t *auxv)
 	if (!stack)
 		uk_core_panic("out of memory: no room for the program's %d KiB stack (UK_PROCESS_STACK_KB): boot with more memory (-m)", UK_PROCESS_STACK_KB);
 	uk_arch_page_unmap((uintptr_t)guard);
+	if (uk_memory_record)
+		uk_memory_record((uintptr_t)stack, (uintptr_t)stack + npages * UK_PAGE_SIZE, UK_PROT_READ | UK_PROT_WRITE, UK_MEMORY_STACK, NULL);
 	uk_core_random_fill(random, sizeof(random));
 	uintptr_t sp = uk_process_stack_build(stack, npages * UK_PAGE_SIZE, uk_core_boot.argc, uk_core_boot.argv, uk_core_boot.envp,
 				      auxv, random, UK_ARCH_NAME);

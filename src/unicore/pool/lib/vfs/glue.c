@@ -72,6 +72,9 @@ UK_SYSCALL_DECL(mmap);
 UK_SYSCALL_DECL(munmap);
 UK_OPTIONAL(uk_sys_mmap);
 UK_OPTIONAL(uk_sys_munmap);
+UK_SYSCALL_DECL(mprotect);
+UK_OPTIONAL(uk_sys_mprotect);
+#define UK_MAP_POPULATE 0x8000
 
 long uk_vfs_mmap_file(long addr, long len, long prot, long flags, long fd, long off)
 {
@@ -85,7 +88,8 @@ long uk_vfs_mmap_file(long addr, long len, long prot, long flags, long fd, long 
 		return -EBADF;
 	if ((flags & UK_MAP_SHARED) && (prot & UK_PROT_WRITE))
 		return -ENODEV;
-	a = uk_sys_mmap(addr, len, prot, flags | UK_MAP_ANONYMOUS, -1, 0);
+	/* writable and backed while the bytes go in (read-only pages are enforced), then prot */
+	a = uk_sys_mmap(addr, len, prot | UK_PROT_WRITE, flags | UK_MAP_ANONYMOUS | UK_MAP_POPULATE, -1, 0);
 	if (a < 0)
 		return a;
 	err = uk_vfs_mmap_fill((int)fd, off, (void *)a, (size_t)len);
@@ -94,5 +98,7 @@ long uk_vfs_mmap_file(long addr, long len, long prot, long flags, long fd, long 
 			uk_sys_munmap(a, len, 0, 0, 0, 0);
 		return err;
 	}
+	if (!(prot & UK_PROT_WRITE) && uk_sys_mprotect)
+		uk_sys_mprotect(a, len, prot, 0, 0, 0);
 	return a;
 }

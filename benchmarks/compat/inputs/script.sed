@@ -1,0 +1,5 @@
+s/quick/slow/g
+/zebra/d
+y/abc/ABC/
+$a\
+-- end --
