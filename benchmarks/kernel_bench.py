@@ -18,12 +18,13 @@ from pathlib import Path
 from unicore.controller.plan import fixed_plan
 from unicore.image import build_image
 from unicore.runner import choose_accel, run_image
+from unicore.runner.console import console_devices
 from unicore.runner.qemu import kernel_cmdline, qemu_command
 from unicore.program.toolchain import compile_program
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
-LIBS = ["arch-x86_64", "plat-qemu", "core", "syscall", "process", "posix-process", "posix-mm",
+LIBS = ["arch-x86_64", "plat-qemu", "virtio", "core", "syscall", "process", "posix-process", "posix-mm",
         "posix-time", "posix-io", "random"]
 HELLO_SYSCALLS = ["arch_prctl", "set_tid_address", "ioctl", "writev", "write", "exit_group", "exit"]
 
@@ -83,8 +84,11 @@ def stats(samples: list[float]) -> dict:
 
 
 def qemu_direct(image: Path, accel: str, out: Path, args: list[str]) -> list[str]:
-    """The QEMU command `unicore run` would use (without the Python runner around it)."""
-    return ["timeout", "30", *qemu_command(image, kernel_cmdline(args, {}, False, False), 64, accel, out / "ctl")]
+    """The QEMU command `unicore run` would use (without the Python runner around it: the
+    console port's host side is a null chardev, which takes everything)."""
+    console = console_devices("null,id=ukcon")
+    return ["timeout", "30", *qemu_command(image, kernel_cmdline(args, {}, False, False), 64, accel, out / "ctl",
+                                           console=console)]
 
 
 def boot_times(image: Path, accel: str, runs: int) -> dict:

@@ -37,9 +37,8 @@ def image(tmp_path_factory):
 def test_same_behaviour_with_args_env_and_stdin(image):
     proc = unicore("verify", str(image), "-e", "FOO=bar", "--", "two words", "x", stdin=b"5\n7\n300\n")
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    # 3 args, sum 312, exit 112: every part was compared
-    assert proc.stdout.decode().startswith("same behaviour: ")
-    assert "exit status 112" in proc.stdout.decode()
+    # 3 args, sum 312, exit 112, a line on stderr: every part was compared
+    assert proc.stdout.decode() == "same behaviour: 42 bytes of stdout, 18 bytes of stderr, exit status 112\n"
 
 
 def test_a_different_program_is_reported(image):
@@ -47,3 +46,17 @@ def test_a_different_program_is_reported(image):
     assert proc.returncode == 1
     assert b"DIFFERENT exit status: native 0, unikernel 3" in proc.stdout
     assert b"DIFFERENT stdout differs: first at byte 0 (line 1): native b'hi\\n'" in proc.stdout
+
+
+def test_each_stream_gets_its_own_verdict(image, tmp_path):
+    """A native stand-in with the same stdout and exit status but another stderr line: only
+    stderr is DIFFERENT, and the line says where."""
+    native = tmp_path / "native.sh"
+    native.write_text("#!/bin/sh\ncat >/dev/null\necho '1 args, first -, sum 3, FOO=(null)'\n"
+                      "echo 'warning on stdout' >&2\nexit 3\n")
+    native.chmod(0o755)
+    proc = unicore("verify", str(image), "--native", str(native), stdin=b"3\n")
+    assert proc.returncode == 1
+    assert proc.stdout.decode().splitlines() == [
+        "stdout:       same", "stderr:       DIFFERENT", "exit status:  same",
+        "DIFFERENT stderr differs: first at byte 14 (line 1): native b'out\\n', unikernel b'err\\n'"]

@@ -15,7 +15,7 @@ from pathlib import Path
 from unicore.image.rootfs import Entry, merge, write_cpio
 from unicore.controller.plan import fixed_plan
 
-BASE_LIBS = ["arch-x86_64", "plat-qemu", "core", "syscall", "process", "posix-process", "posix-mm",
+BASE_LIBS = ["arch-x86_64", "plat-qemu", "virtio", "core", "syscall", "process", "posix-process", "posix-mm",
              "posix-time", "random", "posix-rlimit", "posix-sched", "futex", "exec", "posix-procinfo", "mm-extra"]
 FS_LIBS = ["vfs", "ramfs", "devfs", "initrd", "fs-extra"]
 # What glibc's start-up (static or ld.so) and stdio need; a superset of musl's.

@@ -55,19 +55,20 @@ def test_left_out_syscall_is_named_with_debug_and_widening_fixes_it(binary_workd
     program = compile_c("syscalls", "static", binary_workdir)
     narrow = make_binary_image("syscalls-narrow", program, GLIBC_SYSCALLS + ["getrlimit", "setrlimit"])
     r = run_image(narrow, accel="tcg", timeout=60, debug=True)
-    assert b"unicore: syscall getpriority (140) not in this image -> ENOSYS\n" in r.stdout
+    assert b"unicore: syscall getpriority (140) not in this image -> ENOSYS\n" in r.kernel
     assert b"getpriority -> -1\n" in r.stdout
     wide = make_binary_image("syscalls-wide", program, GLIBC_SYSCALLS + ["getrlimit", "setrlimit", "getpriority"])
     r = run_image(wide, accel="tcg", timeout=60, debug=True)
-    assert b"getpriority (140) not in this image" not in r.stdout and b"getpriority -> 0\n" in r.stdout
+    assert b"getpriority (140) not in this image" not in r.kernel and b"getpriority -> 0\n" in r.stdout
 
 
 def test_futex_deadlock_is_reported(binary_workdir, make_binary_image):
     program = compile_c("deadlock", "static", binary_workdir)
     image = make_binary_image("deadlock", program, GLIBC_SYSCALLS)
     r = run_image(image, accel="tcg", timeout=60)
-    text = r.stdout.decode()
-    assert text.startswith("waiting\nunicore: futex wait on 0x")
+    assert r.stdout == b"waiting\n"
+    text = r.kernel.decode()
+    assert text.startswith("unicore: futex wait on 0x")
     assert "with no timeout, and no other thread to wake it: deadlock\nunicore: panic: deadlock in futex wait\n" in text
     assert (r.crashed, r.exit_status) == (True, 134)
 
@@ -76,7 +77,8 @@ def test_missing_program_in_rootfs_exits_127(binary_workdir, make_binary_image):
     image = make_binary_image("no-program", None, GLIBC_SYSCALLS + ["openat", "close", "lseek"], fs=True,
                               name="/bin/nowhere")
     r = run_image(image, accel="tcg", timeout=60)
-    assert (r.stdout, r.exit_status) == (b"unicore: exec /bin/nowhere: no such file in the root file system\n", 127)
+    assert (r.stdout, r.stderr, r.exit_status) == (b"", b"", 127)
+    assert r.kernel == b"unicore: exec /bin/nowhere: no such file in the root file system\n"
 
 
 def test_process_information_and_memory_extras(binary_workdir, make_binary_image):

@@ -26,16 +26,18 @@ void uk_vfs_free(void *ptr)
 	free(ptr);
 }
 
-long uk_vfs_console_write(const char *buf, size_t len)
+long uk_vfs_console_write(int fd, const char *buf, size_t len)
 {
+	(void)fd; /* one stream here: the harness's stdout */
 	fflush(stdout);
 	return write(1, buf, len);
 }
 
-long uk_vfs_console_read(char *buf, size_t len)
+long uk_vfs_console_read(char *buf, size_t len, int nonblock)
 {
 	size_t n = 0, avail = strlen(stdin_data) - stdin_pos;
 
+	(void)nonblock; /* the scripted stdin is all there */
 	while (n < len && n < avail) {
 		buf[n] = stdin_data[stdin_pos + n];
 		if (buf[n++] == '\n')
@@ -43,6 +45,11 @@ long uk_vfs_console_read(char *buf, size_t len)
 	}
 	stdin_pos += n;
 	return (long)n;
+}
+
+int uk_vfs_debug(void)
+{
+	return 0; /* the harness runs without --debug */
 }
 
 void uk_vfs_now(struct uk_timespec *ts)

@@ -10,7 +10,7 @@ from pathlib import Path
 from unicore.controller.plan import fixed_plan
 
 PROGRAMS = Path(__file__).parent / "programs"
-LIBS = ["arch-x86_64", "plat-qemu", "core", "syscall", "process", "posix-process", "posix-mm",
+LIBS = ["arch-x86_64", "plat-qemu", "virtio", "core", "syscall", "process", "posix-process", "posix-mm",
         "posix-time", "posix-io", "random"]
 # What a musl program typically needs at start, in stdio and in malloc.
 BASE_SYSCALLS = ["read", "write", "writev", "readv", "ioctl", "lseek", "exit", "exit_group", "arch_prctl",

@@ -11,7 +11,8 @@ from unicore.image.payload import check_program, pack
 from unicore.errors import BadInputError
 from unicore.runner import choose_accel
 from unicore.runner.qemu import kernel_cmdline, percent_encode
-from unicore.runner.run import _status, frame_stdin
+from unicore.runner.console import EOF_FRAME, Demux, frames
+from unicore.runner.run import _status
 
 
 def test_percent_encoding_of_kernel_tokens():
@@ -25,11 +26,21 @@ def test_kernel_cmdline_layout():
     line = kernel_cmdline(["x y", "--"], {"K": "v w"}, debug=True, boottime=False)
     assert line == "debug env=K=v%20w -- x%20y --"
     assert kernel_cmdline([], {}, False, True, argv0="prog") == "boottime argv0=prog --"
-    assert kernel_cmdline(["a"], {}, False, False, stdin_module=True) == "stdin=initrd -- a"
 
 
-def test_stdin_framing():
-    assert frame_stdin(b"a\xffb\xff\xff") == b"a\xff\xffb\xff\xff\xff\xff"
+def test_console_frames_both_ways():
+    """Host to guest: u32 length, u32 fd 0, bytes; an empty frame is end of file."""
+    assert frames(b"ab\xff") == b"\x03\x00\x00\x00\x00\x00\x00\x00ab\xff"
+    assert frames(b"") == b"" and EOF_FRAME == bytes(8)
+    assert len(frames(bytes(300_000))) == 300_000 + 2 * 8  # 256 KiB per frame
+    got, asked = [], []
+    demux = Demux(lambda fd, data: got.append((fd, data)), lambda: asked.append(True))
+    wire = (b"\x02\x00\x00\x00\x01\x00\x00\x00hi" + bytes(8) +       # stdout "hi", then "reads stdin"
+            b"\x04\x00\x00\x00\x02\x00\x00\x00oops")                  # stderr "oops"
+    for i in range(len(wire)):  # split anywhere: headers and data across reads
+        demux.feed(wire[i:i + 1])
+    joined = {fd: b"".join(d for f, d in got if f == fd) for fd in (1, 2)}
+    assert (joined, asked) == ({1: b"hi", 2: b"oops"}, [True])
 
 
 def test_status_lines():

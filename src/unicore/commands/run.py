@@ -14,7 +14,7 @@ from unicore.runner.memory import default_mem_mb
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("run", help="boot an image on QEMU microvm (console on stdout, program's exit status)")
+    p = sub.add_parser("run", help="boot an image on QEMU microvm (the program's stdin, stdout, stderr and exit status)")
     intermixed(p)
     p.add_argument("image", help="the image built by `unicore build`")
     p.add_argument("-m", "--mem", type=int, metavar="MB",
@@ -46,9 +46,11 @@ def _env(pairs: list[str]) -> dict[str, str]:
     return env
 
 
-def _stdout(chunk: bytes) -> None:
-    sys.stdout.buffer.write(chunk)
-    sys.stdout.buffer.flush()
+def _output(name: str, chunk: bytes) -> None:
+    """The program's stdout to ours, its stderr and the kernel's messages (crash report) to our stderr."""
+    stream = sys.stdout.buffer if name == "stdout" else sys.stderr.buffer
+    stream.write(chunk)
+    stream.flush()
 
 
 def _image_end(image: Path) -> int:
@@ -83,12 +85,12 @@ def run(args) -> int:
     _check_memory(Path(args.image), args.mem)
     accel, why = choose_accel(args.accel)
     print(f"unicore: accelerator {accel} ({why})", file=sys.stderr)
-    # piped stdin is read to its end and handed over whole (fast); a terminal gives end of file
-    stdin = None if sys.stdin is None or sys.stdin.isatty() else sys.stdin.buffer.read()
+    # stdin (a pipe, a file or a terminal) is streamed as the program reads it
+    stdin = None if sys.stdin is None else sys.stdin.buffer
     try:
         with forward_signals():
             result = run_image(args.image, args.args, env, args.mem, accel, args.timeout, stdin,
-                               args.debug, args.boottime, on_output=_stdout, argv0=args.argv0,
+                               args.debug, args.boottime, on_output=_output, argv0=args.argv0,
                                volumes=args.volume, volume_security=args.volume_security,
                                volume_lock=args.volume_lock)
     except Interrupted as exc:

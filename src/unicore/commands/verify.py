@@ -1,4 +1,5 @@
-"""`unicore verify IMAGE [-- ARGS]`: run natively and as a unikernel; compare stdout and exit status."""
+"""`unicore verify IMAGE [-- ARGS]`: run natively and as a unikernel; compare stdout, stderr and exit
+status, each on its own, and say which differed."""
 
 import sys
 from pathlib import Path
@@ -50,8 +51,14 @@ def run(args) -> int:
     verdict = verify(args.image, _native_program(args.image, args.native), args.args, env,
                      _stdin(args.stdin), mem_mb=args.memory or default_mem_mb(args.image), accel=args.accel, timeout=args.timeout)
     if verdict.same:
-        print(f"same behaviour: {len(verdict.native.stdout)} bytes of stdout, exit status {verdict.native.exit_status}")
+        native = verdict.native
+        print(f"same behaviour: {len(native.stdout)} bytes of stdout, {len(native.stderr)} bytes of stderr, "
+              f"exit status {native.exit_status}")
         return 0
+    for name, same in verdict.verdicts().items():
+        print(f"{name + ':':13} {'same' if same else 'DIFFERENT'}")
     for line in verdict.differences():
         print(f"DIFFERENT {line}")
+    if verdict.unikernel.kernel:
+        sys.stdout.write("unikernel's kernel messages:\n" + verdict.unikernel.kernel.decode(errors="replace"))
     return 1

@@ -1,6 +1,7 @@
 """The QEMU command line for an image (x86_64, -M microvm) and the kernel command line.
 
-COM1 is the console on QEMU's stdio; COM2 (an extra isa-serial: microvm creates only one) is the
+COM1 is the kernel console on QEMU's stdio; the program's streams are a virtio-console port
+(console.py); COM2 (an extra isa-serial: microvm creates only one) is the
 control channel, written to a file; isa-debug-exit at 0xf4 ends QEMU (docs/design.md).
 Host volumes are virtio-9p devices tagged vol0, vol1...; a `vol.<tag>=GUESTDIR` kernel token says
 where each is mounted, so guest paths are not bound by QEMU's 31-byte tag limit (docs/fs.md).
@@ -24,11 +25,9 @@ def percent_encode(token: str) -> str:
 
 
 def kernel_cmdline(args: list[str], env: dict[str, str], debug: bool, boottime: bool,
-                   argv0: str | None = None, stdin_module: bool = False,
-                   volumes: list[Volume] = ()) -> str:
+                   argv0: str | None = None, volumes: list[Volume] = ()) -> str:
     tokens = (["debug"] if debug else []) + (["boottime"] if boottime else [])
     tokens += [f"vol.{volume_tag(i)}={v.guest}" for i, v in enumerate(volumes)]
-    tokens += ["stdin=initrd"] if stdin_module else []
     tokens += [f"argv0={argv0}"] if argv0 else []
     tokens += [f"env={k}={v}" for k, v in env.items()]
     return " ".join([*map(percent_encode, tokens), "--", *map(percent_encode, args)])
@@ -48,19 +47,21 @@ def accel_args(accel: str) -> list[str]:
 
 
 def qemu_command(image: Path, cmdline: str, mem_mb: int, accel: str, ctl_file: Path,
-                 volumes: list[Volume] = (), initrd: Path | None = None,
-                 volume_security: str = "mapped-xattr") -> list[str]:
-    """The QEMU command; every user-controlled string inside an option list goes through qemu_opt."""
+                 volumes: list[Volume] = (), volume_security: str = "mapped-xattr",
+                 console: list[str] = ()) -> list[str]:
+    """The QEMU command; every user-controlled string inside an option list goes through qemu_opt.
+    `console`: the console channel's devices (console.Channel.qemu_args), first on the
+    virtio-mmio slots' list so that its slot does not depend on the volumes."""
     qemu = qemu_binary()
-    initrd_args = ["-initrd", str(initrd)] if initrd else []
-    return [qemu, "-M", "microvm", *accel_args(accel), *initrd_args, "-m", f"{mem_mb}M",
+    return [qemu, "-M", "microvm", *accel_args(accel), "-m", f"{mem_mb}M",
             "-nodefaults", "-no-user-config", "-nographic", "-no-reboot", "-monitor", "none",
             *sandbox_args(qemu),
             "-kernel", str(image), "-append", cmdline,
             "-serial", "stdio",
             "-chardev", f"file,id=ukctl,path={qemu_opt(str(ctl_file))}",
             "-device", "isa-serial,chardev=ukctl,iobase=0x2f8,irq=3",
-            "-device", "isa-debug-exit,iobase=0xf4,iosize=4", *volume_args(list(volumes), volume_security)]
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=4", *console,
+            *volume_args(list(volumes), volume_security)]
 
 
 def virtio_devices(cmd: list[str]) -> int:

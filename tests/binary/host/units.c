@@ -19,7 +19,7 @@ static uint64_t fake_ns; /* every clock read advances the fake clock by 1 ms */
 
 uint64_t uk_plat_monotonic_ns(void) { return fake_ns += 1000000; }
 uint64_t uk_plat_wall_ns(void) { return 1700000000ULL * 1000000000ULL + (fake_ns += 1000000); }
-void uk_plat_console_write(const char *buf, size_t len)
+void uk_plat_kernel_write(const char *buf, size_t len)
 {
 	for (size_t i = 0; i < len && console_len + 1 < sizeof(console); i++)
 		console[console_len++] = buf[i];

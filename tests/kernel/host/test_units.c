@@ -12,7 +12,7 @@ struct uk_bootargs uk_core_boot;
 static char console[4096];
 static size_t console_len;
 
-void uk_plat_console_write(const char *buf, size_t len)
+void uk_plat_kernel_write(const char *buf, size_t len)
 {
 	for (size_t i = 0; i < len && console_len + 1 < sizeof(console); i++)
 		console[console_len++] = buf[i];
@@ -121,7 +121,7 @@ static void test_cmdline(void)
 	CHECK(!strcmp(b.argv[3], "--") && b.argv[4] == NULL);
 	CHECK(!strcmp(b.envp[0], "A=1") && !strcmp(b.envp[1], "B=x y") && b.envp[2] == NULL);
 
-	char flag[] = "stdin=initrd --"; /* a platform token (plat/qemu reads it): core keeps it as a param */
+	char flag[] = "stdin=initrd --"; /* a KEY=VALUE token core does not know: kept as a param */
 	struct uk_bootargs f = { 0 };
 	CHECK(uk_core_cmdline_parse(flag, &f, vec, 32) == 0 && f.argc == 1);
 	CHECK(!strcmp(uk_core_bootargs_param(&f, "stdin"), "initrd"));

@@ -41,12 +41,17 @@ struct uk_bootinfo {
  * main) calls it itself. Fills a uk_bootinfo and calls uk_core_start. */
 _Noreturn void uk_plat_start(uintptr_t boot_arg);
 
-/* ---- console: the program's stdin, stdout and stderr ---- */
-void uk_plat_console_write(const char *buf, size_t len);   /* all bytes, in order */
-/* Up to len bytes of stdin. Blocks until one byte is there; returns at the end of a line, as a
- * terminal does; 0 at end of file, and for ever after. The first call may tell the host to
- * start sending. */
-long uk_plat_console_read(char *buf, size_t len);
+/* ---- console: the program's stdin, stdout and stderr, and the kernel's messages ---- */
+/* The program's fd 1 (stdout) or 2 (stderr): all bytes, in order, each fd its own stream on
+ * the host. Returns len. */
+long uk_plat_console_write(int fd, const void *buf, size_t len);
+/* Up to len bytes of stdin: what has arrived, at least one byte (waiting for it; without `wait`
+ * -EAGAIN when there is none yet); 0 at end of file, and for ever after. The first call may
+ * tell the host to start sending. */
+long uk_plat_console_read(char *buf, size_t len, bool wait);
+/* Kernel messages and crash reports: a stream of their own, usable at any moment (a crash in
+ * the middle of a console write included). */
+void uk_plat_kernel_write(const char *buf, size_t len);
 
 /* ---- clock and timer ---- */
 uint64_t uk_plat_monotonic_ns(void);          /* since the image started running */

@@ -1,5 +1,5 @@
 /* Kernel command line (core): space-separated, percent-encoded tokens. Kernel tokens come
- * first (debug, boottime, loglevel=N, env=KEY=VALUE, argv0=NAME, stdin=initrd), then `--`, then the
+ * first (debug, boottime, loglevel=N, env=KEY=VALUE, argv0=NAME), then `--`, then the
  * program's arguments argv[1..]. Other KEY=VALUE kernel tokens are kept for libraries
  * (uk_core_boot_param: exec=PATH, vol.TAG=PATH). Pure logic: unit-tested on the host. */
 #include <uk/core.h>

@@ -134,7 +134,7 @@ static void vprint(const char *prefix, const char *fmt, va_list ap, const char *
 	n += (size_t)len < sizeof(buf) - n - 2 ? (size_t)len : sizeof(buf) - n - 3;
 	for (const char *s = suffix; *s; s++)
 		buf[n++] = *s;
-	uk_plat_console_write(buf, n);
+	uk_plat_kernel_write(buf, n);
 }
 
 void uk_core_printk(const char *fmt, ...)

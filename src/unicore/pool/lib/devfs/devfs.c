@@ -8,14 +8,14 @@
 struct dev {
 	const char *name;
 	uint32_t rdev;
-	int kind; /* 0 null, 1 zero, 2 random, 3 console */
+	int kind; /* 0 null, 1 zero, 2 random, 3 console (writes: stdout), 4 stderr */
 	struct uk_vnode *vn;
 };
 
 static struct dev devs[] = {
 	{ "console", (5 << 8) | 1, 3, 0 }, { "null", (1 << 8) | 3, 0, 0 },
 	{ "random", (1 << 8) | 8, 2, 0 },
-	{ "stderr", (5 << 8) | 1, 3, 0 },  { "stdin", (5 << 8) | 1, 3, 0 },
+	{ "stderr", (5 << 8) | 1, 4, 0 },  { "stdin", (5 << 8) | 1, 3, 0 },
 	{ "stdout", (5 << 8) | 1, 3, 0 },  { "tty", (5 << 8) | 0, 3, 0 },
 	{ "urandom", (1 << 8) | 9, 2, 0 }, { "zero", (1 << 8) | 5, 1, 0 },
 };
@@ -87,15 +87,15 @@ static long dev_read(struct uk_file *f, void *buf, size_t len, uk_off_t off)
 	case 0: return 0;
 	case 1: uk_vfs_memset(buf, 0, len); return (long)len;
 	case 2: uk_devfs_random(buf, len); return (long)len;
-	default: return uk_vfs_console_read(buf, len);
+	default: return uk_vfs_console_read(buf, len, f->flags & O_NONBLOCK);
 	}
 }
 
 static long dev_write(struct uk_file *f, const void *buf, size_t len, uk_off_t off)
 {
 	(void)off;
-	if (kind_of(f->vn) == 3)
-		return uk_vfs_console_write(buf, len);
+	if (kind_of(f->vn) >= 3)
+		return uk_vfs_console_write(kind_of(f->vn) == 4 ? 2 : 1, buf, len);
 	return (long)len; /* null, zero and random swallow writes */
 }
 

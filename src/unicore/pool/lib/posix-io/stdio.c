@@ -1,5 +1,5 @@
-/* Standard streams (posix-io): fds 0-2 only, all the platform's console (its wire, stdin
- * framing included, is the platform's: uk_plat_console_read). */
+/* Standard streams (posix-io): fds 0-2 only, each its own stream on the host through the
+ * platform's console (stdin streamed while the program runs, docs/design.md). */
 #include <uk/core.h>
 #include <uk/plat.h>
 #include <uk/syscall.h>
@@ -12,8 +12,7 @@ static long write_fd(long fd, const void *buf, size_t len)
 {
 	if (fd != 1 && fd != 2)
 		return -EBADF;
-	uk_plat_console_write(buf, len);
-	return (long)len;
+	return uk_plat_console_write((int)fd, buf, len);
 }
 
 UK_SYSCALL(write) { return write_fd(a0, (const void *)a1, (size_t)a2); }
@@ -22,7 +21,7 @@ UK_SYSCALL(read)
 {
 	if (a0 != 0)
 		return -EBADF;
-	return uk_plat_console_read((char *)a1, (size_t)a2);
+	return uk_plat_console_read((char *)a1, (size_t)a2, true);
 }
 
 UK_SYSCALL(writev)
@@ -51,7 +50,9 @@ UK_SYSCALL(readv)
 	for (long i = 0; i < a2; i++) {
 		if (!iov[i].len)
 			continue;
-		long r = uk_plat_console_read(iov[i].base, iov[i].len);
+		long r = uk_plat_console_read(iov[i].base, iov[i].len, total == 0); /* then only what is there */
+		if (r <= 0)
+			break;
 		total += r;
 		if ((size_t)r < iov[i].len) /* short read: return what we have */
 			break;

@@ -17,14 +17,15 @@ void uk_vfs_free(void *ptr)
 		uk_core_free(ptr);
 }
 
-long uk_vfs_console_write(const char *buf, size_t len)
+long uk_vfs_console_write(int fd, const char *buf, size_t len)
 {
-	uk_plat_console_write(buf, len);
-	return (long)len;
+	return uk_plat_console_write(fd, buf, len);
 }
 
-/* stdin: the platform's wire (framing, handshake) is its own business. */
-long uk_vfs_console_read(char *buf, size_t len) { return uk_plat_console_read(buf, len); }
+long uk_vfs_console_read(char *buf, size_t len, int nonblock)
+{
+	return uk_plat_console_read(buf, len, !nonblock);
+}
 
 /* Nodes made while booting get time 0: reading the clock would calibrate the TSC (about
  * 2 ms) before main; the program's first file operation pays for it instead. */
@@ -41,6 +42,11 @@ void uk_vfs_now(struct uk_timespec *ts)
 void uk_vfs_log(const char *msg)
 {
 	uk_core_log(UK_LOG_ERR, "%s", msg);
+}
+
+int uk_vfs_debug(void)
+{
+	return uk_core_boot.debug;
 }
 
 /* For kernel libraries that make nodes after vfs's init but before the program starts (exec's

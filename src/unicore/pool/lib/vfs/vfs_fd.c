@@ -145,16 +145,20 @@ void uk_vfs_file_put(struct uk_file *f)
 
 /* ---------------------------------------------------------------- console */
 
+/* Which host stream a console file writes is the file's, not the fd's: after dup2(1, 2) the
+ * program's fd 2 writes to stdout, as on Linux. */
+#define CONSOLE_STDERR ((void *)2)
+
 static long con_read(struct uk_file *f, void *buf, size_t len, uk_off_t off)
 {
-	(void)f, (void)off;
-	return uk_vfs_console_read(buf, len);
+	(void)off;
+	return uk_vfs_console_read(buf, len, f->flags & O_NONBLOCK);
 }
 
 static long con_write(struct uk_file *f, const void *buf, size_t len, uk_off_t off)
 {
-	(void)f, (void)off;
-	return uk_vfs_console_write(buf, len);
+	(void)off;
+	return uk_vfs_console_write(f->priv == CONSOLE_STDERR ? 2 : 1, buf, len);
 }
 
 const struct uk_vfs_ops uk_vfs_console_ops = {
@@ -177,6 +181,7 @@ static long console_fds(void)
 
 		if (!f)
 			return err;
+		f->priv = fd == 2 ? CONSOLE_STDERR : NULL;
 		uk_vfs_fd_install_at(f, fd, 0);
 	}
 	return 0;

@@ -1,4 +1,4 @@
-/* virtio-mmio transport: probing, feature negotiation, one split virtqueue, polled requests.
+/* virtio-mmio transport: probing, feature negotiation, split virtqueues, polled requests.
  * Register offsets are those of the virtio 1.x spec, section 4.2.2 (legacy: 4.2.4). */
 #include <uk/core.h>
 #include <uk/plat.h>
@@ -119,35 +119,41 @@ static long queue_alloc(struct uk_virtq *q, uint16_t num, size_t *bytes)
 	return 0;
 }
 
-static long queue_setup(struct uk_virtio_dev *d, uint16_t qsize)
+static long queue_setup(struct uk_virtio_dev *d, unsigned index, struct uk_virtq *q, uint16_t qsize)
 {
 	uint32_t max;
 	size_t bytes;
 	long err;
 
-	wr(d, R_QUEUE_SEL, 0);
+	wr(d, R_QUEUE_SEL, index);
 	max = rd(d, R_QUEUE_NUM_MAX);
 	if (!max)
 		return -ENODEV;
 	while (qsize > max)
 		qsize >>= 1;
-	err = queue_alloc(&d->vq, qsize, &bytes);
+	err = queue_alloc(q, qsize, &bytes);
 	if (err)
 		return err;
 	wr(d, R_QUEUE_NUM, qsize);
 	if (d->version == 1) {
 		wr(d, R_QUEUE_ALIGN, PAGE);
-		wr(d, R_QUEUE_PFN, (uint32_t)((uintptr_t)d->vq.desc / PAGE));
+		wr(d, R_QUEUE_PFN, (uint32_t)((uintptr_t)q->desc / PAGE));
 		return 0;
 	}
-	wr64(d, R_QUEUE_DESC, (uintptr_t)d->vq.desc);
-	wr64(d, R_QUEUE_AVAIL, (uintptr_t)d->vq.avail);
-	wr64(d, R_QUEUE_USED, (uintptr_t)d->vq.used);
+	wr64(d, R_QUEUE_DESC, (uintptr_t)q->desc);
+	wr64(d, R_QUEUE_AVAIL, (uintptr_t)q->avail);
+	wr64(d, R_QUEUE_USED, (uintptr_t)q->used);
 	wr(d, R_QUEUE_READY, 1);
 	return 0;
 }
 
 long uk_virtio_start(struct uk_virtio_dev *d, uint64_t want, uint16_t qsize)
+{
+	return uk_virtio_start_queues(d, want, &d->vq, 1, qsize);
+}
+
+long uk_virtio_start_queues(struct uk_virtio_dev *d, uint64_t want, struct uk_virtq *qs, uint32_t which,
+			    uint16_t qsize)
 {
 	long err;
 
@@ -165,9 +171,11 @@ long uk_virtio_start(struct uk_virtio_dev *d, uint64_t want, uint16_t qsize)
 	} else {
 		wr(d, R_GUEST_PAGE_SIZE, PAGE);
 	}
-	err = queue_setup(d, qsize);
-	if (err)
-		goto fail;
+	for (unsigned i = 0; i < 32; i++) {
+		err = which & (1u << i) ? queue_setup(d, i, &qs[i], qsize) : 0;
+		if (err)
+			goto fail;
+	}
 	wr(d, R_STATUS, rd(d, R_STATUS) | S_DRIVER_OK);
 	return 0;
 fail:
@@ -180,12 +188,45 @@ static uint16_t used_idx(struct uk_virtq *q)
 	return *(volatile uint16_t *)(q->used + 2);
 }
 
+void uk_virtio_q_post(struct uk_virtq *q, uint16_t head)
+{
+	uint16_t aidx = q->avail[1];
+
+	q->avail[2 + aidx % q->num] = head;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* the entry before the index the device reads */
+	q->avail[1] = (uint16_t)(aidx + 1);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
+void uk_virtio_notify(struct uk_virtio_dev *d, unsigned index)
+{
+	wr(d, R_QUEUE_NOTIFY, index);
+}
+
+int uk_virtio_q_take(struct uk_virtq *q, uint32_t *len)
+{
+	volatile uint32_t *elem;
+
+	if (used_idx(q) == q->last_used)
+		return -1;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* the element after the index that published it */
+	elem = (volatile uint32_t *)(q->used + 4 + 8 * (q->last_used % q->num));
+	q->last_used++;
+	*len = elem[1];
+	return (int)elem[0];
+}
+
+void uk_virtio_ack(struct uk_virtio_dev *d)
+{
+	wr(d, R_INT_ACK, rd(d, R_INT_STATUS));
+}
+
 long uk_virtio_xfer(struct uk_virtio_dev *d, const struct uk_virtio_buf *bufs, int nout, int nin)
 {
 	struct uk_virtq *q = &d->vq;
 	int i, n = nout + nin;
-	uint16_t aidx;
 	unsigned long spins = 0;
+	uint32_t len;
 
 	if (n < 1 || n > q->num)
 		return -EINVAL;
@@ -195,23 +236,13 @@ long uk_virtio_xfer(struct uk_virtio_dev *d, const struct uk_virtio_buf *bufs, i
 		q->desc[i].flags = (uint16_t)((i + 1 < n ? DESC_NEXT : 0) | (i >= nout ? DESC_WRITE : 0));
 		q->desc[i].next = (uint16_t)(i + 1 < n ? i + 1 : 0);
 	}
-	aidx = q->avail[1];
-	q->avail[2 + aidx % q->num] = 0;
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	q->avail[1] = (uint16_t)(aidx + 1);
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	wr(d, R_QUEUE_NOTIFY, 0);
-	while (used_idx(q) == q->last_used) {
+	uk_virtio_q_post(q, 0);
+	uk_virtio_notify(d, 0);
+	while (uk_virtio_q_take(q, &len) < 0) {
 		if (++spins > SPIN_LIMIT)
 			return -EIO;
 		__builtin_ia32_pause();
 	}
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	{
-		volatile uint32_t *elem = (volatile uint32_t *)(q->used + 4 + 8 * (q->last_used % q->num));
-
-		q->last_used++;
-		wr(d, R_INT_ACK, rd(d, R_INT_STATUS));
-		return (long)elem[1];
-	}
+	uk_virtio_ack(d);
+	return (long)len;
 }

@@ -78,7 +78,7 @@ static void clock_init(void)
 		tsc_hz = calibrate_pit();
 	if (!tsc_hz) {
 		static const char warn[] = "unicore: no TSC frequency source: assuming 1 GHz\n";
-		uk_plat_console_write(warn, sizeof(warn) - 1);
+		uk_plat_kernel_write(warn, sizeof(warn) - 1);
 		tsc_hz = 1000000000ULL;
 	}
 	ns_mult = (1000000000ULL << 32) / tsc_hz;

@@ -9,7 +9,5 @@ void uk_plat_qemu_serial_init(void);
 void uk_plat_qemu_timer_init(void);                   /* before interrupts are ever enabled */
 void uk_plat_qemu_ctl_write(const char *line);        /* a line on COM2, the control channel */
 _Noreturn void uk_plat_qemu_fatal(const char *msg);   /* before core runs: say why, then crash */
-/* With the kernel token stdin=initrd, the PVH module is stdin (framed as on COM1): where it is
- * now (core may have moved it), else NULL. */
-struct uk_memregion *uk_plat_qemu_stdin_module(void);
+extern bool uk_plat_qemu_debug;                        /* the kernel token `debug` was given */
 #endif

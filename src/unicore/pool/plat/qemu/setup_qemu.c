@@ -28,9 +28,9 @@ struct hvm_modlist_entry {
 #define VIRTIO_MMIO_SLOTS 24
 
 static struct uk_bootinfo bootinfo = { .module = -1 };
+bool uk_plat_qemu_debug;
 /* the PVH module (QEMU -initrd), if any: core moves it when a program's segments cover it */
 static struct uk_memregion *const module = &bootinfo.busy[0];
-static bool stdin_module;
 
 static void add_region(uint64_t base, uint64_t size)
 {
@@ -76,17 +76,15 @@ void uk_plat_start(uintptr_t boot_info)
 		if (map[i].type == MEMMAP_RAM)
 			add_region(map[i].addr, map[i].size);
 	bootinfo.cmdline = si->cmdline_paddr ? (char *)si->cmdline_paddr : "";
+	uk_plat_qemu_debug = kernel_token(bootinfo.cmdline, "debug");
 	if (si->nr_modules && si->modlist_paddr) {
 		const struct hvm_modlist_entry *m = (const void *)si->modlist_paddr;
 		*module = (struct uk_memregion){ m->paddr, m->size }; /* kept until it has been read */
 		bootinfo.nbusy = 1;
-		stdin_module = kernel_token(bootinfo.cmdline, "stdin=initrd");
-		bootinfo.module = stdin_module ? -1 : 0; /* else it is the root file system archive */
+		bootinfo.module = 0; /* the root file system archive */
 	}
 	uk_core_start(&bootinfo);
 }
-
-struct uk_memregion *uk_plat_qemu_stdin_module(void) { return stdin_module ? module : NULL; }
 
 /* Every virtio-mmio slot of microvm: QEMU fills them from the highest down, and an empty one
  * answers device id 0 (the driver probes). */

@@ -108,8 +108,8 @@ struct uk_file {
 /* --- kernel glue (vfs/glue.c on the unikernel, tests/fs/shim.c on the host) --- */
 void *uk_vfs_alloc(size_t size);        /* zeroed memory, NULL on exhaustion */
 void uk_vfs_free(void *ptr);
-long uk_vfs_console_write(const char *buf, size_t len);
-long uk_vfs_console_read(char *buf, size_t len); /* blocks; 0 at end of input */
+long uk_vfs_console_write(int fd, const char *buf, size_t len); /* fd 1 stdout, 2 stderr */
+long uk_vfs_console_read(char *buf, size_t len, int nonblock); /* waits unless nonblock (-EAGAIN); 0 at end */
 void uk_vfs_now(struct uk_timespec *ts);        /* wall clock */
 void uk_vfs_log(const char *msg);               /* one line to the kernel log */
 /* Waiting for another thread (pipes): a queue, block on it (0 when woken, -EINTR for a signal,
@@ -118,6 +118,7 @@ struct uk_waitq *uk_vfs_waitq_new(void);
 long uk_vfs_wait(struct uk_waitq *q, const char *what);
 void uk_vfs_wake(struct uk_waitq *q);
 void uk_vfs_sigpipe(void);                      /* a write found no reader: SIGPIPE to the writer */
+int uk_vfs_debug(void);                         /* the `debug` boot flag (`unicore run --debug`) */
 void uk_vfs_boot_clock_hold(int hold);         /* 1: new nodes get time 0 (boot), no clock read */
 
 /* --- vnodes and mounts --- */

@@ -1,5 +1,5 @@
-/* virtio: virtio-mmio transport (legacy v1 and modern v2 register layouts) with one split
- * virtqueue per device, driven by polling (no interrupts). Memory is identity-mapped, so a
+/* virtio: virtio-mmio transport (legacy v1 and modern v2 register layouts) with split
+ * virtqueues, driven by polling (no interrupts). Memory is identity-mapped, so a
  * buffer's address is its physical address. */
 #ifndef UK_VIRTIO_H
 #define UK_VIRTIO_H
@@ -11,6 +11,9 @@
 #define UK_VIRTIO_MAGIC 0x74726976 /* "virt" */
 #define UK_VIRTIO_ID_NET 1
 #define UK_VIRTIO_ID_BLOCK 2
+#define UK_VIRTIO_ID_CONSOLE 3
+#define UK_VIRTQ_DESC_NEXT 1
+#define UK_VIRTQ_DESC_WRITE 2 /* the device writes this buffer */
 #define UK_VIRTIO_ID_9P 9
 
 struct uk_virtq_desc {
@@ -51,6 +54,17 @@ long uk_virtio_start(struct uk_virtio_dev *d, uint64_t want, uint16_t qsize);
 /* Submit nout + nin buffers as one chain, notify, and poll until the device is done.
  * Returns the number of bytes the device wrote, or -EIO. */
 long uk_virtio_xfer(struct uk_virtio_dev *d, const struct uk_virtio_buf *bufs, int nout, int nin);
+/* The same with the queues whose bits are set in `which` set up in qs[queue index] (the
+ * device's own `vq` is then unused; queues left out stay off). */
+long uk_virtio_start_queues(struct uk_virtio_dev *d, uint64_t want, struct uk_virtq *qs, uint32_t which,
+			    uint16_t qsize);
+/* Asynchronous use of a queue whose descriptors the caller fills (q->desc[0..num-1]):
+ * offer the chain starting at `head`, tell the device about queue `index`, and take the next
+ * chain the device is done with (its head, and in *len the bytes it wrote; -1 if none yet). */
+void uk_virtio_q_post(struct uk_virtq *q, uint16_t head);
+void uk_virtio_notify(struct uk_virtio_dev *d, unsigned index);
+int uk_virtio_q_take(struct uk_virtq *q, uint32_t *len);
+void uk_virtio_ack(struct uk_virtio_dev *d); /* clear the interrupt status (we poll) */
 /* Byte `off` of the device-specific configuration space. */
 uint8_t uk_virtio_cfg8(struct uk_virtio_dev *d, unsigned off);
 
