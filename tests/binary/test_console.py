@@ -90,15 +90,3 @@ def test_sqlite3_on_a_terminal_answers_each_line_as_it_is_typed(image):
         run.kill()
         run.wait()
         os.close(master)
-
-
-def test_debug_names_a_read_that_can_never_be_satisfied(binary_workdir, make_binary_image):
-    program = compile_c("pipe_self", "static", binary_workdir)
-    image = make_binary_image("pipe-self", program, GLIBC_SYSCALLS + ["pipe", "pipe2", "close"], fs=True)
-    quiet = run_image(image, accel="tcg", timeout=60)
-    loud = run_image(image, accel="tcg", timeout=60, debug=True)
-    assert quiet.stdout == loud.stdout == b"read -> -1 Resource temporarily unavailable\n"
-    assert quiet.kernel == b""
-    debug_lines = [line for line in loud.kernel.splitlines() if b"not in this image" not in line]  # glibc's probes
-    assert debug_lines == [b"unicore: debug: read of an empty pipe would block for ever: its only writer is this "
-                           b"program, which is waiting in the read (one thread); returning EAGAIN"]

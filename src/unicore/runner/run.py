@@ -29,6 +29,7 @@ from unicore.runner.console import STDERR, STDOUT, Channel, Demux, start_feeder
 from unicore.runner.qemu import kernel_cmdline, qemu_command, virtio_devices
 
 EXIT_TIMEOUT = 124
+CONSOLE_DEVICES = 1  # the virtio-console channel takes one virtio-mmio slot (console.py)
 EXIT_NO_STATUS = 125
 BOOT_LINE = re.compile(rb"unicore: boot (\d+) cycles, ([\d.]+) us")
 STREAMS = {STDOUT: "stdout", STDERR: "stderr"}
@@ -75,7 +76,10 @@ def _pump(proc: subprocess.Popen, channel: Channel, deadline: float | None, out:
         if wait == 0.0:
             return True
         for key, _ in sel.select(wait):
-            chunk = os.read(key.fd, 1 << 20)
+            try:
+                chunk = os.read(key.fd, 1 << 20)
+            except ConnectionResetError:  # QEMU ended with stdin we sent still unread: its end
+                chunk = b""
             if not chunk:
                 sel.unregister(key.fileobj)
             elif key.data == "kernel":
@@ -133,7 +137,7 @@ def prepare_volumes(image: Path, specs: list[str], security: str) -> list[vols.V
     """Parse and check `-v` specs before anything starts (volumes.py): one line per problem."""
     shared = [vols.parse_volume(v) for v in specs]
     if shared:
-        vols.check_volumes(shared)
+        vols.check_volumes(shared, other_virtio=CONSOLE_DEVICES)
         vols.check_security(shared, security)
         _check_volume_support(image)
     return shared
