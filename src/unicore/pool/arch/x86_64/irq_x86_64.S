@@ -4,6 +4,7 @@
  * program and a return hook wants to run (preemption, signals), the frame is moved to the
  * running thread's kernel stack, which is empty while the program runs, and the hook runs
  * there: it may switch threads, and IST2 is free for the next interrupt. */
+#include <uk/x86_64_regs.h>
 	.text
 
 .macro IRQ n
@@ -21,21 +22,7 @@ IRQ \n
 #define UK_REGS_SIZE (22 * 8)
 
 uk_irq_common:
-	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	UK_PUSH_GPRS
 	cld
 	movq %rsp, %rdi
 	call uk_arch_irq		/* int uk_arch_irq(struct uk_regs *) */

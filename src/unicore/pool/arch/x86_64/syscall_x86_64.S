@@ -7,6 +7,7 @@
  * can restore every register, %rcx and %r11 included. Linux ABI: nr in %rax, args in %rdi %rsi
  * %rdx %r10 %r8 %r9; %rcx and %r11 are clobbered (return RIP and RFLAGS); every other register
  * is preserved. */
+#include <uk/x86_64_regs.h>
 #include <uk_config.h>
 
 	.section .bss..nozero.syscall, "aw", @nobits
@@ -48,40 +49,12 @@ uk_arch_syscall_entry:
 	pushq %rcx			/* return address */
 	pushq %rax			/* error slot: the syscall number */
 	pushq $0x100			/* vector slot: 0x100 marks a syscall frame */
-	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	UK_PUSH_GPRS
 	movq %rsp, %rdi
 	call uk_arch_syscall		/* void uk_arch_syscall(struct uk_regs *): result in ->rax */
 	decq uk_arch_syscall_depth(%rip)
 	.globl uk_arch_regs_return
 uk_arch_regs_return:		/* %rsp = a struct uk_regs: restore it all and return to it */
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
+	UK_POP_GPRS
 	addq $16, %rsp
 	iretq

@@ -2,6 +2,7 @@
  * and call uk_arch_trap(), except a page fault the memory library resolves (demand paging),
  * which returns to the faulting instruction. Every vector runs on IST1, so a fault in the program never writes
  * into its red zone or overflows onto a broken stack. */
+#include <uk/x86_64_regs.h>
 	.text
 
 .macro TRAP_NOERR n
@@ -52,21 +53,7 @@ TRAP_ERR 30
 TRAP_NOERR 31
 
 uk_trap_common:
-	pushq %rax
-	pushq %rbx
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %rbp
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %r12
-	pushq %r13
-	pushq %r14
-	pushq %r15
+	UK_PUSH_GPRS
 	cld
 	movq %rsp, %rbx			/* the frame (callee-saved across the calls) */
 	andq $-16, %rsp
@@ -77,21 +64,7 @@ uk_trap_common:
 	testl %eax, %eax
 	jz 2f
 	movq %rbx, %rsp			/* resolved: run the instruction again */
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rbp
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rbx
-	popq %rax
+	UK_POP_GPRS
 	addq $16, %rsp			/* vector and error code */
 	iretq
 2:	movq %rbx, %rdi
