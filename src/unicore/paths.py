@@ -35,3 +35,14 @@ def analysis_cache() -> Path:
 def bench_cache() -> Path:
     """The bench's Debian system and unikernel builds (bench/)."""
     return cache_root() / "bench"
+
+
+def file_sha256(path: Path) -> str:
+    """A file's content key (cache entries are keyed by what they were made from), read in
+    1 MiB chunks."""
+    import hashlib
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()

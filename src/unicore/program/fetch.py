@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from unicore.paths import file_sha256 as sha256_file
 from unicore.errors import BadInputError, ToolMissingError, UnicoreError
 from unicore.paths import sources_cache
 
@@ -107,12 +108,6 @@ def parse_dsc(text: str, where: str = ".dsc") -> Dsc:
     return Dsc(fields["source"], fields["version"], files)
 
 
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def verify_files(directory: Path, dsc: Dsc) -> list[str]:

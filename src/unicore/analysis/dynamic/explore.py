@@ -35,6 +35,7 @@ from typing import Callable
 from unicore.paths import analysis_cache
 from unicore.analysis.dynamic.analyze import run_scenario
 from unicore.analysis.dynamic.scenario import Scenario
+from unicore.paths import file_sha256 as _file_hash
 from unicore.errors import UnicoreError
 
 EXPLORE_VERSION = 1
@@ -270,12 +271,6 @@ def _digest(data: object) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _file_hash(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 class _TrialCache:

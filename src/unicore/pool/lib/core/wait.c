@@ -33,8 +33,9 @@ void uk_core_waitq_del(struct uk_waiter *w)
 	w->q = NULL;
 }
 
-/* Oldest waiters first: the list is pushed at its head, so wake from its tail. */
-int uk_core_waitq_wake(struct uk_waitq *q, int n)
+/* Oldest waiters first: the list is pushed at its head, so wake from its tail. Only those
+ * `pick` accepts (all, when NULL). */
+int uk_core_waitq_wake_if(struct uk_waitq *q, int n, uk_core_waiter_pick pick, const void *arg)
 {
 	struct uk_waiter *w = q->head;
 	int woken = 0;
@@ -43,13 +44,20 @@ int uk_core_waitq_wake(struct uk_waitq *q, int n)
 		w = w->next;
 	while (w && woken < n) {
 		struct uk_waiter *prev = w->prev;
-		uk_core_waitq_del(w);
-		w->woken = true;
-		uk_core_thread_wake(w->thread, UK_WAKE_EVENT);
-		woken++;
+		if (!pick || pick(w, arg)) {
+			uk_core_waitq_del(w);
+			w->woken = true;
+			uk_core_thread_wake(w->thread, UK_WAKE_EVENT);
+			woken++;
+		}
 		w = prev;
 	}
 	return woken;
+}
+
+int uk_core_waitq_wake(struct uk_waitq *q, int n)
+{
+	return uk_core_waitq_wake_if(q, n, NULL, NULL);
 }
 
 long uk_core_waitq_sleep(struct uk_waitq *q, uint64_t deadline, const char *what)

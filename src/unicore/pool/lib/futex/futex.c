@@ -52,25 +52,22 @@ static struct uk_waitq waiters;
 
 static bool matches(const struct uk_waiter *w, uintptr_t key, uint32_t bits) { return w->key == key && (w->bits & bits); }
 
+struct wake_key {
+	uintptr_t key;
+	uint32_t bits;
+};
+
+static bool picked(const struct uk_waiter *w, const void *arg)
+{
+	const struct wake_key *k = arg;
+	return matches(w, k->key, k->bits);
+}
+
 /* Wake up to n waiters on uaddr whose bitset meets `bits`, oldest first. */
 long uk_futex_wake(uint32_t *uaddr, int n, uint32_t bits)
 {
-	struct uk_waiter *w = waiters.head;
-	long woken = 0;
-
-	while (w && w->next)
-		w = w->next;
-	while (w && woken < n) {
-		struct uk_waiter *prev = w->prev;
-		if (matches(w, (uintptr_t)uaddr, bits)) {
-			uk_core_waitq_del(w);
-			w->woken = true;
-			uk_core_thread_wake(w->thread, UK_WAKE_EVENT);
-			woken++;
-		}
-		w = prev;
-	}
-	return woken;
+	struct wake_key k = { (uintptr_t)uaddr, bits };
+	return uk_core_waitq_wake_if(&waiters, n, picked, &k);
 }
 
 /* Move up to n waiters of uaddr to uaddr2 (they then wait there). */

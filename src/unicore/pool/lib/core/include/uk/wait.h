@@ -41,6 +41,8 @@ struct uk_waitq {
 
 void uk_core_waitq_add(struct uk_waitq *q, struct uk_waiter *w);  /* for the running thread */
 void uk_core_waitq_del(struct uk_waiter *w);                      /* no-op when already woken */
+typedef bool (*uk_core_waiter_pick)(const struct uk_waiter *w, const void *arg);
+int uk_core_waitq_wake_if(struct uk_waitq *q, int n, uk_core_waiter_pick pick, const void *arg); /* only picked ones */
 int uk_core_waitq_wake(struct uk_waitq *q, int n);                /* wake (and dequeue) up to n; the count */
 static inline int uk_core_waitq_wake_all(struct uk_waitq *q) { return uk_core_waitq_wake(q, 1 << 30); }
 /* Block on q until woken: 0, -ETIMEDOUT at `deadline` (monotonic ns, 0 = none), -EINTR. */
