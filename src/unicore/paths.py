@@ -37,6 +37,11 @@ def bench_cache() -> Path:
     return cache_root() / "bench"
 
 
+def tender_cache() -> Path:
+    """The spt tender, compiled once per source and compiler (runner/spt.py)."""
+    return cache_root() / "spt"
+
+
 def file_sha256(path: Path) -> str:
     """A file's content key (cache entries are keyed by what they were made from), read in
     1 MiB chunks."""

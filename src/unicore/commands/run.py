@@ -1,5 +1,6 @@
 """`unicore run IMAGE [-m MEM] [-e KEY=VALUE]... [-v HOSTDIR:GUESTDIR[:ro]]... [--accel auto|kvm|tcg]
-[--timeout S] [--debug] [--boottime] [-- ARGS...]`: boot an image on QEMU microvm and exit with the program's status."""
+[--timeout S] [--debug] [--boottime] [-- ARGS...]`: boot an image on QEMU microvm, or run an spt image
+under its tender (the image's target decides), and exit with the program's status."""
 
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ from unicore.errors import BadInputError
 from unicore.formats import elf
 from unicore.runner import EXIT_NO_STATUS, EXIT_TIMEOUT, choose_accel, run_image
 from unicore.runner.lifetime import Interrupted, forward_signals
+from unicore.runner.spt import is_spt_image
 from unicore.runner.volumes import DEFAULT_SECURITY, SECURITY_MODELS
 from unicore.runner.memory import default_mem_mb
 
@@ -83,8 +85,12 @@ def run(args) -> int:
     if args.mem is None:
         args.mem = default_mem_mb(Path(args.image))
     _check_memory(Path(args.image), args.mem)
-    accel, why = choose_accel(args.accel)
-    print(f"unicore: accelerator {accel} ({why})", file=sys.stderr)
+    if is_spt_image(Path(args.image)):
+        accel = "spt"
+        print("unicore: platform spt (a sandboxed process, docs/spt.md)", file=sys.stderr)
+    else:
+        accel, why = choose_accel(args.accel)
+        print(f"unicore: accelerator {accel} ({why})", file=sys.stderr)
     # stdin (a pipe, a file or a terminal) is streamed as the program reads it
     stdin = None if sys.stdin is None else sys.stdin.buffer
     try:

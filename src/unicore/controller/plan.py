@@ -16,7 +16,7 @@ from unicore.controller.planfile import PLAN_SCHEMA, PLAN_VERSION, Plan, PlanLib
 from unicore.errors import BadInputError, UnicoreError
 from unicore.pool.manifest import Library, load_pool
 
-TARGETS = ("qemu/x86_64",)
+TARGETS = ("qemu/x86_64", "spt/x86_64")  # the first is the default (docs/spt.md: spt)
 
 
 @dataclass
