@@ -7,6 +7,8 @@ Rules, in order (docs/plan.md):
 3. a chosen library's `replaces` list removes the libraries it supersedes;
 4. required libraries and capabilities are added, transitively;
 5. a needed syscall nobody provides is reported, and the on-missing policy decides.
+Syscalls the report's exploration stubbed get no handler (the table's -ENOSYS path) and faked
+ones the table's shared return-0 entry; neither chooses a library (docs/plan.md).
 """
 
 from dataclasses import dataclass, field
@@ -151,8 +153,10 @@ def _direct(sel: Selection, syscall: str) -> list[str]:
 def make_plan(needs: list[str], target: str = "qemu/x86_64", *, on_missing: str = "warn",
               options: dict[str, str] | None = None, program: dict | None = None,
               pool: dict[str, Library] | None = None, warn=print,
-              extra: dict[str, str] | None = None) -> Plan:
-    """Build the plan (docs/plan.md) for a program needing the syscalls `needs`."""
+              extra: dict[str, str] | None = None, stubbed: dict[str, str] | None = None,
+              faked: dict[str, str] | None = None) -> Plan:
+    """Build the plan (docs/plan.md) for a program needing the syscalls `needs`; `stubbed` and
+    `faked` (syscall -> reason) are the exploration's choices (a needed syscall is never either)."""
     plat, arch = parse_target(target)
     sel = Selection(_usable(pool or load_pool(), plat, arch))
     sel.add(_one_of_kind(sel.pool, "arch", arch).name, f"target architecture {arch}")
@@ -162,9 +166,12 @@ def make_plan(needs: list[str], target: str = "qemu/x86_64", *, on_missing: str 
     _settle(sel)
     _report_missing(missing, on_missing, warn)
     order = [sel.pool[n] for n in _dependency_order(sel)]
-    return _plan(order, {n: sel.reasons[n] for n in sel.reasons}, _syscall_map(sel, needs),
+    plan = _plan(order, {n: sel.reasons[n] for n in sel.reasons}, _syscall_map(sel, needs),
                  Target(arch=arch, plat=plat), options, program,
                  missing=missing, on_missing=on_missing)
+    plan["stubbed"], plan["faked"] = ({k: v for k, v in sorted((chosen or {}).items()) if k not in needs}
+                                      for chosen in (stubbed, faked))
+    return plan
 
 
 def _plan(libs: list[Library], reasons: dict[str, list[str]], syscalls: dict[str, str], target: Target,
@@ -174,7 +181,7 @@ def _plan(libs: list[Library], reasons: dict[str, list[str]], syscalls: dict[str
                            sources=list(lib.sources), capabilities=sorted(lib.provides_caps))
                for lib in libs]
     return Plan(schema=PLAN_SCHEMA, version=PLAN_VERSION, target=target, libraries=entries,
-                syscalls=syscalls, missing=list(missing), on_missing=on_missing,
+                syscalls=syscalls, stubbed={}, faked={}, missing=list(missing), on_missing=on_missing,
                 options=resolve_options(libs, options or {}), program=program or {})
 
 
@@ -209,11 +216,15 @@ def _report_missing(missing: list[str], on_missing: str, warn) -> None:
 def explain(plan: dict) -> str:
     """A readable account of the plan: each library and the needs that pulled it in."""
     lines = [f"plan for {plan['target']['plat']}/{plan['target']['arch']}: "
-             f"{len(plan['libraries'])} libraries, {len(plan['syscalls'])} syscall handlers"]
+             f"{len(plan['libraries'])} libraries, {len(plan['syscalls'])} syscall handlers"
+             + (f", {len(plan['faked'])} faked (return 0), {len(plan['stubbed'])} stubbed (ENOSYS)"
+                if plan["faked"] or plan["stubbed"] else "")]
     for lib in plan["libraries"]:
         lines.append(f"  {lib['name']:<16} " + "; ".join(_compact(lib["reasons"])))
     if plan["missing"]:
         lines.append(f"  missing (ENOSYS): {', '.join(plan['missing'])}")
+    for kind in ("stubbed", "faked"):
+        lines += [f"  {name:<16} {why}" for name, why in plan[kind].items()]
     return "\n".join(lines)
 
 
