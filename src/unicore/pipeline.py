@@ -105,6 +105,7 @@ def _unexplored(req: BuildRequest, proj, result: BuildResult, program: Path) -> 
     out_dir = result.build_dir / "unexplored"
     image = build_image(plan, None if req.binary else program, out_dir / "image.img", out_dir,
                         rootfs=result.rootfs_cpio)
+    write_plan(plan, plan_of_image(image))  # runnable too: `unicore run BUILD_DIR/unexplored/image.img`
     names = {lib["name"] for lib in result.plan["libraries"]}
     return {"image_bytes": image.stat().st_size, "handlers": len(plan["syscalls"]),
             "libraries": len(plan["libraries"]),

@@ -7,9 +7,10 @@ and a few common options) and runs each mutant under strace like a scenario. A m
 reaches a syscall or an existing file no earlier run reached is kept as a new scenario (and
 becomes a parent for later mutations). Why our own and not AFL++/radamsa: docs/explore.md.
 
-Mutants run in a scratch working directory (a relative file name in a mutated argument lands
-there, never in the user's directory), with the scenario's deadline capped, and expect nothing:
-exploration later holds them to their own unmodified behaviour.
+Mutants are `scratch` scenarios: each run in a fresh empty working directory (a relative file
+name in a mutated argument lands there, never in the user's directory, and what a run does
+there is not a need), with the scenario's deadline capped, and expect nothing: exploration
+later holds them to their own unmodified behaviour.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import dataclasses
 import os
 import random
 import re
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,17 +35,16 @@ MAX_STDIN = 1 << 16
 
 @dataclass
 class FuzzScenario(Scenario):
-    """A kept mutant: runs in a scratch directory of its own (explore makes one per run)."""
+    """A kept mutant: where it came from and how."""
 
-    scratch: bool = True
     parent: str = ""
     mutations: tuple[str, ...] = ()
 
 
 def fuzz(program: Path, args: list[str], scenarios: list[Scenario], dynamic: dict, count: int, *,
-         workdir: Path, seed: int = 0, jobs: int | None = None,
+         seed: int = 0, jobs: int | None = None,
          progress: Callable[[int, int, str], None] | None = None) -> tuple[list[FuzzScenario], dict]:
-    """Run `count` mutants; the kept ones (cwd inside `workdir`) and the `fuzz` report section."""
+    """Run `count` mutants; the kept ones and the `fuzz` report section."""
     rng = random.Random(seed)
     seen_calls, seen_files = set(dynamic["syscalls"]), _existing_files(dynamic)
     corpus: list[Scenario] = [_absolute_args(s, args) for s in scenarios] or [Scenario("default", args=list(args))]
@@ -53,7 +52,7 @@ def fuzz(program: Path, args: list[str], scenarios: list[Scenario], dynamic: dic
     kept: list[FuzzScenario] = []
     findings, tried, batch = [], 0, max(1, jobs or os.cpu_count() or 1)
     while tried < count:
-        mutants = [_mutant(rng, rng.choice(corpus), tokens, f"fuzz-{tried + i + 1}", workdir)
+        mutants = [_mutant(rng, rng.choice(corpus), tokens, f"fuzz-{tried + i + 1}")
                    for i in range(min(batch, count - tried))]
         with ThreadPoolExecutor(max_workers=batch) as pool:
             outcomes = list(pool.map(lambda m: _try(program, args, m), mutants))
@@ -90,7 +89,7 @@ def _dictionary(corpus: list[Scenario]) -> list[bytes]:
     return sorted(w.encode() for w in words)
 
 
-def _mutant(rng: random.Random, parent: Scenario, tokens: list[bytes], name: str, workdir: Path) -> FuzzScenario:
+def _mutant(rng: random.Random, parent: Scenario, tokens: list[bytes], name: str) -> FuzzScenario:
     stdin, args, done = parent.stdin, list(parent.args or []), []
     for _ in range(rng.randint(1, 3)):
         if args and rng.random() < 0.3 or not stdin and rng.random() < 0.5:
@@ -98,10 +97,8 @@ def _mutant(rng: random.Random, parent: Scenario, tokens: list[bytes], name: str
         else:
             stdin, what = _mutate_bytes(rng, stdin, tokens)
         done.append(what)
-    cwd = workdir / name
-    cwd.mkdir(parents=True, exist_ok=True)
     base = {f.name: getattr(parent, f.name) for f in dataclasses.fields(Scenario)}
-    base.update(name=name, args=args, stdin=stdin[:MAX_STDIN], cwd=cwd, path=None, expect_exit=None,
+    base.update(name=name, args=args, stdin=stdin[:MAX_STDIN], cwd=None, scratch=True, path=None, expect_exit=None,
                 expect_stdout=None, expect_stdout_contains=None,
                 timeout=min(parent.timeout or FUZZ_TIMEOUT_S, FUZZ_TIMEOUT_S))
     return FuzzScenario(**base, parent=parent.name, mutations=tuple(done))
@@ -161,12 +158,7 @@ def _novel(facts, seen_calls: set[str], seen_files: set[str]) -> tuple[set[str],
     if facts is None:
         return set(), set()
     files = {p for p, use in facts.files.items() if use.exists} | {p for p, pr in facts.probes.items() if pr.found}
-    return set(facts.syscalls) - seen_calls, {f for f in files if not _scratch(f)} - seen_files
-
-
-def _scratch(path: str) -> bool:
-    """Files in a mutant's own scratch directory are its own doing, not a need of the program."""
-    return path.startswith(tempfile.gettempdir() + "/unicore-fuzz-")
+    return set(facts.syscalls) - seen_calls, files - seen_files
 
 
 def _existing_files(dynamic: dict) -> set[str]:
