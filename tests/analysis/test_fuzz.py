@@ -8,11 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 HERE = Path(__file__).parent / "explore"
 pytestmark = pytest.mark.skipif(not shutil.which("musl-gcc") or not shutil.which("strace"),
                                 reason="needs musl-gcc and strace")
+SCHEMA = json.loads((Path(__file__).parents[2] / "src/unicore/schemas/report-v2.json").read_text())
 HIDDEN = {"uname": "-v", "ftruncate": "-n", "sysinfo": None}  # syscall -> the option that reaches it
 
 
@@ -74,3 +76,16 @@ def test_user_files_untouched_and_scratch_files_not_needs(fuzzed):
 def test_same_seed_same_findings(fuzzed):
     _, first, second = fuzzed
     assert first["fuzz"]["kept"] == second["fuzz"]["kept"]
+
+
+def test_real_report_matches_the_version_2_schema(fuzzed):
+    _, report, _ = fuzzed
+    jsonschema.validate(report, SCHEMA)
+    assert report["version"] == 2 and report["soundness"] == {"checked": False, "outside_static": []}
+    broken = json.loads(json.dumps(report))
+    broken["explore"]["syscalls"]["uname"]["class"] = "maybe"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, SCHEMA)
+    del broken["needs"]["stub"]
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(broken, SCHEMA)
