@@ -4,9 +4,10 @@
 import sys
 from pathlib import Path
 
+from unicore.cli import STARTED
 from unicore.commands._intermixed import intermixed
 from unicore.errors import BadInputError
-from unicore.formats import elf
+from unicore.controller.planfile import image_record
 from unicore.runner import EXIT_NO_STATUS, EXIT_TIMEOUT, choose_accel, run_image
 from unicore.runner.lifetime import Interrupted, forward_signals
 from unicore.runner.volumes import DEFAULT_SECURITY, SECURITY_MODELS
@@ -31,6 +32,8 @@ def add_parser(sub) -> None:
     p.add_argument("--timeout", type=float, metavar="S", help="kill the guest after S seconds (exit 124)")
     p.add_argument("--debug", action="store_true", help="kernel names syscalls missing from the image")
     p.add_argument("--boottime", action="store_true", help="kernel prints cycles and us from entry to the program")
+    p.add_argument("--timings", action="store_true",
+                   help="print where the time went: host set-up, VMM start, guest boot, program, teardown")
     p.add_argument("--argv0", help="argv[0] for the program (default: its name at build time)")
     p.add_argument("args", nargs="*", help="the program's arguments (after --)")
     p.set_defaults(func=run)
@@ -54,26 +57,39 @@ def _output(name: str, chunk: bytes) -> None:
 
 
 def _image_end(image: Path) -> int:
-    """Where the image's segments, and those of the fixed-address program it embeds (section
-    .uk_app, docs/image.md), end in RAM; 0 if it is no ELF."""
-    data = image.read_bytes()
+    """Where the image's segments, and those of the fixed-address program it embeds, end in RAM:
+    recorded at build time (IMAGE.plan.json); an image without that record (linked by hand) is
+    read here, once, as an ELF; 0 if it is none."""
+    _, facts = image_record(image)
+    if facts is not None:
+        return int(facts["load_end"])
+    from unicore.image.facts import image_facts  # only for images built without the pipeline
     try:
-        header = elf.parse(data)
-        app = elf.section_data(data, header, ".uk_app")
-        program = elf.parse(app) if app else None
+        return image_facts(image)["load_end"]
     except BadInputError:
         return 0
-    fixed = program is not None and program.type == elf.ET_EXEC
-    return max(header.load_end(), program.load_end() if fixed else 0)
 
 
 def _check_memory(image: Path, mem_mb: int) -> None:
     """QEMU cannot place segments beyond RAM and exits without a word: say so before booting.
     Above that, a guest short of memory says so itself (kernel panic "out of memory", exit 134)."""
-    floor = -(-_image_end(image) // (1 << 20))
+    end = _image_end(image)
+    floor = -(-end // (1 << 20))
     if mem_mb < max(floor, 1):
         raise BadInputError(f"-m {mem_mb}: this image needs more than {max(floor, 1) - 1} MiB (its program and "
-                            f"payload end at {_image_end(image):#x}; add its stack and heap)")
+                            f"payload end at {end:#x}; add its stack and heap)")
+
+
+def _print_timings(result) -> None:
+    """The phases of this run (runner.run.phases), in ms, on stderr."""
+    if result.timings is None:
+        print("unicore: timings: the guest did not reach its program or report its exit", file=sys.stderr)
+        return
+    total = sum(result.timings.values())
+    for name, ms in result.timings.items():
+        print(f"unicore: timings: {name:<12} {ms:9.2f} ms", file=sys.stderr)
+    print(f"unicore: timings: {'total':<12} {total:9.2f} ms (from unicore's start; the Python "
+          "interpreter's own start-up comes before)", file=sys.stderr)
 
 
 def run(args) -> int:
@@ -90,12 +106,14 @@ def run(args) -> int:
     try:
         with forward_signals():
             result = run_image(args.image, args.args, env, args.mem, accel, args.timeout, stdin,
-                               args.debug, args.boottime, on_output=_output, argv0=args.argv0,
+                               args.debug, args.boottime or args.timings, on_output=_output, argv0=args.argv0,
                                volumes=args.volume, volume_security=args.volume_security,
-                               volume_lock=args.volume_lock)
+                               volume_lock=args.volume_lock, started=STARTED)
     except Interrupted as exc:
         print(f"unicore: {exc}: guest stopped (exit {128 + exc.signum})", file=sys.stderr)
         return 128 + exc.signum
+    if args.timings:
+        _print_timings(result)
     if result.timed_out:
         print(f"unicore: guest did not finish within {args.timeout:g} s: stopped (exit {EXIT_TIMEOUT})",
               file=sys.stderr)
