@@ -14,7 +14,7 @@ import sys  # noqa: E402
 from unicore import __version__  # noqa: E402
 from unicore.errors import UnicoreError  # noqa: E402
 
-COMMANDS = ["analyze", "build", "run", "verify", "cc", "fetch", "bench", "compat"]
+COMMANDS = ["analyze", "build", "run", "pkg", "verify", "cc", "fetch", "bench", "compat"]
 
 
 def _parser(argv: list[str]) -> argparse.ArgumentParser:

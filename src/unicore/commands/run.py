@@ -12,12 +12,14 @@ from unicore.runner import EXIT_NO_STATUS, EXIT_TIMEOUT, choose_accel, run_image
 from unicore.runner.lifetime import Interrupted, forward_signals
 from unicore.runner.volumes import DEFAULT_SECURITY, SECURITY_MODELS
 from unicore.runner.memory import default_mem_mb
+from unicore.oci.ref import is_ref
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("run", help="boot an image on QEMU microvm (the program's stdin, stdout, stderr and exit status)")
     intermixed(p)
-    p.add_argument("image", help="the image built by `unicore build`")
+    p.add_argument("image", help="the image built by `unicore build`, or one packaged by `unicore pkg` "
+                                 "(oci:DIR:TAG, oci-archive:FILE:TAG)")
     p.add_argument("-m", "--mem", type=int, metavar="MB",
                    help="guest RAM in MiB (default: 64, or twice the image plus 48 for a larger image)")
     p.add_argument("-e", "--env", action="append", default=[], metavar="KEY=VALUE", help="environment variable")
@@ -39,7 +41,7 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _env(pairs: list[str]) -> dict[str, str]:
+def parse_env(pairs: list[str]) -> dict[str, str]:
     env = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
@@ -93,19 +95,37 @@ def _print_timings(result) -> None:
 
 
 def run(args) -> int:
-    env = _env(args.env)
-    if not Path(args.image).is_file():
-        raise BadInputError(f"image not found: {args.image}")
+    if is_ref(args.image):
+        return _run_packaged(args)
+    return _run_file(args, Path(args.image), parse_env(args.env))
+
+
+def _run_packaged(args) -> int:
+    """An OCI image from `unicore pkg`: its arguments unless ours are given, its environment
+    under ours, its argv0 and memory unless ours are given."""
+    from unicore.oci.ref import parse_ref
+    from unicore.oci.unpack import unpacked
+    with unpacked(parse_ref(args.image)) as packaged:
+        settings = packaged.run
+        args.args = args.args or settings.args
+        args.argv0 = args.argv0 or settings.argv0
+        args.mem = args.mem or settings.mem_mb
+        return _run_file(args, packaged.kernel, {**settings.env, **parse_env(args.env)})
+
+
+def _run_file(args, image: Path, env: dict[str, str]) -> int:
+    if not image.is_file():
+        raise BadInputError(f"image not found: {image}")
     if args.mem is None:
-        args.mem = default_mem_mb(Path(args.image))
-    _check_memory(Path(args.image), args.mem)
+        args.mem = default_mem_mb(image)
+    _check_memory(image, args.mem)
     accel, why = choose_accel(args.accel)
     print(f"unicore: accelerator {accel} ({why})", file=sys.stderr)
     # stdin (a pipe, a file or a terminal) is streamed as the program reads it
     stdin = None if sys.stdin is None else sys.stdin.buffer
     try:
         with forward_signals():
-            result = run_image(args.image, args.args, env, args.mem, accel, args.timeout, stdin,
+            result = run_image(image, args.args, env, args.mem, accel, args.timeout, stdin,
                                args.debug, args.boottime or args.timings, on_output=_output, argv0=args.argv0,
                                volumes=args.volume, volume_security=args.volume_security,
                                volume_lock=args.volume_lock, started=STARTED)
