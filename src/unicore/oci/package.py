@@ -78,17 +78,21 @@ def initrd_of(image: Path) -> bytes | None:
     return section or None
 
 
-def _stage(root: Path, files: dict[str, bytes]) -> dict[str, Path]:
-    """The files to insert, each with mode 0644 and the epoch as mtime (tar headers are stable)."""
-    staged = {}
-    stamp = int(os.environ.get("SOURCE_DATE_EPOCH", "0") or 0)
-    for i, (target, data) in enumerate(files.items()):
-        path = root / f"{i}-{Path(target).name}"
-        path.write_bytes(data)
-        path.chmod(0o644)
-        os.utime(path, (stamp, stamp))
-        staged[target] = path
-    return staged
+def _fix_times(root: Path, stamp: int) -> None:
+    """Every path of the tree at the epoch (tar headers carry mtimes)."""
+    for top, dirs, files in os.walk(root):
+        for name in dirs + files:
+            os.utime(os.path.join(top, name), (stamp, stamp), follow_symlinks=False)
+    os.utime(root, (stamp, stamp))
+
+
+def _add(bundle: Path, target: str, data: bytes) -> None:
+    path = bundle / "rootfs" / target.lstrip("/")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for d in [path.parent, *path.parent.relative_to(bundle / "rootfs").parents]:
+        (bundle / "rootfs" / d).chmod(0o755)
+    path.write_bytes(data)
+    path.chmod(0o644)
 
 
 def package(image: Path, ref: Ref, run: RunSettings = RunSettings()) -> str:
@@ -102,7 +106,7 @@ def package(image: Path, ref: Ref, run: RunSettings = RunSettings()) -> str:
     files = {KERNEL: image.read_bytes(), **({INITRD: initrd} if initrd else {}), URUNC_JSON: urunc_json(notes)}
     with tempfile.TemporaryDirectory(prefix="unicore-pkg-") as tmp:
         layout = Path(ref.path) if ref.transport == "oci" else Path(tmp) / "layout"
-        _write_layout(layout, ref.tag, _stage(Path(tmp), files), plan, run, notes)
+        _write_layout(layout, ref.tag, Path(tmp) / "bundle", files, plan, run, notes)
         digest = manifest_digest(layout, ref.tag)
         if ref.transport == "oci-archive":
             Path(ref.path).unlink(missing_ok=True)
@@ -110,15 +114,21 @@ def package(image: Path, ref: Ref, run: RunSettings = RunSettings()) -> str:
     return digest
 
 
-def _write_layout(layout: Path, tag: str, staged: dict[str, Path], plan: dict, run: RunSettings,
+def _write_layout(layout: Path, tag: str, bundle: Path, files: dict[str, bytes], plan: dict, run: RunSettings,
                   notes: dict[str, str]) -> None:
+    """One layer per file through umoci's unpack/repack (Debian's umoci 0.4.7 `insert` writes
+    layers without the tar trailer, which GNU tar and Python refuse; repack's are whole)."""
     image, when = f"{layout}:{tag}", epoch()
+    stamp = int(os.environ.get("SOURCE_DATE_EPOCH", "0") or 0)
     if not (layout / "index.json").is_file():
         umoci("init", "--layout", str(layout))
     umoci("new", "--image", image)
-    for target, path in staged.items():
-        umoci("insert", "--image", image, "--history.created", when, "--history.created_by",
-              f"unicore pkg: {target}", str(path), target)
+    umoci("unpack", "--rootless", "--image", image, str(bundle))
+    for target, data in files.items():
+        _add(bundle, target, data)
+        _fix_times(bundle / "rootfs", stamp)
+        umoci("repack", "--refresh-bundle", "--image", image, "--history.created", when,
+              "--history.created_by", f"unicore pkg: {target}", str(bundle))
     config = ["--created", when, "--history.created", when, "--history.created_by", "unicore pkg: config",
               "--os", "linux", "--architecture", OCI_ARCH.get(plan["target"]["arch"], plan["target"]["arch"]),
               "--clear=config.env", "--clear=config.cmd", "--clear=config.entrypoint",
