@@ -52,6 +52,21 @@ def plan_of_image(image: Path) -> Path:
     return Path(str(image) + ".plan.json")
 
 
+def image_record(image: Path) -> tuple[Plan | None, dict | None]:
+    """(plan, image facts) from the image's sidecar: (None, None) when it has none (built by hand);
+    facts None when they were not recorded or the image changed since (its size differs)."""
+    sidecar = plan_of_image(image)
+    if not sidecar.is_file():
+        return None, None
+    plan = load_plan(sidecar)
+    facts = plan.get("image")
+    try:
+        fresh = isinstance(facts, dict) and facts.get("bytes") == Path(image).stat().st_size
+    except OSError:
+        fresh = False
+    return plan, facts if fresh else None
+
+
 def write_plan(plan: Plan, path: Path) -> Path:
     path.write_text(json.dumps(plan, indent=1) + "\n")
     return path
