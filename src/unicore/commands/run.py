@@ -11,6 +11,7 @@ from unicore.runner import EXIT_NO_STATUS, EXIT_TIMEOUT, choose_accel, run_image
 from unicore.runner.lifetime import Interrupted, forward_signals
 from unicore.runner.volumes import DEFAULT_SECURITY, SECURITY_MODELS
 from unicore.runner.memory import default_mem_mb
+from unicore.runner.tty import Terminal
 
 
 def add_parser(sub) -> None:
@@ -85,14 +86,16 @@ def run(args) -> int:
     _check_memory(Path(args.image), args.mem)
     accel, why = choose_accel(args.accel)
     print(f"unicore: accelerator {accel} ({why})", file=sys.stderr)
-    # stdin (a pipe, a file or a terminal) is streamed as the program reads it
+    # stdin (a pipe, a file or a terminal) is streamed as the program reads it; a terminal is
+    # lent to the guest (isatty, tcsetattr: runner/tty.py)
     stdin = None if sys.stdin is None else sys.stdin.buffer
+    terminal = Terminal.of(stdin)
     try:
         with forward_signals():
             result = run_image(args.image, args.args, env, args.mem, accel, args.timeout, stdin,
                                args.debug, args.boottime, on_output=_output, argv0=args.argv0,
                                volumes=args.volume, volume_security=args.volume_security,
-                               volume_lock=args.volume_lock)
+                               volume_lock=args.volume_lock, terminal=terminal)
     except Interrupted as exc:
         print(f"unicore: {exc}: guest stopped (exit {128 + exc.signum})", file=sys.stderr)
         return 128 + exc.signum

@@ -27,6 +27,7 @@ from unicore.runner.accel import choose_accel
 from unicore.runner.confine import qemu_identity
 from unicore.runner.console import STDERR, STDOUT, Channel, Demux, start_feeder
 from unicore.runner.qemu import kernel_cmdline, qemu_command, virtio_devices
+from unicore.runner.tty import Terminal
 
 EXIT_TIMEOUT = 124
 CONSOLE_DEVICES = 1  # the virtio-console channel takes one virtio-mmio slot (console.py)
@@ -64,10 +65,12 @@ class _Collect:
             self.on_output(name, chunk)
 
 
-def _pump(proc: subprocess.Popen, channel: Channel, deadline: float | None, out: _Collect) -> bool:
+def _pump(proc: subprocess.Popen, channel: Channel, deadline: float | None, out: _Collect,
+          terminal: Terminal | None = None) -> bool:
     """Collect COM1 (QEMU's stdout) and the console channel until both end (QEMU exited) or the
-    deadline passes; True if it passed."""
-    demux = Demux(lambda fd, chunk: out.add(STREAMS.get(fd, "stderr"), chunk), channel.reading.set)
+    deadline passes; True if it passed. The guest's terminal settings go to `terminal`."""
+    demux = Demux(lambda fd, chunk: out.add(STREAMS.get(fd, "stderr"), chunk), channel.reading.set,
+                  terminal.apply if terminal else lambda frame: None)
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ, "kernel")
     sel.register(channel.host, selectors.EVENT_READ, "channel")
@@ -148,18 +151,20 @@ def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = No
               debug: bool = False, boottime: bool = False,
               on_output: Callable[[str, bytes], None] | None = None, argv0: str | None = None,
               volumes: list[str] = (), volume_security: str = vols.DEFAULT_SECURITY,
-              volume_lock: bool = True) -> RunResult:
+              volume_lock: bool = True, terminal: Terminal | None = None) -> RunResult:
     """Boot `image` with `args` (argv[1..]) and `env`; see the module doc for the exit status.
     `stdin_bytes` (bytes or a binary file, read as the program reads) is streamed to the program;
     `on_output(name, chunk)` gets "stdout", "stderr" and "kernel" chunks as they come.
     `volumes` are HOSTDIR:GUESTDIR[:ro] strings shared over 9p with `volume_security` (a QEMU
-    security_model), each leased to this run unless `volume_lock` is False (volumes.py)."""
+    security_model), each leased to this run unless `volume_lock` is False (volumes.py).
+    `terminal` (tty.py: the user's terminal, when stdin is one) is lent to the guest and restored."""
     image = Path(image)
     if not image.is_file():
         raise BadInputError(f"image not found: {image}")
     shared = prepare_volumes(image, list(volumes), volume_security)
     chosen, _ = choose_accel(accel)
     cmdline = kernel_cmdline(list(args), env or {}, debug, boottime, argv0, volumes=shared)
+    cmdline = f"{terminal.token()} {cmdline}" if terminal else cmdline
     identity, why = qemu_identity(shared, volume_security, chosen, Path(tempfile.gettempdir()))
     leases = vols.take_leases(shared) if volume_lock else []
     out, channel = _Collect(on_output), Channel()
@@ -172,19 +177,22 @@ def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = No
                 raise BadInputError(f"{virtio_devices(cmd)} virtio devices: microvm has {vols.VIRTIO_SLOTS} slots")
             start = time.monotonic()
             proc, timed_out = _supervise(lambda: _spawn(cmd, channel, lifetime.launch(identity, leases)),
-                                         run, channel, stdin_bytes, None if timeout is None else start + timeout, out)
+                                         run, channel, stdin_bytes, None if timeout is None else start + timeout, out,
+                                         terminal)
             stderr = _finish(proc, timed_out)
             wall = time.monotonic() - start
             ctl = ctl_file.read_text(errors="replace") if ctl_file.exists() else ""
     finally:
         channel.close()
         vols.release(leases)
+        if terminal:
+            terminal.restore()
     result = _result(out, ctl, proc.returncode, chosen, timed_out, wall, stderr)
     result.qemu_user = why
     return result
 
 
-def _supervise(spawn, run: lifetime.RunDir, channel: Channel, stdin, deadline: float | None, out):
+def _supervise(spawn, run: lifetime.RunDir, channel: Channel, stdin, deadline: float | None, out, terminal=None):
     """Start QEMU, stream stdin and pump the console: (proc, timed_out). Whatever interrupts us
     (a forwarded signal, Ctrl-C, an error) stops QEMU with the matching signal and waits for it."""
     proc = None
@@ -192,7 +200,7 @@ def _supervise(spawn, run: lifetime.RunDir, channel: Channel, stdin, deadline: f
         proc = spawn()
         run.guest_started(proc.pid)
         stop = start_feeder(channel, stdin)
-        timed_out = _pump(proc, channel, deadline, out)
+        timed_out = _pump(proc, channel, deadline, out, terminal)
         stop.set()
         return proc, timed_out
     except BaseException as exc:
