@@ -180,5 +180,6 @@ def _plan(req: BuildRequest, proj: project.Project | None, report: Report, progr
     if req.binary:
         info["guest_path"] = str(program)  # check_binary made it absolute: its path in the rootfs
     options = {**(proj.image_options if proj else {}), **req.options}
+    seen = (report.get("dynamic") or {}).get("syscalls", {})  # ranks the missing-call warning
     return make_plan(report["needs"]["syscalls"], req.target, on_missing=req.on_missing,
-                     options=options, program=info, extra=extra, warn=warn)
+                     options=options, program=info, extra=extra, warn=warn, seen=seen)
