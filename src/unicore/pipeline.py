@@ -211,7 +211,8 @@ def _plan(req: BuildRequest, proj: project.Project | None, report: Report, progr
     options = {**(proj.image_options if proj else {}), **req.options}
     needs = report["needs"]
     why = needs.get("reasons", {})
+    seen = (report.get("dynamic") or {}).get("syscalls", {})  # ranks the missing-call warning
     return make_plan(needs["syscalls"], req.target, on_missing=req.on_missing,
-                     options=options, program=info, extra=extra, warn=warn,
+                     options=options, program=info, extra=extra, warn=warn, seen=seen,
                      stubbed={s: why.get(s, "stubbed by the report") for s in needs.get("stub", [])},
                      faked={s: why.get(s, "faked by the report") for s in needs.get("fake", [])})

@@ -13,6 +13,7 @@ from unicore.runner.lifetime import Interrupted, forward_signals
 from unicore.runner.volumes import DEFAULT_SECURITY, SECURITY_MODELS
 from unicore.runner.memory import default_mem_mb
 from unicore.oci.ref import is_ref
+from unicore.runner.tty import Terminal
 
 
 def add_parser(sub) -> None:
@@ -121,14 +122,16 @@ def _run_file(args, image: Path, env: dict[str, str]) -> int:
     _check_memory(image, args.mem)
     accel, why = choose_accel(args.accel)
     print(f"unicore: accelerator {accel} ({why})", file=sys.stderr)
-    # stdin (a pipe, a file or a terminal) is streamed as the program reads it
+    # stdin (a pipe, a file or a terminal) is streamed as the program reads it; a terminal is
+    # lent to the guest (isatty, tcsetattr: runner/tty.py)
     stdin = None if sys.stdin is None else sys.stdin.buffer
+    terminal = Terminal.of(stdin)
     try:
         with forward_signals():
             result = run_image(image, args.args, env, args.mem, accel, args.timeout, stdin,
                                args.debug, args.boottime or args.timings, on_output=_output, argv0=args.argv0,
                                volumes=args.volume, volume_security=args.volume_security,
-                               volume_lock=args.volume_lock, started=STARTED)
+                               volume_lock=args.volume_lock, started=STARTED, terminal=terminal)
     except Interrupted as exc:
         print(f"unicore: {exc}: guest stopped (exit {128 + exc.signum})", file=sys.stderr)
         return 128 + exc.signum

@@ -67,6 +67,7 @@ struct uk_vfs_ops {
 	/* poll events (UK_POLL*) ready now, and the queue woken when they change (NULL: none);
 	 * files without it are always ready for reading and writing */
 	unsigned (*poll)(struct uk_file *f, struct uk_waitq **wq);
+	long (*ioctl)(struct uk_file *f, unsigned long req, void *arg); /* NULL: ENOTTY */
 };
 
 struct uk_vfs_lock; /* a POSIX record lock range, private to vfs */
