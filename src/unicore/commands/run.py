@@ -1,5 +1,6 @@
 """`unicore run IMAGE [-m MEM] [-e KEY=VALUE]... [-v HOSTDIR:GUESTDIR[:ro]]... [--accel auto|kvm|tcg]
-[--timeout S] [--debug] [--boottime] [-- ARGS...]`: boot an image on QEMU microvm and exit with the program's status."""
+[-p [HOSTADDR:]HOSTPORT:GUESTPORT]... [--net user|tap[=NAME]] [--timeout S] [--debug] [--boottime]
+[-- ARGS...]`: boot an image on QEMU microvm and exit with the program's status."""
 
 import sys
 from pathlib import Path
@@ -27,6 +28,11 @@ def add_parser(sub) -> None:
                         "kept in user.virtfs.* attributes; passthrough: real, QEMU stays root)")
     p.add_argument("--no-volume-lock", dest="volume_lock", action="store_false",
                    help="share volumes with other running guests (no lease: they may corrupt each other's files)")
+    p.add_argument("-p", "--publish", action="append", default=[], metavar="[HOSTADDR:]HOSTPORT:GUESTPORT",
+                   help="forward a host port (on 127.0.0.1 unless HOSTADDR) to a guest port, /udp for UDP "
+                        "(QEMU user network; needs the net library)")
+    p.add_argument("--net", metavar="user|tap[=NAME]",
+                   help="the guest's network: user (default, no root) or an existing tap device (root)")
     p.add_argument("--accel", choices=["auto", "kvm", "tcg"], default="auto")
     p.add_argument("--timeout", type=float, metavar="S", help="kill the guest after S seconds (exit 124)")
     p.add_argument("--debug", action="store_true", help="kernel names syscalls missing from the image")
@@ -92,7 +98,7 @@ def run(args) -> int:
             result = run_image(args.image, args.args, env, args.mem, accel, args.timeout, stdin,
                                args.debug, args.boottime, on_output=_output, argv0=args.argv0,
                                volumes=args.volume, volume_security=args.volume_security,
-                               volume_lock=args.volume_lock)
+                               volume_lock=args.volume_lock, ports=args.publish, net=args.net)
     except Interrupted as exc:
         print(f"unicore: {exc}: guest stopped (exit {128 + exc.signum})", file=sys.stderr)
         return 128 + exc.signum

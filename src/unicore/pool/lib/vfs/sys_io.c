@@ -294,12 +294,24 @@ UK_VFS_SYSCALL(close)
 
 /* ioctl: no file here is a terminal (the console is a serial line the host reads as a pipe),
  * so TIOCGWINSZ and friends give ENOTTY, as they do on Linux for a pipe; musl's isatty
- * relies on that. */
+ * relies on that. FIONBIO sets O_NONBLOCK on any file; other requests go to the file's own
+ * ioctl operation (sockets: FIONREAD). */
+#define UK_FIONBIO 0x5421
+
 UK_VFS_SHARED(ioctl)
 {
 	struct uk_file *f;
 	long err = fd_file(a0, &f);
 
-	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
-	return err ? err : -ENOTTY;
+	(void)a3, (void)a4, (void)a5;
+	if (err)
+		return err;
+	if ((unsigned long)a1 == UK_FIONBIO) {
+		const int *on = UK_PTR(a2);
+		if (!on)
+			return -EFAULT;
+		f->flags = *on ? f->flags | O_NONBLOCK : f->flags & ~O_NONBLOCK;
+		return 0;
+	}
+	return f->vn->ops->ioctl ? f->vn->ops->ioctl(f, (unsigned long)a1, UK_PTR(a2)) : -ENOTTY;
 }
