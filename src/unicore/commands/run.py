@@ -9,6 +9,7 @@ from unicore.commands._intermixed import intermixed
 from unicore.errors import BadInputError
 from unicore.formats import elf
 from unicore.runner import EXIT_NO_STATUS, EXIT_TIMEOUT, choose_accel, run_image
+from unicore.runner.run import prepare_net
 from unicore.runner.lifetime import Interrupted, forward_signals
 from unicore.runner.volumes import DEFAULT_SECURITY, SECURITY_MODELS
 from unicore.runner.memory import default_mem_mb
@@ -89,6 +90,7 @@ def run(args) -> int:
     if args.mem is None:
         args.mem = default_mem_mb(Path(args.image))
     _check_memory(Path(args.image), args.mem)
+    prepare_net(Path(args.image), args.publish, args.net)  # bad -p/--net: one line, before anything else
     accel, why = choose_accel(args.accel)
     print(f"unicore: accelerator {accel} ({why})", file=sys.stderr)
     # stdin (a pipe, a file or a terminal) is streamed as the program reads it
