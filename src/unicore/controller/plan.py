@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from unicore.controller.config import resolve_options
 from unicore.controller.planfile import PLAN_SCHEMA, PLAN_VERSION, Plan, PlanLibrary, Target
 from unicore.errors import BadInputError, UnicoreError
-from unicore.pool.manifest import Library, load_pool
+from unicore.pool.manifest import POOL_DIR, Library, load_pool, parse_manifest
+
+EXTERNAL_DIR = POOL_DIR / "external"
 
 TARGETS = ("qemu/x86_64",)
 
@@ -179,11 +181,28 @@ def _plan(libs: list[Library], reasons: dict[str, list[str]], syscalls: dict[str
           options: dict[str, str] | None, program: dict | None, *, missing: list[str] = (),
           on_missing: str = "warn") -> Plan:
     entries = [PlanLibrary(name=lib.name, dir=str(lib.dir), kind=lib.kind, reasons=reasons[lib.name],
-                           sources=list(lib.sources), capabilities=sorted(lib.provides_caps))
+                           sources=list(lib.sources), capabilities=sorted(lib.provides_caps),
+                           **_external(lib))
                for lib in libs]
     return Plan(schema=PLAN_SCHEMA, version=PLAN_VERSION, target=target, libraries=entries,
                 syscalls=syscalls, stubbed={}, faked={}, missing=list(missing), on_missing=on_missing,
                 options=resolve_options(libs, options or {}), program=program or {})
+
+
+def _external(lib: Library) -> dict:
+    """A library built with an external source tree (net: lwIP) carries, in its plan entry, the
+    external library's name, Debian source, kernel sources and include dirs (docs/plan.md)."""
+    name = lib.raw.get("external")
+    if not name:
+        return {}
+    path = EXTERNAL_DIR / name / "library.toml"
+    if not path.is_file():
+        raise UnicoreError(f"library {lib.name} builds with external {name!r}, which the pool lacks")
+    ext = parse_manifest(path)
+    kernel = ext.raw.get("kernel", {})
+    return {"external": {"name": name, "sources": list(kernel.get("sources", [])),
+                         "include": list(kernel.get("include", [])),
+                         "port": [str(lib.dir / d) for d in lib.raw.get("external_include", [])]}}
 
 
 def fixed_plan(names: list[str], syscalls: list[str] | None, target: str = "qemu/x86_64", *,

@@ -23,6 +23,8 @@ class Target(TypedDict):
 
 
 class PlanLibrary(TypedDict):
+    # optional "external": {name, sources, include, port} for a library compiled with an
+    # external source tree (net: lwIP); the build fetches and unpacks it (docs/plan.md)
     name: str
     dir: str            # absolute path of the library's folder (sources, include/)
     kind: str           # lib | arch | plat
