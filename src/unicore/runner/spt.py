@@ -8,7 +8,6 @@ each a pipe here. A process killed by a signal (the seccomp filter kills with SI
 parent-death signal, its own process group, the cleaner).
 """
 
-import hashlib
 import os
 import selectors
 import shutil
@@ -22,10 +21,10 @@ from typing import BinaryIO, Callable
 
 from unicore.errors import ToolMissingError, UnicoreError
 from unicore.paths import tender_cache
-from unicore.pool.manifest import POOL_DIR
 from unicore.runner import lifetime
 from unicore.runner.console import _chunks
 
+POOL_DIR = Path(__file__).resolve().parents[1] / "pool"  # not pool.manifest: the run path reads no manifest
 TENDER_SOURCE = POOL_DIR / "plat" / "spt" / "tender" / "tender.c"
 HEADERS = (POOL_DIR / "plat" / "spt" / "include", POOL_DIR / "arch" / "x86_64" / "linux" / "include")
 CFLAGS = ("-O2", "-Wall", "-Wextra", "-Werror")
@@ -36,13 +35,27 @@ NOTE = struct.pack("<III", 8, 9 * 8, 0x53505431) + b"unicore\0"  # uk/linux_host
 
 
 def is_spt_image(image: Path) -> bool:
-    """Whether the image is built for plat spt: it carries the note the tender reads (in its
-    first segment, near the start of the file)."""
+    """Whether the image is built for plat spt: a PT_NOTE segment holds the note the tender reads
+    (read from the ELF program headers directly: the run path imports no ELF reader)."""
     with open(image, "rb") as f:
-        return NOTE in f.read(8 << 20)
+        head = f.read(64)
+        if len(head) < 64 or head[:5] != b"\x7fELF\x02":
+            return False
+        phoff, = struct.unpack_from("<Q", head, 32)
+        phentsize, phnum = struct.unpack_from("<HH", head, 54)
+        f.seek(phoff)
+        table = f.read(phentsize * phnum)
+        for i in range(len(table) // 56):
+            p_type, _, offset, _, _, filesz = struct.unpack_from("<IIQQQQ", table, i * 56)
+            if p_type == 4:  # PT_NOTE
+                f.seek(offset)
+                if NOTE in f.read(min(filesz, 4096)):
+                    return True
+    return False
 
 
 def _tender_key(gcc: str) -> str:
+    import hashlib  # only when the tender is looked up: not on the QEMU run path
     digest = hashlib.sha256()
     for path in [TENDER_SOURCE, *sorted(p for d in HEADERS for p in d.rglob("*.h"))]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
