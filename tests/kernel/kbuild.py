@@ -10,7 +10,7 @@ from pathlib import Path
 from unicore.controller.plan import fixed_plan
 
 PROGRAMS = Path(__file__).parent / "programs"
-LIBS = ["core", "syscall", "process", "posix-process", "posix-mm", "posix-time", "posix-io", "random"]
+LIBS = ["core", "syscall", "process", "posix-process", "posix-mm", "posix-time", "posix-io", "tty", "random"]
 # The kernel tests run on every target (conftest.py's `target` fixture): its platform libraries.
 TARGETS = {"qemu/x86_64": ["arch-x86_64", "plat-qemu", "virtio"], "spt/x86_64": ["arch-x86_64-linux", "plat-spt"]}
 # What a musl program typically needs at start, in stdio and in malloc.

@@ -24,9 +24,12 @@ void uk_plat_spt_write_all(int fd, const void *buf, size_t len)
 	}
 }
 
+/* Streams 1 and 2; another stream (tty's terminal settings for a lent terminal: the runner
+ * lends none to spt) has no host end here and is dropped. */
 long uk_plat_console_write(int fd, const void *buf, size_t len)
 {
-	uk_plat_spt_write_all(fd == 2 ? UK_LINUX_FD_STDERR : UK_LINUX_FD_STDOUT, buf, len);
+	if (fd == 1 || fd == 2)
+		uk_plat_spt_write_all(fd, buf, len);
 	return (long)len;
 }
 
