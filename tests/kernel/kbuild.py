@@ -10,12 +10,12 @@ from pathlib import Path
 from unicore.controller.plan import fixed_plan
 
 PROGRAMS = Path(__file__).parent / "programs"
-LIBS = ["arch-x86_64", "plat-qemu", "virtio", "core", "syscall", "process", "posix-process", "posix-mm",
+LIBS = ["arch-x86_64", "plat-qemu", "virtio", "core", "syscall", "process", "posix-process", "posix-signal", "posix-mm",
         "posix-time", "posix-io", "random"]
 # What a musl program typically needs at start, in stdio and in malloc.
 BASE_SYSCALLS = ["read", "write", "writev", "readv", "ioctl", "lseek", "exit", "exit_group", "arch_prctl",
                  "set_tid_address", "brk", "mmap", "munmap", "mremap", "madvise", "mprotect",
-                 "rt_sigprocmask", "rt_sigaction", "getpid", "gettid", "tkill", "getrandom"]
+                 "rt_sigprocmask", "rt_sigaction", "rt_sigreturn", "getpid", "gettid", "tkill", "getrandom"]
 
 
 def plan_for(syscalls: list[str], name: str) -> dict:
