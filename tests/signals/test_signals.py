@@ -1,7 +1,7 @@
 """Signals in the unikernel, end to end through the CLI (`unicore build` picks posix-signal
 because the analysis finds the signal syscalls): handlers, rt_sigreturn, EINTR and SA_RESTART,
 alarm/setitimer, sigsuspend, sigtimedwait, sigaltstack, fault handlers, SIGPIPE, POSIX timers,
-tgkill; default actions; a crash report naming the thread. Output and exit status equal the
+tgkill; default actions; a crash report naming the thread; epoll, eventfd and timerfd (posix-event). Output and exit status equal the
 native run of the same musl program."""
 
 import subprocess
@@ -56,3 +56,10 @@ def test_crash_in_a_thread_names_it(tmp_path):
     assert r.exit_status == 128 + 11
     assert b"unicore:   unmapped write to address 0x8\n" in r.kernel
     assert b"unicore:   in thread 2\n" in r.kernel
+
+
+def test_event_files_match_native(tmp_path):
+    image, native = build(tmp_path, "events")
+    r = run_image(image, accel="tcg", timeout=120)
+    assert (r.stdout, r.exit_status) == (native.stdout, native.returncode)
+    assert r.exit_status == 0 and b"epoll on a timerfd: 1 is it 1\n" in r.stdout
