@@ -128,3 +128,21 @@ def test_version_2_plan_reads_as_nothing_stubbed_or_faked(pool):
     assert check_plan(old) == plan
     with pytest.raises(BadInputError, match="plan version 1 is not one of 2, 3; rebuild the image"):
         check_plan(old | {"version": 1})
+def test_missing_calls_ranked_traced_first(pool):
+    """The warning names the calls the traced run made first, most frequent first, with counts;
+    the ones only the static analysis reaches follow in one line."""
+    lines = []
+    make_plan(["swapon", "reboot", "pivot_root", "write", "acct"], pool=pool, warn=lines.append,
+              seen={"reboot": 12, "pivot_root": 3, "write": 40})
+    assert lines == [
+        "warning: no library provides 2 call(s) the program made when traced, likely to matter "
+        "(ENOSYS at run time): reboot (12x), pivot_root (3x)",
+        "warning: no library provides 2 more call(s) only the static analysis finds reachable "
+        "(ENOSYS if reached): acct, swapon"]
+
+
+def test_missing_calls_without_a_trace_are_one_line(pool):
+    lines = []
+    make_plan(["swapon", "acct"], pool=pool, warn=lines.append)
+    assert lines == ["warning: no library provides 2 call(s) only the static analysis finds reachable "
+                     "(ENOSYS if reached): acct, swapon"]

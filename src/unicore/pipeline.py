@@ -19,6 +19,7 @@ from unicore.analysis.analyze import analyze
 from unicore.analysis.report import Report, load_report, needed_syscalls, write_report
 from unicore.controller.plan import TARGETS, make_plan, parse_target
 from unicore.controller.planfile import Plan, plan_of_image, write_plan
+from unicore.image.facts import image_facts
 from unicore.errors import BadInputError
 from unicore import rootfs as rootfs_policy
 from unicore.image import build_image, rootfs
@@ -88,7 +89,7 @@ def build(req: BuildRequest, progress: Progress = lambda _: None, warn: Progress
     progress("compiling and linking the image")
     # an unmodified binary runs from the rootfs (exec), where its libraries are: not embedded twice
     result.image = build_image(result.plan, None if req.binary else program, output, build_dir, rootfs=result.rootfs_cpio)
-    write_plan(result.plan, plan_of_image(result.image))
+    write_plan({**result.plan, "image": image_facts(result.image)}, plan_of_image(result.image))  # type: ignore[typeddict-unknown-key]
     if result.plan["stubbed"] or result.plan["faked"]:
         progress("building the image without the stubs and fakes, to compare")
         result.unexplored = _unexplored(req, proj, result, program)
@@ -210,7 +211,8 @@ def _plan(req: BuildRequest, proj: project.Project | None, report: Report, progr
     options = {**(proj.image_options if proj else {}), **req.options}
     needs = report["needs"]
     why = needs.get("reasons", {})
+    seen = (report.get("dynamic") or {}).get("syscalls", {})  # ranks the missing-call warning
     return make_plan(needs["syscalls"], req.target, on_missing=req.on_missing,
-                     options=options, program=info, extra=extra, warn=warn,
+                     options=options, program=info, extra=extra, warn=warn, seen=seen,
                      stubbed={s: why.get(s, "stubbed by the report") for s in needs.get("stub", [])},
                      faked={s: why.get(s, "faked by the report") for s in needs.get("fake", [])})

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from unicore.controller.config import resolve_options
 from unicore.controller.planfile import PLAN_SCHEMA, PLAN_VERSION, Plan, PlanLibrary, Target
 from unicore.errors import BadInputError, UnicoreError
-from unicore.pool.manifest import Library, load_pool
+from unicore.pool.manifest import POOL_DIR, Library, load_pool, parse_manifest
+
+EXTERNAL_DIR = POOL_DIR / "external"
 
 TARGETS = ("qemu/x86_64",)
 
@@ -154,9 +156,10 @@ def make_plan(needs: list[str], target: str = "qemu/x86_64", *, on_missing: str 
               options: dict[str, str] | None = None, program: dict | None = None,
               pool: dict[str, Library] | None = None, warn=print,
               extra: dict[str, str] | None = None, stubbed: dict[str, str] | None = None,
-              faked: dict[str, str] | None = None) -> Plan:
+              faked: dict[str, str] | None = None, seen: dict[str, int] | None = None) -> Plan:
     """Build the plan (docs/plan.md) for a program needing the syscalls `needs`; `stubbed` and
-    `faked` (syscall -> reason) are the exploration's choices (a needed syscall is never either)."""
+    `faked` (syscall -> reason) are the exploration's choices (a needed syscall is never either);
+    `seen` (the dynamic analysis' name -> count) ranks the warning about calls no library handles."""
     plat, arch = parse_target(target)
     sel = Selection(_usable(pool or load_pool(), plat, arch))
     sel.add(_one_of_kind(sel.pool, "arch", arch).name, f"target architecture {arch}")
@@ -164,7 +167,7 @@ def make_plan(needs: list[str], target: str = "qemu/x86_64", *, on_missing: str 
     missing = _choose_for_syscalls(sel, sorted(set(needs)))
     _choose_extra(sel, extra or {})
     _settle(sel)
-    _report_missing(missing, on_missing, warn)
+    _report_missing(missing, on_missing, warn, seen or {})
     order = [sel.pool[n] for n in _dependency_order(sel)]
     plan = _plan(order, {n: sel.reasons[n] for n in sel.reasons}, _syscall_map(sel, needs),
                  Target(arch=arch, plat=plat), options, program,
@@ -178,11 +181,28 @@ def _plan(libs: list[Library], reasons: dict[str, list[str]], syscalls: dict[str
           options: dict[str, str] | None, program: dict | None, *, missing: list[str] = (),
           on_missing: str = "warn") -> Plan:
     entries = [PlanLibrary(name=lib.name, dir=str(lib.dir), kind=lib.kind, reasons=reasons[lib.name],
-                           sources=list(lib.sources), capabilities=sorted(lib.provides_caps))
+                           sources=list(lib.sources), capabilities=sorted(lib.provides_caps),
+                           **_external(lib))
                for lib in libs]
     return Plan(schema=PLAN_SCHEMA, version=PLAN_VERSION, target=target, libraries=entries,
                 syscalls=syscalls, stubbed={}, faked={}, missing=list(missing), on_missing=on_missing,
                 options=resolve_options(libs, options or {}), program=program or {})
+
+
+def _external(lib: Library) -> dict:
+    """A library built with an external source tree (net: lwIP) carries, in its plan entry, the
+    external library's name, Debian source, kernel sources and include dirs (docs/plan.md)."""
+    name = lib.raw.get("external")
+    if not name:
+        return {}
+    path = EXTERNAL_DIR / name / "library.toml"
+    if not path.is_file():
+        raise UnicoreError(f"library {lib.name} builds with external {name!r}, which the pool lacks")
+    ext = parse_manifest(path)
+    kernel = ext.raw.get("kernel", {})
+    return {"external": {"name": name, "sources": list(kernel.get("sources", [])),
+                         "include": list(kernel.get("include", [])),
+                         "port": [str(lib.dir / d) for d in lib.raw.get("external_include", [])]}}
 
 
 def fixed_plan(names: list[str], syscalls: list[str] | None, target: str = "qemu/x86_64", *,
@@ -204,13 +224,28 @@ def fixed_plan(names: list[str], syscalls: list[str] | None, target: str = "qemu
                  Target(arch=arch, plat=plat), overrides, program)
 
 
-def _report_missing(missing: list[str], on_missing: str, warn) -> None:
+def rank_missing(missing: list[str], seen: dict[str, int]) -> tuple[list[str], list[str]]:
+    """(the calls the traced run made, most frequent first: likely to matter; the others, which
+    only the static analysis says the code may reach, sorted)."""
+    made = sorted((s for s in missing if seen.get(s)), key=lambda s: (-seen[s], s))
+    return made, sorted(set(missing) - set(made))
+
+
+def _report_missing(missing: list[str], on_missing: str, warn, seen: dict[str, int]) -> None:
     if not missing:
         return
-    line = f"no library provides {', '.join(missing)}"
     if on_missing == "error":
-        raise UnicoreError(line + " (use --on-missing warn to build anyway; the calls return ENOSYS)")
-    warn(f"warning: {line}: these calls will return ENOSYS at run time")
+        raise UnicoreError(f"no library provides {', '.join(missing)} (use --on-missing warn to build anyway; "
+                           "the calls return ENOSYS)")
+    made, rest = rank_missing(missing, seen)
+    if made:
+        counts = ", ".join(f"{s} ({seen[s]}x)" for s in made)
+        warn(f"warning: no library provides {len(made)} call(s) the program made when traced, likely to "
+             f"matter (ENOSYS at run time): {counts}")
+    if rest:
+        more = "more call(s)" if made else "call(s)"
+        warn(f"warning: no library provides {len(rest)} {more} only the static analysis finds reachable "
+             f"(ENOSYS if reached): {', '.join(rest)}")
 
 
 def explain(plan: dict) -> str:

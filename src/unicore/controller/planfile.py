@@ -23,6 +23,8 @@ class Target(TypedDict):
 
 
 class PlanLibrary(TypedDict):
+    # optional "external": {name, sources, include, port} for a library compiled with an
+    # external source tree (net: lwIP); the build fetches and unpacks it (docs/plan.md)
     name: str
     dir: str            # absolute path of the library's folder (sources, include/)
     kind: str           # lib | arch | plat
@@ -50,6 +52,21 @@ def plan_of_image(image: Path) -> Path:
     """Where the plan an image was built from is kept: beside it, as IMAGE.plan.json (`unicore
     verify` finds the native program there, `unicore run` the image's capabilities)."""
     return Path(str(image) + ".plan.json")
+
+
+def image_record(image: Path) -> tuple[Plan | None, dict | None]:
+    """(plan, image facts) from the image's sidecar: (None, None) when it has none (built by hand);
+    facts None when they were not recorded or the image changed since (its size differs)."""
+    sidecar = plan_of_image(image)
+    if not sidecar.is_file():
+        return None, None
+    plan = load_plan(sidecar)
+    facts = plan.get("image")
+    try:
+        fresh = isinstance(facts, dict) and facts.get("bytes") == Path(image).stat().st_size
+    except OSError:
+        fresh = False
+    return plan, facts if fresh else None
 
 
 def write_plan(plan: Plan, path: Path) -> Path:
