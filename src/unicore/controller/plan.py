@@ -279,6 +279,8 @@ def explain(plan: dict) -> str:
         lines.append(f"  {lib['name']:<16} " + "; ".join(_compact(lib["reasons"])))
     if plan["missing"]:
         lines.append(f"  missing (ENOSYS): {', '.join(plan['missing'])}")
+    if plan["stubbed"] or plan["faked"]:
+        lines.append("  stubbed and faked (exploration):")
     for kind in ("stubbed", "faked"):
         lines += [f"  {name:<16} {why}" for name, why in plan[kind].items()]
     return "\n".join(lines)
