@@ -45,6 +45,9 @@ def test_guard_page_faults_with_sigsegv(binary_workdir, make_binary_image):
     assert r.exit_status == 139
     assert r.stdout == b"buffer written\n"  # the crash report is the kernel stream (COM1), not stdout
     assert b"unicore: crash: page fault (vector 14)" in r.kernel
+    frames = [line for line in r.kernel.decode().splitlines() if line.lstrip("unicore: ").startswith("#")]
+    assert frames and frames[0].endswith("[program]")  # main, in the PIE the image does not record
+    assert not [f for f in frames if f.endswith("[program]") and "<" in f]  # never a kernel symbol
 
 
 def test_proc_self_maps_parsed_by_a_program(binary_workdir, make_binary_image):
