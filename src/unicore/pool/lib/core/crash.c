@@ -16,11 +16,20 @@ UK_OPTIONAL(uk_sched_gettid);
 
 #define MAX_REGS 32
 
+static bool in_kernel(uintptr_t addr)
+{
+	return addr >= (uintptr_t)_uk_image_start && addr < (uintptr_t)_end;
+}
+
+/* The symbol of the function containing addr: the last one at or below it, if it is on the same
+ * side (a kernel symbol for a kernel address, a program one for a program address) and addr is
+ * inside it when its size is known. A program address the table does not cover has none (it
+ * used to get the nearest kernel function below it). */
 const char *uk_core_symbol(uintptr_t addr, uintptr_t *offset)
 {
 	uint32_t lo = 0, hi = uk_ksyms_count;
 
-	if (addr >> 32 || !hi || addr < uk_ksyms_addrs[0])
+	if (!hi || addr < uk_ksyms_addrs[0])
 		return NULL;
 	while (hi - lo > 1) { /* last entry <= addr */
 		uint32_t mid = (lo + hi) / 2;
@@ -30,6 +39,8 @@ const char *uk_core_symbol(uintptr_t addr, uintptr_t *offset)
 			hi = mid;
 	}
 	*offset = addr - uk_ksyms_addrs[lo];
+	if (in_kernel(uk_ksyms_addrs[lo]) != in_kernel(addr) || (uk_ksyms_sizes[lo] && *offset >= uk_ksyms_sizes[lo]))
+		return NULL;
 	return uk_ksyms_strs + uk_ksyms_names[lo];
 }
 
@@ -37,7 +48,7 @@ static void print_location(const char *prefix, uintptr_t addr)
 {
 	uintptr_t off = 0;
 	const char *sym = uk_core_symbol(addr, &off);
-	const char *where = (addr >= (uintptr_t)_uk_image_start && addr < (uintptr_t)_end) ? "kernel" : "program";
+	const char *where = in_kernel(addr) ? "kernel" : "program";
 
 	if (sym)
 		uk_core_printk("%s0x%lx <%s+0x%lx> [%s]\n", prefix, addr, sym, off, where);
