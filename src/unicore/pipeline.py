@@ -12,7 +12,7 @@ This is the one module that spans stages; every other module belongs to one stag
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from unicore.analysis.analyze import analyze
@@ -62,6 +62,26 @@ class BuildResult:
     rootfs_cpio: Path | None = None                     # the cpio archive linked in, if any
     rootfs_files: rootfs_policy.Rootfs | None = None    # its groups, each with a reason (--explain)
     rootfs_size: int = 0
+
+
+def project_requests(req: BuildRequest) -> list[BuildRequest]:
+    """A project directory's build as one request per target in its `targets` (program/project.py),
+    a [binary] project's as --binary builds with its [image] settings; any other request as is."""
+    if not (req.path and Path(req.path).is_dir() and project.is_project(req.path)):
+        return [req]
+    proj = project.load(req.path)
+    images = proj.images(req.target, req.output)
+    requests = []
+    for target, image, build_dir in images:
+        if req.build_dir:
+            build_dir = req.build_dir if len(images) == 1 else req.build_dir / target.replace("/", "-")
+        one = replace(req, target=target, output=image, build_dir=build_dir)
+        if proj.binary:
+            one = replace(one, path=None, binary=proj.binary.path,
+                          scenarios=[*proj.binary.scenarios, *req.scenarios], policy=proj.binary.policy or req.policy,
+                          with_=[*proj.image_with, *req.with_], options={**proj.image_options, **req.options})
+        requests.append(one)
+    return requests
 
 
 def build(req: BuildRequest, progress: Progress = lambda _: None, warn: Progress = print) -> BuildResult:
