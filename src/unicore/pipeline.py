@@ -19,6 +19,7 @@ from unicore.analysis.analyze import analyze
 from unicore.analysis.report import Report, load_report, write_report
 from unicore.controller.plan import TARGETS, make_plan, parse_target
 from unicore.controller.planfile import Plan, plan_of_image, write_plan
+from unicore.image import cache as image_cache
 from unicore.image.facts import image_facts
 from unicore.errors import BadInputError
 from unicore import rootfs as rootfs_policy
@@ -62,6 +63,8 @@ class BuildResult:
     rootfs_cpio: Path | None = None                     # the cpio archive linked in, if any
     rootfs_files: rootfs_policy.Rootfs | None = None    # its groups, each with a reason (--explain)
     rootfs_size: int = 0
+    cache_key: str = ""                                 # the image's content key (image/cache.py)
+    cached: bool = False                                # the image came from the cache
 
 
 def project_requests(req: BuildRequest) -> list[BuildRequest]:
@@ -101,11 +104,25 @@ def build(req: BuildRequest, progress: Progress = lambda _: None, warn: Progress
     _rootfs(result, req, entries, file_policy)
     result.plan = _plan(req, proj, report, program, result.rootfs_cpio is not None, warn)
     write_plan(result.plan, build_dir / "plan.json")
-    progress("compiling and linking the image")
     # an unmodified binary runs from the rootfs (exec), where its libraries are: not embedded twice
-    result.image = build_image(result.plan, None if req.binary else program, output, build_dir, rootfs=result.rootfs_cpio)
+    result.image = _link(result, None if req.binary else program, output, progress)
     write_plan({**result.plan, "image": image_facts(result.image)}, plan_of_image(result.image))  # type: ignore[typeddict-unknown-key]
     return result
+
+
+def _link(result: BuildResult, program: Path | None, output: Path, progress: Progress) -> Path:
+    """The image from the cache when one with the same inputs was linked before (image/cache.py;
+    the build directory then lacks the link's intermediate files), else linked and cached."""
+    key = image_cache.image_key(result.plan, program, result.rootfs_cpio)
+    result.cache_key = key
+    if image_cache.fetch(key, output):
+        progress(f"image from the cache ({key[:16]})")
+        result.cached = True
+        return Path(output)
+    progress("compiling and linking the image")
+    image = build_image(result.plan, program, output, result.build_dir, rootfs=result.rootfs_cpio)
+    image_cache.store(key, image)
+    return image
 
 
 MACHINES = {3: "i386", 40: "arm", 62: "x86_64", 183: "aarch64", 243: "riscv64", 8: "mips", 20: "ppc", 21: "ppc64",

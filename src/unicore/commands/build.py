@@ -76,7 +76,8 @@ def _build_one(req: BuildRequest, args) -> None:
         if result.rootfs_files is not None:
             console.print(_groups_table(result))
     console.print(f"image {result.image} ({result.image.stat().st_size} bytes, "
-                  f"{len(result.plan['syscalls'])} syscall handlers, {req.target})")
+                  f"{len(result.plan['syscalls'])} syscall handlers, {req.target}"
+                  + (", from the cache" if result.cached else "") + ")")
 
 
 def _print_rootfs(result: BuildResult) -> None:
