@@ -1,5 +1,6 @@
 """`unicore run IMAGE [-m MEM] [-e KEY=VALUE]... [-v HOSTDIR:GUESTDIR[:ro]]... [--accel auto|kvm|tcg]
-[--timeout S] [--debug] [--boottime] [-- ARGS...]`: boot an image on QEMU microvm and exit with the program's status."""
+[-p [HOSTADDR:]HOSTPORT:GUESTPORT]... [--net user|tap[=NAME]] [--timeout S] [--debug] [--boottime]
+[-- ARGS...]`: boot an image on QEMU microvm and exit with the program's status."""
 
 import sys
 from pathlib import Path
@@ -9,10 +10,12 @@ from unicore.commands._intermixed import intermixed
 from unicore.errors import BadInputError
 from unicore.controller.planfile import image_record
 from unicore.runner import EXIT_NO_STATUS, EXIT_TIMEOUT, choose_accel, run_image
+from unicore.runner.run import prepare_net
 from unicore.runner.lifetime import Interrupted, forward_signals
 from unicore.runner.volumes import DEFAULT_SECURITY, SECURITY_MODELS
 from unicore.runner.memory import default_mem_mb
 from unicore.oci.ref import is_ref
+from unicore.runner.tty import Terminal
 
 
 def add_parser(sub) -> None:
@@ -30,6 +33,11 @@ def add_parser(sub) -> None:
                         "kept in user.virtfs.* attributes; passthrough: real, QEMU stays root)")
     p.add_argument("--no-volume-lock", dest="volume_lock", action="store_false",
                    help="share volumes with other running guests (no lease: they may corrupt each other's files)")
+    p.add_argument("-p", "--publish", action="append", default=[], metavar="[HOSTADDR:]HOSTPORT:GUESTPORT",
+                   help="forward a host port (on 127.0.0.1 unless HOSTADDR) to a guest port, /udp for UDP "
+                        "(QEMU user network; needs the net library)")
+    p.add_argument("--net", metavar="user|tap[=NAME]",
+                   help="the guest's network: user (default, no root) or an existing tap device (root)")
     p.add_argument("--accel", choices=["auto", "kvm", "tcg"], default="auto")
     p.add_argument("--timeout", type=float, metavar="S", help="kill the guest after S seconds (exit 124)")
     p.add_argument("--debug", action="store_true", help="kernel names syscalls missing from the image")
@@ -140,16 +148,20 @@ def _run_file(args, image: Path, env: dict[str, str]) -> int:
     if args.mem is None:
         args.mem = default_mem_mb(image)
     _check_memory(image, args.mem)
+    prepare_net(image, args.publish, args.net)  # bad -p/--net: one line, before anything else
     accel, why = choose_accel(args.accel)
     print(f"unicore: accelerator {accel} ({why})", file=sys.stderr)
-    # stdin (a pipe, a file or a terminal) is streamed as the program reads it
+    # stdin (a pipe, a file or a terminal) is streamed as the program reads it; a terminal is
+    # lent to the guest (isatty, tcsetattr: runner/tty.py)
     stdin = None if sys.stdin is None else sys.stdin.buffer
+    terminal = Terminal.of(stdin)
     try:
         with forward_signals():
             result = run_image(image, args.args, env, args.mem, accel, args.timeout, stdin,
                                args.debug, args.boottime or args.timings, on_output=_output, argv0=args.argv0,
                                volumes=args.volume, volume_security=args.volume_security,
-                               volume_lock=args.volume_lock, started=STARTED)
+                               volume_lock=args.volume_lock, started=STARTED, terminal=terminal,
+                               ports=args.publish, net=args.net)
     except Interrupted as exc:
         print(f"unicore: {exc}: guest stopped (exit {128 + exc.signum})", file=sys.stderr)
         return 128 + exc.signum

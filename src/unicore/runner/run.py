@@ -30,7 +30,9 @@ from unicore.runner import lifetime, volumes as vols
 from unicore.runner.accel import choose_accel
 from unicore.runner.confine import qemu_identity
 from unicore.runner.console import STDERR, STDOUT, Channel, Demux, start_feeder
+from unicore.runner.network import Network, prepare_network
 from unicore.runner.qemu import kernel_cmdline, qemu_command, virtio_devices
+from unicore.runner.tty import Terminal
 
 EXIT_TIMEOUT = 124
 CONSOLE_DEVICES = 1  # the virtio-console channel takes one virtio-mmio slot (console.py)
@@ -109,10 +111,11 @@ class _Collect:
 
 
 def _pump(proc: subprocess.Popen, channel: Channel, ctl: socket.socket, deadline: float | None,
-          out: _Collect) -> bool:
+          out: _Collect, terminal: Terminal | None = None) -> bool:
     """Collect COM1 (QEMU's stdout), the console channel and COM2 until all end (QEMU exited) or
-    the deadline passes; True if it passed."""
-    demux = Demux(lambda fd, chunk: out.add(STREAMS.get(fd, "stderr"), chunk), channel.reading.set)
+    the deadline passes; True if it passed. The guest's terminal settings go to `terminal`."""
+    demux = Demux(lambda fd, chunk: out.add(STREAMS.get(fd, "stderr"), chunk), channel.reading.set,
+                  terminal.apply if terminal else lambda frame: None)
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ, lambda chunk: out.add("kernel", chunk))
     sel.register(channel.host, selectors.EVENT_READ, demux.feed)
@@ -178,6 +181,23 @@ def _check_volume_support(image: Path) -> None:
         raise BadInputError(f"{image} has no host-volume support; rebuild it with --with 9pfs to use -v")
 
 
+def _has_network(image: Path) -> bool | None:
+    """Whether the image's plan has the network library (None: built by hand, no plan)."""
+    sidecar = plan_of_image(image)
+    if not sidecar.is_file():
+        return None
+    return any("network" in lib["capabilities"] for lib in load_plan(sidecar)["libraries"])
+
+
+def prepare_net(image: Path, ports: list[str], net: str | None) -> Network | None:
+    """The guest network (network.py): always for an image with the network library (guests
+    reach the host at 10.0.2.2), with the host forwards of `ports`; checked before booting."""
+    has = _has_network(image)
+    if has is None and not ports and not net:
+        return None
+    return prepare_network(list(ports), net, has)
+
+
 def prepare_volumes(image: Path, specs: list[str], security: str) -> list[vols.Volume]:
     """Parse and check `-v` specs before anything starts (volumes.py): one line per problem."""
     shared = [vols.parse_volume(v) for v in specs]
@@ -193,19 +213,25 @@ def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = No
               debug: bool = False, boottime: bool = False,
               on_output: Callable[[str, bytes], None] | None = None, argv0: str | None = None,
               volumes: list[str] = (), volume_security: str = vols.DEFAULT_SECURITY,
-              volume_lock: bool = True, started: float | None = None) -> RunResult:
+              volume_lock: bool = True, started: float | None = None,
+              terminal: Terminal | None = None, ports: list[str] = (), net: str | None = None) -> RunResult:
     """Boot `image` with `args` (argv[1..]) and `env`; see the module doc for the exit status.
     `stdin_bytes` (bytes or a binary file, read as the program reads) is streamed to the program;
     `on_output(name, chunk)` gets "stdout", "stderr" and "kernel" chunks as they come.
     `volumes` are HOSTDIR:GUESTDIR[:ro] strings shared over 9p with `volume_security` (a QEMU
     security_model), each leased to this run unless `volume_lock` is False (volumes.py).
-    `started`: the monotonic time the caller's host set-up began (`--timings`; default: now)."""
+    `started`: the monotonic time the caller's host set-up began (`--timings`; default: now).
+    `terminal` (tty.py: the user's terminal, when stdin is one) is lent to the guest and restored.
+    `ports` are -p [HOSTADDR:]HOSTPORT:GUESTPORT forwards, `net` "user" or "tap[=NAME]" (network.py)."""
     image = Path(image)
     if not image.is_file():
         raise BadInputError(f"image not found: {image}")
     shared = prepare_volumes(image, list(volumes), volume_security)
+    network = prepare_net(image, list(ports), net)
     chosen, _ = choose_accel(accel)
-    cmdline = kernel_cmdline(list(args), env or {}, debug, boottime, argv0, volumes=shared)
+    cmdline = kernel_cmdline(list(args), env or {}, debug, boottime, argv0, volumes=shared,
+                             extra=network.tokens() if network else [])
+    cmdline = f"{terminal.token()} {cmdline}" if terminal else cmdline
     identity, why = qemu_identity(shared, volume_security, chosen, Path(tempfile.gettempdir()))
     leases = vols.take_leases(shared) if volume_lock else []
     out, channel = _Collect(on_output, started or time.monotonic()), Channel()
@@ -214,13 +240,14 @@ def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = No
     try:
         with lifetime.RunDir(identity and (identity.uid, identity.gid)) as run:
             cmd = qemu_command(run.copy_in(image) if identity else image, cmdline, mem_mb, chosen,
-                               ctl_guest.fileno(), shared, volume_security, channel.qemu_args())
+                               ctl_guest.fileno(), shared, volume_security, channel.qemu_args(),
+                               network.qemu_args() if network else [])
             if virtio_devices(cmd) > vols.VIRTIO_SLOTS:
                 raise BadInputError(f"{virtio_devices(cmd)} virtio devices: microvm has {vols.VIRTIO_SLOTS} slots")
             start = out.marks["spawn"] = time.monotonic()
             proc, timed_out = _supervise(lambda: _spawn(cmd, channel, ctl_guest, lifetime.launch(identity, leases)),
                                          run, channel, ctl_host, stdin_bytes,
-                                         None if timeout is None else start + timeout, out)
+                                         None if timeout is None else start + timeout, out, terminal)
             stderr = _finish(proc, timed_out)
             wall = time.monotonic() - start
     finally:
@@ -228,6 +255,8 @@ def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = No
         ctl_host.close()
         ctl_guest.close()
         vols.release(leases)
+        if terminal:
+            terminal.restore()
     out.marks["done"] = time.monotonic()
     result = _result(out, out.ctl.decode(errors="replace"), proc.returncode, chosen, timed_out, wall, stderr)
     result.qemu_user = why
@@ -235,7 +264,7 @@ def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = No
 
 
 def _supervise(spawn, run: lifetime.RunDir, channel: Channel, ctl: socket.socket, stdin,
-               deadline: float | None, out):
+               deadline: float | None, out, terminal=None):
     """Start QEMU, stream stdin and pump the console: (proc, timed_out). Whatever interrupts us
     (a forwarded signal, Ctrl-C, an error) stops QEMU with the matching signal and waits for it."""
     proc = None
@@ -243,7 +272,7 @@ def _supervise(spawn, run: lifetime.RunDir, channel: Channel, ctl: socket.socket
         proc = spawn()
         run.guest_started(proc.pid)
         stop = start_feeder(channel, stdin)
-        timed_out = _pump(proc, channel, ctl, deadline, out)
+        timed_out = _pump(proc, channel, ctl, deadline, out, terminal)
         stop.set()
         return proc, timed_out
     except BaseException as exc:
