@@ -37,6 +37,11 @@ def bench_cache() -> Path:
     return cache_root() / "bench"
 
 
+def images_cache() -> Path:
+    """Linked images, keyed by the content hash of everything the link reads (image/cache.py)."""
+    return cache_root() / "images"
+
+
 def runner_cache() -> Path:
     """Host facts the runner probed once (runner/hostcache.py): keyed by what they depend on."""
     return cache_root() / "runner"

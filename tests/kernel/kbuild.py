@@ -11,7 +11,7 @@ from unicore.controller.plan import fixed_plan
 
 PROGRAMS = Path(__file__).parent / "programs"
 LIBS = ["arch-x86_64", "plat-qemu", "virtio", "core", "syscall", "process", "posix-process", "posix-signal", "posix-mm",
-        "posix-time", "posix-io", "random"]
+        "posix-time", "posix-io", "tty", "random"]
 # What a musl program typically needs at start, in stdio and in malloc.
 BASE_SYSCALLS = ["read", "write", "writev", "readv", "ioctl", "lseek", "exit", "exit_group", "arch_prctl",
                  "set_tid_address", "brk", "mmap", "munmap", "mremap", "madvise", "mprotect",

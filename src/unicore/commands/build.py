@@ -10,7 +10,7 @@ from unicore import rootfs
 from unicore.analysis.report import POLICIES
 from unicore.controller.plan import TARGETS, explain
 from unicore.errors import BadInputError
-from unicore.pipeline import BuildRequest, BuildResult, build
+from unicore.pipeline import BuildRequest, BuildResult, build, project_requests
 
 console = Console(stderr=True, highlight=False)
 
@@ -66,8 +66,14 @@ def request(args) -> BuildRequest:
 
 
 def run(args) -> int:
-    req = request(args)
-    with console.status("building") as status:
+    """One image, or one per target of a project directory (its unicore.toml `targets`)."""
+    for req in project_requests(request(args)):
+        _build_one(req, args)
+    return 0
+
+
+def _build_one(req: BuildRequest, args) -> None:
+    with console.status(f"building {req.target}") as status:
         result = build(req, progress=status.update, warn=lambda m: console.print(m))
     if result.rootfs_cpio:
         _print_rootfs(result)
@@ -76,10 +82,10 @@ def run(args) -> int:
         if result.rootfs_files is not None:
             console.print(_groups_table(result))
     console.print(f"image {result.image} ({result.image.stat().st_size} bytes, "
-                  f"{len(result.plan['syscalls'])} syscall handlers)")
+                  f"{len(result.plan['syscalls'])} syscall handlers, {req.target}"
+                  + (", from the cache" if result.cached else "") + ")")
     if result.unexplored:
         console.print(compare_line(result), soft_wrap=True)
-    return 0
 
 
 def compare_line(result: BuildResult) -> str:
