@@ -7,6 +7,8 @@ Rules, in order (docs/plan.md):
 3. a chosen library's `replaces` list removes the libraries it supersedes;
 4. required libraries and capabilities are added, transitively;
 5. a needed syscall nobody provides is reported, and the on-missing policy decides.
+Syscalls the report's exploration stubbed get no handler (the table's -ENOSYS path) and faked
+ones the table's shared return-0 entry; neither chooses a library (docs/plan.md).
 """
 
 from dataclasses import dataclass, field
@@ -153,8 +155,11 @@ def _direct(sel: Selection, syscall: str) -> list[str]:
 def make_plan(needs: list[str], target: str = "qemu/x86_64", *, on_missing: str = "warn",
               options: dict[str, str] | None = None, program: dict | None = None,
               pool: dict[str, Library] | None = None, warn=print,
-              extra: dict[str, str] | None = None) -> Plan:
-    """Build the plan (docs/plan.md) for a program needing the syscalls `needs`."""
+              extra: dict[str, str] | None = None, stubbed: dict[str, str] | None = None,
+              faked: dict[str, str] | None = None, seen: dict[str, int] | None = None) -> Plan:
+    """Build the plan (docs/plan.md) for a program needing the syscalls `needs`; `stubbed` and
+    `faked` (syscall -> reason) are the exploration's choices (a needed syscall is never either);
+    `seen` (the dynamic analysis' name -> count) ranks the warning about calls no library handles."""
     plat, arch = parse_target(target)
     sel = Selection(_usable(pool or load_pool(), plat, arch))
     sel.add(_one_of_kind(sel.pool, "arch", arch).name, f"target architecture {arch}")
@@ -162,11 +167,14 @@ def make_plan(needs: list[str], target: str = "qemu/x86_64", *, on_missing: str 
     missing = _choose_for_syscalls(sel, sorted(set(needs)))
     _choose_extra(sel, extra or {})
     _settle(sel)
-    _report_missing(missing, on_missing, warn)
+    _report_missing(missing, on_missing, warn, seen or {})
     order = [sel.pool[n] for n in _dependency_order(sel)]
-    return _plan(order, {n: sel.reasons[n] for n in sel.reasons}, _syscall_map(sel, needs),
+    plan = _plan(order, {n: sel.reasons[n] for n in sel.reasons}, _syscall_map(sel, needs),
                  Target(arch=arch, plat=plat), options, program,
                  missing=missing, on_missing=on_missing)
+    plan["stubbed"], plan["faked"] = ({k: v for k, v in sorted((chosen or {}).items()) if k not in needs}
+                                      for chosen in (stubbed, faked))
+    return plan
 
 
 def _plan(libs: list[Library], reasons: dict[str, list[str]], syscalls: dict[str, str], target: Target,
@@ -177,7 +185,7 @@ def _plan(libs: list[Library], reasons: dict[str, list[str]], syscalls: dict[str
                            **_external(lib))
                for lib in libs]
     return Plan(schema=PLAN_SCHEMA, version=PLAN_VERSION, target=target, libraries=entries,
-                syscalls=syscalls, missing=list(missing), on_missing=on_missing,
+                syscalls=syscalls, stubbed={}, faked={}, missing=list(missing), on_missing=on_missing,
                 options=resolve_options(libs, options or {}), program=program or {})
 
 
@@ -216,23 +224,42 @@ def fixed_plan(names: list[str], syscalls: list[str] | None, target: str = "qemu
                  Target(arch=arch, plat=plat), overrides, program)
 
 
-def _report_missing(missing: list[str], on_missing: str, warn) -> None:
+def rank_missing(missing: list[str], seen: dict[str, int]) -> tuple[list[str], list[str]]:
+    """(the calls the traced run made, most frequent first: likely to matter; the others, which
+    only the static analysis says the code may reach, sorted)."""
+    made = sorted((s for s in missing if seen.get(s)), key=lambda s: (-seen[s], s))
+    return made, sorted(set(missing) - set(made))
+
+
+def _report_missing(missing: list[str], on_missing: str, warn, seen: dict[str, int]) -> None:
     if not missing:
         return
-    line = f"no library provides {', '.join(missing)}"
     if on_missing == "error":
-        raise UnicoreError(line + " (use --on-missing warn to build anyway; the calls return ENOSYS)")
-    warn(f"warning: {line}: these calls will return ENOSYS at run time")
+        raise UnicoreError(f"no library provides {', '.join(missing)} (use --on-missing warn to build anyway; "
+                           "the calls return ENOSYS)")
+    made, rest = rank_missing(missing, seen)
+    if made:
+        counts = ", ".join(f"{s} ({seen[s]}x)" for s in made)
+        warn(f"warning: no library provides {len(made)} call(s) the program made when traced, likely to "
+             f"matter (ENOSYS at run time): {counts}")
+    if rest:
+        more = "more call(s)" if made else "call(s)"
+        warn(f"warning: no library provides {len(rest)} {more} only the static analysis finds reachable "
+             f"(ENOSYS if reached): {', '.join(rest)}")
 
 
 def explain(plan: dict) -> str:
     """A readable account of the plan: each library and the needs that pulled it in."""
     lines = [f"plan for {plan['target']['plat']}/{plan['target']['arch']}: "
-             f"{len(plan['libraries'])} libraries, {len(plan['syscalls'])} syscall handlers"]
+             f"{len(plan['libraries'])} libraries, {len(plan['syscalls'])} syscall handlers"
+             + (f", {len(plan['faked'])} faked (return 0), {len(plan['stubbed'])} stubbed (ENOSYS)"
+                if plan["faked"] or plan["stubbed"] else "")]
     for lib in plan["libraries"]:
         lines.append(f"  {lib['name']:<16} " + "; ".join(_compact(lib["reasons"])))
     if plan["missing"]:
         lines.append(f"  missing (ENOSYS): {', '.join(plan['missing'])}")
+    for kind in ("stubbed", "faked"):
+        lines += [f"  {name:<16} {why}" for name, why in plan[kind].items()]
     return "\n".join(lines)
 
 

@@ -88,7 +88,8 @@ def _generate(plan: dict, program: Path | None, gen_dir: Path, options: dict, ro
     name = plan.get("program", {}).get("name") or (program.stem if program else "program")
     gen.write_if_changed(gen_dir / "initrd.S", gen.initrd_asm(rootfs))
     gen.write_if_changed(gen_dir / "uk_config.h", gen.config_header(options, name))
-    gen.write_if_changed(gen_dir / "syscall_table.c", gen.syscall_table(plan.get("syscalls", {}), plan["target"]["arch"]))
+    gen.write_if_changed(gen_dir / "syscall_table.c", gen.syscall_table(plan["syscalls"], plan["target"]["arch"],
+                                                                        list(plan["faked"])))
     gen.write_if_changed(gen_dir / "app.S", gen.app_asm(gen_dir / "app.bin" if program else None))
     gen.write_if_changed(gen_dir / "ksyms_empty.S", gen.ksyms_empty())
 
@@ -156,7 +157,7 @@ def build_image(plan: dict, program: Path | None, output: Path, build_dir: Path,
     program = Path(program).resolve() if program is not None else None
     output, build_dir = Path(output).resolve(), Path(build_dir).resolve()
     rootfs = Path(rootfs).resolve() if rootfs else None
-    _check_plan(plan)
+    plan = _check_plan(plan)
     _check_program(plan, program)
     if rootfs and not rootfs.is_file():
         raise BadInputError(f"root file system archive not found: {rootfs}")

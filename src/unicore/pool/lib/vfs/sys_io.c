@@ -292,10 +292,10 @@ UK_VFS_SYSCALL(close)
 	return uk_vfs_fd_close((int)a0);
 }
 
-/* ioctl: no file here is a terminal (the console is a serial line the host reads as a pipe),
- * so TIOCGWINSZ and friends give ENOTTY, as they do on Linux for a pipe; musl's isatty
- * relies on that. FIONBIO sets O_NONBLOCK on any file; other requests go to the file's own
- * ioctl operation (sockets: FIONREAD). */
+/* ioctl: FIONBIO sets O_NONBLOCK on any file; other requests go to the file's own ioctl
+ * operation (the console's: terminal ioctls, lib/tty, when the host stream is a terminal;
+ * sockets: FIONREAD); any other file gives ENOTTY, as a regular file or a pipe does on Linux
+ * (isatty relies on that). */
 #define UK_FIONBIO 0x5421
 
 UK_VFS_SHARED(ioctl)
