@@ -24,10 +24,10 @@ static int xsave_ok = -1;
 
 static bool have_xsave(void)
 {
-	if (xsave_ok < 0) {
-		uint64_t cr4;
-		__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
-		xsave_ok = !!(cr4 & (1UL << 18));
+	if (xsave_ok < 0) { /* CPUID.1:ECX.OSXSAVE mirrors CR4.OSXSAVE, readable at any privilege */
+		uint32_t r[4];
+		uk_cpuid(1, 0, r);
+		xsave_ok = !!(r[2] & (1U << 27));
 	}
 	return xsave_ok;
 }
