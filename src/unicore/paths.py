@@ -37,6 +37,9 @@ def bench_cache() -> Path:
     return cache_root() / "bench"
 
 
+def images_cache() -> Path:
+    """Linked images, keyed by the content hash of everything the link reads (image/cache.py)."""
+    return cache_root() / "images"
 def tender_cache() -> Path:
     """The spt tender, compiled once per source and compiler (runner/spt.py)."""
     return cache_root() / "spt"

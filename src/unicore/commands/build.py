@@ -10,7 +10,7 @@ from unicore import rootfs
 from unicore.analysis.report import POLICIES
 from unicore.controller.plan import TARGETS, explain
 from unicore.errors import BadInputError
-from unicore.pipeline import BuildRequest, BuildResult, build, per_target
+from unicore.pipeline import BuildRequest, BuildResult, build, per_target, project_requests
 
 console = Console(stderr=True, highlight=False)
 
@@ -68,12 +68,15 @@ def request(args) -> BuildRequest:
 
 
 def run(args) -> int:
-    for req in per_target(request(args)):
-        _build_one(args, req)
+    """One image, or one per target: a project directory's unicore.toml `targets`, or
+    `--target all` / a list (docs/spt.md)."""
+    for req in project_requests(request(args)):
+        for one in per_target(req):
+            _build_one(one, args)
     return 0
 
 
-def _build_one(args, req: BuildRequest) -> None:
+def _build_one(req: BuildRequest, args) -> None:
     with console.status(f"building for {req.target}") as status:
         result = build(req, progress=status.update, warn=lambda m: console.print(m))
     if result.rootfs_cpio:
@@ -83,7 +86,8 @@ def _build_one(args, req: BuildRequest) -> None:
         if result.rootfs_files is not None:
             console.print(_groups_table(result))
     console.print(f"image {result.image} ({result.image.stat().st_size} bytes, "
-                  f"{len(result.plan['syscalls'])} syscall handlers, target {req.target})")
+                  f"{len(result.plan['syscalls'])} syscall handlers, target {req.target}"
+                  + (", from the cache" if result.cached else "") + ")")
     if result.unexplored:
         console.print(compare_line(result), soft_wrap=True)
 

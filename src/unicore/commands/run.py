@@ -107,7 +107,28 @@ def _print_timings(result) -> None:
 def run(args) -> int:
     if is_ref(args.image):
         return _run_packaged(args)
+    if Path(args.image).is_dir() and (Path(args.image) / "unicore.toml").is_file():
+        return _run_project(args)
     return _run_file(args, Path(args.image), parse_env(args.env))
+
+
+def _run_project(args) -> int:
+    """`unicore run DIR`: the image `unicore build DIR` made (its first target's), with the
+    project's [run] section under our flags: memory, env, volumes, ports, arguments."""
+    from unicore.program.project import load
+    proj = load(Path(args.image))
+    _, image, _ = proj.images("")[0]
+    spec = proj.run
+    if spec.ports:
+        if not hasattr(args, "publish"):
+            raise BadInputError(f"{proj.path}: [run] ports: this unicore's runner has no port forwarding (-p)")
+        args.publish = [*spec.ports, *args.publish]
+    args.mem = args.mem or spec.memory
+    args.volume = [*spec.volumes, *args.volume]
+    args.args = args.args or list(spec.args)
+    if not image.is_file():
+        raise BadInputError(f"{image} not found: build the project first (`unicore build {args.image}`)")
+    return _run_file(args, image, {**spec.env, **parse_env(args.env)})
 
 
 def _run_packaged(args) -> int:

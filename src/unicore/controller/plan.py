@@ -4,7 +4,9 @@ Rules, in order (docs/plan.md):
 1. the target's arch and plat libraries are always chosen;
 2. a syscall with one provider chooses it; with several, a provider already chosen wins,
    else the highest `priority`, then the smallest library (fewest syscalls);
-3. a chosen library's `replaces` list removes the libraries it supersedes;
+3. a chosen library's `replaces` list removes the libraries it supersedes; a library whose
+   `with_syscalls` names a needed syscall is chosen too (posix-signal for pipe: SIGPIPE), and a
+   needed syscall's `implies` companions are needed as well (rt_sigaction: rt_sigreturn);
 4. required libraries and capabilities are added, transitively;
 5. a needed syscall nobody provides is reported, and the on-missing policy decides.
 Syscalls the report's exploration stubbed get no handler (the table's -ENOSYS path) and faked
@@ -81,6 +83,23 @@ def _choose_for_syscalls(sel: Selection, needs: list[str]) -> list[str]:
     for syscall in by_count:
         sel.add(_pick(providers[syscall], sel.reasons).name, f"provides {syscall}")
     return missing
+
+
+def _with_implied(pool: dict[str, Library], needs: list[str]) -> list[str]:
+    """A needed syscall's companions (manifest `implies`: a signal handler returns through
+    rt_sigreturn, which the analysis may not see in the libc's restorer)."""
+    implied = {extra for lib in pool.values() for syscall, extras in lib.raw.get("implies", {}).items()
+               if syscall in needs for extra in extras}
+    return sorted(set(needs) | implied)
+
+
+def _choose_with_syscalls(sel: Selection, needs: list[str]) -> None:
+    """Libraries that act on what a syscall does without providing it (manifest `with_syscalls`:
+    posix-signal for pipe, whose write to a closed pipe raises SIGPIPE)."""
+    for lib in sel.pool.values():
+        for syscall in lib.raw.get("with_syscalls", []):
+            if syscall in needs:
+                sel.add(lib.name, f"acts on {syscall}")
 
 
 def _elsewhere(full: dict[str, Library], want: str) -> list[Library]:
@@ -190,7 +209,9 @@ def make_plan(needs: list[str], target: str = "qemu/x86_64", *, on_missing: str 
     sel = Selection(_usable(full, plat, arch))
     sel.add(_one_of_kind(sel.pool, "arch", arch).name, f"target architecture {arch}")
     sel.add(_one_of_kind(sel.pool, "plat", plat).name, f"target platform {plat}")
+    needs = _with_implied(sel.pool, needs)
     missing = _choose_for_syscalls(sel, sorted(set(needs)))
+    _choose_with_syscalls(sel, needs)
     _choose_extra(sel, extra or {}, full, target, warn)
     _settle(sel)
     _report_missing(missing, on_missing, warn, seen or {})
@@ -284,6 +305,8 @@ def explain(plan: dict) -> str:
         lines.append(f"  {lib['name']:<16} " + "; ".join(_compact(lib["reasons"])))
     if plan["missing"]:
         lines.append(f"  missing (ENOSYS): {', '.join(plan['missing'])}")
+    if plan["stubbed"] or plan["faked"]:
+        lines.append("  stubbed and faked (exploration):")
     for kind in ("stubbed", "faked"):
         lines += [f"  {name:<16} {why}" for name, why in plan[kind].items()]
     return "\n".join(lines)

@@ -66,4 +66,10 @@ uintptr_t uk_arch_frame_caller(uintptr_t fp, uintptr_t *ret)
 	return ((const uintptr_t *)fp)[0];
 }
 
-void uk_arch_trap(struct uk_regs *r) { uk_core_trap(r); }
+/* A fault of the program (no syscall in progress) may go to its signal handler. */
+void uk_arch_trap(struct uk_regs *r)
+{
+	if (uk_arch_syscall_depth == 0 && uk_core_trap_signal(r))
+		return;
+	uk_core_trap(r);
+}

@@ -32,6 +32,8 @@ static bool have_xsave(void)
 	return xsave_ok;
 }
 
+bool uk_arch_fpu_xsave(void) { return have_xsave(); }
+
 size_t uk_arch_fpu_size(void)
 {
 	uint32_t r[4];
@@ -50,7 +52,7 @@ void uk_arch_fpu_save(void *area)
 		__asm__ volatile("fxsave64 (%0)" : : "r"(area) : "memory");
 }
 
-static void fpu_restore(const void *area)
+void uk_arch_fpu_restore(const void *area)
 {
 	if (have_xsave())
 		__asm__ volatile("xrstor64 (%0)" : : "r"(area), "a"(-1), "d"(-1) : "memory");
@@ -67,7 +69,7 @@ void uk_arch_thread_switch(struct uk_arch_thread *from, struct uk_arch_thread *t
 	uk_arch_syscall_depth = to->depth;
 	uk_arch_kstack_top = to->kstack_top;
 	uk_arch_set_tls(to->tls);
-	fpu_restore(to->fpu);
+	uk_arch_fpu_restore(to->fpu);
 	uk_arch_ctx_switch(&from->sp, to->sp);
 }
 

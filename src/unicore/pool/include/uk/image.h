@@ -24,9 +24,12 @@ struct uk_image_syscall_site {
 extern const struct uk_image_syscall_site uk_app_syscall_sites[];
 extern const unsigned long uk_app_syscall_sites_count;
 
-/* Generated (ksyms): the kernel's function symbols, sorted by address, for crash reports. */
+/* Generated (ksyms): the kernel's function symbols and the program's (when the image embeds a
+ * program linked at fixed addresses), sorted by address, with sizes (0: unknown), for crash
+ * reports. */
 extern const uint32_t uk_ksyms_count;
-extern const uint32_t uk_ksyms_addrs[];
+extern const uint64_t uk_ksyms_addrs[];
+extern const uint32_t uk_ksyms_sizes[];
 extern const uint32_t uk_ksyms_names[];
 extern const char uk_ksyms_strs[];
 
