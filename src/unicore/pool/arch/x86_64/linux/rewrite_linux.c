@@ -1,6 +1,6 @@
 /* Syscall sites rewritten into direct calls (x86_64 as a Linux process): a trapped `syscall`
  * costs a host signal delivery and return; a site the static analysis resolved to one number,
- * in the form `mov $nr, %eax; syscall` (7 bytes), becomes `jmp stub; 2-byte nop`, and its stub
+ * in the form `mov $nr, %eax; syscall` (7 bytes), becomes `jmp stub; jmp .-5`, and its stub
  * `mov $nr, %eax; mov $return, %ecx; jmp uk_arch_linux_fast_syscall` enters the kernel as the
  * instruction would have (rcx = the return address, r11 = rflags), without the host. Done once,
  * before the embedded program's first instruction; a site whose bytes are not exactly that form
@@ -38,8 +38,8 @@ static void rewrite(uint8_t *site, uint8_t *stub, uint64_t nr)
 	put32(stub + 11, (uint32_t)((uintptr_t)uk_arch_linux_fast_syscall - (uintptr_t)(stub + 15)));
 	site[0] = 0xe9; /* jmp stub */
 	put32(site + 1, (uint32_t)((uintptr_t)stub - (uintptr_t)(site + 5)));
-	site[5] = 0x66; /* xchg %ax, %ax: never reached, the stub returns past it */
-	site[6] = 0x90;
+	site[5] = 0xeb; /* jmp site: never reached in the normal flow (the stub returns past it), */
+	site[6] = 0xf9; /* but a restarted call (rip - 2, as after `syscall`) lands here and re-enters */
 }
 
 void uk_arch_linux_rewrite_sites(void)
