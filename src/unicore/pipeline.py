@@ -156,8 +156,9 @@ def _rootfs(result: BuildResult, req: BuildRequest, entries: list[rootfs.Entry],
     the user gave), written as rootfs.cpio with rootfs.json (each group, its reason and size)."""
     user = _user_entries(req)
     if req.binary:
+        executed = [e["path"] for e in (result.report.get("dynamic") or {}).get("exec", [])]
         files = rootfs_policy.assemble(entries, result.report["needs"]["files"], file_policy,
-                                       result.build_dir, user)
+                                       result.build_dir, user, executed)
     else:
         files = rootfs_policy.Rootfs("user", [rootfs_policy.Group("user files", "given with --rootfs or --file",
                                                                   user)], []) if user else None

@@ -91,8 +91,11 @@ UK_SYSCALL(munmap)
 
 	if (lo % UK_PAGE_SIZE || a1 <= 0)
 		return -EINVAL;
-	if (!demand(lo))
-		uk_core_page_free((void *)lo, pages_of(a1));
+	for (uintptr_t va = lo; va < hi && !demand(va); va += UK_PAGE_SIZE) {
+		struct uk_memory_vma *v = uk_memory_find(mm(), va);
+		if (!v || !(v->flags & UK_MEMORY_DEMAND))
+			uk_memory_page_put(va); /* identity RAM; a process's own low pages go with the mapping */
+	}
 	uk_memory_remove(mm(), lo, hi);
 	return 0;
 }

@@ -23,6 +23,8 @@ struct uk_thread {
 	struct uk_timer timeout;
 	void *kstack;                 /* pages: guard, FPU area, kernel stack */
 	size_t kstack_pages;
+	void *proc;                   /* its process (lib/proc), NULL without processes */
+	bool killed;                  /* its process is ending: it leaves on its way to the program */
 };
 
 extern struct uk_thread *uk_sched_current;
