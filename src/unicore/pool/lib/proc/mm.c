@@ -179,11 +179,20 @@ static int copy_identity(struct proc_mm *m, const struct uk_memory_vma *v)
 	return hold(m, v->lo, v->hi);
 }
 
+/* Low addresses of the child start absent, not as the identity map's pages (which are others'). */
+static int clear_low(struct uk_memory_space *c, uintptr_t lo, uintptr_t hi)
+{
+	for (uintptr_t va = lo; va < hi && va < UK_ARCH_IDENTITY_TOP; va += UK_PAGE_SIZE)
+		if (uk_arch_pt_map(c->root, va, 0, 0))
+			return -1;
+	return 0;
+}
+
 static int copy_vma(struct proc_mm *m, const struct uk_memory_vma *v, struct uk_memory_space *parent)
 {
 	int flags = v->flags | UK_MEMORY_DEMAND;
 
-	if (uk_memory_insert(&m->s, v->lo, v->hi, v->prot, flags, v->name, v->off))
+	if (uk_memory_insert(&m->s, v->lo, v->hi, v->prot, flags, v->name, v->off) || clear_low(&m->s, v->lo, v->hi))
 		return -1;
 	if (!(v->flags & UK_MEMORY_DEMAND))
 		return copy_identity(m, v);
