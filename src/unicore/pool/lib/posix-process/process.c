@@ -60,6 +60,25 @@ static long three_zeros(long a, long b, long c)
 	return 0;
 }
 
+/* The one user is root: "becoming" root again (0, or -1 for unchanged) succeeds, as glibc's
+ * posix_spawn with POSIX_SPAWN_RESETIDS and daemons dropping nothing do; another id cannot be. */
+static long only_root(long a, long b, long c)
+{
+	long ids[3] = { a, b, c };
+
+	for (int i = 0; i < 3; i++)
+		if ((int)ids[i] != 0 && (int)ids[i] != -1)
+			return -EPERM;
+	return 0;
+}
+
+UK_SYSCALL(setuid) { return only_root(a0, 0, 0); }
+UK_SYSCALL(setgid) { return only_root(a0, 0, 0); }
+UK_SYSCALL(setreuid) { return only_root(a0, a1, 0); }
+UK_SYSCALL(setregid) { return only_root(a0, a1, 0); }
+UK_SYSCALL(setresuid) { return only_root(a0, a1, a2); }
+UK_SYSCALL(setresgid) { return only_root(a0, a1, a2); }
+
 UK_SYSCALL(getresuid) { return three_zeros(a0, a1, a2); }
 UK_SYSCALL(getresgid) { return three_zeros(a0, a1, a2); }
 
