@@ -60,13 +60,27 @@ static void vfork_release(struct proc *p)
 	}
 }
 
+/* A process that tried to run a program the image lacks and then ended as a shell does when a
+ * command is not found: one line on stderr naming it (the analysis never saw it run). */
+static void say_missing(const char *path)
+{
+	static const char what[] = "program not in the image: ";
+	char line[sizeof(what) + sizeof(((struct proc *)0)->missing) + 1];
+	size_t n = sizeof(what) - 1, len = strlen(path);
+
+	memcpy(line, what, n);
+	memcpy(line + n, path, len);
+	line[n + len] = '\n';
+	uk_plat_console_write(2, line, n + len + 1);
+}
+
 /* The last thread of p leaves: its resources go, it becomes a zombie for its parent. */
 static void become_zombie(struct proc *p, int wstatus)
 {
 	uk_proc_save(p);
 	vfork_release(p);
 	if (p->missing[0] && host_status(wstatus) == 127)
-		uk_core_printk("program not in the image: %s\n", p->missing);
+		say_missing(p->missing);
 	uk_arch_pt_switch(uk_arch_pt_boot());
 	uk_proc_mm_put(p->mm);
 	uk_vfs_files_release(p->files);

@@ -209,9 +209,13 @@ struct uk_memory_space *uk_proc_mm_new(void)
 		uk_core_free(m);
 		return NULL;
 	}
+	static uint16_t next_id;
 	m->users = 1;
+	m->id = ++next_id ? next_id : ++next_id;
 	return &m->s;
 }
+
+unsigned uk_proc_space_id(void) { return ((struct proc_mm *)uk_proc_cur()->mm)->id; }
 
 struct uk_memory_space *uk_proc_mm_fork(struct uk_memory_space *parent)
 {

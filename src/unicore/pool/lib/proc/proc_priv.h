@@ -38,6 +38,7 @@ struct proc {
 struct proc_mm {
 	struct uk_memory_space s;    /* first: a struct uk_memory_space * is a struct proc_mm * */
 	int users;                   /* processes on it (a vfork child and its parent) */
+	uint16_t id;                 /* futex keys (uk_proc_space_id); 0 for the first */
 	struct hold { uintptr_t lo, hi; struct hold *next; } *holds;
 };
 

@@ -32,6 +32,9 @@ long uk_proc_clone(unsigned long flags, uint64_t newsp, int *ptid, int *ctid, ui
 void uk_proc_switch(void *from_proc, void *to_proc);
 void uk_proc_return_hook(void);                  /* a killed process's thread ends here */
 
+/* futex: the running process's address space, a small number (its futexes are its own) */
+unsigned uk_proc_space_id(void);
+
 /* posix-mm: pages shared between address spaces after fork */
 int uk_proc_cow_fault(struct uk_memory_space *s, uintptr_t va); /* 1 done, 0 out of memory */
 int uk_proc_page_shared(uintptr_t pa);           /* more than one address space maps pa */
