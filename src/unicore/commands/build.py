@@ -10,7 +10,7 @@ from unicore import rootfs
 from unicore.analysis.report import POLICIES
 from unicore.controller.plan import TARGETS, explain
 from unicore.errors import BadInputError
-from unicore.pipeline import BuildRequest, BuildResult, build
+from unicore.pipeline import BuildRequest, BuildResult, build, per_target, project_requests
 
 console = Console(stderr=True, highlight=False)
 
@@ -26,7 +26,9 @@ def add_parser(sub) -> None:
                    help=f"for --binary: which analysis decides the syscalls ({', '.join(POLICIES)}) and "
                         f"which files the rootfs gets ({', '.join(rootfs.FILE_POLICIES)}); either or both, "
                         f"comma-separated (default {','.join(rootfs.DEFAULT_POLICY)}; docs/rootfs.md)")
-    p.add_argument("--target", default=TARGETS[0], help=f"platform/arch (default {TARGETS[0]})")
+    p.add_argument("--target", default=TARGETS[0],
+                   help=f"platform/arch: {', '.join(TARGETS)} (default {TARGETS[0]}); a comma-separated list or "
+                        "`all` builds one image per target, named by it (IMAGE.spt-x86_64.img)")
     p.add_argument("--report", type=Path, help="use this analysis report instead of analysing")
     p.add_argument("-o", "--output", type=Path, help="the image (default build/<name>.img)")
     p.add_argument("--build-dir", type=Path, help="where intermediate files go (default build/<name>/)")
@@ -39,6 +41,11 @@ def add_parser(sub) -> None:
     p.add_argument("--rootfs", type=Path, metavar="DIR", help="a directory tree to add to the root file system")
     p.add_argument("--file", action="append", default=[], metavar="HOST:GUEST", help="add one file to the rootfs")
     p.add_argument("--cflags", help="compiler flags for the program (default -O2)")
+    p.add_argument("--explore", action="store_true",
+                   help="explore which syscalls can be stubbed (ENOSYS) or faked (0) with the scenarios; "
+                        "those get no handler or the shared return-0 entry (docs/explore.md)")
+    p.add_argument("--fuzz", type=int, default=0, metavar="N",
+                   help="with --explore: first try N mutated inputs, keeping those that reach new syscalls or files")
     p.add_argument("--force", action="store_true",
                    help="build --binary even though the program crashed during its analysis run")
     p.set_defaults(func=run)
@@ -56,12 +63,21 @@ def request(args) -> BuildRequest:
                         target=args.target, report=args.report, output=args.output, build_dir=args.build_dir,
                         on_missing=args.on_missing, options=_options(args.option), with_=args.with_,
                         rootfs_tree=args.rootfs, files=args.file,
-                        cflags=args.cflags.split() if args.cflags else None, force=args.force)
+                        cflags=args.cflags.split() if args.cflags else None, force=args.force,
+                        explore=args.explore, fuzz=args.fuzz)
 
 
 def run(args) -> int:
-    req = request(args)
-    with console.status("building") as status:
+    """One image, or one per target: a project directory's unicore.toml `targets`, or
+    `--target all` / a list (docs/spt.md)."""
+    for req in project_requests(request(args)):
+        for one in per_target(req):
+            _build_one(one, args)
+    return 0
+
+
+def _build_one(req: BuildRequest, args) -> None:
+    with console.status(f"building for {req.target}") as status:
         result = build(req, progress=status.update, warn=lambda m: console.print(m))
     if result.rootfs_cpio:
         _print_rootfs(result)
@@ -70,8 +86,20 @@ def run(args) -> int:
         if result.rootfs_files is not None:
             console.print(_groups_table(result))
     console.print(f"image {result.image} ({result.image.stat().st_size} bytes, "
-                  f"{len(result.plan['syscalls'])} syscall handlers)")
-    return 0
+                  f"{len(result.plan['syscalls'])} syscall handlers, target {req.target}"
+                  + (", from the cache" if result.cached else "") + ")")
+    if result.unexplored:
+        console.print(compare_line(result), soft_wrap=True)
+
+
+def compare_line(result: BuildResult) -> str:
+    """Before (no exploration) and after: image bytes, handlers, libraries dropped."""
+    before, plan = result.unexplored, result.plan
+    return (f"exploration: image {before['image_bytes']} -> {result.image.stat().st_size} bytes, "
+            f"{before['handlers']} -> {len(plan['syscalls'])} syscall handlers "
+            f"({len(plan['stubbed'])} stubbed, {len(plan['faked'])} faked), "
+            f"{before['libraries']} -> {len(plan['libraries'])} libraries"
+            + (f" (dropped: {', '.join(before['dropped'])})" if before["dropped"] else ""))
 
 
 def _print_rootfs(result: BuildResult) -> None:

@@ -4,9 +4,13 @@ Rules, in order (docs/plan.md):
 1. the target's arch and plat libraries are always chosen;
 2. a syscall with one provider chooses it; with several, a provider already chosen wins,
    else the highest `priority`, then the smallest library (fewest syscalls);
-3. a chosen library's `replaces` list removes the libraries it supersedes;
+3. a chosen library's `replaces` list removes the libraries it supersedes; a library whose
+   `with_syscalls` names a needed syscall is chosen too (posix-signal for pipe: SIGPIPE), and a
+   needed syscall's `implies` companions are needed as well (rt_sigaction: rt_sigreturn);
 4. required libraries and capabilities are added, transitively;
 5. a needed syscall nobody provides is reported, and the on-missing policy decides.
+Syscalls the report's exploration stubbed get no handler (the table's -ENOSYS path) and faked
+ones the table's shared return-0 entry; neither chooses a library (docs/plan.md).
 """
 
 from dataclasses import dataclass, field
@@ -14,9 +18,11 @@ from dataclasses import dataclass, field
 from unicore.controller.config import resolve_options
 from unicore.controller.planfile import PLAN_SCHEMA, PLAN_VERSION, Plan, PlanLibrary, Target
 from unicore.errors import BadInputError, UnicoreError
-from unicore.pool.manifest import Library, load_pool
+from unicore.pool.manifest import POOL_DIR, Library, load_pool, parse_manifest
 
-TARGETS = ("qemu/x86_64",)
+EXTERNAL_DIR = POOL_DIR / "external"
+
+TARGETS = ("qemu/x86_64", "spt/x86_64")  # the first is the default (docs/spt.md: spt)
 
 
 @dataclass
@@ -31,6 +37,18 @@ class Selection:
         if reason not in self.reasons[name]:
             self.reasons[name].append(reason)
         return new
+
+
+def parse_targets(spec: str) -> list[str]:
+    """`--target`: one target, a comma-separated list, or `all` (every target, default first)."""
+    if spec == "all":
+        return list(TARGETS)
+    targets = [t.strip() for t in spec.split(",") if t.strip()]
+    for t in targets:
+        parse_target(t)
+    if not targets or len(set(targets)) != len(targets):
+        raise BadInputError(f"--target {spec!r}: give one target, a list without repeats, or all; valid: {', '.join(TARGETS)}")
+    return targets
 
 
 def parse_target(target: str) -> tuple[str, str]:
@@ -67,11 +85,41 @@ def _choose_for_syscalls(sel: Selection, needs: list[str]) -> list[str]:
     return missing
 
 
-def _choose_extra(sel: Selection, extra: dict[str, str]) -> None:
-    """Libraries or capabilities the build asks for beyond the syscalls, each with its reason."""
+def _with_implied(pool: dict[str, Library], needs: list[str]) -> list[str]:
+    """A needed syscall's companions (manifest `implies`: a signal handler returns through
+    rt_sigreturn, which the analysis may not see in the libc's restorer)."""
+    implied = {extra for lib in pool.values() for syscall, extras in lib.raw.get("implies", {}).items()
+               if syscall in needs for extra in extras}
+    return sorted(set(needs) | implied)
+
+
+def _choose_with_syscalls(sel: Selection, needs: list[str]) -> None:
+    """Libraries that act on what a syscall does without providing it (manifest `with_syscalls`:
+    posix-signal for pipe, whose write to a closed pipe raises SIGPIPE)."""
+    for lib in sel.pool.values():
+        for syscall in lib.raw.get("with_syscalls", []):
+            if syscall in needs:
+                sel.add(lib.name, f"acts on {syscall}")
+
+
+def _elsewhere(full: dict[str, Library], want: str) -> list[Library]:
+    """The pool's libraries named `want` or providing it, whatever their targets."""
+    return [lib for lib in full.values() if lib.name == want or want in lib.provides_caps]
+
+
+def _choose_extra(sel: Selection, extra: dict[str, str], full: dict[str, Library], target: str, warn) -> None:
+    """Libraries or capabilities the build asks for beyond the syscalls, each with its reason. One
+    the pool has only for other targets is left out with a warning naming them (e.g. 9pfs, host
+    volumes over virtio, on spt: the image then refuses -v)."""
     for want, reason in extra.items():
         if want in sel.pool:
             sel.add(want, reason)
+            continue
+        other = [lib for lib in _elsewhere(full, want) if lib.name not in sel.pool]
+        if other and not any(want in lib.provides_caps for lib in sel.pool.values()):
+            plats = sorted({p for lib in other for p in lib.plat})
+            warn(f"warning: {want} ({reason}) is not available for {target}: {', '.join(l.name for l in other)} "
+                 f"supports {', '.join(plats) or 'other architectures'} only; left out")
             continue
         providers = [lib for lib in sel.pool.values() if want in lib.provides_caps]
         if not providers:
@@ -151,31 +199,57 @@ def _direct(sel: Selection, syscall: str) -> list[str]:
 def make_plan(needs: list[str], target: str = "qemu/x86_64", *, on_missing: str = "warn",
               options: dict[str, str] | None = None, program: dict | None = None,
               pool: dict[str, Library] | None = None, warn=print,
-              extra: dict[str, str] | None = None) -> Plan:
-    """Build the plan (docs/plan.md) for a program needing the syscalls `needs`."""
+              extra: dict[str, str] | None = None, stubbed: dict[str, str] | None = None,
+              faked: dict[str, str] | None = None, seen: dict[str, int] | None = None) -> Plan:
+    """Build the plan (docs/plan.md) for a program needing the syscalls `needs`; `stubbed` and
+    `faked` (syscall -> reason) are the exploration's choices (a needed syscall is never either);
+    `seen` (the dynamic analysis' name -> count) ranks the warning about calls no library handles."""
     plat, arch = parse_target(target)
-    sel = Selection(_usable(pool or load_pool(), plat, arch))
+    full = pool or load_pool()
+    sel = Selection(_usable(full, plat, arch))
     sel.add(_one_of_kind(sel.pool, "arch", arch).name, f"target architecture {arch}")
     sel.add(_one_of_kind(sel.pool, "plat", plat).name, f"target platform {plat}")
+    needs = _with_implied(sel.pool, needs)
     missing = _choose_for_syscalls(sel, sorted(set(needs)))
-    _choose_extra(sel, extra or {})
+    _choose_with_syscalls(sel, needs)
+    _choose_extra(sel, extra or {}, full, target, warn)
     _settle(sel)
-    _report_missing(missing, on_missing, warn)
+    _report_missing(missing, on_missing, warn, seen or {})
     order = [sel.pool[n] for n in _dependency_order(sel)]
-    return _plan(order, {n: sel.reasons[n] for n in sel.reasons}, _syscall_map(sel, needs),
+    plan = _plan(order, {n: sel.reasons[n] for n in sel.reasons}, _syscall_map(sel, needs),
                  Target(arch=arch, plat=plat), options, program,
                  missing=missing, on_missing=on_missing)
+    plan["stubbed"], plan["faked"] = ({k: v for k, v in sorted((chosen or {}).items()) if k not in needs}
+                                      for chosen in (stubbed, faked))
+    return plan
 
 
 def _plan(libs: list[Library], reasons: dict[str, list[str]], syscalls: dict[str, str], target: Target,
           options: dict[str, str] | None, program: dict | None, *, missing: list[str] = (),
           on_missing: str = "warn") -> Plan:
     entries = [PlanLibrary(name=lib.name, dir=str(lib.dir), kind=lib.kind, reasons=reasons[lib.name],
-                           sources=list(lib.sources), capabilities=sorted(lib.provides_caps))
+                           sources=list(lib.sources), capabilities=sorted(lib.provides_caps),
+                           **_external(lib))
                for lib in libs]
     return Plan(schema=PLAN_SCHEMA, version=PLAN_VERSION, target=target, libraries=entries,
-                syscalls=syscalls, missing=list(missing), on_missing=on_missing,
+                syscalls=syscalls, stubbed={}, faked={}, missing=list(missing), on_missing=on_missing,
                 options=resolve_options(libs, options or {}), program=program or {})
+
+
+def _external(lib: Library) -> dict:
+    """A library built with an external source tree (net: lwIP) carries, in its plan entry, the
+    external library's name, Debian source, kernel sources and include dirs (docs/plan.md)."""
+    name = lib.raw.get("external")
+    if not name:
+        return {}
+    path = EXTERNAL_DIR / name / "library.toml"
+    if not path.is_file():
+        raise UnicoreError(f"library {lib.name} builds with external {name!r}, which the pool lacks")
+    ext = parse_manifest(path)
+    kernel = ext.raw.get("kernel", {})
+    return {"external": {"name": name, "sources": list(kernel.get("sources", [])),
+                         "include": list(kernel.get("include", [])),
+                         "port": [str(lib.dir / d) for d in lib.raw.get("external_include", [])]}}
 
 
 def fixed_plan(names: list[str], syscalls: list[str] | None, target: str = "qemu/x86_64", *,
@@ -197,23 +271,44 @@ def fixed_plan(names: list[str], syscalls: list[str] | None, target: str = "qemu
                  Target(arch=arch, plat=plat), overrides, program)
 
 
-def _report_missing(missing: list[str], on_missing: str, warn) -> None:
+def rank_missing(missing: list[str], seen: dict[str, int]) -> tuple[list[str], list[str]]:
+    """(the calls the traced run made, most frequent first: likely to matter; the others, which
+    only the static analysis says the code may reach, sorted)."""
+    made = sorted((s for s in missing if seen.get(s)), key=lambda s: (-seen[s], s))
+    return made, sorted(set(missing) - set(made))
+
+
+def _report_missing(missing: list[str], on_missing: str, warn, seen: dict[str, int]) -> None:
     if not missing:
         return
-    line = f"no library provides {', '.join(missing)}"
     if on_missing == "error":
-        raise UnicoreError(line + " (use --on-missing warn to build anyway; the calls return ENOSYS)")
-    warn(f"warning: {line}: these calls will return ENOSYS at run time")
+        raise UnicoreError(f"no library provides {', '.join(missing)} (use --on-missing warn to build anyway; "
+                           "the calls return ENOSYS)")
+    made, rest = rank_missing(missing, seen)
+    if made:
+        counts = ", ".join(f"{s} ({seen[s]}x)" for s in made)
+        warn(f"warning: no library provides {len(made)} call(s) the program made when traced, likely to "
+             f"matter (ENOSYS at run time): {counts}")
+    if rest:
+        more = "more call(s)" if made else "call(s)"
+        warn(f"warning: no library provides {len(rest)} {more} only the static analysis finds reachable "
+             f"(ENOSYS if reached): {', '.join(rest)}")
 
 
 def explain(plan: dict) -> str:
     """A readable account of the plan: each library and the needs that pulled it in."""
     lines = [f"plan for {plan['target']['plat']}/{plan['target']['arch']}: "
-             f"{len(plan['libraries'])} libraries, {len(plan['syscalls'])} syscall handlers"]
+             f"{len(plan['libraries'])} libraries, {len(plan['syscalls'])} syscall handlers"
+             + (f", {len(plan['faked'])} faked (return 0), {len(plan['stubbed'])} stubbed (ENOSYS)"
+                if plan["faked"] or plan["stubbed"] else "")]
     for lib in plan["libraries"]:
         lines.append(f"  {lib['name']:<16} " + "; ".join(_compact(lib["reasons"])))
     if plan["missing"]:
         lines.append(f"  missing (ENOSYS): {', '.join(plan['missing'])}")
+    if plan["stubbed"] or plan["faked"]:
+        lines.append("  stubbed and faked (exploration):")
+    for kind in ("stubbed", "faked"):
+        lines += [f"  {name:<16} {why}" for name, why in plan[kind].items()]
     return "\n".join(lines)
 
 

@@ -25,8 +25,9 @@ def percent_encode(token: str) -> str:
 
 
 def kernel_cmdline(args: list[str], env: dict[str, str], debug: bool, boottime: bool,
-                   argv0: str | None = None, volumes: list[Volume] = ()) -> str:
-    tokens = (["debug"] if debug else []) + (["boottime"] if boottime else [])
+                   argv0: str | None = None, volumes: list[Volume] = (), extra: list[str] = ()) -> str:
+    """`extra`: more kernel tokens (the network's net.ip, net.gw, net.dns: network.py)."""
+    tokens = (["debug"] if debug else []) + (["boottime"] if boottime else []) + list(extra)
     tokens += [f"vol.{volume_tag(i)}={v.guest}" for i, v in enumerate(volumes)]
     tokens += [f"argv0={argv0}"] if argv0 else []
     tokens += [f"env={k}={v}" for k, v in env.items()]
@@ -46,22 +47,31 @@ def accel_args(accel: str) -> list[str]:
     return ["-accel", accel, *(["-cpu", "host,-arch-capabilities"] if accel == "kvm" else [])]
 
 
-def qemu_command(image: Path, cmdline: str, mem_mb: int, accel: str, ctl_file: Path,
+def control_chardev(ctl: Path | int) -> str:
+    """COM2's chardev: a file (QEMU started by hand: tests, benchmarks) or, for the runner, its
+    end of a socket pair (fd), read as the guest writes it."""
+    if isinstance(ctl, int):
+        return f"socket,id=ukctl,fd={ctl}"
+    return f"file,id=ukctl,path={qemu_opt(str(ctl))}"
+
+
+def qemu_command(image: Path, cmdline: str, mem_mb: int, accel: str, ctl: Path | int,
                  volumes: list[Volume] = (), volume_security: str = "mapped-xattr",
-                 console: list[str] = ()) -> list[str]:
+                 console: list[str] = (), network: list[str] = ()) -> list[str]:
     """The QEMU command; every user-controlled string inside an option list goes through qemu_opt.
-    `console`: the console channel's devices (console.Channel.qemu_args), first on the
-    virtio-mmio slots' list so that its slot does not depend on the volumes."""
+    `ctl`: COM2 (control_chardev). `console`: the console channel's devices
+    (console.Channel.qemu_args), first on the virtio-mmio slots' list so that its slot does not
+    depend on the volumes."""
     qemu = qemu_binary()
     return [qemu, "-M", "microvm", *accel_args(accel), "-m", f"{mem_mb}M",
             "-nodefaults", "-no-user-config", "-nographic", "-no-reboot", "-monitor", "none",
             *sandbox_args(qemu),
             "-kernel", str(image), "-append", cmdline,
             "-serial", "stdio",
-            "-chardev", f"file,id=ukctl,path={qemu_opt(str(ctl_file))}",
+            "-chardev", control_chardev(ctl),
             "-device", "isa-serial,chardev=ukctl,iobase=0x2f8,irq=3",
             "-device", "isa-debug-exit,iobase=0xf4,iosize=4", *console,
-            *volume_args(list(volumes), volume_security)]
+            *volume_args(list(volumes), volume_security), *network]
 
 
 def virtio_devices(cmd: list[str]) -> int:

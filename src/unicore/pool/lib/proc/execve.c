@@ -10,8 +10,10 @@
 #include <uk/sched.h>
 #include <uk/vfs.h>
 #include <uk/exec.h>
-#include <uk/posix-process.h>
+#include <uk/posix-signal.h>
 #include "proc_priv.h"
+
+UK_OPTIONAL(uk_posix_signal_exec);
 
 #define ARGS_MAX (256 * 1024) /* bytes of argv and envp strings, as Linux's default ARG_MAX/8 */
 #define SCRIPT_DEPTH 4
@@ -204,7 +206,8 @@ static void replace(struct proc *p, const char *path, struct args *argv, struct 
 	uk_process_self = (struct uk_process){ .brk_start = l.prog.l.hi, .entry = l.prog.l.entry };
 	uk_proc_mm_put(old);
 	uk_vfs_files_exec();
-	uk_posix_process_sig_exec();
+	if (uk_posix_signal_exec)
+		uk_posix_signal_exec();
 	memset(r, 0, __builtin_offsetof(struct uk_regs, vector)); /* every general register */
 	r->rip = l.has_interp ? l.interp.l.entry : l.prog.l.entry;
 	r->rsp = sp;

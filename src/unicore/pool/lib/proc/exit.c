@@ -7,7 +7,7 @@
 #include <uk/syscall.h>
 #include <uk/sched.h>
 #include <uk/vfs.h>
-#include <uk/posix-process.h>
+#include <uk/posix-signal.h>
 #include "proc_priv.h"
 
 #define WNOHANG 1
@@ -19,7 +19,7 @@
 #define P_PGID 2
 #define SIGCHLD 17
 
-UK_OPTIONAL(uk_signals_send);
+UK_OPTIONAL(uk_posix_signal_send_saved);
 
 static int host_status(int wstatus) { return (wstatus & 0x7f) ? 128 + (wstatus & 0x7f) : (wstatus >> 8) & 0xff; }
 
@@ -93,8 +93,9 @@ static void become_zombie(struct proc *p, int wstatus)
 		uk_core_printk("unicore: process %d (%s) exited with status %d, %lu KiB RAM in use\n", p->pid, p->name,
 			       host_status(wstatus), (unsigned long)((uk_core_pages.npages - uk_core_pages.nfree) * 4));
 	uk_core_waitq_wake_all(&p->parent->child_wait);
-	if (p->exit_signal)
-		uk_proc_signal(p->parent, p->exit_signal);
+	if (p->exit_signal) /* SIGCHLD, as si_code CLD_KILLED or CLD_EXITED */
+		uk_proc_signal(p->parent, p->exit_signal, (wstatus & 0x7f) ? 2 : 1, p->pid,
+			       (wstatus & 0x7f) ? (wstatus & 0x7f) : (wstatus >> 8) & 0xff);
 }
 
 static _Noreturn void thread_leave(struct proc *p, int wstatus)
@@ -147,40 +148,29 @@ void uk_proc_return_hook(void)
 	thread_leave(p, p->wstatus);
 }
 
-/* A caught signal for another process: the signal library's when there is one, else it runs at
- * that process's next rt_sigsuspend (posix-process), whose waiting threads wake up. */
-static void post(struct proc *p, int sig)
+/* Without posix-signal nothing catches a signal: the default action of each (terminate; nothing
+ * for those ignored by default and for the job-control ones, stops not being modelled). */
+static bool harmless(int sig) { return sig == 17 || sig == 23 || sig == 28 || (sig >= 18 && sig <= 22); }
+
+void uk_proc_signal(struct proc *p, int sig, int code, int from, int status)
 {
-	for (struct uk_thread *t = uk_sched_threads; t; t = t->all_next) {
-		if (t->proc != p || t->state == UK_THREAD_DEAD)
-			continue;
-		if (uk_signals_send) {
-			uk_signals_send(t, sig);
-			return;
-		}
-		if (t->state == UK_THREAD_BLOCKED && t->waiting_for == uk_posix_process_sigsuspend_what)
-			uk_sched_wake(t, UK_WAKE_SIGNAL);
-	}
-	if (!uk_signals_send)
-		uk_posix_process_sig_post(p->sig, sig);
-}
+	struct uk_thread *threads[64];
+	int n = 0;
 
-/* Job control stops and continues are not modelled: those signals change nothing. */
-static bool job_control(int sig) { return sig >= 18 && sig <= 22; }
-
-void uk_proc_signal(struct proc *p, int sig)
-{
-	int effect = job_control(sig) ? 0 : uk_posix_process_sig_effect(p->sig, sig);
-
-	if (effect == 1 && !p->exiting) {
-		if (p == &uk_proc_first) {
+	if (p->state != PROC_LIVE)
+		return;
+	if (!uk_posix_signal_send_saved) {
+		if (!harmless(sig) && !p->exiting)
 			stop_threads(p, sig);
-			return; /* its threads end the unikernel on their way to the program */
-		}
-		stop_threads(p, sig);
-	} else if (effect == 2) {
-		post(p, sig);
+		return;
 	}
+	for (struct uk_thread *t = uk_sched_threads; t && n < 64; t = t->all_next)
+		if (t->proc == p && t->state != UK_THREAD_DEAD)
+			threads[n++] = t;
+	struct uk_posix_signal_info info = { .signo = sig, .code = code };
+	info.u.child.pid = from;
+	info.u.child.status = status;
+	uk_posix_signal_send_saved(p->sig, threads, n, sig, &info);
 }
 
 /* ---- wait4, waitid ---- */

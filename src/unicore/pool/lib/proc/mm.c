@@ -190,7 +190,7 @@ static int clear_low(struct uk_memory_space *c, uintptr_t lo, uintptr_t hi)
 
 static int copy_vma(struct proc_mm *m, const struct uk_memory_vma *v, struct uk_memory_space *parent)
 {
-	int flags = v->flags | UK_MEMORY_DEMAND;
+	int flags = (v->flags | UK_MEMORY_DEMAND) & ~UK_MEMORY_ENFORCED; /* its own entries now */
 
 	if (uk_memory_insert(&m->s, v->lo, v->hi, v->prot, flags, v->name, v->off) || clear_low(&m->s, v->lo, v->hi))
 		return -1;
@@ -254,6 +254,9 @@ void uk_proc_mm_put(struct uk_memory_space *s)
 		return;
 	while (s->vmas) {
 		struct uk_memory_vma *v = s->vmas;
+		if ((v->flags & UK_MEMORY_ENFORCED) && !(v->flags & UK_MEMORY_DEMAND))
+			for (uintptr_t va = v->lo; va < v->hi; va += UK_PAGE_SIZE) /* mprotect'ed: the kernel writes them next */
+				uk_arch_pt_map(s->root, va, va, UK_PROT_READ | UK_PROT_WRITE);
 		if (!(v->flags & UK_MEMORY_DEMAND))
 			drop_identity(v);
 		uk_memory_remove(s, v->lo, v->hi);

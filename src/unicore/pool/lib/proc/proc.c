@@ -9,6 +9,7 @@
 #include <uk/vfs.h>
 #include <uk/posix-process.h>
 #include <uk/posix-rlimit.h>
+#include <uk/posix-signal.h>
 #include "proc_priv.h"
 
 #define CLONE_VM 0x100
@@ -23,12 +24,15 @@
 #define LIMITS_SIZE (UK_RLIM_NLIMITS * sizeof(struct uk_rlimit))
 
 UK_OPTIONAL(uk_posix_rlimit_get);
+UK_OPTIONAL(uk_posix_signal_state);
+UK_OPTIONAL(uk_posix_signal_thread_start);
 
 struct proc uk_proc_first = { .pid = 1, .pgid = 1, .sid = 1, .nthreads = 1 };
 struct proc *uk_proc_all = &uk_proc_first;
 
-static unsigned long sig_size;
-static void *sig_live;      /* posix-process's state of the running process */
+static unsigned long sig_size = 1;
+static char no_signals;
+static void *sig_live = &no_signals; /* posix-signal's state of the running process */
 
 struct proc *uk_proc_cur(void) { return uk_sched_current->proc; }
 
@@ -43,7 +47,8 @@ int uk_proc_count(void)
 
 static void proc_init(void)
 {
-	sig_live = uk_posix_process_sigstate(&sig_size);
+	if (uk_posix_signal_state)
+		sig_live = uk_posix_signal_state(&sig_size);
 	uk_proc_first.sig = uk_core_zalloc(sig_size);
 	uk_proc_first.limits = uk_core_zalloc(LIMITS_SIZE);
 	struct proc_mm *mm = uk_core_zalloc(sizeof(*mm));
@@ -182,6 +187,8 @@ long uk_proc_clone(unsigned long flags, uint64_t newsp, int *ptid, int *ctid, ui
 	}
 	c->pid = (int)tid;
 	t->proc = c;
+	if (uk_posix_signal_thread_start) /* the child inherits the signal mask */
+		uk_posix_signal_thread_start(t, uk_sched_current);
 	if (flags & CLONE_CHILD_CLEARTID)
 		t->clear_tid = ctid;
 	if ((flags & CLONE_CHILD_SETTID) && ctid) /* glibc's fork: the child's tid in its own memory */
@@ -273,7 +280,7 @@ long uk_proc_kill(long pid, int sig)
 	struct proc *self = uk_proc_cur();
 	bool found = false, me = false;
 
-	if (sig < 0 || sig > UK_NSIG)
+	if (sig < 0 || sig > 64)
 		return -EINVAL;
 	for (struct proc *p = uk_proc_all; p; p = p->all_next) {
 		if (!targeted(p, pid, self))
@@ -282,9 +289,9 @@ long uk_proc_kill(long pid, int sig)
 		if (p == self)
 			me = true;
 		else if (sig && p->state == PROC_LIVE)
-			uk_proc_signal(p, sig);
+			uk_proc_signal(p, sig, 0 /* SI_USER */, self->pid, 0);
 	}
 	if (!found)
 		return -ESRCH;
-	return me && sig ? uk_posix_process_signal_self(sig) : 0;
+	return me && sig ? 1 : 0;
 }

@@ -23,7 +23,7 @@ struct proc {
 	struct uk_memory_space *mm;  /* saved while switched out; a vfork child shares its parent's */
 	struct uk_process self;      /* brk start, entry (lib/process) */
 	struct uk_vfs_files *files;
-	void *sig;                   /* posix-process's signal state, saved */
+	void *sig;                   /* posix-signal's process state, saved */
 	void *limits;                /* posix-rlimit's table, saved */
 	struct uk_waitq child_wait;  /* wait4 sleeps here; a child's exit wakes it */
 	struct proc *vfork_parent;   /* waits until this vfork child execs or exits */
@@ -58,5 +58,7 @@ void uk_proc_mm_write32(struct uk_memory_space *s, uintptr_t va, uint32_t v); /*
 
 /* exit.c */
 _Noreturn void uk_proc_end(int wstatus);
-void uk_proc_signal(struct proc *p, int sig);   /* another process: its default action */
+/* A signal for another process (code: si_code; from: the sender's or the child's pid; status
+ * for SIGCHLD). */
+void uk_proc_signal(struct proc *p, int sig, int code, int from, int status);
 #endif

@@ -5,8 +5,9 @@
  * (posix-rlimit); a switch between threads of two processes swaps them (uk_proc_switch).
  *
  * Other libraries call in through UK_OPTIONAL references, so an image without processes keeps
- * none of this: posix-process (identity, exit, kill), sched (clone, thread switch, return to the
- * program) and posix-mm (copy-on-write faults, shared pages). */
+ * none of this: posix-process (identity, exit), posix-signal (kill, fatal signals), posix-procinfo
+ * (groups, sessions), sched (clone, thread switch, return to the program), posix-mm
+ * (copy-on-write faults, shared pages) and futex (keys per address space). */
 #ifndef UK_PROC_H
 #define UK_PROC_H
 #include <stdbool.h>
@@ -20,7 +21,9 @@ long uk_proc_getppid(void);
 _Noreturn void uk_proc_exit(int code);          /* exit_group: the whole process */
 _Noreturn void uk_proc_exit_thread(int code);    /* exit: one thread, the process with its last */
 _Noreturn void uk_proc_killed(int sig);          /* default action of a fatal signal to itself */
-long uk_proc_kill(long pid, int sig);            /* pid > 0, 0 (own group), -1 (all), < -1 (group) */
+/* kill(2) to pid > 0, 0 (own group), -1 (all), < -1 (a group): the others get it here; 1 when
+ * the caller is among the targets (posix-signal then sends it to itself), 0, or -ESRCH. */
+long uk_proc_kill(long pid, int sig);
 /* posix-procinfo: process groups and sessions */
 long uk_proc_setpgid(long pid, long pgid);
 long uk_proc_getpgid(long pid);                  /* 0: the caller's */
@@ -40,9 +43,4 @@ int uk_proc_cow_fault(struct uk_memory_space *s, uintptr_t va); /* 1 done, 0 out
 int uk_proc_page_shared(uintptr_t pa);           /* more than one address space maps pa */
 void uk_proc_page_put(uintptr_t pa);             /* one sharer fewer; freed by the last */
 
-/* The hook for a signal library: send `sig` to a thread of another process (its handler runs
- * when that thread next returns to the program). Without one, a signal to another process takes
- * its default action only (terminate, or nothing for those ignored by default), and a caught one
- * is dropped. */
-long uk_signals_send(void *thread, int sig);
 #endif
