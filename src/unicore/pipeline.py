@@ -238,8 +238,9 @@ def _rootfs(result: BuildResult, req: BuildRequest, entries: list[rootfs.Entry],
     the user gave), written as rootfs.cpio with rootfs.json (each group, its reason and size)."""
     user = _user_entries(req)
     if req.binary:
+        executed = [e["path"] for e in (result.report.get("dynamic") or {}).get("exec", [])]
         files = rootfs_policy.assemble(entries, result.report["needs"]["files"], file_policy,
-                                       result.build_dir, user)
+                                       result.build_dir, user, executed)
     else:
         files = rootfs_policy.Rootfs("user", [rootfs_policy.Group("user files", "given with --rootfs or --file",
                                                                   user)], []) if user else None
@@ -250,6 +251,19 @@ def _rootfs(result: BuildResult, req: BuildRequest, entries: list[rootfs.Entry],
     (result.build_dir / "rootfs.json").write_text(json.dumps(files.describe(result.rootfs_size), indent=1) + "\n")
 
 
+def _processes(report: Report) -> dict[str, str]:
+    """The process library when the analysis runs made processes (fork, or clone without
+    CLONE_THREAD, or execve); a build without it keeps no process code."""
+    dynamic = report.get("dynamic") or {}
+    executed = sorted({e["path"] for e in dynamic.get("exec", [])})
+    if executed:
+        shown = ", ".join(executed[:3]) + (", ..." if len(executed) > 3 else "")
+        return {"proc": f"the analysis runs started programs with execve ({shown})"}
+    if dynamic.get("processes"):
+        return {"proc": f"the analysis runs made {dynamic['processes']} processes (fork, clone without CLONE_THREAD)"}
+    return {}
+
+
 def _plan(req: BuildRequest, proj: project.Project | None, report: Report, program: Path,
           has_rootfs: bool, warn: Progress) -> Plan:
     extra = {lib: f"listed in {req.path}/unicore.toml" for lib in (proj.image_with if proj else ())}
@@ -258,6 +272,7 @@ def _plan(req: BuildRequest, proj: project.Project | None, report: Report, progr
         extra["initrd"] = "the image has a root file system"
     if req.binary:
         extra["exec"] = "runs the unmodified executable (static, PIE or dynamically linked)"
+    extra.update(_processes(report))
     info = {"path": str(program.resolve()), "name": req.name, "binary": bool(req.binary)}
     if req.binary:
         info["guest_path"] = str(program)  # check_binary made it absolute: its path in the rootfs
