@@ -276,6 +276,9 @@ def _plan(req: BuildRequest, proj: project.Project | None, report: Report, progr
     info = {"path": str(program.resolve()), "name": req.name, "binary": bool(req.binary)}
     if req.binary:
         info["guest_path"] = str(program)  # check_binary made it absolute: its path in the rootfs
+    elif req.target.startswith("spt/"):  # resolved sites spt rewrites into direct calls (docs/spt.md)
+        sites = (report.get("static") or {}).get("program_sites") or {}
+        info["syscall_sites"] = sorted([int(a, 16), n] for a, n in sites.items())
     options = {**(proj.image_options if proj else {}), **req.options}
     needs = report["needs"]
     why = needs.get("reasons", {})
