@@ -8,6 +8,7 @@ from unicore.commands._intermixed import intermixed
 from unicore.errors import BadInputError
 from unicore.formats import elf
 from unicore.runner import EXIT_NO_STATUS, EXIT_TIMEOUT, choose_accel, run_image
+from unicore.runner.run import image_arch
 from unicore.runner.lifetime import Interrupted, forward_signals
 from unicore.runner.volumes import DEFAULT_SECURITY, SECURITY_MODELS
 from unicore.runner.memory import default_mem_mb
@@ -83,7 +84,7 @@ def run(args) -> int:
     if args.mem is None:
         args.mem = default_mem_mb(Path(args.image))
     _check_memory(Path(args.image), args.mem)
-    accel, why = choose_accel(args.accel)
+    accel, why = choose_accel(args.accel, image_arch(Path(args.image)))
     print(f"unicore: accelerator {accel} ({why})", file=sys.stderr)
     # stdin (a pipe, a file or a terminal) is streamed as the program reads it
     stdin = None if sys.stdin is None else sys.stdin.buffer

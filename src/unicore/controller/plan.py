@@ -15,14 +15,26 @@ from unicore.controller.config import resolve_options
 from unicore.controller.planfile import PLAN_SCHEMA, PLAN_VERSION, Plan, PlanLibrary, Target
 from unicore.errors import BadInputError, UnicoreError
 from unicore.pool.manifest import Library, load_pool
+from unicore import syscalls as syscall_tables
 
-TARGETS = ("qemu/x86_64",)
+TARGETS = ("qemu/x86_64", "qemu/arm64")
 
 
 @dataclass
 class Selection:
     pool: dict[str, Library]
     reasons: dict[str, list[str]] = field(default_factory=dict)
+    everything: dict[str, Library] = field(default_factory=dict)  # the whole pool, any target
+    target: str = ""
+
+    def refuse(self, name: str, why: str) -> None:
+        """`name` exists but does not support this target: say so, naming it (never a silent drop)."""
+        lib = self.everything.get(name)
+        if lib is None:
+            return
+        raise BadInputError(f"library {name} ({why}) does not support target {self.target}: "
+                            f"its support.arch is {', '.join(lib.arch) or 'any'}, "
+                            f"support.plat {', '.join(lib.plat) or 'any'}")
 
     def add(self, name: str, reason: str) -> bool:
         """Choose `name` (if new) and record why; True when it was new."""
@@ -73,6 +85,7 @@ def _choose_extra(sel: Selection, extra: dict[str, str]) -> None:
         if want in sel.pool:
             sel.add(want, reason)
             continue
+        sel.refuse(want, reason)
         providers = [lib for lib in sel.pool.values() if want in lib.provides_caps]
         if not providers:
             known = ", ".join(sorted(sel.pool))
@@ -110,6 +123,7 @@ def _close_requirements(sel: Selection) -> None:
             if req in _replaced(sel):
                 continue  # the library that replaces it stands in
             if req not in sel.pool:
+                sel.refuse(req, f"required by {lib.name}")
                 raise UnicoreError(f"library {lib.name} requires {req!r}, which the pool lacks for this target")
             if sel.add(req, f"required by {lib.name}"):
                 queue.append(req)
@@ -154,7 +168,9 @@ def make_plan(needs: list[str], target: str = "qemu/x86_64", *, on_missing: str 
               extra: dict[str, str] | None = None) -> Plan:
     """Build the plan (docs/plan.md) for a program needing the syscalls `needs`."""
     plat, arch = parse_target(target)
-    sel = Selection(_usable(pool or load_pool(), plat, arch))
+    everything = pool or load_pool()
+    sel = Selection(_usable(everything, plat, arch), everything=everything, target=target)
+    needs = _on_arch(needs, arch)
     sel.add(_one_of_kind(sel.pool, "arch", arch).name, f"target architecture {arch}")
     sel.add(_one_of_kind(sel.pool, "plat", plat).name, f"target platform {plat}")
     missing = _choose_for_syscalls(sel, sorted(set(needs)))
@@ -171,7 +187,7 @@ def _plan(libs: list[Library], reasons: dict[str, list[str]], syscalls: dict[str
           options: dict[str, str] | None, program: dict | None, *, missing: list[str] = (),
           on_missing: str = "warn") -> Plan:
     entries = [PlanLibrary(name=lib.name, dir=str(lib.dir), kind=lib.kind, reasons=reasons[lib.name],
-                           sources=list(lib.sources), capabilities=sorted(lib.provides_caps))
+                           sources=list(lib.sources_for(target["arch"])), capabilities=sorted(lib.provides_caps))
                for lib in libs]
     return Plan(schema=PLAN_SCHEMA, version=PLAN_VERSION, target=target, libraries=entries,
                 syscalls=syscalls, missing=list(missing), on_missing=on_missing,
@@ -190,11 +206,21 @@ def fixed_plan(names: list[str], syscalls: list[str] | None, target: str = "qemu
     if unknown:
         raise BadInputError(f"no library {unknown[0]!r} in the pool")
     libs = [pool[n] for n in names]
-    owner = {s: lib.name for lib in reversed(libs) for s in lib.provides_syscalls}
+    for lib in libs:
+        if not lib.supports(arch, plat):
+            Selection({}, everything=pool, target=target).refuse(lib.name, "listed")
+    owner = {s: lib.name for lib in reversed(libs) for s in _on_arch(lib.provides_syscalls, arch)}
     wanted = owner if syscalls is None else [s for s in syscalls if s in owner]
     overrides = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in (options or {}).items()}
     return _plan(libs, {n: ["listed"] for n in names}, {s: owner[s] for s in sorted(wanted)},
                  Target(arch=arch, plat=plat), overrides, program)
+
+
+def _on_arch(names, arch: str) -> list[str]:
+    """The syscalls of `names` the architecture has: arm64's generic table lacks open, stat, fork...
+    (handlers are keyed by name; a library may provide both open and openat)."""
+    known = syscall_tables.by_name(arch)
+    return sorted(n for n in names if n in known)
 
 
 def _report_missing(missing: list[str], on_missing: str, warn) -> None:

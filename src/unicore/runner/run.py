@@ -32,7 +32,22 @@ EXIT_TIMEOUT = 124
 CONSOLE_DEVICES = 1  # the virtio-console channel takes one virtio-mmio slot (console.py)
 EXIT_NO_STATUS = 125
 BOOT_LINE = re.compile(rb"unicore: boot (\d+) cycles, ([\d.]+) us")
-STREAMS = {STDOUT: "stdout", STDERR: "stderr"}
+CONTROL = 3  # arm64: the control lines are fd-3 frames on the console channel (docs/design.md)
+STREAMS = {STDOUT: "stdout", STDERR: "stderr", CONTROL: "control"}
+ARM64_IMAGE_MAGIC = (56, b"ARM\x64")  # the Linux arm64 Image header's magic, at byte 56
+QEMU_NORMAL_EXIT = {"x86_64": (1, 3), "arm64": (0,)}  # isa-debug-exit's (v << 1) | 1; PSCI off: 0
+
+
+def image_arch(image: Path) -> str:
+    """The image's target architecture: from the plan recorded beside it at build time, else
+    from the file itself (an arm64 Image header, or an ELF for x86_64)."""
+    sidecar = plan_of_image(image)
+    if sidecar.is_file():
+        return load_plan(sidecar)["target"]["arch"]
+    with open(image, "rb") as f:
+        head = f.read(64)
+    at, magic = ARM64_IMAGE_MAGIC
+    return "arm64" if head[at:at + len(magic)] == magic else "x86_64"
 
 
 @dataclass
@@ -55,12 +70,12 @@ class _Collect:
     """The three output streams as they arrive, each also passed to on_output(name, chunk)."""
 
     def __init__(self, on_output: Callable[[str, bytes], None] | None) -> None:
-        self.data = {"stdout": bytearray(), "stderr": bytearray(), "kernel": bytearray()}
+        self.data = {"stdout": bytearray(), "stderr": bytearray(), "kernel": bytearray(), "control": bytearray()}
         self.on_output = on_output
 
     def add(self, name: str, chunk: bytes) -> None:
         self.data[name] += chunk
-        if self.on_output:
+        if self.on_output and name != "control":
             self.on_output(name, chunk)
 
 
@@ -158,7 +173,8 @@ def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = No
     if not image.is_file():
         raise BadInputError(f"image not found: {image}")
     shared = prepare_volumes(image, list(volumes), volume_security)
-    chosen, _ = choose_accel(accel)
+    arch = image_arch(image)
+    chosen, _ = choose_accel(accel, arch)
     cmdline = kernel_cmdline(list(args), env or {}, debug, boottime, argv0, volumes=shared)
     identity, why = qemu_identity(shared, volume_security, chosen, Path(tempfile.gettempdir()))
     leases = vols.take_leases(shared) if volume_lock else []
@@ -167,7 +183,7 @@ def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = No
         with lifetime.RunDir(identity and (identity.uid, identity.gid)) as run:
             ctl_file = run.path / "ctl"
             cmd = qemu_command(run.copy_in(image) if identity else image, cmdline, mem_mb, chosen, ctl_file,
-                               shared, volume_security, channel.qemu_args())
+                               shared, volume_security, channel.qemu_args(), arch)
             if virtio_devices(cmd) > vols.VIRTIO_SLOTS:
                 raise BadInputError(f"{virtio_devices(cmd)} virtio devices: microvm has {vols.VIRTIO_SLOTS} slots")
             start = time.monotonic()
@@ -179,7 +195,8 @@ def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = No
     finally:
         channel.close()
         vols.release(leases)
-    result = _result(out, ctl, proc.returncode, chosen, timed_out, wall, stderr)
+    ctl += out.data["control"].decode(errors="replace")
+    result = _result(out, ctl, proc.returncode, chosen, timed_out, wall, stderr, QEMU_NORMAL_EXIT[arch])
     result.qemu_user = why
     return result
 
@@ -201,7 +218,8 @@ def _supervise(spawn, run: lifetime.RunDir, channel: Channel, stdin, deadline: f
         raise
 
 
-def _result(out: _Collect, ctl: str, rc: int, accel: str, timed_out: bool, wall: float, stderr: str) -> RunResult:
+def _result(out: _Collect, ctl: str, rc: int, accel: str, timed_out: bool, wall: float, stderr: str,
+            normal_rc: tuple[int, ...] = (1, 3)) -> RunResult:
     status, signal = _status(ctl)
     kernel = bytes(out.data["kernel"])
     boot = BOOT_LINE.search(kernel)
@@ -211,7 +229,7 @@ def _result(out: _Collect, ctl: str, rc: int, accel: str, timed_out: bool, wall:
                        stderr=bytes(out.data["stderr"]), kernel=kernel)
     if timed_out:
         result.exit_status = EXIT_TIMEOUT
-    elif status is None and (stderr.strip() or rc not in (1, 3)):
+    elif status is None and (stderr.strip() or rc not in normal_rc):
         message = " ".join(stderr.split()) or "no message"
         raise UnicoreError(f"QEMU could not run the image (exit {rc}): {message}", exit_code=EXIT_NO_STATUS)
     return result
