@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 
 from unicore.controller.plan import fixed_plan
+from unicore.controller.planfile import plan_of_image, write_plan
+from unicore.image.facts import image_facts
 from unicore.image import build_image
 from unicore.runner import choose_accel, run_image
 from unicore.runner.console import console_devices
@@ -34,8 +36,11 @@ def plan(syscalls: list[str], name: str) -> dict:
 
 
 def build(source: Path, syscalls: list[str], out: Path, cflags=None) -> tuple[Path, Path]:
+    """The program and its image, with the sidecar the pipeline writes (what `unicore run` reads)."""
     program = compile_program([source], out / source.stem, cflags)
-    image = build_image(plan(syscalls, source.stem), program, out / f"{source.stem}.img", out / f"build-{source.stem}")
+    chosen = plan(syscalls, source.stem)
+    image = build_image(chosen, program, out / f"{source.stem}.img", out / f"build-{source.stem}")
+    write_plan({**chosen, "image": image_facts(image)}, plan_of_image(image))
     return program, image
 
 

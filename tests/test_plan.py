@@ -107,3 +107,42 @@ def test_replaces_applies_to_libraries_pulled_in_as_requirements(tmp_path):
     names = [lib["name"] for lib in plan["libraries"]]
     assert "posix-io" not in names and {"vfs", "initrd", "console-user"} <= set(names)
     assert plan["syscalls"] == {"ioctl": "console-user", "write": "vfs"}
+
+
+def test_stubbed_and_faked_syscalls_choose_no_library_and_are_explained(pool):
+    plan = make_plan(["write"], pool=pool, stubbed={"nanosleep": "stubbed: scenario a still passed"},
+                     faked={"clock_gettime": "faked: scenarios a, b still passed", "write": "faked: x"})
+    assert plan["version"] == 3 and plan["syscalls"] == {"write": "posix-io"}
+    assert "posix-time" not in {lib["name"] for lib in plan["libraries"]}  # only the stubbed/faked needed it
+    assert plan["stubbed"] == {"nanosleep": "stubbed: scenario a still passed"}
+    assert plan["faked"] == {"clock_gettime": "faked: scenarios a, b still passed"}  # a needed call is never faked
+    text = explain(plan)
+    assert "1 syscall handlers, 1 faked (return 0), 1 stubbed (ENOSYS)" in text
+    assert "  nanosleep        stubbed: scenario a still passed" in text.splitlines()
+
+
+def test_version_2_plan_reads_as_nothing_stubbed_or_faked(pool):
+    from unicore.controller.planfile import check_plan
+    plan = make_plan(["write"], pool=pool)
+    old = {k: v for k, v in plan.items() if k not in ("stubbed", "faked")} | {"version": 2}
+    assert check_plan(old) == plan
+    with pytest.raises(BadInputError, match="plan version 1 is not one of 2, 3; rebuild the image"):
+        check_plan(old | {"version": 1})
+def test_missing_calls_ranked_traced_first(pool):
+    """The warning names the calls the traced run made first, most frequent first, with counts;
+    the ones only the static analysis reaches follow in one line."""
+    lines = []
+    make_plan(["swapon", "reboot", "pivot_root", "write", "acct"], pool=pool, warn=lines.append,
+              seen={"reboot": 12, "pivot_root": 3, "write": 40})
+    assert lines == [
+        "warning: no library provides 2 call(s) the program made when traced, likely to matter "
+        "(ENOSYS at run time): reboot (12x), pivot_root (3x)",
+        "warning: no library provides 2 more call(s) only the static analysis finds reachable "
+        "(ENOSYS if reached): acct, swapon"]
+
+
+def test_missing_calls_without_a_trace_are_one_line(pool):
+    lines = []
+    make_plan(["swapon", "acct"], pool=pool, warn=lines.append)
+    assert lines == ["warning: no library provides 2 call(s) only the static analysis finds reachable "
+                     "(ENOSYS if reached): acct, swapon"]

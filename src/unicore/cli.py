@@ -3,14 +3,18 @@
 Each module in unicore.commands exposes `add_parser(subparsers)` and `run(args) -> int`.
 """
 
-import argparse
-import importlib
-import sys
+import time
 
-from unicore import __version__
-from unicore.errors import UnicoreError
+STARTED = time.monotonic()  # `unicore run --timings` counts host set-up from here
 
-COMMANDS = ["analyze", "build", "run", "verify", "cc", "fetch", "bench", "compat"]
+import argparse  # noqa: E402  (after the clock: their import is host set-up too)
+import importlib  # noqa: E402
+import sys  # noqa: E402
+
+from unicore import __version__  # noqa: E402
+from unicore.errors import UnicoreError  # noqa: E402
+
+COMMANDS = ["analyze", "build", "run", "pkg", "verify", "cc", "fetch", "bench", "compat"]
 
 
 def _parser(argv: list[str]) -> argparse.ArgumentParser:

@@ -37,6 +37,11 @@ def bench_cache() -> Path:
     return cache_root() / "bench"
 
 
+def runner_cache() -> Path:
+    """Host facts the runner probed once (runner/hostcache.py): keyed by what they depend on."""
+    return cache_root() / "runner"
+
+
 def file_sha256(path: Path) -> str:
     """A file's content key (cache entries are keyed by what they were made from), read in
     1 MiB chunks."""

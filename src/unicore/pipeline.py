@@ -16,9 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from unicore.analysis.analyze import analyze
-from unicore.analysis.report import Report, load_report, write_report
+from unicore.analysis.report import Report, load_report, needed_syscalls, write_report
 from unicore.controller.plan import TARGETS, make_plan, parse_target
 from unicore.controller.planfile import Plan, plan_of_image, write_plan
+from unicore.image.facts import image_facts
 from unicore.errors import BadInputError
 from unicore import rootfs as rootfs_policy
 from unicore.image import build_image, rootfs
@@ -46,6 +47,8 @@ class BuildRequest:
     files: list[str] = field(default_factory=list)         # HOST:GUEST pairs
     cflags: list[str] | None = None     # for the program (default -O2)
     force: bool = False                 # build a binary that crashed natively in its analysis run
+    explore: bool = False               # stub/fake exploration in the analysis (docs/explore.md)
+    fuzz: int = 0                       # mutated inputs tried before exploring
 
     @property
     def name(self) -> str:
@@ -61,11 +64,14 @@ class BuildResult:
     rootfs_cpio: Path | None = None                     # the cpio archive linked in, if any
     rootfs_files: rootfs_policy.Rootfs | None = None    # its groups, each with a reason (--explain)
     rootfs_size: int = 0
+    unexplored: dict | None = None      # the same build without the exploration's stubs and fakes
 
 
 def build(req: BuildRequest, progress: Progress = lambda _: None, warn: Progress = print) -> BuildResult:
     if (req.path is None) == (req.binary is None):
         raise BadInputError("build: give either PATH (sources) or --binary EXE")
+    if req.report and (req.explore or req.fuzz):
+        raise BadInputError("build: --explore and --fuzz analyse the program: not with --report")
     parse_target(req.target)  # a wrong target fails before anything is compiled
     build_dir = req.build_dir or Path("build") / req.name
     output = req.output or Path("build") / f"{req.name}.img"
@@ -83,8 +89,30 @@ def build(req: BuildRequest, progress: Progress = lambda _: None, warn: Progress
     progress("compiling and linking the image")
     # an unmodified binary runs from the rootfs (exec), where its libraries are: not embedded twice
     result.image = build_image(result.plan, None if req.binary else program, output, build_dir, rootfs=result.rootfs_cpio)
-    write_plan(result.plan, plan_of_image(result.image))
+    arch = result.plan["target"]["arch"]
+    linked = build_dir / "kernel.elf" if arch != "x86_64" else None  # arm64's image is a raw Image
+    write_plan({**result.plan, "image": image_facts(result.image, linked, arch)}, plan_of_image(result.image))  # type: ignore[typeddict-unknown-key]
+    if result.plan["stubbed"] or result.plan["faked"]:
+        progress("building the image without the stubs and fakes, to compare")
+        result.unexplored = _unexplored(req, proj, result, program)
     return result
+
+
+def _unexplored(req: BuildRequest, proj, result: BuildResult, program: Path) -> dict:
+    """Image bytes, handlers and libraries of the build the report's needs without exploration
+    would give (built in BUILD_DIR/unexplored/), beside this build's."""
+    needs = result.report["needs"]
+    full = {**result.report, "needs": {**needs, "syscalls": needed_syscalls(
+        result.report["static"], result.report["dynamic"], needs["policy"]), "stub": [], "fake": []}}
+    plan = _plan(req, proj, full, program, result.rootfs_cpio is not None, lambda _: None)
+    out_dir = result.build_dir / "unexplored"
+    image = build_image(plan, None if req.binary else program, out_dir / "image.img", out_dir,
+                        rootfs=result.rootfs_cpio)
+    write_plan(plan, plan_of_image(image))  # runnable too: `unicore run BUILD_DIR/unexplored/image.img`
+    names = {lib["name"] for lib in result.plan["libraries"]}
+    return {"image_bytes": image.stat().st_size, "handlers": len(plan["syscalls"]),
+            "libraries": len(plan["libraries"]),
+            "dropped": sorted(lib["name"] for lib in plan["libraries"] if lib["name"] not in names)}
 
 
 MACHINES = {3: "i386", 40: "arm", 62: "x86_64", 183: "aarch64", 243: "riscv64", 8: "mips", 20: "ppc", 21: "ppc64",
@@ -135,14 +163,17 @@ def _program_and_report(req: BuildRequest, syscall_policy: str, build_dir: Path,
                                                                      syscall_policy)
         return binary, report, rootfs.closure_entries(binary, report)
     program = build_program(req.path, build_dir, req.cflags, progress=progress, arch=parse_target(req.target)[1])
-    report = load_report(req.report) if req.report else _analyze(program, req, build_dir, progress, "static")
+    policy = "static+dynamic" if req.explore or req.fuzz else "static"
+    report = load_report(req.report) if req.report else _analyze(program, req, build_dir, progress, policy)
     return program, report, []
 
 
 def _analyze(program: Path, req: BuildRequest, build_dir: Path, progress: Progress, policy: str) -> Report:
-    """A program built from sources is analysed statically (it has no scenarios); a binary by policy."""
-    progress(f"analysing {program.name}")
-    report = analyze(program, [], req.scenarios, policy=policy, progress=progress)
+    """A program built from sources is analysed statically (it has no scenarios) unless asked to
+    explore; a binary by policy."""
+    progress(f"analysing {program.name}" + (" (exploring stubs and fakes)" if req.explore else ""))
+    report = analyze(program, [], req.scenarios, policy=policy, progress=progress, explore=req.explore,
+                     fuzz=req.fuzz)
     write_report(report, build_dir / "report.json")
     return report
 
@@ -180,5 +211,10 @@ def _plan(req: BuildRequest, proj: project.Project | None, report: Report, progr
     if req.binary:
         info["guest_path"] = str(program)  # check_binary made it absolute: its path in the rootfs
     options = {**(proj.image_options if proj else {}), **req.options}
-    return make_plan(report["needs"]["syscalls"], req.target, on_missing=req.on_missing,
-                     options=options, program=info, extra=extra, warn=warn)
+    needs = report["needs"]
+    why = needs.get("reasons", {})
+    seen = (report.get("dynamic") or {}).get("syscalls", {})  # ranks the missing-call warning
+    return make_plan(needs["syscalls"], req.target, on_missing=req.on_missing,
+                     options=options, program=info, extra=extra, warn=warn, seen=seen,
+                     stubbed={s: why.get(s, "stubbed by the report") for s in needs.get("stub", [])},
+                     faked={s: why.get(s, "faked by the report") for s in needs.get("fake", [])})

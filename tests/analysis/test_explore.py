@@ -6,9 +6,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 HERE = Path(__file__).parent / "explore"
+SCHEMA = json.loads((Path(__file__).parents[2] / "src/unicore/schemas/report-v2.json").read_text())
 pytestmark = pytest.mark.skipif(not shutil.which("musl-gcc") or not shutil.which("strace"),
                                 reason="needs musl-gcc and strace")
 
@@ -21,7 +23,9 @@ def explored(tmp_path: Path, name: str) -> dict:
                            "--cache-dir", str(tmp_path / "cache"), "--json", str(out)],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    return json.loads(out.read_text())
+    report = json.loads(out.read_text())
+    jsonschema.validate(report, SCHEMA)  # every explored report is a valid version 2 report
+    return report
 
 
 def test_ignored_sched_yield_can_be_faked(tmp_path):

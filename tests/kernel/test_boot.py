@@ -4,7 +4,7 @@ import io
 
 import pytest
 from kbuild import BASE_SYSCALLS
-from targets import ELF_ARCH, arch_of, syscall_number
+from targets import ELF_ARCH, GUARD_CAUSE, NULL_CAUSE, arch_of, syscall_number
 
 from unicore.runner import EXIT_TIMEOUT, run_image
 
@@ -37,13 +37,6 @@ def test_missing_syscall_returns_enosys_and_debug_names_it(make_image, target):
     assert loud.stdout == b"getppid -> -1 errno=ENOSYS\n" and loud.stderr == b""
     number = syscall_number(target, "getppid")  # 110 on x86_64, 173 on arm64
     assert loud.kernel == f"unicore: syscall getppid ({number}) not in this image -> ENOSYS\n".encode()
-
-
-# The first line of a crash report: the CPU's cause (x86_64: vector and error code; arm64: the
-# exception class, vector table slot 0 = synchronous from the program, and the ESR: EC 0x25 data
-# abort, IL, DFSC translation fault at level 2 (the null page) or 3 (a guard page), WnR for writes).
-NULL_CAUSE = {"x86_64": "page fault (vector 14), error code 0x0", "arm64": "data abort (vector 0), error code 0x96000006"}
-GUARD_CAUSE = {"x86_64": "page fault (vector 14), error code 0x2", "arm64": "data abort (vector 0), error code 0x96000047"}
 
 
 def test_null_dereference_gives_crash_report(make_image, target):

@@ -110,3 +110,13 @@ def test_volume_arguments(tmp_path):
     for bad in [f"{tmp_path}/missing:/x", "nocolon", f"{host}:relative"]:
         with pytest.raises(BadInputError):
             parse_volume(bad)
+
+
+def test_syscall_table_faked_calls_share_one_return_0_entry():
+    text = generate.syscall_table({"write": "posix-io"}, "x86_64", ["setsid", "sched_yield"])
+    nr = syscalls.by_name("x86_64")
+    assert text.count("static long fake_zero(") == 1 and "\treturn 0;" in text
+    assert "\tuk_sys_write,\n\tfake_zero,\n};" in text
+    assert f"\t[{nr['setsid']}] = 2, /* setsid (faked) */" in text
+    assert f"\t[{nr['sched_yield']}] = 2, /* sched_yield (faked) */" in text
+    assert "fake_zero" not in generate.syscall_table({"write": "posix-io"}, "x86_64")

@@ -28,7 +28,7 @@ def guest_status(image: Path, tmpdir: Path, *args: str) -> dict[str, str]:
     proc = start_run(*args, str(image), "--", "spin", env={**os.environ, "TMPDIR": str(tmpdir)})
     try:
         wait_for_line(proc, b"spinning")
-        return status_fields(qemu_of(str(tmpdir)))
+        return status_fields(qemu_of(proc.pid))
     finally:
         proc.terminate()
         assert proc.wait(30) == 143

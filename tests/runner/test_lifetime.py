@@ -32,7 +32,7 @@ def test_killing_the_runner_stops_the_guest(trust_image, open_tmp, sig, where):
     proc = start_run(*args, env=env)
     try:
         wait_for_line(proc, b"ticking" if where == "volume" else b"spinning")
-        qemu = qemu_of(str(tmpdir))
+        qemu = qemu_of(proc.pid)
         deadline = time.monotonic() + 30
         while where == "volume" and not (volume / "ticks").stat().st_size and time.monotonic() < deadline:
             time.sleep(0.05)  # the guest is writing to the host
@@ -49,7 +49,7 @@ def test_killing_the_runner_stops_the_guest(trust_image, open_tmp, sig, where):
     else:
         assert status == 128 + sig
         assert stderr.splitlines()[-1] == f"unicore: stopped by {sig.name}: guest stopped (exit {128 + sig})"
-    assert live_processes(str(tmpdir)) == []
+    assert live_processes(str(open_tmp)) == []  # the volume, the run directory
     assert not os.path.exists(f"/proc/{qemu}") or open(f"/proc/{qemu}/stat").read().split(") ")[1][0] == "Z"
     assert list(tmpdir.iterdir()) == []
     if where == "volume":

@@ -47,13 +47,18 @@ def live_processes(marker: str) -> list[str]:
     return found
 
 
-def qemu_of(marker: str, timeout: float = 30) -> int:
-    """The pid of the QEMU whose command line contains `marker`."""
+def qemu_of(runner: int, timeout: float = 30) -> int:
+    """The pid of the QEMU that the `unicore run` process `runner` started (its child: setpriv
+    execs QEMU in place)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        for entry in live_processes(marker):
-            pid, cmd = entry.split(" ", 1)
-            if "qemu-system" in cmd.split(" ", 1)[0]:
-                return int(pid)
+        for d in Path("/proc").iterdir():
+            try:
+                stat = (d / "stat").read_text().rsplit(")", 1)[1].split()
+                cmd = (d / "cmdline").read_bytes().split(b"\0")[0]
+            except (OSError, ValueError):
+                continue
+            if int(stat[1]) == runner and stat[0] != "Z" and b"qemu-system" in cmd:
+                return int(d.name)
         time.sleep(0.05)
-    raise AssertionError(f"no QEMU with {marker!r}")
+    raise AssertionError(f"no QEMU started by pid {runner}")

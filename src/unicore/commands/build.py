@@ -39,6 +39,11 @@ def add_parser(sub) -> None:
     p.add_argument("--rootfs", type=Path, metavar="DIR", help="a directory tree to add to the root file system")
     p.add_argument("--file", action="append", default=[], metavar="HOST:GUEST", help="add one file to the rootfs")
     p.add_argument("--cflags", help="compiler flags for the program (default -O2)")
+    p.add_argument("--explore", action="store_true",
+                   help="explore which syscalls can be stubbed (ENOSYS) or faked (0) with the scenarios; "
+                        "those get no handler or the shared return-0 entry (docs/explore.md)")
+    p.add_argument("--fuzz", type=int, default=0, metavar="N",
+                   help="with --explore: first try N mutated inputs, keeping those that reach new syscalls or files")
     p.add_argument("--force", action="store_true",
                    help="build --binary even though the program crashed during its analysis run")
     p.set_defaults(func=run)
@@ -56,7 +61,8 @@ def request(args) -> BuildRequest:
                         target=args.target, report=args.report, output=args.output, build_dir=args.build_dir,
                         on_missing=args.on_missing, options=_options(args.option), with_=args.with_,
                         rootfs_tree=args.rootfs, files=args.file,
-                        cflags=args.cflags.split() if args.cflags else None, force=args.force)
+                        cflags=args.cflags.split() if args.cflags else None, force=args.force,
+                        explore=args.explore, fuzz=args.fuzz)
 
 
 def run(args) -> int:
@@ -71,7 +77,19 @@ def run(args) -> int:
             console.print(_groups_table(result))
     console.print(f"image {result.image} ({result.image.stat().st_size} bytes, "
                   f"{len(result.plan['syscalls'])} syscall handlers)")
+    if result.unexplored:
+        console.print(compare_line(result), soft_wrap=True)
     return 0
+
+
+def compare_line(result: BuildResult) -> str:
+    """Before (no exploration) and after: image bytes, handlers, libraries dropped."""
+    before, plan = result.unexplored, result.plan
+    return (f"exploration: image {before['image_bytes']} -> {result.image.stat().st_size} bytes, "
+            f"{before['handlers']} -> {len(plan['syscalls'])} syscall handlers "
+            f"({len(plan['stubbed'])} stubbed, {len(plan['faked'])} faked), "
+            f"{before['libraries']} -> {len(plan['libraries'])} libraries"
+            + (f" (dropped: {', '.join(before['dropped'])})" if before["dropped"] else ""))
 
 
 def _print_rootfs(result: BuildResult) -> None:

@@ -59,11 +59,19 @@ def _record(r) -> dict:
             "native_s": r.native_s, "unikernel_s": r.guest_s}
 
 
+def _progress(r, json_file: Path | None) -> None:
+    """One line per finished case (and the JSON lines so far), so a long run shows its failures."""
+    console.print(f"{r.case.name}: {_verdict(r)} {'; '.join(r.differences)[:200]}")
+    if json_file:
+        with open(json_file.with_suffix(".partial.jsonl"), "a") as f:
+            f.write(json.dumps(_record(r)) + "\n")
+
+
 def run(args) -> int:
     from unicore.compat import load_corpus, run_corpus
     cases = _select(load_corpus(args.corpus), args.fast, args.names)
     with console.status("compatibility corpus") as status:
-        results = run_corpus(cases, args.cache, status.update)
+        results = run_corpus(cases, args.cache, status.update, lambda r: _progress(r, args.json))
     console.print(_table(results))
     passed = sum(r.passed for r in results)
     programs = len({r.case.program for r in results})

@@ -5,9 +5,8 @@ a unikernel on fresh copies of its inputs at the same path, streams and exit sta
 Image cache key: the build's arguments, the program's bytes, the scenario's bytes and every source file of unicore (the
 Python toolkit and the C pool): an unchanged program with an unchanged toolkit is not rebuilt.
 
-Streams: while the console carries stdout and stderr as one stream (RunResult has no `stderr`),
-the native run's stdout and stderr share one pipe too, so both interleave in write order; once
-the runner separates them, each is compared on its own.
+Streams: stdout, stderr and the exit status are each compared on their own (the console carries
+the guest's stdout and stderr apart, docs/design.md "Console channel").
 """
 
 import hashlib
@@ -31,10 +30,10 @@ BASE_ENV = {"PATH": "/usr/bin:/bin"}
 SOURCE_SUFFIXES = {".py", ".c", ".h", ".S", ".toml", ".ld", ".json", ".lds"}
 
 
-@dataclass
+@dataclass(frozen=True)
 class Streams:
     stdout: bytes
-    stderr: bytes | None  # None: one stream (stdout holds both)
+    stderr: bytes
     status: int
 
 
@@ -54,12 +53,8 @@ class Result:
     build: Built | None = None
     native_s: float = 0.0
     guest_s: float = 0.0
-
-
-def separate_streams() -> bool:
-    """Does the runner give the guest's stderr on its own?"""
-    from unicore.runner import RunResult
-    return "stderr" in RunResult.__dataclass_fields__
+    native: Streams | None = None  # what each run gave (None: it did not run)
+    guest: Streams | None = None
 
 
 @cache
@@ -124,28 +119,26 @@ def _fresh_inputs(case: Case, data: Path) -> None:
         data.mkdir(parents=True)
 
 
-def run_native(case: Case, data: Path, separate: bool) -> Streams:
+def run_native(case: Case, data: Path) -> Streams:
     """The program as a shell runs it: argv[0] its name, cwd /, only the case's environment."""
     try:
         proc = subprocess.run([case.program.name, *_args(case, data)], executable=str(case.program),
-                              input=case.stdin, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE if separate else subprocess.STDOUT,
-                              env=_env(case), cwd="/", timeout=NATIVE_TIMEOUT)
+                              input=case.stdin, capture_output=True, env=_env(case), cwd="/",
+                              timeout=NATIVE_TIMEOUT)
     except subprocess.TimeoutExpired:
-        return Streams(b"", None, 124)
+        return Streams(b"", b"", 124)
     status = proc.returncode if proc.returncode >= 0 else 128 - proc.returncode
-    return Streams(proc.stdout, proc.stderr if separate else None, status)
+    return Streams(proc.stdout, proc.stderr, status)
 
 
-def run_guest(case: Case, image: Path, data: Path, separate: bool) -> tuple[Streams, bool]:
+def run_guest(case: Case, image: Path, data: Path) -> tuple[Streams, bool]:
     """The image booted with the same argv, stdin and environment; (streams, timed out)."""
     from unicore.runner import run_image
     from unicore.runner.memory import default_mem_mb
     volumes = [f"{data}:{data}"] if any("{data}" in a for a in case.args) else []
     result = run_image(image, args=_args(case, data), env=_env(case), mem_mb=case.mem or default_mem_mb(image),
                        timeout=case.timeout, stdin_bytes=case.stdin, volumes=volumes)
-    stderr = getattr(result, "stderr", None) if separate else None
-    return Streams(result.stdout, stderr, result.exit_status), result.timed_out
+    return Streams(result.stdout, result.stderr, result.exit_status), result.timed_out
 
 
 def _first_difference(a: bytes, b: bytes) -> str:
@@ -157,40 +150,39 @@ def compare(native: Streams, guest: Streams) -> list[str]:
     out = []
     if native.status != guest.status:
         out.append(f"exit status: native {native.status}, unikernel {guest.status}")
-    label = "stdout" if native.stderr is not None else "stdout+stderr"
     if native.stdout != guest.stdout:
-        out.append(f"{label} differs {_first_difference(native.stdout, guest.stdout)}")
-    if native.stderr is not None and native.stderr != guest.stderr:
-        out.append(f"stderr differs {_first_difference(native.stderr, guest.stderr or b'')}")
+        out.append(f"stdout differs {_first_difference(native.stdout, guest.stdout)}")
+    if native.stderr != guest.stderr:
+        out.append(f"stderr differs {_first_difference(native.stderr, guest.stderr)}")
     return out
 
 
 def run_case(case: Case, built: Built) -> Result:
     if built.image is None:
         return Result(case, False, [built.error], built)
-    separate = separate_streams()
     with tempfile.TemporaryDirectory(prefix="unicore-compat-") as tmp:
         data = Path(tmp) / "data"
         _fresh_inputs(case, data)
         start = time.monotonic()
-        native = run_native(case, data, separate)
+        native = run_native(case, data)
         native_s = time.monotonic() - start
         _fresh_inputs(case, data)  # the guest sees the inputs as the native run found them
         start = time.monotonic()
         try:
-            guest, timed_out = run_guest(case, built.image, data, separate)
+            guest, timed_out = run_guest(case, built.image, data)
         except UnicoreError as exc:
-            return Result(case, False, [f"run failed: {exc}"], built, native_s, time.monotonic() - start)
+            return Result(case, False, [f"run failed: {exc}"], built, native_s, time.monotonic() - start, native)
         guest_s = time.monotonic() - start
     differences = compare(native, guest)
     if timed_out:
         differences.insert(0, f"unikernel did not finish within {case.timeout:g} s")
-    return Result(case, not differences, differences, built, native_s, guest_s)
+    return Result(case, not differences, differences, built, native_s, guest_s, native, guest)
 
 
-def run_corpus(cases: list[Case], cache_dir: Path, progress=lambda m: None) -> list[Result]:
+def run_corpus(cases: list[Case], cache_dir: Path, progress=lambda m: None, done=lambda r: None) -> list[Result]:
     """Every case, programs built once each (in corpus order), sequentially (QEMU under TCG is a
-    core's worth of work)."""
+    core's worth of work); `done` hears each result as it comes (a long run shows its failures
+    while it goes on)."""
     cache_dir.mkdir(parents=True, exist_ok=True)
     images: dict[tuple, Built] = {}
     results = []
@@ -200,4 +192,5 @@ def run_corpus(cases: list[Case], cache_dir: Path, progress=lambda m: None) -> l
             images[key] = build(case, cache_dir, progress)
         progress(f"running {case.name}")
         results.append(run_case(case, images[key]))
+        done(results[-1])
     return results

@@ -7,6 +7,8 @@ Rules, in order (docs/plan.md):
 3. a chosen library's `replaces` list removes the libraries it supersedes;
 4. required libraries and capabilities are added, transitively;
 5. a needed syscall nobody provides is reported, and the on-missing policy decides.
+Syscalls the report's exploration stubbed get no handler (the table's -ENOSYS path) and faked
+ones the table's shared return-0 entry; neither chooses a library (docs/plan.md).
 """
 
 from dataclasses import dataclass, field
@@ -14,8 +16,10 @@ from dataclasses import dataclass, field
 from unicore.controller.config import resolve_options
 from unicore.controller.planfile import PLAN_SCHEMA, PLAN_VERSION, Plan, PlanLibrary, Target
 from unicore.errors import BadInputError, UnicoreError
-from unicore.pool.manifest import Library, load_pool
+from unicore.pool.manifest import POOL_DIR, Library, load_pool, parse_manifest
 from unicore import syscalls as syscall_tables
+
+EXTERNAL_DIR = POOL_DIR / "external"
 
 TARGETS = ("qemu/x86_64", "qemu/arm64")
 
@@ -165,8 +169,11 @@ def _direct(sel: Selection, syscall: str) -> list[str]:
 def make_plan(needs: list[str], target: str = "qemu/x86_64", *, on_missing: str = "warn",
               options: dict[str, str] | None = None, program: dict | None = None,
               pool: dict[str, Library] | None = None, warn=print,
-              extra: dict[str, str] | None = None) -> Plan:
-    """Build the plan (docs/plan.md) for a program needing the syscalls `needs`."""
+              extra: dict[str, str] | None = None, stubbed: dict[str, str] | None = None,
+              faked: dict[str, str] | None = None, seen: dict[str, int] | None = None) -> Plan:
+    """Build the plan (docs/plan.md) for a program needing the syscalls `needs`; `stubbed` and
+    `faked` (syscall -> reason) are the exploration's choices (a needed syscall is never either);
+    `seen` (the dynamic analysis' name -> count) ranks the warning about calls no library handles."""
     plat, arch = parse_target(target)
     everything = pool or load_pool()
     sel = Selection(_usable(everything, plat, arch), everything=everything, target=target)
@@ -176,22 +183,42 @@ def make_plan(needs: list[str], target: str = "qemu/x86_64", *, on_missing: str 
     missing = _choose_for_syscalls(sel, sorted(set(needs)))
     _choose_extra(sel, extra or {})
     _settle(sel)
-    _report_missing(missing, on_missing, warn)
+    _report_missing(missing, on_missing, warn, seen or {})
     order = [sel.pool[n] for n in _dependency_order(sel)]
-    return _plan(order, {n: sel.reasons[n] for n in sel.reasons}, _syscall_map(sel, needs),
+    plan = _plan(order, {n: sel.reasons[n] for n in sel.reasons}, _syscall_map(sel, needs),
                  Target(arch=arch, plat=plat), options, program,
                  missing=missing, on_missing=on_missing)
+    plan["stubbed"], plan["faked"] = ({k: v for k, v in sorted((chosen or {}).items()) if k not in needs}
+                                      for chosen in (stubbed, faked))
+    return plan
 
 
 def _plan(libs: list[Library], reasons: dict[str, list[str]], syscalls: dict[str, str], target: Target,
           options: dict[str, str] | None, program: dict | None, *, missing: list[str] = (),
           on_missing: str = "warn") -> Plan:
     entries = [PlanLibrary(name=lib.name, dir=str(lib.dir), kind=lib.kind, reasons=reasons[lib.name],
-                           sources=list(lib.sources_for(target["arch"])), capabilities=sorted(lib.provides_caps))
+                           sources=list(lib.sources_for(target["arch"])), capabilities=sorted(lib.provides_caps),
+                           **_external(lib))
                for lib in libs]
     return Plan(schema=PLAN_SCHEMA, version=PLAN_VERSION, target=target, libraries=entries,
-                syscalls=syscalls, missing=list(missing), on_missing=on_missing,
+                syscalls=syscalls, stubbed={}, faked={}, missing=list(missing), on_missing=on_missing,
                 options=resolve_options(libs, options or {}), program=program or {})
+
+
+def _external(lib: Library) -> dict:
+    """A library built with an external source tree (net: lwIP) carries, in its plan entry, the
+    external library's name, Debian source, kernel sources and include dirs (docs/plan.md)."""
+    name = lib.raw.get("external")
+    if not name:
+        return {}
+    path = EXTERNAL_DIR / name / "library.toml"
+    if not path.is_file():
+        raise UnicoreError(f"library {lib.name} builds with external {name!r}, which the pool lacks")
+    ext = parse_manifest(path)
+    kernel = ext.raw.get("kernel", {})
+    return {"external": {"name": name, "sources": list(kernel.get("sources", [])),
+                         "include": list(kernel.get("include", [])),
+                         "port": [str(lib.dir / d) for d in lib.raw.get("external_include", [])]}}
 
 
 def fixed_plan(names: list[str], syscalls: list[str] | None, target: str = "qemu/x86_64", *,
@@ -223,23 +250,42 @@ def _on_arch(names, arch: str) -> list[str]:
     return sorted(n for n in names if n in known)
 
 
-def _report_missing(missing: list[str], on_missing: str, warn) -> None:
+def rank_missing(missing: list[str], seen: dict[str, int]) -> tuple[list[str], list[str]]:
+    """(the calls the traced run made, most frequent first: likely to matter; the others, which
+    only the static analysis says the code may reach, sorted)."""
+    made = sorted((s for s in missing if seen.get(s)), key=lambda s: (-seen[s], s))
+    return made, sorted(set(missing) - set(made))
+
+
+def _report_missing(missing: list[str], on_missing: str, warn, seen: dict[str, int]) -> None:
     if not missing:
         return
-    line = f"no library provides {', '.join(missing)}"
     if on_missing == "error":
-        raise UnicoreError(line + " (use --on-missing warn to build anyway; the calls return ENOSYS)")
-    warn(f"warning: {line}: these calls will return ENOSYS at run time")
+        raise UnicoreError(f"no library provides {', '.join(missing)} (use --on-missing warn to build anyway; "
+                           "the calls return ENOSYS)")
+    made, rest = rank_missing(missing, seen)
+    if made:
+        counts = ", ".join(f"{s} ({seen[s]}x)" for s in made)
+        warn(f"warning: no library provides {len(made)} call(s) the program made when traced, likely to "
+             f"matter (ENOSYS at run time): {counts}")
+    if rest:
+        more = "more call(s)" if made else "call(s)"
+        warn(f"warning: no library provides {len(rest)} {more} only the static analysis finds reachable "
+             f"(ENOSYS if reached): {', '.join(rest)}")
 
 
 def explain(plan: dict) -> str:
     """A readable account of the plan: each library and the needs that pulled it in."""
     lines = [f"plan for {plan['target']['plat']}/{plan['target']['arch']}: "
-             f"{len(plan['libraries'])} libraries, {len(plan['syscalls'])} syscall handlers"]
+             f"{len(plan['libraries'])} libraries, {len(plan['syscalls'])} syscall handlers"
+             + (f", {len(plan['faked'])} faked (return 0), {len(plan['stubbed'])} stubbed (ENOSYS)"
+                if plan["faked"] or plan["stubbed"] else "")]
     for lib in plan["libraries"]:
         lines.append(f"  {lib['name']:<16} " + "; ".join(_compact(lib["reasons"])))
     if plan["missing"]:
         lines.append(f"  missing (ENOSYS): {', '.join(plan['missing'])}")
+    for kind in ("stubbed", "faked"):
+        lines += [f"  {name:<16} {why}" for name, why in plan[kind].items()]
     return "\n".join(lines)
 
 

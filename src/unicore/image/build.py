@@ -62,15 +62,30 @@ def _check_plan(plan: dict) -> Plan:
     return plan
 
 
-def _sources(plan: Plan, obj_dir: Path) -> tuple[list[tuple[Path, Path]], list[Path], dict, Path]:
-    """(source, object) pairs, include dirs, option values and the plat library's linker script,
-    all from the plan (the controller resolved them; no manifest is read here)."""
+def _external_tree(ext: dict) -> tuple[Path, list[Path]]:
+    """The unpacked, verified external source tree (shared in the builds cache: one unpack for
+    every image) and the include dirs its sources and the library using it compile with."""
+    from unicore.paths import builds_cache
+    from unicore.program.external import external_source
+    root = external_source(ext["name"], builds_cache() / "kernel")
+    return root, [*map(Path, ext["port"]), *(root / d for d in ext["include"])]
+
+
+def _sources(plan: Plan, obj_dir: Path) -> tuple[list[tuple[Path, Path, list[Path]]], list[Path], dict, Path]:
+    """(source, object, extra include dirs) triples, include dirs, option values and the plat
+    library's linker script, all from the plan (the controller resolved them; no manifest is read
+    here). An external tree's objects go under obj/ext-<name>/ (not the library's own prefix)."""
     pairs, includes, script = [], [], None
     for lib in plan["libraries"]:
         libdir = Path(lib["dir"])
         includes.append(libdir / "include")
+        extra: list[Path] = []
+        if lib.get("external"):
+            root, extra = _external_tree(lib["external"])
+            ext_obj = obj_dir / f"ext-{lib['external']['name']}"
+            pairs += [(root / src, ext_obj / (src + ".o"), extra) for src in lib["external"]["sources"]]
         for src in lib["sources"]:
-            pairs.append((libdir / src, obj_dir / lib["name"] / (src + ".o")))
+            pairs.append((libdir / src, obj_dir / lib["name"] / (src + ".o"), extra))
         if lib["kind"] == "plat":
             script = libdir / f"link_{plan['target']['arch']}.ld"
     options = dict(plan["options"])
@@ -92,7 +107,8 @@ def _generate(plan: dict, program: Path | None, gen_dir: Path, options: dict, ro
     name = plan.get("program", {}).get("name") or (program.stem if program else "program")
     gen.write_if_changed(gen_dir / "initrd.S", gen.initrd_asm(rootfs))
     gen.write_if_changed(gen_dir / "uk_config.h", gen.config_header(options, name))
-    gen.write_if_changed(gen_dir / "syscall_table.c", gen.syscall_table(plan.get("syscalls", {}), plan["target"]["arch"]))
+    gen.write_if_changed(gen_dir / "syscall_table.c", gen.syscall_table(plan["syscalls"], plan["target"]["arch"],
+                                                                        list(plan["faked"])))
     gen.write_if_changed(gen_dir / "app.S", gen.app_asm(gen_dir / "app.bin" if program else None))
     gen.write_if_changed(gen_dir / "ksyms_empty.S", gen.ksyms_empty())
 
@@ -118,7 +134,7 @@ def _ninja_file(plan: dict, program: Path | None, output: Path, build_dir: Path,
                    "objcopy": esc(_tool(tc.prefix + "objcopy")),
                    "cflags": f"{CFLAGS} {tc.cflags}{' -g' if debug else ''} {incs}", "ldflags": f"{LDFLAGS} {tc.ldflags}",
                    "stripflags": tc.image or ("" if debug else "--strip-all")})
-    objs = [n.build(o, "cc", [s]) for s, o in pairs]
+    objs = [n.build(o, "cc", [s], **_extra_includes(extra)) for s, o, extra in pairs]
     objs.append(n.build(obj_dir / "gen" / "syscall_table.o", "cc", [gen_dir / "syscall_table.c"]))
     objs.append(_app(n, program, gen_dir, obj_dir))
     objs.append(n.build(obj_dir / "gen" / "initrd.o", "cc", [gen_dir / "initrd.S"], [rootfs] if rootfs else []))
@@ -130,6 +146,10 @@ def _ninja_file(plan: dict, program: Path | None, output: Path, build_dir: Path,
     elf = n.build(build_dir / "kernel.elf", "ld", [*objs, syms], [script], script=esc(script))
     n.build(output, "strip", [elf])
     return n
+
+
+def _extra_includes(extra: list[Path]) -> dict[str, str]:
+    return {"cflags": "$cflags " + " ".join(f"-I{esc(d)}" for d in extra)} if extra else {}
 
 
 def run_ninja(build_dir: Path) -> str:
@@ -158,7 +178,7 @@ def build_image(plan: dict, program: Path | None, output: Path, build_dir: Path,
     program = Path(program).resolve() if program is not None else None
     output, build_dir = Path(output).resolve(), Path(build_dir).resolve()
     rootfs = Path(rootfs).resolve() if rootfs else None
-    _check_plan(plan)
+    plan = _check_plan(plan)
     _check_program(plan, program)
     if rootfs and not rootfs.is_file():
         raise BadInputError(f"root file system archive not found: {rootfs}")

@@ -3,13 +3,15 @@
 `auto` takes KVM only where it helps: /dev/kvm usable, the CPU has hardware virtualisation
 (vmx/svm) and KVM is not PVM-based. Under PVM (/sys/module/kvm_pvm) the guest kernel's CPL0 code
 is emulated instruction by instruction and CPL3->CPL0 transitions fail, so TCG is much faster
-there (see HOST-NOTES). Everything else runs on TCG.
+there (see HOST-NOTES). Everything else runs on TCG. The CPU flags are read once per boot
+(hostcache.py); the device and module checks are single system calls, made every time.
 """
 
 import os
 from pathlib import Path
 
 from unicore.errors import BadInputError, UnicoreError
+from unicore.runner.hostcache import boot_stamp, cached
 
 ACCELS = ("auto", "kvm", "tcg")
 KVM_DEV = Path("/dev/kvm")
@@ -50,6 +52,6 @@ def choose_accel(requested: str = "auto", arch: str = "x86_64") -> tuple[str, st
         return "tcg", "no usable /dev/kvm"
     if PVM_MODULE.exists():
         return "tcg", "KVM here is PVM-based, slower than TCG for a CPL0 kernel"
-    if not _hardware_virt():
+    if not cached("hardware_virt", boot_stamp(), _hardware_virt):
         return "tcg", "no hardware virtualisation"
     return "kvm", "hardware virtualisation"

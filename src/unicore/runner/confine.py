@@ -15,9 +15,10 @@ so QEMU needs nothing else readable.
 import functools
 import os
 import pwd
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
+from unicore.runner.hostcache import cached, file_stamp
 from unicore.runner.volumes import Volume
 
 SANDBOX = "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"
@@ -26,8 +27,16 @@ KVM_DEV = Path("/dev/kvm")
 
 @functools.lru_cache(maxsize=4)
 def has_seccomp(qemu: str) -> bool:
-    """Whether this QEMU binary was built with seccomp (-sandbox): it links libseccomp, whose
-    soname is then in its dynamic string table."""
+    """Whether this QEMU binary was built with seccomp (-sandbox); cached per binary (hostcache.py)."""
+    try:
+        stamp = file_stamp(qemu)
+    except OSError:
+        return False
+    return cached(f"seccomp:{qemu}", stamp, lambda: _links_seccomp(qemu))
+
+
+def _links_seccomp(qemu: str) -> bool:
+    """It links libseccomp, whose soname is then in its dynamic string table (a 20 MB scan)."""
     import mmap
     try:
         with open(qemu, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
@@ -40,8 +49,7 @@ def sandbox_args(qemu: str) -> list[str]:
     return ["-sandbox", SANDBOX] if has_seccomp(qemu) else []
 
 
-@dataclass(frozen=True)
-class Identity:
+class Identity(NamedTuple):
     uid: int
     gid: int
     groups: tuple[int, ...] = ()

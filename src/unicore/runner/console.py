@@ -5,6 +5,8 @@ port 1: a `virtconsole` port would drop what the socket cannot take at once) on 
 pair: QEMU holds one end (`-chardev socket,fd=N`), the runner the other. Frames both ways are an
 8-byte header, little-endian `u32 length, u32 fd`, then `length` bytes:
 - guest to host: fd 1 stdout, fd 2 stderr; an empty fd-0 frame means "the program reads stdin";
+  fd 3 a terminal's new settings (tty.py), only when the runner lent the guest a terminal;
+  fd 4 control lines (`exit N`, `crash SIG`) on platforms without a control UART (QEMU virt, arm64);
 - host to guest: fd-0 frames are stdin; an empty fd-0 frame is its end of file.
 The runner reads its stdin source only after the guest asked for it, and then streams it: a
 program that never reads stdin leaves it unread, and `yes | unicore run IMG -- head -3` ends.
@@ -18,7 +20,7 @@ from typing import BinaryIO, Callable
 
 HEADER = struct.Struct("<II")
 CHUNK = 1 << 18  # bytes of stdin per frame
-STDIN, STDOUT, STDERR = 0, 1, 2
+STDIN, STDOUT, STDERR, SETTINGS, CONTROL = 0, 1, 2, 3, 4
 
 
 def console_devices(chardev: str) -> list[str]:
@@ -54,9 +56,12 @@ class Channel:
 class Demux:
     """Splits the guest's frames into streams as bytes arrive (frames may span reads)."""
 
-    def __init__(self, deliver: Callable[[int, bytes], None], on_read_request: Callable[[], None]) -> None:
+    def __init__(self, deliver: Callable[[int, bytes], None], on_read_request: Callable[[], None],
+                 on_settings: Callable[[bytes], None] = lambda frame: None) -> None:
         self.deliver = deliver
         self.on_read_request = on_read_request
+        self.on_settings = on_settings  # a whole SETTINGS frame
+        self.settings = bytearray()
         self.header = bytearray()
         self.fd = STDOUT
         self.left = 0
@@ -66,7 +71,7 @@ class Demux:
         while at < len(view):
             if self.left:
                 take = min(self.left, len(view) - at)
-                self.deliver(self.fd, bytes(view[at:at + take]))
+                self._payload(bytes(view[at:at + take]))
                 self.left -= take
                 at += take
                 continue
@@ -76,11 +81,22 @@ class Demux:
             if len(self.header) == HEADER.size:
                 self._header_done()
 
+    def _payload(self, chunk: bytes) -> None:
+        if self.fd != SETTINGS:
+            self.deliver(self.fd, chunk)
+            return
+        self.settings += chunk
+        if len(chunk) == self.left:  # the frame's last bytes (left is taken off after this)
+            self.on_settings(bytes(self.settings))
+            self.settings.clear()
+
     def _header_done(self) -> None:
         self.left, self.fd = HEADER.unpack(self.header)
         self.header.clear()
         if self.fd == STDIN and not self.left:
             self.on_read_request()
+        elif self.fd == SETTINGS and not self.left:
+            self.on_settings(b"")
 
 
 def frames(data: bytes) -> bytes:

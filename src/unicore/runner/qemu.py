@@ -2,9 +2,9 @@
 
 x86_64 (-M microvm): COM1 is the kernel console on QEMU's stdio; the program's streams are a
 virtio-console port (console.py); COM2 (an extra isa-serial: microvm creates only one) is the
-control channel, written to a file; isa-debug-exit at 0xf4 ends QEMU (docs/design.md).
+control channel; isa-debug-exit at 0xf4 ends QEMU (docs/design.md).
 arm64 (-M virt, GICv2, TCG): the PL011 is the kernel console on QEMU's stdio; the control lines
-arrive as fd-3 frames on the console channel; PSCI SYSTEM_OFF ends QEMU.
+arrive as fd-4 frames on the console channel; PSCI SYSTEM_OFF ends QEMU.
 Host volumes are virtio-9p devices tagged vol0, vol1...; a `vol.<tag>=GUESTDIR` kernel token says
 where each is mounted, so guest paths are not bound by QEMU's 31-byte tag limit (docs/fs.md).
 """
@@ -28,8 +28,9 @@ def percent_encode(token: str) -> str:
 
 
 def kernel_cmdline(args: list[str], env: dict[str, str], debug: bool, boottime: bool,
-                   argv0: str | None = None, volumes: list[Volume] = ()) -> str:
-    tokens = (["debug"] if debug else []) + (["boottime"] if boottime else [])
+                   argv0: str | None = None, volumes: list[Volume] = (), extra: list[str] = ()) -> str:
+    """`extra`: more kernel tokens (the network's net.ip, net.gw, net.dns: network.py)."""
+    tokens = (["debug"] if debug else []) + (["boottime"] if boottime else []) + list(extra)
     tokens += [f"vol.{volume_tag(i)}={v.guest}" for i, v in enumerate(volumes)]
     tokens += [f"argv0={argv0}"] if argv0 else []
     tokens += [f"env={k}={v}" for k, v in env.items()]
@@ -45,18 +46,19 @@ def qemu_binary(arch: str = "x86_64") -> str:
 
 
 def machine_args(arch: str, accel: str) -> list[str]:
-    """The machine and its exit device: microvm with COM2 and isa-debug-exit (x86_64); virt with
-    the GICv2 the arm64 platform drives and the CPU model with every feature TCG has (arm64)."""
+    """The machine: microvm (x86_64); virt with the GICv2 the arm64 platform drives and the CPU
+    model with every feature TCG has (arm64)."""
     if arch == "arm64":
         return ["-M", "virt,gic-version=2", "-accel", accel, "-cpu", "max" if accel == "tcg" else "host"]
     return ["-M", "microvm", *accel_args(accel)]
 
 
-def status_args(arch: str, ctl_file: Path) -> list[str]:
+def status_args(arch: str, ctl: Path | int) -> list[str]:
+    """COM2 and isa-debug-exit (x86_64); none on arm64, whose control lines travel on the
+    console channel (fd-4 frames) and which powers off through PSCI."""
     if arch == "arm64":
-        return []  # the control lines travel on the console channel (fd 3)
-    return ["-chardev", f"file,id=ukctl,path={qemu_opt(str(ctl_file))}",
-            "-device", "isa-serial,chardev=ukctl,iobase=0x2f8,irq=3",
+        return []
+    return ["-chardev", control_chardev(ctl), "-device", "isa-serial,chardev=ukctl,iobase=0x2f8,irq=3",
             "-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
 
 
@@ -66,19 +68,28 @@ def accel_args(accel: str) -> list[str]:
     return ["-accel", accel, *(["-cpu", "host,-arch-capabilities"] if accel == "kvm" else [])]
 
 
-def qemu_command(image: Path, cmdline: str, mem_mb: int, accel: str, ctl_file: Path,
+def control_chardev(ctl: Path | int) -> str:
+    """COM2's chardev: a file (QEMU started by hand: tests, benchmarks) or, for the runner, its
+    end of a socket pair (fd), read as the guest writes it."""
+    if isinstance(ctl, int):
+        return f"socket,id=ukctl,fd={ctl}"
+    return f"file,id=ukctl,path={qemu_opt(str(ctl))}"
+
+
+def qemu_command(image: Path, cmdline: str, mem_mb: int, accel: str, ctl: Path | int,
                  volumes: list[Volume] = (), volume_security: str = "mapped-xattr",
-                 console: list[str] = (), arch: str = "x86_64") -> list[str]:
+                 console: list[str] = (), network: list[str] = (), arch: str = "x86_64") -> list[str]:
     """The QEMU command; every user-controlled string inside an option list goes through qemu_opt.
-    `console`: the console channel's devices (console.Channel.qemu_args), first on the
-    virtio-mmio slots' list so that its slot does not depend on the volumes."""
+    `ctl`: COM2 (control_chardev). `console`: the console channel's devices
+    (console.Channel.qemu_args), first on the virtio-mmio slots' list so that its slot does not
+    depend on the volumes."""
     qemu = qemu_binary(arch)
     return [qemu, *machine_args(arch, accel), "-m", f"{mem_mb}M",
             "-nodefaults", "-no-user-config", "-nographic", "-no-reboot", "-monitor", "none",
             *sandbox_args(qemu),
             "-kernel", str(image), "-append", cmdline,
-            "-serial", "stdio", *status_args(arch, ctl_file), *console,
-            *volume_args(list(volumes), volume_security)]
+            "-serial", "stdio", *status_args(arch, ctl), *console,
+            *volume_args(list(volumes), volume_security), *network]
 
 
 def virtio_devices(cmd: list[str]) -> int:

@@ -3,7 +3,11 @@ its exit status.
 
 The program's stdin, stdout and stderr travel on the console channel (console.py: a
 virtio-console port, framed); kernel messages and crash reports on COM1 (QEMU's stdout); the exit
-status on COM2 (a file). See docs/run.md.
+status on COM2 (a socket pair, read as it comes: its `exit N` line also dates the program's end
+for `--timings`). See docs/run.md.
+
+Run path: nothing here parses ELF or imports the analysis; what the run needs of the image was
+recorded at build time (IMAGE.plan.json), host probes are cached (hostcache.py).
 
 Exit status (docs/run.md): the program's own status; 128+signal after a guest crash (139 for a
 page or protection fault, 134 for a kernel panic); EXIT_TIMEOUT (124) when --timeout killed QEMU;
@@ -14,9 +18,9 @@ import os
 import re
 import selectors
 import subprocess
+import socket
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable
 
@@ -25,15 +29,17 @@ from unicore.errors import BadInputError, UnicoreError
 from unicore.runner import lifetime, volumes as vols
 from unicore.runner.accel import choose_accel
 from unicore.runner.confine import qemu_identity
-from unicore.runner.console import STDERR, STDOUT, Channel, Demux, start_feeder
+from unicore.runner.console import CONTROL, STDERR, STDOUT, Channel, Demux, start_feeder
+from unicore.runner.network import Network, prepare_network
 from unicore.runner.qemu import kernel_cmdline, qemu_command, virtio_devices
+from unicore.runner.tty import Terminal
 
 EXIT_TIMEOUT = 124
 CONSOLE_DEVICES = 1  # the virtio-console channel takes one virtio-mmio slot (console.py)
 EXIT_NO_STATUS = 125
 BOOT_LINE = re.compile(rb"unicore: boot (\d+) cycles, ([\d.]+) us")
-CONTROL = 3  # arm64: the control lines are fd-3 frames on the console channel (docs/design.md)
-STREAMS = {STDOUT: "stdout", STDERR: "stderr", CONTROL: "control"}
+CTL_LIMIT = 4096  # bytes of COM2 kept: `exit N` / `crash SIG` is one short line
+STREAMS = {STDOUT: "stdout", STDERR: "stderr"}
 ARM64_IMAGE_MAGIC = (56, b"ARM\x64")  # the Linux arm64 Image header's magic, at byte 56
 QEMU_NORMAL_EXIT = {"x86_64": (1, 3), "arm64": (0,)}  # isa-debug-exit's (v << 1) | 1; PSCI off: 0
 
@@ -50,8 +56,9 @@ def image_arch(image: Path) -> str:
     return "arm64" if head[at:at + len(magic)] == magic else "x86_64"
 
 
-@dataclass
 class RunResult:
+    """What a run gave (a plain class: dataclasses would cost the run path its import)."""
+
     stdout: bytes            # the program's stdout
     exit_status: int
     accel: str
@@ -64,28 +71,70 @@ class RunResult:
     qemu_user: str = ""      # the identity QEMU ran as, and why (confine.py)
     stderr: bytes = b""      # the program's stderr
     kernel: bytes = b""      # kernel messages and the crash report (COM1)
+    timings: dict | None = None  # with boottime: the phases in ms (PHASES), see phases()
+
+    def __init__(self, stdout: bytes, exit_status: int, accel: str, **fields) -> None:
+        self.stdout, self.exit_status, self.accel = stdout, exit_status, accel
+        for name, value in fields.items():
+            if name not in RunResult.__annotations__:
+                raise TypeError(f"RunResult has no field {name!r}")
+            setattr(self, name, value)
+
+    def __repr__(self) -> str:
+        return f"RunResult(exit_status={self.exit_status}, accel={self.accel!r}, stdout={self.stdout[:60]!r}...)"
+
+
+PHASES = ("host set-up", "VMM start", "guest boot", "program", "teardown")
+
+
+def phases(marks: dict[str, float], boot_us: float | None) -> dict[str, float] | None:
+    """The five phases (ms) from the host's monotonic marks and the guest's own boot time: host
+    set-up = runner start to QEMU spawn; VMM start = spawn to guest entry (the boot line's
+    arrival less the guest's boot); guest boot = entry to main (the guest's TSC); program = main to
+    its `exit N` on COM2; teardown = that line to the runner's return (QEMU exit, clean-up)."""
+    if boot_us is None or not {"start", "spawn", "boot_line", "exit_line", "done"} <= marks.keys():
+        return None
+    ms = lambda a, b: round((marks[b] - marks[a]) * 1000, 2)  # noqa: E731
+    vmm = ms("spawn", "boot_line") - boot_us / 1000
+    return dict(zip(PHASES, (ms("start", "spawn"), round(vmm, 2), round(boot_us / 1000, 3),
+                             ms("boot_line", "exit_line"), ms("exit_line", "done"))))
 
 
 class _Collect:
-    """The three output streams as they arrive, each also passed to on_output(name, chunk)."""
+    """The three output streams as they arrive, each also passed to on_output(name, chunk); the
+    control channel's first CTL_LIMIT bytes; the monotonic time of each phase's mark."""
 
-    def __init__(self, on_output: Callable[[str, bytes], None] | None) -> None:
-        self.data = {"stdout": bytearray(), "stderr": bytearray(), "kernel": bytearray(), "control": bytearray()}
+    def __init__(self, on_output: Callable[[str, bytes], None] | None, start: float) -> None:
+        self.data = {"stdout": bytearray(), "stderr": bytearray(), "kernel": bytearray()}
         self.on_output = on_output
+        self.ctl = bytearray()
+        self.marks = {"start": start}
 
     def add(self, name: str, chunk: bytes) -> None:
         self.data[name] += chunk
-        if self.on_output and name != "control":
+        if name == "kernel" and "boot_line" not in self.marks and BOOT_LINE.search(self.data[name]):
+            self.marks["boot_line"] = time.monotonic()
+        if self.on_output:
             self.on_output(name, chunk)
 
+    def control(self, chunk: bytes) -> None:
+        """COM2 bytes: the guest may write without bound, only the first lines count."""
+        self.ctl += chunk[:max(0, CTL_LIMIT - len(self.ctl))]
+        if b"\n" in self.ctl and "exit_line" not in self.marks:
+            self.marks["exit_line"] = time.monotonic()
 
-def _pump(proc: subprocess.Popen, channel: Channel, deadline: float | None, out: _Collect) -> bool:
-    """Collect COM1 (QEMU's stdout) and the console channel until both end (QEMU exited) or the
-    deadline passes; True if it passed."""
-    demux = Demux(lambda fd, chunk: out.add(STREAMS.get(fd, "stderr"), chunk), channel.reading.set)
+
+def _pump(proc: subprocess.Popen, channel: Channel, ctl: socket.socket, deadline: float | None,
+          out: _Collect, terminal: Terminal | None = None) -> bool:
+    """Collect COM1 (QEMU's stdout), the console channel and COM2 until all end (QEMU exited) or
+    the deadline passes; True if it passed. The guest's terminal settings go to `terminal`."""
+    demux = Demux(lambda fd, chunk: out.control(chunk) if fd == CONTROL else out.add(STREAMS.get(fd, "stderr"), chunk),
+                  channel.reading.set,
+                  terminal.apply if terminal else lambda frame: None)
     sel = selectors.DefaultSelector()
-    sel.register(proc.stdout, selectors.EVENT_READ, "kernel")
-    sel.register(channel.host, selectors.EVENT_READ, "channel")
+    sel.register(proc.stdout, selectors.EVENT_READ, lambda chunk: out.add("kernel", chunk))
+    sel.register(channel.host, selectors.EVENT_READ, demux.feed)
+    sel.register(ctl, selectors.EVENT_READ, out.control)
     while sel.get_map():
         wait = None if deadline is None else max(0.0, deadline - time.monotonic())
         if wait == 0.0:
@@ -95,12 +144,10 @@ def _pump(proc: subprocess.Popen, channel: Channel, deadline: float | None, out:
                 chunk = os.read(key.fd, 1 << 20)
             except ConnectionResetError:  # QEMU ended with stdin we sent still unread: its end
                 chunk = b""
-            if not chunk:
-                sel.unregister(key.fileobj)
-            elif key.data == "kernel":
-                out.add("kernel", chunk)
+            if chunk:
+                key.data(chunk)
             else:
-                demux.feed(chunk)
+                sel.unregister(key.fileobj)
     return False
 
 
@@ -116,17 +163,18 @@ def _status(ctl: str) -> tuple[int | None, int | None]:
     return None, None
 
 
-def _spawn(cmd: list[str], channel: Channel, launch=([], {})) -> subprocess.Popen:
-    """Start QEMU (under `launch`: lifetime.launch) with its end of the console channel; COM1 on
-    its stdout."""
+def _spawn(cmd: list[str], channel: Channel, ctl_guest: socket.socket, launch=([], {})) -> subprocess.Popen:
+    """Start QEMU (under `launch`: lifetime.launch) with its ends of the console channel and COM2;
+    COM1 on its stdout."""
     prefix, options = launch
-    options = {**options, "pass_fds": (*options.get("pass_fds", ()), *channel.pass_fds)}
+    options = {**options, "pass_fds": (*options.get("pass_fds", ()), *channel.pass_fds, ctl_guest.fileno())}
     try:
         proc = subprocess.Popen(prefix + cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, **options)
     except OSError as exc:
         raise UnicoreError(f"cannot start QEMU: {exc}") from None
     channel.started()
+    ctl_guest.close()  # QEMU's copy is the one left: its exit reads as end of file
     return proc
 
 
@@ -148,6 +196,23 @@ def _check_volume_support(image: Path) -> None:
         raise BadInputError(f"{image} has no host-volume support; rebuild it with --with 9pfs to use -v")
 
 
+def _has_network(image: Path) -> bool | None:
+    """Whether the image's plan has the network library (None: built by hand, no plan)."""
+    sidecar = plan_of_image(image)
+    if not sidecar.is_file():
+        return None
+    return any("network" in lib["capabilities"] for lib in load_plan(sidecar)["libraries"])
+
+
+def prepare_net(image: Path, ports: list[str], net: str | None) -> Network | None:
+    """The guest network (network.py): always for an image with the network library (guests
+    reach the host at 10.0.2.2), with the host forwards of `ports`; checked before booting."""
+    has = _has_network(image)
+    if has is None and not ports and not net:
+        return None
+    return prepare_network(list(ports), net, has)
+
+
 def prepare_volumes(image: Path, specs: list[str], security: str) -> list[vols.Volume]:
     """Parse and check `-v` specs before anything starts (volumes.py): one line per problem."""
     shared = [vols.parse_volume(v) for v in specs]
@@ -163,45 +228,60 @@ def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = No
               debug: bool = False, boottime: bool = False,
               on_output: Callable[[str, bytes], None] | None = None, argv0: str | None = None,
               volumes: list[str] = (), volume_security: str = vols.DEFAULT_SECURITY,
-              volume_lock: bool = True) -> RunResult:
+              volume_lock: bool = True, started: float | None = None,
+              terminal: Terminal | None = None, ports: list[str] = (), net: str | None = None) -> RunResult:
     """Boot `image` with `args` (argv[1..]) and `env`; see the module doc for the exit status.
     `stdin_bytes` (bytes or a binary file, read as the program reads) is streamed to the program;
     `on_output(name, chunk)` gets "stdout", "stderr" and "kernel" chunks as they come.
     `volumes` are HOSTDIR:GUESTDIR[:ro] strings shared over 9p with `volume_security` (a QEMU
-    security_model), each leased to this run unless `volume_lock` is False (volumes.py)."""
+    security_model), each leased to this run unless `volume_lock` is False (volumes.py).
+    `started`: the monotonic time the caller's host set-up began (`--timings`; default: now).
+    `terminal` (tty.py: the user's terminal, when stdin is one) is lent to the guest and restored.
+    `ports` are -p [HOSTADDR:]HOSTPORT:GUESTPORT forwards, `net` "user" or "tap[=NAME]" (network.py)."""
     image = Path(image)
     if not image.is_file():
         raise BadInputError(f"image not found: {image}")
     shared = prepare_volumes(image, list(volumes), volume_security)
+    network = prepare_net(image, list(ports), net)
     arch = image_arch(image)
     chosen, _ = choose_accel(accel, arch)
-    cmdline = kernel_cmdline(list(args), env or {}, debug, boottime, argv0, volumes=shared)
+    cmdline = kernel_cmdline(list(args), env or {}, debug, boottime, argv0, volumes=shared,
+                             extra=network.tokens() if network else [])
+    cmdline = f"{terminal.token()} {cmdline}" if terminal else cmdline
     identity, why = qemu_identity(shared, volume_security, chosen, Path(tempfile.gettempdir()))
     leases = vols.take_leases(shared) if volume_lock else []
-    out, channel = _Collect(on_output), Channel()
+    out, channel = _Collect(on_output, started or time.monotonic()), Channel()
+    ctl_host, ctl_guest = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    ctl_guest.set_inheritable(True)
     try:
         with lifetime.RunDir(identity and (identity.uid, identity.gid)) as run:
-            ctl_file = run.path / "ctl"
-            cmd = qemu_command(run.copy_in(image) if identity else image, cmdline, mem_mb, chosen, ctl_file,
-                               shared, volume_security, channel.qemu_args(), arch)
+            cmd = qemu_command(run.copy_in(image) if identity else image, cmdline, mem_mb, chosen,
+                               ctl_guest.fileno(), shared, volume_security, channel.qemu_args(),
+                               network.qemu_args() if network else [], arch)
             if virtio_devices(cmd) > vols.VIRTIO_SLOTS:
                 raise BadInputError(f"{virtio_devices(cmd)} virtio devices: microvm has {vols.VIRTIO_SLOTS} slots")
-            start = time.monotonic()
-            proc, timed_out = _supervise(lambda: _spawn(cmd, channel, lifetime.launch(identity, leases)),
-                                         run, channel, stdin_bytes, None if timeout is None else start + timeout, out)
+            start = out.marks["spawn"] = time.monotonic()
+            proc, timed_out = _supervise(lambda: _spawn(cmd, channel, ctl_guest, lifetime.launch(identity, leases)),
+                                         run, channel, ctl_host, stdin_bytes,
+                                         None if timeout is None else start + timeout, out, terminal)
             stderr = _finish(proc, timed_out)
             wall = time.monotonic() - start
-            ctl = ctl_file.read_text(errors="replace") if ctl_file.exists() else ""
     finally:
         channel.close()
+        ctl_host.close()
+        ctl_guest.close()
         vols.release(leases)
-    ctl += out.data["control"].decode(errors="replace")
-    result = _result(out, ctl, proc.returncode, chosen, timed_out, wall, stderr, QEMU_NORMAL_EXIT[arch])
+        if terminal:
+            terminal.restore()
+    out.marks["done"] = time.monotonic()
+    result = _result(out, out.ctl.decode(errors="replace"), proc.returncode, chosen, timed_out, wall, stderr,
+                     QEMU_NORMAL_EXIT[arch])
     result.qemu_user = why
     return result
 
 
-def _supervise(spawn, run: lifetime.RunDir, channel: Channel, stdin, deadline: float | None, out):
+def _supervise(spawn, run: lifetime.RunDir, channel: Channel, ctl: socket.socket, stdin,
+               deadline: float | None, out, terminal=None):
     """Start QEMU, stream stdin and pump the console: (proc, timed_out). Whatever interrupts us
     (a forwarded signal, Ctrl-C, an error) stops QEMU with the matching signal and waits for it."""
     proc = None
@@ -209,7 +289,7 @@ def _supervise(spawn, run: lifetime.RunDir, channel: Channel, stdin, deadline: f
         proc = spawn()
         run.guest_started(proc.pid)
         stop = start_feeder(channel, stdin)
-        timed_out = _pump(proc, channel, deadline, out)
+        timed_out = _pump(proc, channel, ctl, deadline, out, terminal)
         stop.set()
         return proc, timed_out
     except BaseException as exc:
@@ -227,6 +307,7 @@ def _result(out: _Collect, ctl: str, rc: int, accel: str, timed_out: bool, wall:
                        crashed=signal is not None, timed_out=timed_out, signal=signal, wall_s=wall,
                        boot_us=float(boot.group(2)) if boot else None, qemu_stderr=stderr,
                        stderr=bytes(out.data["stderr"]), kernel=kernel)
+    result.timings = phases(out.marks, result.boot_us)
     if timed_out:
         result.exit_status = EXIT_TIMEOUT
     elif status is None and (stderr.strip() or rc not in normal_rc):

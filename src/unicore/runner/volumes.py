@@ -18,8 +18,8 @@ import errno
 import fcntl
 import os
 import posixpath
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from unicore.errors import BadInputError
 
@@ -28,8 +28,7 @@ SECURITY_MODELS = ("mapped-xattr", "passthrough", "none")
 DEFAULT_SECURITY = "mapped-xattr"
 
 
-@dataclass(frozen=True)
-class Volume:
+class Volume(NamedTuple):
     host: Path       # resolved host directory
     guest: str       # normalised absolute guest path
     readonly: bool = False

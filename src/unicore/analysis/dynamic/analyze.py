@@ -6,9 +6,11 @@ part of the report; docs/scenario.md documents the scenario format and every key
 start the program is the launcher's and is not counted (see trace_facts).
 """
 
+import dataclasses
 import errno
 import os
 import platform
+import shutil
 import signal
 import tempfile
 from collections import Counter
@@ -52,7 +54,31 @@ def _empty_report() -> dict:
 def run_scenario(program: Path, args: list[str], scenario: Scenario, timeout: float,
                  strace_args: list[str] | None = None) -> tuple[dict, TraceFacts]:
     """One traced run: the run's summary dict and the facts from its trace (`strace_args`: extra
-    strace options, e.g. the fault injections of analysis.explore)."""
+    strace options, e.g. the fault injections of analysis.explore). A `scratch` scenario runs in
+    a fresh directory holding copies of the files its relative arguments name, removed
+    afterwards: the run cannot change the originals, and what it did there is not a need."""
+    if not scenario.scratch:
+        return _traced_run(program, args, scenario, timeout, strace_args)
+    with tempfile.TemporaryDirectory(prefix="unicore-scratch-") as cwd:
+        _copy_inputs(scenario, args, Path(cwd))
+        run, facts = _traced_run(program, args, dataclasses.replace(scenario, cwd=Path(cwd)), timeout, strace_args)
+    inside = lambda path: path == cwd or path.startswith(cwd + "/")
+    facts.files = {p: use for p, use in facts.files.items() if not inside(p)}
+    facts.probes = {p: probe for p, probe in facts.probes.items() if not inside(p)}
+    facts.directories = {d for d in facts.directories if not inside(d)}
+    return run, facts
+
+
+def _copy_inputs(scenario: Scenario, args: list[str], scratch: Path) -> None:
+    origin = scenario.cwd or Path.cwd()
+    for arg in scenario.args if scenario.args is not None else args:
+        if arg and not os.path.isabs(arg) and (origin / arg).is_file():
+            (scratch / arg).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(origin / arg, scratch / arg)
+
+
+def _traced_run(program: Path, args: list[str], scenario: Scenario, timeout: float,
+                strace_args: list[str] | None) -> tuple[dict, TraceFacts]:
     spec, port = _run_spec(program, args, scenario, timeout)
     spec.strace_args = list(strace_args or [])
 

@@ -24,7 +24,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import shutil
 import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -166,16 +165,12 @@ class _Session:
 
     def _run(self, scenario: Scenario, injections: list[str], timeout: float) -> tuple[dict, list[str]]:
         """One run and its syscalls; a launch refused (e.g. execve stubbed) is a failed run."""
-        scratch = tempfile.mkdtemp(prefix="unicore-explore-") if getattr(scenario, "scratch", False) else None
         try:
-            run_as = dataclasses.replace(scenario, timeout=timeout, **({"cwd": Path(scratch)} if scratch else {}))
-            run, facts = run_scenario(self.program, self.args, run_as, timeout, injections)
+            run, facts = run_scenario(self.program, self.args, dataclasses.replace(scenario, timeout=timeout),
+                                      timeout, injections)
             return run, sorted(facts.syscalls)
         except UnicoreError as exc:
             return {"launch_error": str(exc)}, []
-        finally:
-            if scratch:
-                shutil.rmtree(scratch, ignore_errors=True)
 
     def confirm(self, targets: list[Target], results: dict[str, dict]) -> dict:
         """All choices together; on failure add them back one by one and keep those that pass."""

@@ -7,9 +7,12 @@ and a few common options) and runs each mutant under strace like a scenario. A m
 reaches a syscall or an existing file no earlier run reached is kept as a new scenario (and
 becomes a parent for later mutations). Why our own and not AFL++/radamsa: docs/explore.md.
 
-Mutants run in a scratch working directory (a relative file name in a mutated argument lands
-there, never in the user's directory), with the scenario's deadline capped, and expect nothing:
-exploration later holds them to their own unmodified behaviour.
+Mutants are `scratch` scenarios: each run in a fresh working directory holding copies of the
+files its relative arguments name (a mutant that turns `gzip -c FILE` into `gzip FILE` replaces
+the copy, never the user's file; what a run does there is not a need). Arguments take tokens
+only from the options list and the scenarios' own arguments, never from stdin words. Mutants
+have the scenario's deadline capped and expect nothing: exploration later holds them to their
+own unmodified behaviour.
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ import dataclasses
 import os
 import random
 import re
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,25 +37,24 @@ MAX_STDIN = 1 << 16
 
 @dataclass
 class FuzzScenario(Scenario):
-    """A kept mutant: runs in a scratch directory of its own (explore makes one per run)."""
+    """A kept mutant: where it came from and how."""
 
-    scratch: bool = True
     parent: str = ""
     mutations: tuple[str, ...] = ()
 
 
 def fuzz(program: Path, args: list[str], scenarios: list[Scenario], dynamic: dict, count: int, *,
-         workdir: Path, seed: int = 0, jobs: int | None = None,
+         seed: int = 0, jobs: int | None = None,
          progress: Callable[[int, int, str], None] | None = None) -> tuple[list[FuzzScenario], dict]:
-    """Run `count` mutants; the kept ones (cwd inside `workdir`) and the `fuzz` report section."""
+    """Run `count` mutants; the kept ones and the `fuzz` report section."""
     rng = random.Random(seed)
     seen_calls, seen_files = set(dynamic["syscalls"]), _existing_files(dynamic)
-    corpus: list[Scenario] = [_absolute_args(s, args) for s in scenarios] or [Scenario("default", args=list(args))]
+    corpus: list[Scenario] = [_with_args(s, args) for s in scenarios] or [Scenario("default", args=list(args))]
     tokens = _dictionary(corpus)
     kept: list[FuzzScenario] = []
     findings, tried, batch = [], 0, max(1, jobs or os.cpu_count() or 1)
     while tried < count:
-        mutants = [_mutant(rng, rng.choice(corpus), tokens, f"fuzz-{tried + i + 1}", workdir)
+        mutants = [_mutant(rng, rng.choice(corpus), tokens, f"fuzz-{tried + i + 1}")
                    for i in range(min(batch, count - tried))]
         with ThreadPoolExecutor(max_workers=batch) as pool:
             outcomes = list(pool.map(lambda m: _try(program, args, m), mutants))
@@ -74,34 +75,32 @@ def fuzz(program: Path, args: list[str], scenarios: list[Scenario], dynamic: dic
                   "kept": findings}
 
 
-def _absolute_args(scenario: Scenario, default_args: list[str]) -> Scenario:
-    """The scenario with its arguments filled in, names of existing files made absolute."""
-    cwd = scenario.cwd or Path.cwd()
-    args = scenario.args if scenario.args is not None else list(default_args)
-    fixed = [str(cwd / a) if a and not a.startswith("-") and (cwd / a).exists() else a for a in args]
-    return dataclasses.replace(scenario, args=fixed)
+def _with_args(scenario: Scenario, default_args: list[str]) -> Scenario:
+    """The scenario with its arguments filled in (mutants change them)."""
+    return dataclasses.replace(scenario, args=scenario.args if scenario.args is not None else list(default_args))
 
 
-def _dictionary(corpus: list[Scenario]) -> list[bytes]:
-    words = set(OPTIONS)
+def _dictionary(corpus: list[Scenario]) -> dict[str, list[bytes]]:
+    """Tokens for stdin (options, arguments, the scenarios' stdin words) and for arguments (options
+    and the scenarios' own arguments only: a word from stdin such as /etc/passwd must not become
+    a file the program, running as its user, overwrites)."""
+    own = set(OPTIONS) | {a for s in corpus for a in s.args or []}
+    words = set(own)
     for s in corpus:
-        words.update(s.args or [])
         words.update(w for w in re.split(r"[\s;,()]+", s.stdin.decode(errors="ignore")) if 0 < len(w) < 40)
-    return sorted(w.encode() for w in words)
+    return {"stdin": sorted(w.encode() for w in words), "args": sorted(w.encode() for w in own)}
 
 
-def _mutant(rng: random.Random, parent: Scenario, tokens: list[bytes], name: str, workdir: Path) -> FuzzScenario:
+def _mutant(rng: random.Random, parent: Scenario, tokens: dict[str, list[bytes]], name: str) -> FuzzScenario:
     stdin, args, done = parent.stdin, list(parent.args or []), []
     for _ in range(rng.randint(1, 3)):
         if args and rng.random() < 0.3 or not stdin and rng.random() < 0.5:
-            args, what = _mutate_args(rng, args, tokens)
+            args, what = _mutate_args(rng, args, tokens["args"])
         else:
-            stdin, what = _mutate_bytes(rng, stdin, tokens)
+            stdin, what = _mutate_bytes(rng, stdin, tokens["stdin"])
         done.append(what)
-    cwd = workdir / name
-    cwd.mkdir(parents=True, exist_ok=True)
     base = {f.name: getattr(parent, f.name) for f in dataclasses.fields(Scenario)}
-    base.update(name=name, args=args, stdin=stdin[:MAX_STDIN], cwd=cwd, path=None, expect_exit=None,
+    base.update(name=name, args=args, stdin=stdin[:MAX_STDIN], scratch=True, path=None, expect_exit=None,
                 expect_stdout=None, expect_stdout_contains=None,
                 timeout=min(parent.timeout or FUZZ_TIMEOUT_S, FUZZ_TIMEOUT_S))
     return FuzzScenario(**base, parent=parent.name, mutations=tuple(done))
@@ -161,12 +160,7 @@ def _novel(facts, seen_calls: set[str], seen_files: set[str]) -> tuple[set[str],
     if facts is None:
         return set(), set()
     files = {p for p, use in facts.files.items() if use.exists} | {p for p, pr in facts.probes.items() if pr.found}
-    return set(facts.syscalls) - seen_calls, {f for f in files if not _scratch(f)} - seen_files
-
-
-def _scratch(path: str) -> bool:
-    """Files in a mutant's own scratch directory are its own doing, not a need of the program."""
-    return path.startswith(tempfile.gettempdir() + "/unicore-fuzz-")
+    return set(facts.syscalls) - seen_calls, files - seen_files
 
 
 def _existing_files(dynamic: dict) -> set[str]:

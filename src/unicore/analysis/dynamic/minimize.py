@@ -2,14 +2,12 @@
 kept inputs, then stub/fake-explore every syscall used (analysis.fuzz, analysis.explore).
 
 `dynamic_half(...)` returns (dynamic, explore, fuzz): the three report sections (None when not
-asked for). Files a fuzzed input created in its scratch directory are the input's own doing and
-are left out of the dynamic section (they would otherwise become rootfs entries).
+asked for). Fuzzed inputs are scratch scenarios: files they create in their own working
+directory are left out of the dynamic section (they would otherwise become rootfs entries).
 """
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
 from unicore.analysis.dynamic.analyze import analyze_dynamic
@@ -23,31 +21,26 @@ def dynamic_half(program: Path, args: list[str], scenarios: list[Scenario], *, t
     dynamic = analyze_dynamic(program, args, scenarios, timeout=timeout, progress=status)
     if not fuzz and not explore:
         return dynamic, None, None
-    workdir = Path(tempfile.mkdtemp(prefix="unicore-fuzz-"))
-    try:
-        fuzz_section, all_scenarios = None, list(scenarios)
-        if fuzz:
-            dynamic, fuzz_section, all_scenarios = _fuzzed(program, args, scenarios, dynamic, fuzz, timeout,
-                                                           workdir, jobs, status, steps)
-        explore_section = None
-        if explore:
-            from unicore.analysis.dynamic.explore import explore as run_explore
-            explore_section = run_explore(program, args, all_scenarios or [Scenario("default")],
-                                          list(dynamic["syscalls"]), timeout=timeout, jobs=jobs,
-                                          cache_dir=cache_dir, progress=steps)
-        return dynamic, explore_section, fuzz_section
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    fuzz_section, all_scenarios = None, list(scenarios)
+    if fuzz:
+        dynamic, fuzz_section, all_scenarios = _fuzzed(program, args, scenarios, dynamic, fuzz, timeout,
+                                                       jobs, status, steps)
+    explore_section = None
+    if explore:
+        from unicore.analysis.dynamic.explore import explore as run_explore
+        explore_section = run_explore(program, args, all_scenarios or [Scenario("default")],
+                                      list(dynamic["syscalls"]), timeout=timeout, jobs=jobs,
+                                      cache_dir=cache_dir, progress=steps)
+    return dynamic, explore_section, fuzz_section
 
 
-def _fuzzed(program, args, scenarios, dynamic, count, timeout, workdir, jobs, status, steps):
+def _fuzzed(program, args, scenarios, dynamic, count, timeout, jobs, status, steps):
     from unicore.analysis.dynamic.fuzz import fuzz
-    kept, section = fuzz(program, args, scenarios, dynamic, count, workdir=workdir, jobs=jobs, progress=steps)
+    kept, section = fuzz(program, args, scenarios, dynamic, count, jobs=jobs, progress=steps)
     if not kept:
         section.update(added_syscalls=[], added_files=[])
         return dynamic, section, list(scenarios)
-    merged = _without_scratch(analyze_dynamic(program, args, list(scenarios) + kept, timeout=timeout,
-                                              progress=status), str(workdir))
+    merged = analyze_dynamic(program, args, list(scenarios) + kept, timeout=timeout, progress=status)
     section["added_syscalls"] = sorted(set(merged["syscalls"]) - set(dynamic["syscalls"]))
     section["added_files"] = sorted(_existing(merged) - _existing(dynamic))
     return merged, section, list(scenarios) + kept
@@ -55,10 +48,3 @@ def _fuzzed(program, args, scenarios, dynamic, count, timeout, workdir, jobs, st
 
 def _existing(dynamic: dict) -> set[str]:
     return {f["path"] for f in dynamic["files"] + dynamic["probes"] if f.get("exists")}
-
-
-def _without_scratch(dynamic: dict, workdir: str) -> dict:
-    for key in ("files", "probes"):
-        dynamic[key] = [f for f in dynamic[key] if not f["path"].startswith(workdir)]
-    dynamic["directories"] = [d for d in dynamic["directories"] if not d.startswith(workdir)]
-    return dynamic

@@ -14,7 +14,7 @@ from unicore.errors import BadInputError
 
 SCHEMA = 1
 STOPS = ("wait", "terminate", "kill")
-_TOP_KEYS = {"schema", "name", "program", "args", "env", "cwd", "stdin", "stdin_file", "timeout",
+_TOP_KEYS = {"schema", "name", "program", "args", "env", "cwd", "scratch", "stdin", "stdin_file", "timeout",
              "port", "stop", "commands", "expect"}
 _COMMAND_KEYS = {"shell", "tcp", "host", "send", "expect"}
 _EXPECT_KEYS = {"exit", "stdout", "stdout_contains"}
@@ -44,6 +44,7 @@ class Scenario:
     args: list[str] | None = None
     env: dict[str, str] = field(default_factory=dict)
     cwd: Path | None = None
+    scratch: bool = False  # each run in a fresh empty working directory (instead of cwd)
     stdin: bytes = b""
     timeout: float | None = None
     port: int | None = None  # 0: pick a free loopback port at run time
@@ -93,7 +94,8 @@ class _Validator:
         return Scenario(
             name=self._str("name", self.path.stem), path=self.path,
             program=self._path("program"), args=self._str_list("args"), env=self._env(),
-            cwd=self._path("cwd") or self.base, stdin=self._stdin(), timeout=self._timeout(),
+            cwd=self._path("cwd") or self.base, scratch=self._bool("scratch"), stdin=self._stdin(),
+            timeout=self._timeout(),
             port=self._port(), stop=self._stop(), commands=self._commands(),
             expect_exit=self._int(expect, "expect.exit"),
             expect_stdout=self._opt_str(expect, "stdout", "expect.stdout"),
@@ -121,6 +123,12 @@ class _Validator:
         value = self.data.get(key, default)
         if not isinstance(value, str) or not value:
             self.fail(key, "must be a non-empty string")
+        return value
+
+    def _bool(self, key: str) -> bool:
+        value = self.data.get(key, False)
+        if not isinstance(value, bool):
+            self.fail(key, "must be true or false")
         return value
 
     def _opt_str(self, table: dict, key: str, label: str) -> str | None:

@@ -4,6 +4,10 @@
  * and from the TSC otherwise: unpredictable enough for hash seeds and temp names, not for keys. */
 #include <uk/arch.h>
 #include <uk/devfs.h>
+#include <uk/link.h>
+#include <uk/tty.h>
+
+UK_OPTIONAL(uk_tty_ioctl);
 
 struct dev {
 	const char *name;
@@ -99,9 +103,21 @@ static long dev_write(struct uk_file *f, const void *buf, size_t len, uk_off_t o
 	return (long)len; /* null, zero and random swallow writes */
 }
 
+/* The console's devices are the terminal when the host's are (lib/tty): /dev/stderr the
+ * stderr stream's, the others (tty, console, stdout) whichever stream is one. */
+static long dev_ioctl(struct uk_file *f, unsigned long req, void *arg)
+{
+	int kind = kind_of(f->vn);
+
+	if (kind < 3 || !uk_tty_ioctl)
+		return -ENOTTY;
+	return uk_tty_ioctl(kind == 4 ? 2 : UK_TTY_ANY, req, arg);
+}
+
 static const struct uk_vfs_ops dev_ops = {
 	.read = dev_read,
 	.write = dev_write,
+	.ioctl = dev_ioctl,
 };
 
 static long devdir_lookup(struct uk_vnode *dir, const char *name, struct uk_vnode **out)

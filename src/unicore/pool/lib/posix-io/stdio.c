@@ -4,8 +4,7 @@
 #include <uk/plat.h>
 #include <uk/syscall.h>
 #include <uk/posix-io.h>
-
-#define TIOCGWINSZ 0x5413
+#include <uk/tty.h>
 
 
 static long write_fd(long fd, const void *buf, size_t len)
@@ -64,7 +63,7 @@ UK_SYSCALL(ioctl)
 {
 	if (a0 < 0 || a0 > 2)
 		return -EBADF;
-	return -ENOTTY; /* not a terminal: TIOCGWINSZ and friends */
+	return uk_tty_ioctl((int)a0, (unsigned long)a1, (void *)a2); /* ENOTTY unless a terminal */
 }
 
 UK_SYSCALL(lseek) { return (a0 >= 0 && a0 <= 2) ? -ESPIPE : -EBADF; }

@@ -292,14 +292,26 @@ UK_VFS_SYSCALL(close)
 	return uk_vfs_fd_close((int)a0);
 }
 
-/* ioctl: no file here is a terminal (the console is a serial line the host reads as a pipe),
- * so TIOCGWINSZ and friends give ENOTTY, as they do on Linux for a pipe; musl's isatty
- * relies on that. */
+/* ioctl: FIONBIO sets O_NONBLOCK on any file; other requests go to the file's own ioctl
+ * operation (the console's: terminal ioctls, lib/tty, when the host stream is a terminal;
+ * sockets: FIONREAD); any other file gives ENOTTY, as a regular file or a pipe does on Linux
+ * (isatty relies on that). */
+#define UK_FIONBIO 0x5421
+
 UK_VFS_SHARED(ioctl)
 {
 	struct uk_file *f;
 	long err = fd_file(a0, &f);
 
-	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
-	return err ? err : -ENOTTY;
+	(void)a3, (void)a4, (void)a5;
+	if (err)
+		return err;
+	if ((unsigned long)a1 == UK_FIONBIO) {
+		const int *on = UK_PTR(a2);
+		if (!on)
+			return -EFAULT;
+		f->flags = *on ? f->flags | O_NONBLOCK : f->flags & ~O_NONBLOCK;
+		return 0;
+	}
+	return f->vn->ops->ioctl ? f->vn->ops->ioctl(f, (unsigned long)a1, UK_PTR(a2)) : -ENOTTY;
 }

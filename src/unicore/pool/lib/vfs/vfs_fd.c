@@ -5,6 +5,9 @@
 #include <uk/devfs.h>
 #include <uk/initrd.h>
 #include <uk/link.h>
+#include <uk/tty.h>
+
+UK_OPTIONAL(uk_tty_ioctl);
 
 #define UK_VFS_FD_MAX 1024
 
@@ -161,9 +164,18 @@ static long con_write(struct uk_file *f, const void *buf, size_t len, uk_off_t o
 	return uk_vfs_console_write(f->priv == CONSOLE_STDERR ? 2 : 1, buf, len);
 }
 
+/* Terminal ioctls for the stream this file stands for (lib/tty; ENOTTY without it). */
+static long con_ioctl(struct uk_file *f, unsigned long req, void *arg)
+{
+	int stream = f->priv == CONSOLE_STDERR ? 2 : (f->flags & O_ACCMODE) == O_RDONLY ? 0 : 1;
+
+	return uk_tty_ioctl ? uk_tty_ioctl(stream, req, arg) : -ENOTTY;
+}
+
 const struct uk_vfs_ops uk_vfs_console_ops = {
 	.read = con_read,
 	.write = con_write,
+	.ioctl = con_ioctl,
 };
 
 static long console_fds(void)

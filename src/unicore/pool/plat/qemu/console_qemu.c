@@ -177,12 +177,12 @@ long uk_plat_console_write(int fd, const void *buf, size_t len)
 	return (long)len;
 }
 
-/* A control line as an fd-3 frame, for platforms without a control UART (QEMU virt, arm64:
+/* A control line as an fd-4 frame, for platforms without a control UART (QEMU virt, arm64:
  * docs/design.md); nothing when there is no console channel. */
 void uk_plat_qemu_console_ctl(const char *line, size_t len)
 {
 	if (console_probe() > 0)
-		tx_frame(3, line, (uint32_t)len);
+		tx_frame(4, line, (uint32_t)len);
 }
 
 /* The next filled receive buffer, if the host has sent one; false when none is there yet. */

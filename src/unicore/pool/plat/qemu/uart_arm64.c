@@ -1,6 +1,6 @@
 /* Kernel console and shutdown (QEMU virt, arm64): the PL011 UART (output only, polled) carries
  * kernel messages and crash reports; QEMU virt has only one UART, so the control channel's
- * lines (`exit N`, `crash SIG`) travel as fd-3 frames on the console channel
+ * lines (`exit N`, `crash SIG`) travel as fd-4 frames on the console channel
  * (console_qemu.c); then PSCI SYSTEM_OFF ends QEMU (exit status 0: the runner takes the
  * program's status from the control line, docs/design.md). */
 #include <uk/arch.h>

@@ -67,6 +67,9 @@ struct uk_vfs_ops {
 	/* poll events (UK_POLL*) ready now, and the queue woken when they change (NULL: none);
 	 * files without it are always ready for reading and writing */
 	unsigned (*poll)(struct uk_file *f, struct uk_waitq **wq);
+	/* ioctl requests the vfs does not answer itself (FIONBIO it does): the console's terminal
+	 * ioctls (lib/tty), sockets' FIONREAD; NULL: ENOTTY */
+	long (*ioctl)(struct uk_file *f, unsigned long cmd, void *arg);
 };
 
 struct uk_vfs_lock; /* a POSIX record lock range, private to vfs */

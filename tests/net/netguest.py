@@ -1,0 +1,88 @@
+"""Helpers for the net tests (imported as `netguest`): build the guest test program with
+`unicore build`, run it with `unicore run -p ...` as a child process of its own, read its stdout
+line by line, and stop it (and so its QEMU: the runner ties the guest to itself) on exit, a
+failure or a timeout included."""
+
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+PROGRAMS = Path(__file__).parent / "programs"
+GUEST_HOST = "10.0.2.2"  # the host as QEMU's user network shows it to the guest
+
+
+def build(tmp_path: Path, name: str = "nettool") -> tuple[Path, str]:
+    image = tmp_path / f"{name}.img"
+    proc = subprocess.run([sys.executable, "-m", "unicore", "build", str(PROGRAMS / f"{name}.c"), "-o", str(image),
+                           "--build-dir", str(tmp_path / name), "--explain"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return image, proc.stdout
+
+
+def free_port(kind=socket.SOCK_STREAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Guest:
+    """`unicore run IMAGE -p ... -- ARGS` in the background; lines of its stdout in a queue."""
+
+    def __init__(self, image: Path, args: list[str], ports: list[str] = (), timeout: float = 240):
+        cmd = [sys.executable, "-m", "unicore", "run", str(image), "--accel", "tcg", "--timeout", str(timeout)]
+        for p in ports:
+            cmd += ["-p", p]
+        self.proc = subprocess.Popen([*cmd, "--", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     stdin=subprocess.DEVNULL, start_new_session=True)
+        self.lines: queue.Queue = queue.Queue()
+        self.stderr = b""
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.put(line.decode(errors="replace").rstrip("\n"))
+        self.lines.put(None)
+
+    def line(self, timeout: float = 120) -> str:
+        try:
+            line = self.lines.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"no output from the guest within {timeout} s") from None
+        if line is None:
+            raise AssertionError(f"guest ended (status {self.proc.wait()}): {self.proc.stderr.read().decode()[-2000:]}")
+        return line
+
+    def wait_listening(self, timeout: float = 120) -> None:
+        line = self.line(timeout)
+        assert line.startswith("listening "), line
+
+    def wait(self, timeout: float = 120) -> int:
+        return self.proc.wait(timeout)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)  # the runner stops its QEMU and exits
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+
+def connect(port: int, timeout: float = 60) -> socket.socket:
+    """Connect to a forwarded port; QEMU accepts at once, so retry until the guest answers."""
+    deadline = time.monotonic() + timeout
+    while True:
+        s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+        return s
+        if time.monotonic() > deadline:
+            raise AssertionError("no connection")

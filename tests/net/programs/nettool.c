@@ -1,0 +1,295 @@
+/* nettool: the guest side of the net tests (tests/net), one program with a mode per check.
+ *   echo PORT N          TCP echo server (poll, non-blocking), serves N connections at once
+ *   udpecho PORT N       UDP echo server for N datagrams (recvmsg / sendto)
+ *   sink PORT            receive one connection to its end: byte count and CRC-32 (zlib's)
+ *   client HOST PORT N   send N pattern bytes to an echo server, check every byte echoed
+ *   refused HOST PORT    a blocking connect to a closed port: the errno's name
+ *   nbconnect HOST PORT CLOSED  non-blocking connect + poll to PORT (then one echo), and to CLOSED
+ *   reset HOST PORT      connect, read until the peer resets: the errno's name
+ * Servers print "listening PORT" once they listen. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define MAXC 512
+
+static const char *ename(int e)
+{
+	switch (e) {
+	case ECONNREFUSED: return "ECONNREFUSED";
+	case ECONNRESET: return "ECONNRESET";
+	case EPIPE: return "EPIPE";
+	case ETIMEDOUT: return "ETIMEDOUT";
+	case EINPROGRESS: return "EINPROGRESS";
+	case 0: return "0";
+	default: return strerror(e);
+	}
+}
+
+static unsigned char pattern(uint64_t i) { return (unsigned char)((i * 2654435761u) >> 13); }
+
+static struct sockaddr_in addr_of(const char *host, int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
+
+	inet_pton(AF_INET, host, &a.sin_addr);
+	return a;
+}
+
+static int listener(int port, int type)
+{
+	int s = socket(AF_INET, type, 0), one = 1;
+	struct sockaddr_in a = addr_of("0.0.0.0", port);
+
+	setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) || (type == SOCK_STREAM && listen(s, 128))) {
+		perror("listener");
+		exit(2);
+	}
+	printf("listening %d\n", port);
+	fflush(stdout);
+	return s;
+}
+
+/* ---- echo: every connection's bytes back to it, all connections in one poll loop ---- */
+struct conn {
+	int fd;
+	char buf[16384];
+	size_t have;
+	long total;
+	int eof;
+};
+
+static int serve_one(struct conn *c)
+{
+	if (!c->eof && c->have < sizeof(c->buf)) {
+		ssize_t n = recv(c->fd, c->buf + c->have, sizeof(c->buf) - c->have, MSG_DONTWAIT);
+		if (n == 0)
+			c->eof = 1;
+		else if (n > 0)
+			c->have += n, c->total += n;
+		else if (errno != EAGAIN)
+			return -1;
+	}
+	if (c->have) {
+		ssize_t n = send(c->fd, c->buf, c->have, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n > 0) {
+			memmove(c->buf, c->buf + n, c->have - n);
+			c->have -= n;
+		} else if (n < 0 && errno != EAGAIN) {
+			return -1;
+		}
+	}
+	return c->eof && !c->have;
+}
+
+static int echo(int port, int want)
+{
+	static struct conn conns[MAXC];
+	struct pollfd p[MAXC + 1];
+	int l = listener(port, SOCK_STREAM), n = 0, done = 0, one = 1;
+	long total = 0;
+
+	fcntl(l, F_SETFL, fcntl(l, F_GETFL) | O_NONBLOCK);
+	while (done < want) {
+		p[0] = (struct pollfd){ l, POLLIN, 0 };
+		for (int i = 0; i < n; i++)
+			p[i + 1] = (struct pollfd){ conns[i].fd, (conns[i].eof ? 0 : POLLIN) | (conns[i].have ? POLLOUT : 0), 0 };
+		if (poll(p, n + 1, -1) < 0)
+			return perror("poll"), 1;
+		int c;
+		while (n < MAXC && (c = accept4(l, NULL, NULL, SOCK_NONBLOCK)) >= 0) {
+			setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+			conns[n++] = (struct conn){ .fd = c };
+		}
+		for (int i = 0; i < n; i++) {
+			int r = serve_one(&conns[i]);
+			if (r == 0)
+				continue;
+			if (r < 0)
+				printf("connection error %s\n", ename(errno));
+			total += conns[i].total;
+			close(conns[i].fd);
+			conns[i--] = conns[--n];
+			done++;
+		}
+	}
+	printf("served %d bytes %ld\n", done, total);
+	return 0;
+}
+
+static int udpecho(int port, int want)
+{
+	int s = listener(port, SOCK_DGRAM);
+	char buf[65536];
+
+	for (int i = 0; i < want; i++) {
+		struct sockaddr_in from;
+		struct iovec iov = { buf, sizeof(buf) };
+		struct msghdr m = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov, .msg_iovlen = 1 };
+		ssize_t n = recvmsg(s, &m, 0);
+		if (n < 0)
+			return perror("recvmsg"), 1;
+		sendto(s, buf, n, 0, (struct sockaddr *)&from, m.msg_namelen);
+	}
+	printf("udp echoed %d\n", want);
+	return 0;
+}
+
+static int sink(int port)
+{
+	int l = listener(port, SOCK_STREAM), c = accept(l, NULL, NULL);
+	static unsigned char buf[65536];
+	uint32_t table[256], crc = 0xffffffffu;
+	uint64_t total = 0;
+	ssize_t n;
+
+	for (uint32_t i = 0; i < 256; i++) {
+		uint32_t c = i;
+		for (int k = 0; k < 8; k++)
+			c = c & 1 ? 0xedb88320u ^ (c >> 1) : c >> 1;
+		table[i] = c;
+	}
+	while ((n = read(c, buf, sizeof(buf))) > 0) {
+		for (ssize_t i = 0; i < n; i++)
+			crc = table[(crc ^ buf[i]) & 0xff] ^ (crc >> 8);
+		total += n;
+	}
+	printf("received %llu crc32 %08x\n", (unsigned long long)total, crc ^ 0xffffffffu);
+	return n < 0;
+}
+
+static int connect_to(const char *host, int port)
+{
+	struct sockaddr_in a = addr_of(host, port);
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (connect(s, (struct sockaddr *)&a, sizeof(a))) {
+		printf("connect %s\n", ename(errno));
+		exit(3);
+	}
+	return s;
+}
+
+/* Send n pattern bytes and check the echo, both at once (poll): neither side's window stalls. */
+static int client(const char *host, int port, uint64_t n)
+{
+	int s = connect_to(host, port);
+	static unsigned char out[32768], in[32768];
+	uint64_t sent = 0, got = 0;
+
+	fcntl(s, F_SETFL, O_NONBLOCK);
+	while (got < n) {
+		struct pollfd p = { s, POLLIN | (sent < n ? POLLOUT : 0), 0 };
+		poll(&p, 1, -1);
+		if (sent < n && (p.revents & POLLOUT)) {
+			size_t chunk = n - sent < sizeof(out) ? n - sent : sizeof(out);
+			for (size_t i = 0; i < chunk; i++)
+				out[i] = pattern(sent + i);
+			ssize_t w = send(s, out, chunk, 0);
+			if (w > 0 && (sent += w) == n)
+				shutdown(s, SHUT_WR);
+		}
+		ssize_t r = recv(s, in, sizeof(in), 0);
+		if (r == 0)
+			break;
+		for (ssize_t i = 0; i < r; i++)
+			if (in[i] != pattern(got + i))
+				return printf("mismatch at %llu\n", (unsigned long long)(got + i)), 1;
+		if (r > 0)
+			got += r;
+	}
+	printf("echo ok %llu\n", (unsigned long long)got);
+	return got != n;
+}
+
+static int refused(const char *host, int port)
+{
+	struct sockaddr_in a = addr_of(host, port);
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+
+	printf("connect %s\n", connect(s, (struct sockaddr *)&a, sizeof(a)) ? ename(errno) : "0");
+	return 0;
+}
+
+static const char *nb_connect(const char *host, int port, int *fd)
+{
+	struct sockaddr_in a = addr_of(host, port);
+	int s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), err = -1;
+	socklen_t len = sizeof(err);
+
+	*fd = s;
+	if (connect(s, (struct sockaddr *)&a, sizeof(a)) == 0 || errno != EINPROGRESS)
+		return "no EINPROGRESS";
+	struct pollfd p = { s, POLLOUT, 0 };
+	if (poll(&p, 1, 10000) != 1)
+		return "poll timed out";
+	getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &len);
+	return ename(err);
+}
+
+static int nbconnect(const char *host, int port, int closed)
+{
+	int s, t, avail = -1;
+	char buf[6] = { 0 };
+
+	printf("open %s\n", nb_connect(host, port, &s));
+	fcntl(s, F_SETFL, 0);
+	send(s, "hello", 5, 0);
+	struct pollfd p = { s, POLLIN, 0 };
+	poll(&p, 1, 10000);
+	while (ioctl(s, FIONREAD, &avail) == 0 && avail < 5)
+		poll(&p, 1, 100);
+	recv(s, buf, 5, MSG_PEEK);
+	printf("fionread %d peek %s", avail, buf);
+	memset(buf, 0, sizeof(buf));
+	recv(s, buf, 5, MSG_WAITALL);
+	printf(" read %s\n", buf);
+	printf("closed %s\n", nb_connect(host, closed, &t));
+	return 0;
+}
+
+static int reset(const char *host, int port)
+{
+	int s = connect_to(host, port);
+	char buf[256];
+	ssize_t n;
+
+	while ((n = recv(s, buf, sizeof(buf), 0)) > 0)
+		;
+	printf("recv %s\n", n < 0 ? ename(errno) : "EOF");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *m = argc > 1 ? argv[1] : "";
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(m, "echo") && argc == 4)
+		return echo(atoi(argv[2]), atoi(argv[3]));
+	if (!strcmp(m, "udpecho") && argc == 4)
+		return udpecho(atoi(argv[2]), atoi(argv[3]));
+	if (!strcmp(m, "sink") && argc == 3)
+		return sink(atoi(argv[2]));
+	if (!strcmp(m, "client") && argc == 5)
+		return client(argv[2], atoi(argv[3]), strtoull(argv[4], NULL, 10));
+	if (!strcmp(m, "refused") && argc == 4)
+		return refused(argv[2], atoi(argv[3]));
+	if (!strcmp(m, "nbconnect") && argc == 5)
+		return nbconnect(argv[2], atoi(argv[3]), atoi(argv[4]));
+	if (!strcmp(m, "reset") && argc == 4)
+		return reset(argv[2], atoi(argv[3]));
+	fprintf(stderr, "usage: nettool echo|udpecho|sink|client|refused|nbconnect|reset ...\n");
+	return 64;
+}
