@@ -1,6 +1,7 @@
 /* Exception dispatch (arm64): the C half of the vectors. A synchronous exception is a syscall
  * (svc #0: number in x8, arguments in x0-x5, result in x0; every other register preserved), a
- * page fault the memory library may resolve, or a crash (core's report); an interrupt goes to
+ * page fault the memory library may resolve, a fault the program's signal handler takes, or a
+ * crash (core's report); an interrupt goes to
  * the GIC (gic_arm64.c). After a syscall or an interrupt of the program, core may switch threads
  * or rewrite the frame (uk_core_return_to_program). */
 #include <uk/arch.h>
@@ -30,6 +31,7 @@ static void syscall(struct uk_regs *r)
 
 	uk_arch_arm64_syscall_depth++;
 	syscall_regs = r;
+	r->orig_x0 = r->x[0];
 	r->x[0] = (uint64_t)uk_syscall_dispatch((long)r->x[8], args);
 	syscall_regs = outer;
 	if (--uk_arch_arm64_syscall_depth == 0 && from_program(r))
@@ -62,6 +64,9 @@ void uk_arch_arm64_sync(struct uk_regs *r)
 		return;
 	}
 	if ((ec == EC_DABT_CUR || ec == EC_IABT_CUR) && page_fault(r, ec))
+		return;
+	/* a fault of the program (no syscall in progress) may go to its signal handler */
+	if (from_program(r) && uk_arch_arm64_syscall_depth == 0 && uk_core_trap_signal(r))
 		return;
 	uk_core_trap(r);
 }

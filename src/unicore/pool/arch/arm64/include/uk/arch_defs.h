@@ -17,7 +17,8 @@ struct uk_regs {
 	uint64_t pc;              /* ELR_EL1 */
 	uint64_t pstate;          /* SPSR_EL1 */
 	uint64_t esr, far;        /* syndrome and fault address of a synchronous exception */
-	uint64_t vector, pad;     /* vector table slot (0-15), 16-byte frame size */
+	uint64_t vector;          /* vector table slot (0-15) */
+	uint64_t orig_x0;         /* a syscall's first argument (x0 gets the result): a restart needs it */
 };
 
 /* The generic timer's virtual count: monotonic, rate in CNTFRQ_EL0. */
@@ -52,6 +53,7 @@ static inline void uk_arch_fill(void *dst, int c, size_t n)
 }
 static inline void uk_arch_pause(void) { __asm__ volatile("yield"); }
 static inline uintptr_t uk_arch_frame_pointer(void) { return (uintptr_t)__builtin_frame_address(0); }
+static inline uintptr_t uk_arch_regs_sp(const struct uk_regs *r) { return r->sp; } /* the stack pointer of a frame */
 /* A syscall frame's result and stack pointer (clone's child). */
 static inline void uk_arch_regs_set_return(struct uk_regs *r, long v) { r->x[0] = (uint64_t)v; }
 static inline void uk_arch_regs_set_sp(struct uk_regs *r, uint64_t sp) { r->sp = sp; }
