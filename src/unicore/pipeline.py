@@ -127,9 +127,7 @@ def build(req: BuildRequest, progress: Progress = lambda _: None, warn: Progress
     write_plan(result.plan, build_dir / "plan.json")
     # an unmodified binary runs from the rootfs (exec), where its libraries are: not embedded twice
     result.image = _link(result, None if req.binary else program, output, progress)
-    arch = result.plan["target"]["arch"]
-    linked = build_dir / "kernel.elf" if arch == "arm64" else None  # arm64's image is a raw Image
-    write_plan({**result.plan, "image": image_facts(result.image, linked, arch)}, plan_of_image(result.image))  # type: ignore[typeddict-unknown-key]
+    write_plan({**result.plan, "image": image_facts(result.image)}, plan_of_image(result.image))  # type: ignore[typeddict-unknown-key]
     if result.plan["stubbed"] or result.plan["faked"]:
         progress("building the image without the stubs and fakes, to compare")
         result.unexplored = _unexplored(req, proj, result, program)
