@@ -179,6 +179,8 @@ def _configure_and_make(recipe: Recipe, source: Source, build_dir: Path, cc_cmd:
     with step(progress, f"configuring {recipe.name} ({source.version})"):
         _run([str(src / "configure"), *cross, *recipe.configure], obj, env, "configure")
     make_vars = [f"{k}={v}" for k, v in recipe.make_vars.items()]
+    if cross:  # Debian's build-tool convention (sqlite3's lemon, mkkeywordhash): built with the host's gcc
+        make_vars.append("CROSS_BUILDING=yes")
     with step(progress, f"building {recipe.name}: make {recipe.target}"):
         _run(["make", f"-j{os.cpu_count() or 1}", recipe.target, *make_vars], obj, env, "make")
     program = obj / recipe.program
