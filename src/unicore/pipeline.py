@@ -190,7 +190,7 @@ def check_binary(path: Path, arch: str = "x86_64") -> Path:
     found = elf_arch(path)
     if found is None:
         raise BadInputError(f"{path}: not an ELF executable")
-    if found != arch:
+    if found != {"arm64": "aarch64"}.get(arch, arch):
         raise BadInputError(f"{path} is an executable for {found}; the target's architecture is {arch}")
     return path.absolute()
 
@@ -213,7 +213,7 @@ def _program_and_report(req: BuildRequest, syscall_policy: str, build_dir: Path,
         report = load_report(req.report) if req.report else _analyze(binary, req, build_dir, progress,
                                                                      syscall_policy)
         return binary, report, rootfs.closure_entries(binary, report)
-    program = build_program(req.path, build_dir, req.cflags, progress=progress)
+    program = build_program(req.path, build_dir, req.cflags, progress=progress, arch=parse_target(req.target)[1])
     policy = "static+dynamic" if req.explore or req.fuzz else "static"
     report = load_report(req.report) if req.report else _analyze(program, req, build_dir, progress, policy)
     return program, report, []

@@ -11,10 +11,6 @@
 
 UK_OPTIONAL(uk_proc_cow_fault); /* processes: a write to a page shared copy-on-write */
 
-#define PF_PRESENT 0x1
-#define PF_WRITE 0x2
-#define PF_FETCH 0x10
-
 static int back_page(struct uk_memory_space *s, uintptr_t va, int prot)
 {
 	void *p = uk_core_page_alloc(1);
@@ -33,11 +29,11 @@ static int back_page(struct uk_memory_space *s, uintptr_t va, int prot)
 
 static bool allowed(const struct uk_memory_vma *v, unsigned long error)
 {
-	if (!(v->flags & UK_MEMORY_DEMAND) || (error & PF_PRESENT))
+	if (!(v->flags & UK_MEMORY_DEMAND) || (error & UK_ARCH_PF_PRESENT))
 		return false;
-	if (error & PF_WRITE)
+	if (error & UK_ARCH_PF_WRITE)
 		return v->prot & UK_PROT_WRITE;
-	if (error & PF_FETCH)
+	if (error & UK_ARCH_PF_FETCH)
 		return v->prot & UK_PROT_EXEC;
 	return v->prot & (UK_PROT_READ | UK_PROT_WRITE | UK_PROT_EXEC);
 }
