@@ -181,26 +181,29 @@ UK_SYSCALL(rt_sigreturn)
 	return result; /* the entry stores it in the frame again */
 }
 
-static bool is_self(long pid) { return pid == UK_PID || pid == 0 || pid == -1; }
+static bool is_self(int pid) { return pid == UK_PID || pid == 0 || pid == -1; }
 
-static long send(long pid, long tid, long sig, int code, const struct uk_posix_signal_info *user)
+static long send(int pid, int tid, long sig, int code, const struct uk_posix_signal_info *user)
 {
 	struct uk_posix_signal_info info;
 
 	if (sig == 0) /* only whether the target exists */
-		return pid != UK_PID || (tid && !uk_posix_signal_of_tid((int)tid)) ? -ESRCH : 0;
+		return pid != UK_PID || (tid && !uk_posix_signal_of_tid(tid)) ? -ESRCH : 0;
 	if (bad_signal(sig))
 		return -EINVAL;
 	if (user)
 		info = *user;
 	else
 		uk_posix_signal_info_init(&info, (int)sig, code);
-	return uk_posix_signal_send((int)pid, (int)tid, (int)sig, &info);
+	return uk_posix_signal_send(pid, tid, (int)sig, &info);
 }
 
-/* Other processes (pid > 1, process groups) are for the process library: -ESRCH here. */
-UK_SYSCALL(kill) { return send(is_self(a0) ? UK_PID : a0, 0, a1, UK_SI_USER, NULL); }
-UK_SYSCALL(tkill) { return a0 <= 0 ? -EINVAL : send(UK_PID, a0, a1, UK_SI_TKILL, NULL); }
-UK_SYSCALL(tgkill) { return a0 <= 0 || a1 <= 0 ? -EINVAL : send(a0, a1, a2, UK_SI_TKILL, NULL); }
-UK_SYSCALL(rt_sigqueueinfo) { return send(is_self(a0) ? UK_PID : a0, 0, a1, 0, (const void *)a2); }
-UK_SYSCALL(rt_tgsigqueueinfo) { return send(a0, a1, a2, 0, (const void *)a3); }
+/* pids and tids are ints (the libc passes 32 bits). Other processes (pid > 1, process groups)
+ * are for the process library: -ESRCH here. */
+static int pid_of(long a) { return is_self((int)a) ? UK_PID : (int)a; }
+
+UK_SYSCALL(kill) { return send(pid_of(a0), 0, a1, UK_SI_USER, NULL); }
+UK_SYSCALL(tkill) { return (int)a0 <= 0 ? -EINVAL : send(UK_PID, (int)a0, a1, UK_SI_TKILL, NULL); }
+UK_SYSCALL(tgkill) { return (int)a0 <= 0 || (int)a1 <= 0 ? -EINVAL : send((int)a0, (int)a1, a2, UK_SI_TKILL, NULL); }
+UK_SYSCALL(rt_sigqueueinfo) { return send(pid_of(a0), 0, a1, 0, (const void *)a2); }
+UK_SYSCALL(rt_tgsigqueueinfo) { return send((int)a0, (int)a1, a2, 0, (const void *)a3); }
