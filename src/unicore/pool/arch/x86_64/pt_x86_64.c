@@ -8,6 +8,7 @@
  * 2 MiB pages first splits the one it falls in into 4 KiB pages (mprotect there, guard pages). */
 #include <uk/arch.h>
 #include <uk/plat.h>
+#include <uk/x86_64.h>
 
 #define PTE_P 0x1UL
 #define PTE_W 0x2UL
@@ -143,10 +144,18 @@ uintptr_t uk_arch_pt_entry_addr(uint64_t e) { return (uintptr_t)(e & PTE_ADDR); 
  * instruction may run again. */
 int uk_arch_page_fault_resolve(unsigned long error)
 {
+	uintptr_t addr = uk_arch_x86_64_fault_addr();
+
+	return uk_arch_page_fault && uk_arch_page_fault(addr, error);
+}
+
+/* The address of the last page fault (CR2). */
+uintptr_t uk_arch_x86_64_fault_addr(void)
+{
 	uintptr_t cr2;
 
 	__asm__ volatile("mov %%cr2, %0" : "=r"(cr2));
-	return uk_arch_page_fault && uk_arch_page_fault(cr2, error);
+	return cr2;
 }
 
 /* Supervisor writes honour read-only entries (CR0.WP): the program runs at CPL0 too. */

@@ -1,4 +1,5 @@
-/* Crash reports (core): any CPU exception ends the program. The arch's trap entry calls
+/* Crash reports (core): a CPU exception ends the program unless its signal handler takes it
+ * (uk_core_trap_signal, posix-signal). The arch's trap entry calls
  * uk_core_trap; we print the cause, the faulting pc with its symbol, the registers and a
  * frame-pointer backtrace (all through the arch's hooks, uk/arch.h), then tell the host
  * (uk_plat_crash). Symbols come from a table the build links into the image (.uk_ksyms: kernel
@@ -6,6 +7,12 @@
 #include <uk/arch.h>
 #include <uk/core.h>
 #include <uk/image.h>
+#include <uk/link.h>
+#include <uk/posix-signal.h>
+#include <uk/sched.h>
+
+UK_OPTIONAL(uk_posix_signal_fault);
+UK_OPTIONAL(uk_sched_gettid);
 
 #define MAX_REGS 32
 
@@ -141,7 +148,20 @@ _Noreturn void uk_core_trap(const struct uk_regs *r)
 		uk_plat_crash(f.signal);
 	}
 	print_cause(&f);
+	if (uk_sched_gettid) /* threads: which one crashed */
+		uk_core_printk("unicore:   in thread %ld\n", uk_sched_gettid());
 	print_registers(r);
 	print_backtrace(&f);
 	uk_plat_crash(f.signal);
+}
+
+/* A fault of the program's own code goes to its handler when posix-signal has one for it. */
+int uk_core_trap_signal(struct uk_regs *r)
+{
+	struct uk_arch_fault f;
+
+	uk_arch_fault_describe(r, &f);
+	if (!uk_posix_signal_fault || (f.pc >= (uintptr_t)_uk_image_start && f.pc < (uintptr_t)_end))
+		return 0;
+	return uk_posix_signal_fault(r, &f);
 }
