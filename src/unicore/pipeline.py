@@ -72,6 +72,9 @@ def build(req: BuildRequest, progress: Progress = lambda _: None, warn: Progress
         raise BadInputError("build: give either PATH (sources) or --binary EXE")
     if req.report and (req.explore or req.fuzz):
         raise BadInputError("build: --explore and --fuzz analyse the program: not with --report")
+    if req.explore and not req.scenarios:
+        warn("warning: --explore without --scenario: one run with no arguments and empty stdin decides "
+             "which syscalls lose their handlers")
     parse_target(req.target)  # a wrong target fails before anything is compiled
     build_dir = req.build_dir or Path("build") / req.name
     output = req.output or Path("build") / f"{req.name}.img"
