@@ -26,7 +26,7 @@ from unicore.program.toolchain import compile_program
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
-LIBS = ["arch-x86_64", "plat-qemu", "virtio", "core", "syscall", "process", "posix-process", "posix-mm",
+LIBS = ["arch-x86_64", "plat-qemu", "virtio", "core", "syscall", "process", "posix-process", "posix-signal", "posix-mm",
         "posix-time", "posix-io", "tty", "random"]
 HELLO_SYSCALLS = ["arch_prctl", "set_tid_address", "ioctl", "writev", "write", "exit_group", "exit"]
 

@@ -109,6 +109,22 @@ def test_replaces_applies_to_libraries_pulled_in_as_requirements(tmp_path):
     assert plan["syscalls"] == {"ioctl": "console-user", "write": "vfs"}
 
 
+def test_with_syscalls_and_implied_companions(tmp_path):
+    lib(tmp_path, "x86_64", kind="arch", req=["core"])
+    lib(tmp_path, "qemu", kind="plat", req=["core"])
+    lib(tmp_path, "core")
+    lib(tmp_path, "vfs", syscalls=["write", "pipe"], req=["core"])
+    lib(tmp_path, "signal", syscalls=["rt_sigaction", "rt_sigreturn"], req=["core"],
+        extra='with_syscalls = ["pipe"]\n[implies]\nrt_sigaction = ["rt_sigreturn"]')
+    pool = load_pool(tmp_path)
+    plan = make_plan(["write", "pipe"], pool=pool)
+    reasons = {entry["name"]: entry["reasons"] for entry in plan["libraries"]}
+    assert reasons["signal"] == ["acts on pipe"] and "rt_sigreturn" not in plan["syscalls"]
+    plan = make_plan(["write", "rt_sigaction"], pool=pool)
+    assert plan["syscalls"] == {"write": "vfs", "rt_sigaction": "signal", "rt_sigreturn": "signal"}
+    assert "signal" not in {e["name"] for e in make_plan(["write"], pool=pool)["libraries"]}
+
+
 def test_stubbed_and_faked_syscalls_choose_no_library_and_are_explained(pool):
     plan = make_plan(["write"], pool=pool, stubbed={"nanosleep": "stubbed: scenario a still passed"},
                      faked={"clock_gettime": "faked: scenarios a, b still passed", "write": "faked: x"})

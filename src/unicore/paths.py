@@ -40,6 +40,9 @@ def bench_cache() -> Path:
 def images_cache() -> Path:
     """Linked images, keyed by the content hash of everything the link reads (image/cache.py)."""
     return cache_root() / "images"
+def tender_cache() -> Path:
+    """The spt tender, compiled once per source and compiler (runner/spt.py)."""
+    return cache_root() / "spt"
 
 
 def runner_cache() -> Path:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from unicore.analysis.analyze import analyze
 from unicore.analysis.report import Report, load_report, needed_syscalls, write_report
-from unicore.controller.plan import TARGETS, make_plan, parse_target
+from unicore.controller.plan import TARGETS, make_plan, parse_target, parse_targets
 from unicore.controller.planfile import Plan, plan_of_image, write_plan
 from unicore.image import cache as image_cache
 from unicore.image.facts import image_facts
@@ -88,6 +88,22 @@ def project_requests(req: BuildRequest) -> list[BuildRequest]:
                           with_=[*proj.image_with, *req.with_], options={**proj.image_options, **req.options})
         requests.append(one)
     return requests
+def per_target(req: BuildRequest) -> list[BuildRequest]:
+    """One request per target of `req.target` (docs/spt.md: `--target all` or a list): with more
+    than one, each image and build directory is named by its target (hello.spt-x86_64.img,
+    build/hello/spt-x86_64/); with one, the request as it is."""
+    import dataclasses
+    targets = parse_targets(req.target)
+    if len(targets) == 1:
+        return [dataclasses.replace(req, target=targets[0])]
+    output = req.output or Path("build") / f"{req.name}.img"
+    build_dir = req.build_dir or Path("build") / req.name
+    out = []
+    for t in targets:
+        tag = t.replace("/", "-")
+        out.append(dataclasses.replace(req, target=t, output=output.with_name(f"{output.stem}.{tag}{output.suffix}"),
+                                       build_dir=build_dir / tag))
+    return out
 
 
 def build(req: BuildRequest, progress: Progress = lambda _: None, warn: Progress = print) -> BuildResult:

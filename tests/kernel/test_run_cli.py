@@ -13,11 +13,15 @@ def unicore_run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedP
                           input=stdin, capture_output=True, timeout=120)
 
 
-def test_status_args_and_env_pass_through(make_image):
+FIRST_LINE = {"qemu/x86_64": "unicore: accelerator tcg (requested)\n",
+              "spt/x86_64": "unicore: platform spt (a sandboxed process, docs/spt.md)\n"}
+
+
+def test_status_args_and_env_pass_through(make_image, target):
     r = unicore_run(str(make_image("argv_env")), "-e", "GREETING=yo", "--timeout", "60", "--", "7", "--flag")
     assert r.returncode == 7
     assert r.stdout.decode().splitlines()[:4] == ["argc=3", "argv[0]=argv_env", "argv[1]=7", "argv[2]=--flag"]
-    assert r.stderr.decode() == "unicore: accelerator tcg (requested)\n"
+    assert r.stderr.decode() == FIRST_LINE[target]
 
 
 def test_piped_stdin(make_image):

@@ -4,7 +4,9 @@ Rules, in order (docs/plan.md):
 1. the target's arch and plat libraries are always chosen;
 2. a syscall with one provider chooses it; with several, a provider already chosen wins,
    else the highest `priority`, then the smallest library (fewest syscalls);
-3. a chosen library's `replaces` list removes the libraries it supersedes;
+3. a chosen library's `replaces` list removes the libraries it supersedes; a library whose
+   `with_syscalls` names a needed syscall is chosen too (posix-signal for pipe: SIGPIPE), and a
+   needed syscall's `implies` companions are needed as well (rt_sigaction: rt_sigreturn);
 4. required libraries and capabilities are added, transitively;
 5. a needed syscall nobody provides is reported, and the on-missing policy decides.
 Syscalls the report's exploration stubbed get no handler (the table's -ENOSYS path) and faked
@@ -20,7 +22,7 @@ from unicore.pool.manifest import POOL_DIR, Library, load_pool, parse_manifest
 
 EXTERNAL_DIR = POOL_DIR / "external"
 
-TARGETS = ("qemu/x86_64",)
+TARGETS = ("qemu/x86_64", "spt/x86_64")  # the first is the default (docs/spt.md: spt)
 
 
 @dataclass
@@ -35,6 +37,18 @@ class Selection:
         if reason not in self.reasons[name]:
             self.reasons[name].append(reason)
         return new
+
+
+def parse_targets(spec: str) -> list[str]:
+    """`--target`: one target, a comma-separated list, or `all` (every target, default first)."""
+    if spec == "all":
+        return list(TARGETS)
+    targets = [t.strip() for t in spec.split(",") if t.strip()]
+    for t in targets:
+        parse_target(t)
+    if not targets or len(set(targets)) != len(targets):
+        raise BadInputError(f"--target {spec!r}: give one target, a list without repeats, or all; valid: {', '.join(TARGETS)}")
+    return targets
 
 
 def parse_target(target: str) -> tuple[str, str]:
@@ -71,11 +85,41 @@ def _choose_for_syscalls(sel: Selection, needs: list[str]) -> list[str]:
     return missing
 
 
-def _choose_extra(sel: Selection, extra: dict[str, str]) -> None:
-    """Libraries or capabilities the build asks for beyond the syscalls, each with its reason."""
+def _with_implied(pool: dict[str, Library], needs: list[str]) -> list[str]:
+    """A needed syscall's companions (manifest `implies`: a signal handler returns through
+    rt_sigreturn, which the analysis may not see in the libc's restorer)."""
+    implied = {extra for lib in pool.values() for syscall, extras in lib.raw.get("implies", {}).items()
+               if syscall in needs for extra in extras}
+    return sorted(set(needs) | implied)
+
+
+def _choose_with_syscalls(sel: Selection, needs: list[str]) -> None:
+    """Libraries that act on what a syscall does without providing it (manifest `with_syscalls`:
+    posix-signal for pipe, whose write to a closed pipe raises SIGPIPE)."""
+    for lib in sel.pool.values():
+        for syscall in lib.raw.get("with_syscalls", []):
+            if syscall in needs:
+                sel.add(lib.name, f"acts on {syscall}")
+
+
+def _elsewhere(full: dict[str, Library], want: str) -> list[Library]:
+    """The pool's libraries named `want` or providing it, whatever their targets."""
+    return [lib for lib in full.values() if lib.name == want or want in lib.provides_caps]
+
+
+def _choose_extra(sel: Selection, extra: dict[str, str], full: dict[str, Library], target: str, warn) -> None:
+    """Libraries or capabilities the build asks for beyond the syscalls, each with its reason. One
+    the pool has only for other targets is left out with a warning naming them (e.g. 9pfs, host
+    volumes over virtio, on spt: the image then refuses -v)."""
     for want, reason in extra.items():
         if want in sel.pool:
             sel.add(want, reason)
+            continue
+        other = [lib for lib in _elsewhere(full, want) if lib.name not in sel.pool]
+        if other and not any(want in lib.provides_caps for lib in sel.pool.values()):
+            plats = sorted({p for lib in other for p in lib.plat})
+            warn(f"warning: {want} ({reason}) is not available for {target}: {', '.join(l.name for l in other)} "
+                 f"supports {', '.join(plats) or 'other architectures'} only; left out")
             continue
         providers = [lib for lib in sel.pool.values() if want in lib.provides_caps]
         if not providers:
@@ -161,11 +205,14 @@ def make_plan(needs: list[str], target: str = "qemu/x86_64", *, on_missing: str 
     `faked` (syscall -> reason) are the exploration's choices (a needed syscall is never either);
     `seen` (the dynamic analysis' name -> count) ranks the warning about calls no library handles."""
     plat, arch = parse_target(target)
-    sel = Selection(_usable(pool or load_pool(), plat, arch))
+    full = pool or load_pool()
+    sel = Selection(_usable(full, plat, arch))
     sel.add(_one_of_kind(sel.pool, "arch", arch).name, f"target architecture {arch}")
     sel.add(_one_of_kind(sel.pool, "plat", plat).name, f"target platform {plat}")
+    needs = _with_implied(sel.pool, needs)
     missing = _choose_for_syscalls(sel, sorted(set(needs)))
-    _choose_extra(sel, extra or {})
+    _choose_with_syscalls(sel, needs)
+    _choose_extra(sel, extra or {}, full, target, warn)
     _settle(sel)
     _report_missing(missing, on_missing, warn, seen or {})
     order = [sel.pool[n] for n in _dependency_order(sel)]
@@ -258,6 +305,8 @@ def explain(plan: dict) -> str:
         lines.append(f"  {lib['name']:<16} " + "; ".join(_compact(lib["reasons"])))
     if plan["missing"]:
         lines.append(f"  missing (ENOSYS): {', '.join(plan['missing'])}")
+    if plan["stubbed"] or plan["faked"]:
+        lines.append("  stubbed and faked (exploration):")
     for kind in ("stubbed", "faked"):
         lines += [f"  {name:<16} {why}" for name, why in plan[kind].items()]
     return "\n".join(lines)

@@ -11,6 +11,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from unicore.controller.plan import TARGETS
 from unicore.controller.planfile import Plan, check_plan
 from unicore.errors import BadInputError, ToolMissingError, UnicoreError
 from unicore.image import generate as gen
@@ -35,8 +36,8 @@ def _tool(name: str) -> str:
 def _check_plan(plan: dict) -> Plan:
     plan = check_plan(plan)
     target = plan["target"]
-    if (target.get("arch"), target.get("plat")) != ("x86_64", "qemu"):
-        raise BadInputError(f"the build supports target qemu/x86_64, not {target.get('plat')}/{target.get('arch')}")
+    if f"{target.get('plat')}/{target.get('arch')}" not in TARGETS:
+        raise BadInputError(f"the build supports targets {', '.join(TARGETS)}, not {target.get('plat')}/{target.get('arch')}")
     kinds = [lib["kind"] for lib in plan["libraries"]]
     if "arch" not in kinds or "plat" not in kinds:
         raise BadInputError("the plan has no arch or plat library")
@@ -66,7 +67,8 @@ def _sources(plan: Plan, obj_dir: Path) -> tuple[list[tuple[Path, Path, list[Pat
             ext_obj = obj_dir / f"ext-{lib['external']['name']}"
             pairs += [(root / src, ext_obj / (src + ".o"), extra) for src in lib["external"]["sources"]]
         for src in lib["sources"]:
-            pairs.append((libdir / src, obj_dir / lib["name"] / (src + ".o"), extra))
+            # a source shared from the parent library (arch/x86_64/linux: "../thread_x86_64.c")
+            pairs.append((libdir / src, obj_dir / lib["name"] / (src.replace("../", "up-") + ".o"), extra))
         if lib["kind"] == "plat":
             script = libdir / f"link_{plan['target']['arch']}.ld"
     options = dict(plan["options"])

@@ -24,13 +24,15 @@ static int xsave_ok = -1;
 
 static bool have_xsave(void)
 {
-	if (xsave_ok < 0) {
-		uint64_t cr4;
-		__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
-		xsave_ok = !!(cr4 & (1UL << 18));
+	if (xsave_ok < 0) { /* CPUID.1:ECX.OSXSAVE mirrors CR4.OSXSAVE, readable at any privilege */
+		uint32_t r[4];
+		uk_cpuid(1, 0, r);
+		xsave_ok = !!(r[2] & (1U << 27));
 	}
 	return xsave_ok;
 }
+
+bool uk_arch_fpu_xsave(void) { return have_xsave(); }
 
 size_t uk_arch_fpu_size(void)
 {
@@ -50,7 +52,7 @@ void uk_arch_fpu_save(void *area)
 		__asm__ volatile("fxsave64 (%0)" : : "r"(area) : "memory");
 }
 
-static void fpu_restore(const void *area)
+void uk_arch_fpu_restore(const void *area)
 {
 	if (have_xsave())
 		__asm__ volatile("xrstor64 (%0)" : : "r"(area), "a"(-1), "d"(-1) : "memory");
@@ -67,7 +69,7 @@ void uk_arch_thread_switch(struct uk_arch_thread *from, struct uk_arch_thread *t
 	uk_arch_syscall_depth = to->depth;
 	uk_arch_kstack_top = to->kstack_top;
 	uk_arch_set_tls(to->tls);
-	fpu_restore(to->fpu);
+	uk_arch_fpu_restore(to->fpu);
 	uk_arch_ctx_switch(&from->sp, to->sp);
 }
 

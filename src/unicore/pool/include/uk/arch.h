@@ -1,7 +1,7 @@
 /* uk/arch.h: the architecture contract. Every arch library (pool/arch/<arch>/) implements the
  * uk_arch_ functions below and provides <uk/arch_defs.h>: UK_ARCH_NAME, UK_ARCH_ELF_MACHINE,
  * UK_PAGE_SHIFT, UK_PAGE_SIZE, struct uk_regs (the trap frame) and the inline uk_arch_cycles,
- * uk_arch_pause, uk_arch_frame_pointer, uk_arch_copy, uk_arch_fill. Portable code includes only
+ * uk_arch_regs_sp, uk_arch_pause, uk_arch_frame_pointer, uk_arch_copy, uk_arch_fill. Portable code includes only
  * this header; an arch-private header (e.g. <uk/x86_64.h>) is for arch and platform code.
  *
  * Direction: the arch's entry code calls uk_plat_start (uk/plat.h); a CPU exception calls
@@ -96,8 +96,33 @@ struct uk_regs *uk_arch_syscall_regs(void);  /* the frame of the syscall being h
 void uk_arch_irq_set(int vector, void (*fn)(void)); /* fn acknowledges its device */
 void uk_arch_idle_wait(void);                /* halt until an interrupt was handled (off on return) */
 
+/* ---- signals: the frame a handler runs on (Linux's rt_sigframe of this arch, as libcs expect) ---- */
+struct uk_arch_signal {
+	int signo;
+	const void *info;        /* the 128-byte siginfo the handler gets */
+	uintptr_t handler, restorer;
+	uint64_t mask;           /* the signal mask rt_sigreturn restores (uc_sigmask) */
+	uintptr_t stack_top;     /* top of the alternate stack to use, 0: below the interrupted sp */
+	uintptr_t ss_sp;         /* the thread's alternate stack (uc_stack) */
+	uint64_t ss_size;
+	int ss_flags;
+};
+/* Save the interrupted registers and FPU state in a frame on the program's stack and point r at
+ * the handler (signo, &info, &ucontext). 0, or -1 when no frame fits (the caller kills). */
+int uk_arch_signal_push(struct uk_regs *r, const struct uk_arch_signal *s);
+/* rt_sigreturn, r its syscall frame: restore the frame the handler returned from into r (FPU
+ * state included); the mask it carried and its uc_stack. 0, or -1 for a corrupt frame. */
+int uk_arch_signal_return(struct uk_regs *r, uint64_t *mask, uintptr_t *ss_sp, uint64_t *ss_size, int *ss_flags);
+/* The syscall whose frame r is (its number, -1 for an interrupt or exception frame) and in
+ * *result what it returns; restart rewinds r so the program issues it again (SA_RESTART). */
+long uk_arch_frame_syscall(const struct uk_regs *r, long *result);
+void uk_arch_syscall_restart(struct uk_regs *r);
+
 /* ---- implemented by core, called by the arch ---- */
 _Noreturn void uk_core_trap(const struct uk_regs *r); /* any CPU exception: report, then crash */
+/* A CPU exception in the program (not in the kernel): 1 when a signal handler now runs for it
+ * (r rewritten: return to it), 0 to report the crash. */
+int uk_core_trap_signal(struct uk_regs *r);
 /* On the running thread's kernel stack, about to return to the program: after a syscall, an
  * interrupt of the program, and a new thread's start. May switch threads or rewrite regs. */
 void uk_core_return_to_program(struct uk_regs *r);

@@ -14,9 +14,12 @@ extern char _uk_initrd_start[], _uk_initrd_end[];
 /* Generated (app.S): the embedded program's ELF, empty when the image has none. */
 extern const char uk_app_start[], uk_app_end[];
 
-/* Generated (ksyms): the kernel's function symbols, sorted by address, for crash reports. */
+/* Generated (ksyms): the kernel's function symbols and the program's (when the image embeds a
+ * program linked at fixed addresses), sorted by address, with sizes (0: unknown), for crash
+ * reports. */
 extern const uint32_t uk_ksyms_count;
-extern const uint32_t uk_ksyms_addrs[];
+extern const uint64_t uk_ksyms_addrs[];
+extern const uint32_t uk_ksyms_sizes[];
 extern const uint32_t uk_ksyms_names[];
 extern const char uk_ksyms_strs[];
 

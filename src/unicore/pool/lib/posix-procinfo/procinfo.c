@@ -1,7 +1,7 @@
 /* Process information and attributes (posix-procinfo) for the unikernel's one process (pid 1,
  * its own process group and session, all time spent "in user mode"). Programs ask these at
- * start-up: sort sizes its buffers from sysinfo, Python/Go/Rust install a sigaltstack, shells
- * read their process group, glibc tries membarrier. */
+ * start-up: sort sizes its buffers from sysinfo, shells read their process group, glibc tries
+ * membarrier (sigaltstack is posix-signal's). */
 #include <uk/core.h>
 #include <uk/plat.h>
 #include <uk/syscall.h>
@@ -129,24 +129,6 @@ UK_SYSCALL(setpgid)
 	if (!is_self(a0))
 		return -ESRCH;
 	return (a1 == 0 || a1 == 1) ? 0 : -EPERM;
-}
-
-/* Recorded only: signals reach handlers through kill-to-self, on the program's own stack. */
-static struct uk_stack altstack = { 0, UK_SS_DISABLE, 0, 0 };
-UK_SYSCALL(sigaltstack)
-{
-	const struct uk_stack *ss = (const void *)a0;
-
-	if (a1)
-		*(struct uk_stack *)a1 = altstack;
-	if (!ss)
-		return 0;
-	if (ss->flags & ~(UK_SS_DISABLE | (int)0x80000000)) /* SS_AUTODISARM is accepted */
-		return -EINVAL;
-	if (!(ss->flags & UK_SS_DISABLE) && ss->size < UK_MINSIGSTKSZ)
-		return -ENOMEM;
-	altstack = *ss;
-	return 0;
 }
 
 /* One thread: every barrier holds trivially, but saying none is supported keeps libraries on

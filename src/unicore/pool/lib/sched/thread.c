@@ -8,6 +8,10 @@
 #include <uk/syscall.h>
 #include <uk/sched.h>
 #include <uk/futex.h>
+#include <uk/posix-signal.h>
+
+UK_OPTIONAL(uk_posix_signal_thread_start);
+UK_OPTIONAL(uk_posix_signal_thread_end);
 
 #define CLONE_VM 0x100
 #define CLONE_FS 0x200
@@ -124,6 +128,8 @@ _Noreturn void uk_sched_thread_exit(int status)
 		uk_futex_wake((uint32_t *)t->clear_tid, 1, ~0u);
 	}
 	live--;
+	if (uk_posix_signal_thread_end)
+		uk_posix_signal_thread_end(t);
 	uk_sched_leave();
 }
 
@@ -144,6 +150,8 @@ static long clone_thread(unsigned long flags, uint64_t newsp, int *ptid, int *ct
 		*ctid = (int)tid;
 	if (flags & CLONE_CHILD_CLEARTID)
 		t->clear_tid = ctid;
+	if (uk_posix_signal_thread_start) /* the child inherits the signal mask */
+		uk_posix_signal_thread_start(t, uk_sched_current);
 	uk_sched_enqueue(t);
 	return tid;
 }

@@ -139,6 +139,7 @@ void uk_vfs_file_put(struct uk_file *f)
 {
 	if (!f || --f->refcnt)
 		return;
+	uk_vfs_file_gone(f);
 	if (f->vn->ops->close && !(f->flags & O_PATH))
 		f->vn->ops->close(f);
 	uk_vfs_vnode_put(f->vn);

@@ -18,6 +18,7 @@
 #define UK_MEMORY_STACK 0x2    /* [stack] in /proc/self/maps */
 #define UK_MEMORY_HEAP 0x4     /* [heap] */
 #define UK_MEMORY_SHARED 0x8   /* MAP_SHARED: 's' in /proc/self/maps */
+#define UK_MEMORY_ENFORCED 0x10 /* identity pages whose entries mprotect rewrote (restored on unmap) */
 
 struct uk_memory_vma {
 	struct uk_memory_vma *next;

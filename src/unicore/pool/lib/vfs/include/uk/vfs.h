@@ -121,6 +121,7 @@ struct uk_waitq *uk_vfs_waitq_new(void);
 long uk_vfs_wait(struct uk_waitq *q, const char *what);
 void uk_vfs_wake(struct uk_waitq *q);
 void uk_vfs_sigpipe(void);                      /* a write found no reader: SIGPIPE to the writer */
+void uk_vfs_file_gone(struct uk_file *f);       /* its last reference is going: epoll forgets it */
 int uk_vfs_debug(void);                         /* the `debug` boot flag (`unicore run --debug`) */
 void uk_vfs_boot_clock_hold(int hold);         /* 1: new nodes get time 0 (boot), no clock read */
 
