@@ -39,10 +39,16 @@ class RunSettings(NamedTuple):
     mem_mb: int | None = None
 
 
+def epoch_seconds() -> int:
+    """SOURCE_DATE_EPOCH (the reproducible-builds convention), else 0."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "")
+    return int(value) if value.isdigit() else 0
+
+
 def epoch() -> str:
-    seconds = int(os.environ.get("SOURCE_DATE_EPOCH", "0") or 0)
     import datetime
-    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = datetime.datetime.fromtimestamp(epoch_seconds(), datetime.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def annotations(plan: dict, run: RunSettings, has_initrd: bool) -> dict[str, str]:
@@ -118,8 +124,7 @@ def _write_layout(layout: Path, tag: str, bundle: Path, files: dict[str, bytes],
                   notes: dict[str, str]) -> None:
     """One layer per file through umoci's unpack/repack (Debian's umoci 0.4.7 `insert` writes
     layers without the tar trailer, which GNU tar and Python refuse; repack's are whole)."""
-    image, when = f"{layout}:{tag}", epoch()
-    stamp = int(os.environ.get("SOURCE_DATE_EPOCH", "0") or 0)
+    image, when, stamp = f"{layout}:{tag}", epoch(), epoch_seconds()
     if not (layout / "index.json").is_file():
         umoci("init", "--layout", str(layout))
     umoci("new", "--image", image)
