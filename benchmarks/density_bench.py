@@ -209,7 +209,8 @@ def plot(result: dict, path: Path) -> None:
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    rows = [(k, v["fit_in_2gib"], v["pss_kib_mean"]) for k, v in result.items() if "fit_in_2gib" in v]
+    rows = [(k, v["fit_in_2gib"], v["pss_kib_mean"]) for k, v in result.items()
+            if isinstance(v, dict) and "fit_in_2gib" in v]
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.bar([r[0] for r in rows], [r[1] for r in rows], color=["tab:green", "tab:blue", "tab:gray"][:len(rows)])
     for x, (_, fit, pss) in enumerate(rows):
@@ -238,8 +239,8 @@ def main(argv: list[str] | None = None) -> int:
     fast = [tb for tb in TB_SIZES[1:] if results["tb_size"][f"{tb} MiB"]["query_ms"] <= 1.1 * base]
     tb = fast[-1] if fast else None
     results["density"] = {"guest_kib": kib, "tb_size_mib": tb, **density(sqlite, kib, tb, opts.instances)}
-    plot(results["density"], opts.out / "density.png")
     (opts.out / "density.json").write_text(json.dumps(results, indent=2) + "\n")
+    plot(results["density"], opts.out / "density.png")
     print(json.dumps(results, indent=2))
     return 0
 
