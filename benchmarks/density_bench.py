@@ -13,8 +13,9 @@ how many idle SQLite instances fit in 2 GiB.
    Debian's sqlite3 and native sqlite3 processes, all blocked reading stdin; the mean PSS per
    instance gives how many fit in 2 GiB. Plotted to DIR/density.png.
 
-Every process started is in a process group of its own, killed in a `finally` (and on SIGTERM /
-SIGINT, which raise KeyboardInterrupt here), so an interrupted run leaves nothing behind.
+Every process started is in a process group of its own, killed on the way out (SIGTERM and SIGINT
+raise KeyboardInterrupt here) and by the kernel if the bench itself is killed (parent-death
+signal); runc containers are also deleted by name in a `finally`.
 """
 
 import argparse
@@ -36,6 +37,7 @@ from unicore.paths import bench_cache
 from unicore.pipeline import BuildRequest, build
 from unicore.runner import run_image
 from unicore.runner.console import Channel
+from unicore.runner.lifetime import setpriv_prefix
 from unicore.runner.qemu import kernel_cmdline, qemu_command
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,7 +78,10 @@ class Fleet:
         self.keep: list = []   # the host ends of the guests' channels (closing them would be EOF)
 
     def start(self, cmd: list[str], **kw) -> subprocess.Popen:
-        proc = subprocess.Popen(cmd, stdin=kw.pop("stdin", subprocess.PIPE), stdout=subprocess.DEVNULL,
+        """`cmd` in a process group of its own, killed by the kernel too if this process dies
+        (setpriv's parent-death signal, as the runner does: runner/lifetime.py)."""
+        proc = subprocess.Popen(setpriv_prefix(None) + cmd, stdin=kw.pop("stdin", subprocess.PIPE),
+                                stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True, **kw)
         self.procs.append(proc)
         return proc
