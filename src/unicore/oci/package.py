@@ -23,6 +23,7 @@ from unicore.errors import BadInputError
 from unicore.formats import elf
 from unicore.oci.ref import Ref, skopeo, umoci
 from unicore.runner.qemu import kernel_cmdline
+from unicore.runner.volumes import Volume
 
 KERNEL = "/unikraft/bin/kernel"    # kraft's well-known paths (kraftkit oci/pack.go)
 INITRD = "/unikraft/bin/initrd"
@@ -37,6 +38,7 @@ class RunSettings(NamedTuple):
     env: dict[str, str] = {}
     argv0: str | None = None
     mem_mb: int | None = None
+    volumes: list[str] = []   # guest directories volumes are mounted at (kernel tokens vol.volN=DIR)
 
 
 def epoch_seconds() -> int:
@@ -58,7 +60,8 @@ def annotations(plan: dict, run: RunSettings, has_initrd: bool) -> dict[str, str
              "com.urunc.unikernel.unikernelVersion": __version__,
              "com.urunc.unikernel.hypervisor": HYPERVISOR.get(target["plat"], target["plat"]),
              "com.urunc.unikernel.binary": KERNEL,
-             "com.urunc.unikernel.cmdline": kernel_cmdline(run.args, run.env, False, False, run.argv0),
+             "com.urunc.unikernel.cmdline": kernel_cmdline(run.args, run.env, False, False, run.argv0,
+                                                           volumes=[Volume(Path("."), g) for g in run.volumes]),
              "com.urunc.unikernel.mountRootfs": "false"}
     if has_initrd:
         urunc["com.urunc.unikernel.initrd"] = INITRD
@@ -107,6 +110,9 @@ def package(image: Path, ref: Ref, run: RunSettings = RunSettings()) -> str:
     plan, _ = image_record(image) if image.is_file() else (None, None)
     if plan is None:
         raise BadInputError(f"{image}: no image with its IMAGE.plan.json here (build it with `unicore build`)")
+    for guest in run.volumes:
+        if not guest.startswith("/") or guest.rstrip("/") == "":
+            raise BadInputError(f"--volume {guest!r}: a guest directory is absolute and not / (e.g. /data)")
     initrd = initrd_of(image)
     notes = annotations(plan, run, initrd is not None)
     files = {KERNEL: image.read_bytes(), **({INITRD: initrd} if initrd else {}), URUNC_JSON: urunc_json(notes)}
