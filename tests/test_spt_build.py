@@ -1,6 +1,6 @@
 """The platform as a build axis (docs/spt.md): `--target all` or a list emits one image per
 target, each named by it, and the SQLite shell (examples/sqlite, and Debian's unmodified /usr/bin/sqlite3)
-prints on spt byte for byte what Debian's sqlite3 prints natively."""
+prints on spt byte for byte what Debian's sqlite3 prints natively, and `unicore verify` agrees."""
 
 import os
 import shutil
@@ -69,6 +69,8 @@ def test_sqlite_on_spt_prints_what_debian_prints(tmp_path, debian_output, how):
     run = unicore("run", "-e", "HOME=/", str(out), stdin=SQL.read_bytes())
     assert (run.returncode, run.stdout) == (0, debian_output)
     assert run.stderr.decode() == "unicore: platform spt (a sandboxed process, docs/spt.md)\n"
+    verify = unicore("verify", str(out), "-e", "HOME=/", "--stdin", str(SQL))  # against the program it was built from
+    assert verify.returncode == 0 and verify.stdout.decode().startswith("same behaviour:"), verify.stdout
 
 
 @pytest.mark.parametrize("name, status", [("forkpipe", 3), ("cow", 0)])
