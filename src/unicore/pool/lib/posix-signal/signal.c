@@ -133,6 +133,20 @@ static void wake_taker(int sig)
 		}
 }
 
+static struct uk_waitq sent; /* signalfd readers and pollers */
+
+struct uk_waitq *uk_posix_signal_sent_queue(void) { return &sent; }
+
+uint64_t uk_posix_signal_pending_of(uint64_t set)
+{
+	return (uk_posix_signal_self()->pending | uk_posix_signal_proc.pending) & set;
+}
+
+bool uk_posix_signal_dequeue(uint64_t set, struct uk_posix_signal_info *out)
+{
+	return uk_posix_signal_take(uk_posix_signal_self(), set, out);
+}
+
 int uk_posix_signal_send(int pid, int tid, int sig, const struct uk_posix_signal_info *info)
 {
 	struct uk_posix_signal_process *p = &uk_posix_signal_proc;
@@ -151,10 +165,11 @@ int uk_posix_signal_send(int pid, int tid, int sig, const struct uk_posix_signal
 		queue(&st->pending, &st->info[sig - 1], sig, info);
 		if (!(st->blocked & BIT(sig)))
 			wake(st);
-		return 0;
+	} else {
+		queue(&p->pending, &p->info[sig - 1], sig, info);
+		wake_taker(sig);
 	}
-	queue(&p->pending, &p->info[sig - 1], sig, info);
-	wake_taker(sig);
+	uk_core_waitq_wake_all(&sent);
 	return 0;
 }
 

@@ -191,19 +191,19 @@ static bool is_self(long pid)
 	return pid == uk_posix_signal_pid() || (!uk_proc_kill && (pid == 0 || pid == -1));
 }
 
-static long send(long pid, long tid, long sig, int code, const struct uk_posix_signal_info *user)
+static long send(int pid, int tid, long sig, int code, const struct uk_posix_signal_info *user)
 {
 	struct uk_posix_signal_info info;
 
 	if (sig == 0) /* only whether the target exists */
-		return pid != uk_posix_signal_pid() || (tid && !uk_posix_signal_of_tid((int)tid)) ? -ESRCH : 0;
+		return pid != uk_posix_signal_pid() || (tid && !uk_posix_signal_of_tid(tid)) ? -ESRCH : 0;
 	if (bad_signal(sig))
 		return -EINVAL;
 	if (user)
 		info = *user;
 	else
 		uk_posix_signal_info_init(&info, (int)sig, code);
-	return uk_posix_signal_send((int)pid, (int)tid, (int)sig, &info);
+	return uk_posix_signal_send(pid, tid, (int)sig, &info);
 }
 
 static long kill_to(long pid, long sig, const struct uk_posix_signal_info *user)
@@ -222,4 +222,4 @@ UK_SYSCALL(kill) { return kill_to((int)a0, a1, NULL); }
 UK_SYSCALL(tkill) { return (int)a0 <= 0 ? -EINVAL : send(uk_posix_signal_pid(), (int)a0, a1, UK_SI_TKILL, NULL); }
 UK_SYSCALL(tgkill) { return (int)a0 <= 0 || (int)a1 <= 0 ? -EINVAL : send((int)a0, (int)a1, a2, UK_SI_TKILL, NULL); }
 UK_SYSCALL(rt_sigqueueinfo) { return kill_to((int)a0, a1, (const void *)a2); }
-UK_SYSCALL(rt_tgsigqueueinfo) { return send(a0, a1, a2, 0, (const void *)a3); }
+UK_SYSCALL(rt_tgsigqueueinfo) { return send((int)a0, (int)a1, a2, 0, (const void *)a3); }

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <uk/arch.h>
+#include <uk/wait.h>
 
 #define UK_SIGHUP 1
 #define UK_SIGINT 2
@@ -58,6 +59,12 @@ int uk_posix_signal_send(int pid, int tid, int signo, const struct uk_posix_sign
 
 /* True when the running thread has a signal pending that it does not block: a wait must end. */
 bool uk_posix_signal_interrupts(void);
+/* signalfd: the signals of `set` pending for the running thread (its own and the process's);
+ * take the lowest of them (false: none); a queue woken whenever a signal is sent. */
+uint64_t uk_posix_signal_pending_of(uint64_t set);
+bool uk_posix_signal_dequeue(uint64_t set, struct uk_posix_signal_info *out);
+struct uk_waitq *uk_posix_signal_sent_queue(void);
+
 /* The running syscall's EINTR is final even for SA_RESTART (sleeps, poll, select, epoll_wait:
  * those Linux never restarts). */
 void uk_posix_signal_no_restart(void);
