@@ -170,9 +170,9 @@ static long first_thread(struct proc *c, unsigned long flags, uint64_t newsp, ui
 {
 	struct uk_regs regs = *uk_arch_syscall_regs();
 
-	regs.rax = 0;
+	uk_arch_regs_set_return(&regs, 0);
 	if (newsp)
-		regs.rsp = newsp;
+		uk_arch_regs_set_sp(&regs, newsp);
 	long tid = uk_sched_thread_create(&regs, (flags & CLONE_SETTLS) ? tls : uk_arch_get_tls(), t);
 	if (tid < 0)
 		return tid;
