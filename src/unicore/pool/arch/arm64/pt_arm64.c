@@ -140,3 +140,9 @@ int uk_arch_page_unmap(uintptr_t va)
 	tlb_flush_va(va);
 	return 0;
 }
+
+/* One address space on arm64 so far (lib/proc is x86_64's): the boot root is the only root. */
+uintptr_t uk_arch_pt_boot(void) { return uk_arch_pt_root(); }
+uintptr_t uk_arch_pt_new(void) { return 0; }
+void uk_arch_pt_free(uintptr_t root) { (void)root; }
+void uk_arch_pt_switch(uintptr_t root) { (void)root; }
