@@ -79,10 +79,31 @@ class Guest:
 
 
 def connect(port: int, timeout: float = 60) -> socket.socket:
-    """Connect to a forwarded port; QEMU accepts at once, so retry until the guest answers."""
+    """Connect to a forwarded port (QEMU accepts it and connects on to the guest)."""
+    return socket.create_connection(("127.0.0.1", port), timeout=timeout)
+
+
+def http_get(port: int, path: str, timeout: float = 60) -> bytes:
+    """One HTTP/1.0 request to 127.0.0.1:port; the whole reply. Retries while the server
+    starts (QEMU's forward accepts at once and then closes while nothing listens in the guest)."""
     deadline = time.monotonic() + timeout
     while True:
-        s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
-        return s
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+                s.sendall(f"GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n".encode())
+                reply = b"".join(iter(lambda: s.recv(65536), b""))
+            if reply:
+                return reply
+        except OSError:
+            pass
         if time.monotonic() > deadline:
-            raise AssertionError("no connection")
+            raise AssertionError(f"no HTTP reply from port {port} within {timeout} s")
+        time.sleep(0.2)
+
+
+def comparable(reply: bytes, dated=("date", "last-modified", "expires", "etag")) -> tuple:
+    """An HTTP reply as (status line, headers without the dated ones, body)."""
+    head, _, body = reply.partition(b"\r\n\r\n")
+    status, *lines = head.decode("latin-1").split("\r\n")
+    headers = sorted(line for line in lines if line.split(":", 1)[0].strip().lower() not in dated)
+    return status, headers, body

@@ -1,4 +1,5 @@
-"""`unicore bench seed [--runs N] [--out DIR] [--rows N]`: the seed's size and life-cycle comparison."""
+"""`unicore bench seed [--runs N] [--out DIR] [--rows N]`: the seed's size and life-cycle comparison;
+`unicore bench net`: a web server as a unikernel vs native (bench/net.py)."""
 
 from pathlib import Path
 
@@ -22,6 +23,21 @@ def add_parser(sub) -> None:
                       help="seconds one launch may take before its system counts as hung (default 300)")
     seed.add_argument("--systems", help="comma-separated subset, e.g. native,container")
     seed.set_defaults(func=run)
+    net = which.add_parser("net", help="a web server (python3 -m http.server) as a unikernel vs native: "
+                                       "ab requests/s, p99, time to the first reply")
+    net.add_argument("--runs", type=int, default=3, help="server starts per system (default 3)")
+    net.add_argument("--requests", type=int, default=500, help="ab requests (default 500)")
+    net.add_argument("--concurrency", type=int, default=4, help="ab concurrency (default 4)")
+    net.add_argument("--accel", choices=["kvm", "tcg"], default="tcg")
+    net.add_argument("--out", type=Path, default=Path("build/bench/net"), help="where net.csv/.md go")
+    net.set_defaults(func=run_net_bench)
+
+
+def run_net_bench(args) -> int:
+    from unicore.bench.net import run_net
+    rows = run_net(args.out, args.runs, args.requests, args.concurrency, args.accel)
+    print((args.out / "net.md").read_text(), end="")
+    return 0 if all(r.requests_per_s for r in rows[:2]) else 1
 
 
 def run(args) -> int:

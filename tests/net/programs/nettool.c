@@ -5,7 +5,7 @@
  *   client HOST PORT N   send N pattern bytes to an echo server, check every byte echoed
  *   refused HOST PORT    a blocking connect to a closed port: the errno's name
  *   nbconnect HOST PORT CLOSED  non-blocking connect + poll to PORT (then one echo), and to CLOSED
- *   reset HOST PORT      connect, read until the peer resets: the errno's name
+ *   loopreset PORT       both ends on 127.0.0.1: resets by SO_LINGER 0 and by closing unread data
  * Servers print "listening PORT" once they listen. */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -259,15 +259,53 @@ static int nbconnect(const char *host, int port, int closed)
 	return 0;
 }
 
-static int reset(const char *host, int port)
+/* A connected pair on loopback: *server (accepted) and the returned client. */
+static int loop_pair(int l, int port, int *server)
 {
-	int s = connect_to(host, port);
-	char buf[256];
-	ssize_t n;
+	struct sockaddr_in a = addr_of("127.0.0.1", port);
+	int c = socket(AF_INET, SOCK_STREAM, 0);
 
-	while ((n = recv(s, buf, sizeof(buf), 0)) > 0)
-		;
-	printf("recv %s\n", n < 0 ? ename(errno) : "EOF");
+	if (connect(c, (struct sockaddr *)&a, sizeof(a)))
+		return perror("connect"), -1;
+	*server = accept(l, NULL, NULL);
+	return c;
+}
+
+static void after_reset(int c, const char *what)
+{
+	char buf[16];
+	ssize_t n = recv(c, buf, sizeof(buf), 0);
+	int e = errno;
+	ssize_t m = recv(c, buf, sizeof(buf), 0);
+	ssize_t w = send(c, "x", 1, MSG_NOSIGNAL);
+
+	printf("%s: recv %s, then %s, send %s\n", what, n < 0 ? ename(e) : "data", m == 0 ? "EOF" : "other",
+	       w < 0 ? ename(errno) : "ok");
+	close(c);
+}
+
+static int loopreset(int port)
+{
+	struct linger lg = { 1, 0 };
+	int l = socket(AF_INET, SOCK_STREAM, 0), s, c, one = 1;
+	struct sockaddr_in a = addr_of("127.0.0.1", port);
+
+	setsockopt(l, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 4))
+		return perror("listen"), 1;
+	if ((c = loop_pair(l, port, &s)) < 0)
+		return 1;
+	setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(s);
+	usleep(100000);
+	after_reset(c, "linger0");
+	if ((c = loop_pair(l, port, &s)) < 0)
+		return 1;
+	send(c, "unread", 6, 0);
+	usleep(100000);
+	close(s);
+	usleep(100000);
+	after_reset(c, "unread");
 	return 0;
 }
 
@@ -288,8 +326,8 @@ int main(int argc, char **argv)
 		return refused(argv[2], atoi(argv[3]));
 	if (!strcmp(m, "nbconnect") && argc == 5)
 		return nbconnect(argv[2], atoi(argv[3]), atoi(argv[4]));
-	if (!strcmp(m, "reset") && argc == 4)
-		return reset(argv[2], atoi(argv[3]));
-	fprintf(stderr, "usage: nettool echo|udpecho|sink|client|refused|nbconnect|reset ...\n");
+	if (!strcmp(m, "loopreset") && argc == 3)
+		return loopreset(atoi(argv[2]));
+	fprintf(stderr, "usage: nettool echo|udpecho|sink|client|refused|nbconnect|loopreset ...\n");
 	return 64;
 }

@@ -16,11 +16,20 @@ UK_OPTIONAL(uk_sched_gettid);
 
 #define MAX_REGS 32
 
+static bool in_kernel(uintptr_t addr)
+{
+	return addr >= (uintptr_t)_uk_image_start && addr < (uintptr_t)_end;
+}
+
+/* The symbol of the function containing addr: the last one at or below it, if it is on the same
+ * side (a kernel symbol for a kernel address, a program one for a program address) and addr is
+ * inside it when its size is known. A program address the table does not cover has none (it
+ * used to get the nearest kernel function below it). */
 const char *uk_core_symbol(uintptr_t addr, uintptr_t *offset)
 {
 	uint32_t lo = 0, hi = uk_ksyms_count;
 
-	if (addr >> 32 || !hi || addr < uk_ksyms_addrs[0])
+	if (!hi || addr < uk_ksyms_addrs[0])
 		return NULL;
 	while (hi - lo > 1) { /* last entry <= addr */
 		uint32_t mid = (lo + hi) / 2;
@@ -30,6 +39,8 @@ const char *uk_core_symbol(uintptr_t addr, uintptr_t *offset)
 			hi = mid;
 	}
 	*offset = addr - uk_ksyms_addrs[lo];
+	if (in_kernel(uk_ksyms_addrs[lo]) != in_kernel(addr) || (uk_ksyms_sizes[lo] && *offset >= uk_ksyms_sizes[lo]))
+		return NULL;
 	return uk_ksyms_strs + uk_ksyms_names[lo];
 }
 
@@ -37,7 +48,7 @@ static void print_location(const char *prefix, uintptr_t addr)
 {
 	uintptr_t off = 0;
 	const char *sym = uk_core_symbol(addr, &off);
-	const char *where = (addr >= (uintptr_t)_uk_image_start && addr < (uintptr_t)_end) ? "kernel" : "program";
+	const char *where = in_kernel(addr) ? "kernel" : "program";
 
 	if (sym)
 		uk_core_printk("%s0x%lx <%s+0x%lx> [%s]\n", prefix, addr, sym, off, where);
@@ -95,6 +106,16 @@ static bool in_ram(uintptr_t fp)
 	return fp >= 4096 && fp + 16 <= top && !(fp & 7);
 }
 
+/* The link register holds the caller of a leaf function (which saves no frame record): worth a
+ * line when it points into another function than the pc. */
+static bool leaf_caller(const struct uk_arch_fault *f)
+{
+	uintptr_t off;
+	const char *at = uk_core_symbol(f->pc, &off), *from = uk_core_symbol(f->link, &off);
+
+	return f->link && at && from && at != from;
+}
+
 /* Walk saved frame pointers; stop at anything that does not look like a frame in RAM.
  * Runs of the same return address (recursion) are printed once with a count. */
 static void print_backtrace(const struct uk_arch_fault *f)
@@ -104,7 +125,10 @@ static void print_backtrace(const struct uk_arch_fault *f)
 
 	uk_core_printk("unicore:   backtrace:\n");
 	print_location("unicore:     #0 ", f->pc);
-	for (int depth = 1; depth < 65536 && printed < 16 && in_ram(fp); depth++) {
+	int depth = 1;
+	if (leaf_caller(f))
+		print_location("unicore:     #1 ", f->link), depth++, printed++;
+	for (; depth < 65536 && printed < 16 && in_ram(fp); depth++) {
 		uintptr_t ret, next = uk_arch_frame_caller(fp, &ret);
 		if (!ret)
 			break;

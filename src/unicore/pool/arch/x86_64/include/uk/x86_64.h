@@ -41,6 +41,9 @@ static inline void uk_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 }
 
 uint64_t uk_arch_tsc_hz_cpuid(void); /* TSC frequency from CPUID, 0 when unknown */
+/* The address of the last page fault: CR2 at CPL0; the signal's fault address in a Linux process
+ * (arch/x86_64/linux). crash_x86_64.c, shared by both, reads it through this. */
+uintptr_t uk_arch_x86_64_fault_addr(void);
 
 /* Arch-private symbols shared between the x86_64 sources. */
 extern const uint64_t uk_arch_trap_stubs[32]; /* traps_x86_64.S */

@@ -80,4 +80,11 @@ int uk_posix_signal_fault(struct uk_regs *r, const struct uk_arch_fault *f); /* 
 struct uk_thread;
 void uk_posix_signal_thread_start(struct uk_thread *child, struct uk_thread *parent);
 void uk_posix_signal_thread_end(struct uk_thread *t);
+/* Processes (lib/proc): the process-wide state (actions, pending) to save and restore per
+ * process, what execve resets, and a signal for a process that is not running (its saved state,
+ * its live threads). */
+void *uk_posix_signal_state(unsigned long *size);
+void uk_posix_signal_exec(void);
+void uk_posix_signal_send_saved(void *saved, struct uk_thread *const *threads, int n, int sig,
+				const struct uk_posix_signal_info *info);
 #endif

@@ -1,0 +1,103 @@
+"""Servers as unmodified Debian binaries (`unicore build --binary` with a scenario), answering
+requests from the host through `unicore run -p`; their replies equal those of the same server
+run natively: status line, headers except dated ones (Date, Last-Modified), body."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from netguest import Guest, comparable, free_port, http_get
+
+pytestmark = pytest.mark.slow
+EXAMPLES = Path(__file__).parents[2] / "examples"
+
+
+def _build_binary(tmp_path: Path, exe: str, example: str, *extra: str) -> Path:
+    image = tmp_path / f"{Path(exe).name}.img"
+    proc = subprocess.run([sys.executable, "-m", "unicore", "build", "--binary", exe, *extra,
+                           "-o", str(image), "--build-dir", str(tmp_path / "build"), "--explain"],
+                          capture_output=True, text=True, cwd=EXAMPLES / example, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "net              provides" in proc.stdout
+    return image
+
+
+def _native(cmd: list[str], port: int, paths: list[str], cwd: Path) -> list[tuple]:
+    server = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+    try:
+        return [comparable(http_get(port, p)) for p in paths]
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def test_python_http_server_equals_native(tmp_path):
+    example = EXAMPLES / "http-server"
+    image = _build_binary(tmp_path, "/usr/bin/python3", "http-server", "--scenario", "http.toml",
+                          "--rootfs", "rootfs")
+    paths = ["/index.html", "/docs/", "/docs/a.txt", "/missing"]
+    port = free_port()
+    want = _native(["/usr/bin/python3", "-m", "http.server", "-b", "127.0.0.1", "-d", "rootfs/www", str(port)],
+                   port, paths, example)
+    assert [w[0] for w in want] == ["HTTP/1.0 200 OK"] * 3 + ["HTTP/1.0 404 File not found"]
+    host = free_port()
+    with Guest(image, ["-m", "http.server", "-b", "0.0.0.0", "-d", "/www", "8000"], [f"{host}:8000"]) as g:
+        got = [comparable(http_get(host, p, timeout=120)) for p in paths]
+    assert got == want
+
+
+def _has_epoll() -> bool:
+    from unicore.pool.manifest import load_pool
+    return any("epoll_wait" in lib.provides_syscalls for lib in load_pool().values())
+
+
+needs_epoll = pytest.mark.skipif(not _has_epoll(), reason="nginx and redis run on epoll, which no pool library "
+                                                          "provides yet (issue 12)")
+
+
+@needs_epoll
+def test_nginx_equals_native(tmp_path):
+    example = EXAMPLES / "nginx"
+    image = _build_binary(tmp_path, "/usr/sbin/nginx", "nginx", "--scenario", "nginx.toml", "--rootfs", "rootfs")
+    paths = ["/", "/a.txt", "/missing"]
+    want = _native(["/usr/sbin/nginx", "-p", "rootfs/srv/", "-c", "nginx.conf"], 8080, paths, example)
+    assert [w[0] for w in want] == ["HTTP/1.1 200 OK"] * 2 + ["HTTP/1.1 404 Not Found"]
+    host = free_port()
+    with Guest(image, ["-p", "/srv/", "-c", "nginx.conf"], [f"{host}:8080"]):
+        got = [comparable(http_get(host, p, timeout=120)) for p in paths]
+    assert got == want
+
+
+REDIS_COMMANDS = [["SET", "greeting", "hello"], ["GET", "greeting"], ["INCR", "n"], ["INCR", "n"],
+                  ["RPUSH", "l", "a", "b", "c"], ["LRANGE", "l", "0", "-1"], ["DEL", "greeting"],
+                  ["GET", "greeting"], ["PING"]]
+
+
+def _redis_answers(port: int) -> list[str]:
+    import time
+    deadline = time.monotonic() + 120
+    while subprocess.run(["redis-cli", "-p", str(port), "PING"], capture_output=True, text=True).stdout != "PONG\n":
+        assert time.monotonic() < deadline, "redis never answered PING"
+        time.sleep(0.5)
+    return [subprocess.run(["redis-cli", "-p", str(port), *c], capture_output=True, text=True, timeout=60).stdout
+            for c in REDIS_COMMANDS]
+
+
+@needs_epoll
+def test_redis_answers_redis_cli_like_native(tmp_path):
+    image = _build_binary(tmp_path, "/usr/bin/redis-server", "redis", "--scenario", "redis.toml")
+    args = ["--bind", "0.0.0.0", "--save", "", "--appendonly", "no", "--protected-mode", "no"]
+    port = free_port()
+    native = subprocess.Popen(["/usr/bin/redis-server", "--port", str(port), *args], stdout=subprocess.DEVNULL,
+                              start_new_session=True)
+    try:
+        want = _redis_answers(port)
+    finally:
+        native.terminate()
+        native.wait(10)
+    assert want[:2] == ["OK\n", "hello\n"]
+    host = free_port()
+    with Guest(image, ["--port", "6379", *args], [f"{host}:6379"]):
+        assert _redis_answers(host) == want
