@@ -35,6 +35,13 @@ static void *sig_live = &no_signals; /* posix-signal's state of the running proc
 
 struct proc *uk_proc_cur(void) { return uk_sched_current->proc; }
 
+/* Its threads count: the process ends (zombie, or the unikernel for the first) with the last. */
+void uk_proc_thread_added(void *proc)
+{
+	if (proc)
+		((struct proc *)proc)->nthreads++;
+}
+
 int uk_proc_count(void)
 {
 	int n = 0;
