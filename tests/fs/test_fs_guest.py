@@ -1,4 +1,6 @@
-"""File systems in the booted unikernel (QEMU microvm, TCG without KVM):
+"""File systems in the booted unikernel (QEMU microvm on x86_64 and virt on arm64, TCG; each
+test runs on every target of tests/targets.py, the native run of an arm64 program is QEMU's
+user mode):
 - fsprog on ramfs behaves exactly like the same program natively (`unicore verify`);
 - fsprog on a 9p host volume prints the native transcript and leaves the same tree on the host;
 - a file written on a volume is complete on the host after exit; host files are readable;
@@ -16,6 +18,8 @@ import pytest
 
 from fs_helpers import HERE, ROOT
 
+from unicore.runner.verify import native_command
+
 pytestmark = pytest.mark.slow
 
 
@@ -24,14 +28,16 @@ def unicore(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
                           cwd=cwd, timeout=600)
 
 
-def build(src: Path, out: Path, *extra: str) -> Path:
-    proc = unicore("build", str(src), "-o", str(out), "--build-dir", str(out.parent / (out.stem + ".build")), *extra)
+def build(src: Path, out: Path, target: str, *extra: str) -> Path:
+    proc = unicore("build", str(src), "-o", str(out), "--build-dir", str(out.parent / (out.stem + ".build")),
+                   "--target", target, *extra)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return out
 
 
-def native_program(image: Path) -> Path:
-    return Path(json.loads(Path(str(image) + ".plan.json").read_text())["program"]["path"])
+def native_cmd(image: Path) -> list[str]:
+    """The command running the image's program natively (under qemu-aarch64 for arm64)."""
+    return native_command(Path(json.loads(Path(str(image) + ".plan.json").read_text())["program"]["path"]))
 
 
 def boot(image: Path, args: list[str], volumes: dict[str, Path] | None = None, *options: str) -> tuple[str, int]:
@@ -64,11 +70,11 @@ def mapped_tree(root: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def images(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def images(tmp_path_factory: pytest.TempPathFactory, target: str) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("fsimg")
     return {
-        "fsprog": build(HERE / "fsprog.c", out / "fsprog.img", "--with", "9pfs"),
-        "guestprog": build(HERE / "guestprog.c", out / "guestprog.img", "--with", "9pfs",
+        "fsprog": build(HERE / "fsprog.c", out / "fsprog.img", target, "--with", "9pfs"),
+        "guestprog": build(HERE / "guestprog.c", out / "guestprog.img", target, "--with", "9pfs",
                            "--option", "UK_RAMFS_QUOTA_KB=64"),
     }
 
@@ -86,7 +92,7 @@ def test_fsprog_on_9p_volume_matches_native(images: dict[str, Path], tmp_path: P
     passthrough (real host metadata) both give the guest exactly the native transcript."""
     native_dir, volume = tmp_path / "native", tmp_path / "volume"
     native_dir.mkdir(), volume.mkdir()
-    native = subprocess.run([str(native_program(images["fsprog"])), str(native_dir / "w")],
+    native = subprocess.run([*native_cmd(images["fsprog"]), str(native_dir / "w")],
                             capture_output=True, text=True, timeout=60)
     console, status = boot(images["fsprog"], ["/data/w"], {"/data": volume}, "--volume-security", security)
     assert (status, console) == (native.returncode, native.stdout)
@@ -128,14 +134,14 @@ def test_large_io_on_volume_matches_native(images: dict[str, Path], tmp_path: Pa
     """1 MiB in one write and one read: many 9P messages; same output and bytes as native."""
     native_dir, volume = tmp_path / "native", tmp_path / "volume"
     native_dir.mkdir(), volume.mkdir()
-    native = subprocess.run([str(native_program(images["guestprog"])), "bigio", str(native_dir)],
+    native = subprocess.run([*native_cmd(images["guestprog"]), "bigio", str(native_dir)],
                             capture_output=True, text=True, timeout=60)
     assert native.stdout.startswith("write 1048576\n") and "same 1" in native.stdout
     assert boot(images["guestprog"], ["bigio", "/data"], {"/data": volume}) == (native.stdout, 0)
     assert (volume / "big").read_bytes() == (native_dir / "big").read_bytes()
 
 
-def test_rootfs_tree_is_in_the_guest(tmp_path: Path) -> None:
+def test_rootfs_tree_is_in_the_guest(tmp_path: Path, target: str) -> None:
     """`unicore build --rootfs DIR`: the cpio linked into the image is unpacked by initrd."""
     tree = tmp_path / "tree"
     (tree / "etc" / "app").mkdir(parents=True)
@@ -143,7 +149,7 @@ def test_rootfs_tree_is_in_the_guest(tmp_path: Path) -> None:
     (tree / "etc" / "app" / "conf.txt").chmod(0o600)
     (tree / "etc" / "app" / "link").symlink_to("conf.txt")
     (tree / "data.bin").write_bytes(bytes(range(256)) * 40)
-    image = build(HERE / "guestprog.c", tmp_path / "rootfs.img", "--rootfs", str(tree))
+    image = build(HERE / "guestprog.c", tmp_path / "rootfs.img", target, "--rootfs", str(tree))
     console, status = boot(image, ["cat", "/etc/app/conf.txt", "/etc/app/link", "/data.bin", "/etc/passwd"])
     assert status == 0
     lines = console.split("\n")
