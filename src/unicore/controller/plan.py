@@ -295,10 +295,15 @@ def _on_arch(names, arch: str) -> list[str]:
     return sorted(n for n in names if n in known)
 
 
+# Calls programs make but are known to carry on without (ENOSYS is an answer they expect): made
+# in a traced run, they still rank with the unlikely ones.
+TOLERATED = {"rseq"}  # glibc registers restartable sequences if it can, and goes on without
+
+
 def rank_missing(missing: list[str], seen: dict[str, int]) -> tuple[list[str], list[str]]:
     """(the calls the traced run made, most frequent first: likely to matter; the others, which
-    only the static analysis says the code may reach, sorted)."""
-    made = sorted((s for s in missing if seen.get(s)), key=lambda s: (-seen[s], s))
+    only the static analysis says the code may reach or which programs go on without, sorted)."""
+    made = sorted((s for s in missing if seen.get(s) and s not in TOLERATED), key=lambda s: (-seen[s], s))
     return made, sorted(set(missing) - set(made))
 
 
@@ -315,8 +320,8 @@ def _report_missing(missing: list[str], on_missing: str, warn, seen: dict[str, i
              f"matter (ENOSYS at run time): {counts}")
     if rest:
         more = "more call(s)" if made else "call(s)"
-        warn(f"warning: no library provides {len(rest)} {more} only the static analysis finds reachable "
-             f"(ENOSYS if reached): {', '.join(rest)}")
+        warn(f"warning: no library provides {len(rest)} {more} the static analysis finds reachable or "
+             f"programs go on without (ENOSYS if reached): {', '.join(rest)}")
 
 
 def explain(plan: dict) -> str:

@@ -111,6 +111,7 @@ def _generate(plan: dict, program: Path | None, gen_dir: Path, options: dict, ro
     gen.write_if_changed(gen_dir / "syscall_table.c", gen.syscall_table(plan["syscalls"], plan["target"]["arch"],
                                                                         list(plan["faked"])))
     gen.write_if_changed(gen_dir / "app.S", gen.app_asm(gen_dir / "app.bin" if program else None))
+    gen.write_if_changed(gen_dir / "sites.c", gen.syscall_sites(plan.get("program", {}).get("syscall_sites", [])))
     gen.write_if_changed(gen_dir / "ksyms_empty.S", gen.ksyms_empty())
 
 
@@ -138,6 +139,7 @@ def _ninja_file(plan: dict, program: Path | None, output: Path, build_dir: Path,
     objs = [n.build(o, "cc", [s], **_extra_includes(extra)) for s, o, extra in pairs]
     objs.append(n.build(obj_dir / "gen" / "syscall_table.o", "cc", [gen_dir / "syscall_table.c"]))
     objs.append(_app(n, program, gen_dir, obj_dir))
+    objs.append(n.build(obj_dir / "gen" / "sites.o", "cc", [gen_dir / "sites.c"]))
     objs.append(n.build(obj_dir / "gen" / "initrd.o", "cc", [gen_dir / "initrd.S"], [rootfs] if rootfs else []))
     empty = n.build(obj_dir / "gen" / "ksyms_empty.o", "cc", [gen_dir / "ksyms_empty.S"])
     pre = n.build(build_dir / "kernel.pre.elf", "ld", [*objs, empty], [script], script=esc(script))

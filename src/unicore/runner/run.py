@@ -292,7 +292,9 @@ def _run_spt(image: Path, cmdline: str, mem_mb: int, timeout: float | None, stdi
     out = _Collect(on_output, started or time.monotonic())
     def add(name: str, chunk: bytes) -> None:
         out.control(chunk) if name == "control" else out.add(name, chunk)
+    out.marks["spawn"] = time.monotonic()  # the tender's start (its lookup is a stat when cached)
     rc, timed_out, wall = spt.run_tender(image, cmdline, mem_mb, timeout, stdin, add)
+    out.marks["done"] = time.monotonic()
     control = bytes(out.ctl)
     status, signal = _status(control.decode(errors="replace"))
     if status is None and rc < 0:  # killed by the host: the seccomp filter (SIGSYS), or a signal
@@ -303,6 +305,7 @@ def _run_spt(image: Path, cmdline: str, mem_mb: int, timeout: float | None, stdi
                        crashed=signal is not None, timed_out=timed_out, signal=signal, wall_s=wall,
                        boot_us=float(boot.group(2)) if boot else None, stderr=bytes(out.data["stderr"]),
                        kernel=kernel)
+    result.timings = phases(out.marks, result.boot_us)
     if timed_out:
         result.exit_status = EXIT_TIMEOUT
     elif status is None and rc == 125 and not control:

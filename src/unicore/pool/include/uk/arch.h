@@ -53,6 +53,14 @@ uintptr_t uk_arch_pt_entry_addr(uint64_t entry);
 #define UK_ARCH_PF_FETCH 0x10
 extern int (*uk_arch_page_fault)(uintptr_t addr, unsigned long error);
 int uk_arch_page_fault_resolve(unsigned long error);
+/* Address spaces of their own (processes): a new root shares the kernel (the identity map below
+ * UK_ARCH_IDENTITY_TOP) with every other and nothing of the program's part; uk_arch_pt_map of a
+ * low address in it gives that root its own copy of the tables on the way (the boot root's
+ * identity map is never edited). Free after every leaf was freed; switch loads it on the CPU. */
+uintptr_t uk_arch_pt_new(void);              /* 0 when out of pages */
+void uk_arch_pt_free(uintptr_t root);
+void uk_arch_pt_switch(uintptr_t root);
+uintptr_t uk_arch_pt_boot(void);             /* the boot root (the first process's) */
 
 
 /* ---- crash report hooks (core's uk_core_trap formats the report) ---- */
