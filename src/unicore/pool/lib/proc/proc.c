@@ -177,9 +177,9 @@ long uk_proc_clone(unsigned long flags, uint64_t newsp, int *ptid, int *ctid, ui
 	uk_proc_save(parent);
 	if (!(c = proc_copy(parent, flags)))
 		return -ENOMEM;
-	regs.rax = 0;
+	uk_arch_regs_set_return(&regs, 0);
 	if (newsp)
-		regs.rsp = newsp;
+		uk_arch_regs_set_sp(&regs, newsp);
 	long tid = uk_sched_thread_create(&regs, (flags & CLONE_SETTLS) ? tls : uk_arch_get_tls(), &t);
 	if (tid < 0) {
 		proc_drop(c);
