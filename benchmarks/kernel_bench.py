@@ -25,6 +25,7 @@ from unicore.image import build_image
 from unicore.runner import choose_accel, run_image
 from unicore.runner.console import console_devices
 from unicore.runner.qemu import kernel_cmdline, qemu_command
+from unicore.runner.verify import native_command
 from unicore.program.toolchain import compile_program
 
 HERE = Path(__file__).parent
@@ -125,7 +126,7 @@ def boot_times(image: Path, accel: str, runs: int) -> dict:
 def lifecycle(program: Path, image: Path, floor: Path, accel: str, out: Path, runs: int) -> dict:
     unicore = [sys.executable, "-m", "unicore", "run", "--accel", accel, "--timeout", "30", str(image), "--", "world"]
     samples = interleaved({
-        "native": [str(program), "world"],
+        "native": [*native_command(program), "world"],  # arm64: under qemu-aarch64
         "vmm_floor_trivial_pvh": ["timeout", "30", *qemu_command(floor, "", 64, accel, out / "ctl", arch=arch())],
         "qemu_with_image": qemu_direct(image, accel, out, ["world"]),
         "run_image_in_process": lambda: run_image(image, ["world"], accel=accel, timeout=30),
@@ -201,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
                "boot_us": boot_times(image, accel, opts.runs),
                "lifecycle_ms": lifecycle(program, image, trivial_kernel(out), accel, out, opts.runs),
                "unicore_run_phases_ms": run_phases(image, accel, opts.runs),
-               "spt_lifecycle_ms": spt_lifecycle(out, opts.runs),
+               "spt_lifecycle_ms": spt_lifecycle(out, opts.runs) if arch() == "x86_64" else None,  # spt: x86_64 only
                "syscall_round_trip": syscall_cost(accel, out)}
     floor = results["lifecycle_ms"]["vmm_floor_trivial_pvh"]["median"]
     for key, value in results["lifecycle_ms"].items():
