@@ -9,6 +9,7 @@ the same accelerator (TCG unless `--accel`). Results are printed and written to 
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -26,8 +27,8 @@ from unicore.program.toolchain import compile_program
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
-LIBS = ["arch-x86_64", "plat-qemu", "virtio", "core", "syscall", "process", "posix-process", "posix-mm",
-        "posix-time", "posix-io", "random"]
+LIBS = ["arch-x86_64", "plat-qemu", "virtio", "core", "syscall", "process", "posix-process", "posix-signal", "posix-mm",
+        "posix-time", "posix-io", "tty", "random"]
 HELLO_SYSCALLS = ["arch_prctl", "set_tid_address", "ioctl", "writev", "write", "exit_group", "exit"]
 
 
@@ -102,7 +103,7 @@ def boot_times(image: Path, accel: str, runs: int) -> dict:
 
 
 def lifecycle(program: Path, image: Path, floor: Path, accel: str, out: Path, runs: int) -> dict:
-    unicore = [sys.executable, "-m", "unicore.cli", "run", "--accel", accel, "--timeout", "30", str(image), "--", "world"]
+    unicore = [sys.executable, "-m", "unicore", "run", "--accel", accel, "--timeout", "30", str(image), "--", "world"]
     samples = interleaved({
         "native": [str(program), "world"],
         "vmm_floor_trivial_pvh": ["timeout", "30", *qemu_command(floor, "", 64, accel, out / "ctl")],
@@ -111,6 +112,50 @@ def lifecycle(program: Path, image: Path, floor: Path, accel: str, out: Path, ru
         "unicore_run_cli": unicore,
     }, runs)
     return {name: stats(values) for name, values in samples.items()}
+
+
+def spt_lifecycle(out: Path, runs: int) -> dict:
+    """hello on the sandboxed-process platform (docs/spt.md): its tender alone (kernel and
+    control fds on /dev/null) against `unicore run` of the same image as a process."""
+    from unicore.pipeline import BuildRequest, build as pipeline_build
+    from unicore.runner.spt import tender_path
+    req = BuildRequest(path=ROOT / "examples" / "hello" / "hello.c", target="spt/x86_64", cflags=["-Os"],
+                       output=out / "hello-spt.img", build_dir=out / "build-hello-spt")
+    image = pipeline_build(req, warn=lambda _: None).image
+    tender = str(tender_path())
+
+    def alone() -> None:
+        with open("/dev/null", "wb") as kernel, open("/dev/null", "wb") as control:
+            subprocess.run([tender, "--mem", "64", "--kernel-fd", str(kernel.fileno()), "--control-fd",
+                            str(control.fileno()), str(image), kernel_cmdline(["world"], {}, False, False)],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           pass_fds=(kernel.fileno(), control.fileno()), timeout=60)
+    cli = [sys.executable, "-m", "unicore", "run", "--timeout", "30", str(image), "--", "world"]
+    samples = interleaved({"spt_tender_alone": alone, "unicore_run_spt_cli": cli}, runs)
+    result = {name: stats(values) for name, values in samples.items()}
+    result["ratio"] = round(result["unicore_run_spt_cli"]["median"] / result["spt_tender_alone"]["median"], 2)
+    return result
+
+
+def run_phases(image: Path, accel: str, runs: int) -> dict:
+    """`unicore run --timings` as a process: the median of each phase (runner.run.PHASES), ms."""
+    cmd = [sys.executable, "-m", "unicore", "run", "--accel", accel, "--timings", str(image), "--", "world"]
+    samples: dict[str, list[float]] = {}
+    for _ in range(runs):
+        err = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, timeout=60).stderr.decode()
+        for line in err.splitlines():
+            if line.startswith("unicore: timings: ") and not line.split()[2] == "total":
+                name, value, _ = line.removeprefix("unicore: timings: ").rsplit(None, 2)
+                samples.setdefault(name.strip(), []).append(float(value))
+    return {name: round(statistics.median(values), 2) for name, values in samples.items()}
+
+
+def bytecode(package: Path) -> None:
+    """Compile unicore's modules once, as an installed package has them: under
+    PYTHONDONTWRITEBYTECODE (set on this machine) an editable checkout never gets bytecode, and
+    every `unicore run` would compile its modules again, timing the compiler instead of the run."""
+    import compileall
+    compileall.compile_dir(str(package), quiet=1)
 
 
 def syscall_cost(accel: str, out: Path) -> str:
@@ -128,13 +173,19 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     accel, why = choose_accel(opts.accel)
     program, image = build(ROOT / "examples" / "hello" / "hello.c", HELLO_SYSCALLS, out, ["-Os"])
+    import unicore
+    bytecode(Path(unicore.__file__).parent)
     results = {"accel": f"{accel} ({why})", "size": size_breakdown(image, out / "build-hello"),
                "boot_us": boot_times(image, accel, opts.runs),
                "lifecycle_ms": lifecycle(program, image, trivial_kernel(out), accel, out, opts.runs),
+               "unicore_run_phases_ms": run_phases(image, accel, opts.runs),
+               "spt_lifecycle_ms": spt_lifecycle(out, opts.runs),
                "syscall_round_trip": syscall_cost(accel, out)}
     floor = results["lifecycle_ms"]["vmm_floor_trivial_pvh"]["median"]
     for key, value in results["lifecycle_ms"].items():
         value["vs_floor"] = round(value["median"] / floor, 2)
+    same_qemu = results["lifecycle_ms"]["qemu_with_image"]["median"]
+    results["unicore_run_vs_same_qemu"] = round(results["lifecycle_ms"]["unicore_run_cli"]["median"] / same_qemu, 2)
     (out / "kernel.json").write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
     return 0

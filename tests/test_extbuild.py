@@ -132,7 +132,7 @@ def test_bad_project_file_is_one_line_from_the_cli(tmp_path: Path):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
     assert proc.stderr.strip().splitlines()[-1] == \
-        f"unicore: {tmp_path / 'unicore.toml'}: unknown table 'imgae' (known: build, image, program, schema)"
+        f"unicore: {tmp_path / 'unicore.toml'}: unknown table 'imgae' (known: binary, build, image, program, run, schema, targets)"
 
 
 def test_build_key_covers_flags_and_source(greet_env: Path):

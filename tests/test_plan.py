@@ -109,6 +109,22 @@ def test_replaces_applies_to_libraries_pulled_in_as_requirements(tmp_path):
     assert plan["syscalls"] == {"ioctl": "console-user", "write": "vfs"}
 
 
+def test_with_syscalls_and_implied_companions(tmp_path):
+    lib(tmp_path, "x86_64", kind="arch", req=["core"])
+    lib(tmp_path, "qemu", kind="plat", req=["core"])
+    lib(tmp_path, "core")
+    lib(tmp_path, "vfs", syscalls=["write", "pipe"], req=["core"])
+    lib(tmp_path, "signal", syscalls=["rt_sigaction", "rt_sigreturn"], req=["core"],
+        extra='with_syscalls = ["pipe"]\n[implies]\nrt_sigaction = ["rt_sigreturn"]')
+    pool = load_pool(tmp_path)
+    plan = make_plan(["write", "pipe"], pool=pool)
+    reasons = {entry["name"]: entry["reasons"] for entry in plan["libraries"]}
+    assert reasons["signal"] == ["acts on pipe"] and "rt_sigreturn" not in plan["syscalls"]
+    plan = make_plan(["write", "rt_sigaction"], pool=pool)
+    assert plan["syscalls"] == {"write": "vfs", "rt_sigaction": "signal", "rt_sigreturn": "signal"}
+    assert "signal" not in {e["name"] for e in make_plan(["write"], pool=pool)["libraries"]}
+
+
 def test_stubbed_and_faked_syscalls_choose_no_library_and_are_explained(pool):
     plan = make_plan(["write"], pool=pool, stubbed={"nanosleep": "stubbed: scenario a still passed"},
                      faked={"clock_gettime": "faked: scenarios a, b still passed", "write": "faked: x"})
@@ -130,19 +146,20 @@ def test_version_2_plan_reads_as_nothing_stubbed_or_faked(pool):
         check_plan(old | {"version": 1})
 def test_missing_calls_ranked_traced_first(pool):
     """The warning names the calls the traced run made first, most frequent first, with counts;
-    the ones only the static analysis reaches follow in one line."""
+    the ones only the static analysis reaches, and those programs go on without (rseq), follow in
+    one line."""
     lines = []
-    make_plan(["swapon", "reboot", "pivot_root", "write", "acct"], pool=pool, warn=lines.append,
-              seen={"reboot": 12, "pivot_root": 3, "write": 40})
+    make_plan(["swapon", "reboot", "pivot_root", "write", "acct", "rseq"], pool=pool, warn=lines.append,
+              seen={"reboot": 12, "pivot_root": 3, "write": 40, "rseq": 1})
     assert lines == [
         "warning: no library provides 2 call(s) the program made when traced, likely to matter "
         "(ENOSYS at run time): reboot (12x), pivot_root (3x)",
-        "warning: no library provides 2 more call(s) only the static analysis finds reachable "
-        "(ENOSYS if reached): acct, swapon"]
+        "warning: no library provides 3 more call(s) the static analysis finds reachable or programs go on "
+        "without (ENOSYS if reached): acct, rseq, swapon"]
 
 
 def test_missing_calls_without_a_trace_are_one_line(pool):
     lines = []
     make_plan(["swapon", "acct"], pool=pool, warn=lines.append)
-    assert lines == ["warning: no library provides 2 call(s) only the static analysis finds reachable "
-                     "(ENOSYS if reached): acct, swapon"]
+    assert lines == ["warning: no library provides 2 call(s) the static analysis finds reachable or programs go on "
+                     "without (ENOSYS if reached): acct, swapon"]

@@ -37,6 +37,14 @@ def bench_cache() -> Path:
     return cache_root() / "bench"
 
 
+def images_cache() -> Path:
+    """Linked images, keyed by the content hash of everything the link reads (image/cache.py)."""
+    return cache_root() / "images"
+def tender_cache() -> Path:
+    """The spt tender, compiled once per source and compiler (runner/spt.py)."""
+    return cache_root() / "spt"
+
+
 def runner_cache() -> Path:
     """Host facts the runner probed once (runner/hostcache.py): keyed by what they depend on."""
     return cache_root() / "runner"

@@ -15,13 +15,13 @@ from pathlib import Path
 from unicore.image.rootfs import Entry, merge, write_cpio
 from unicore.controller.plan import fixed_plan
 
-BASE_LIBS = ["arch-x86_64", "plat-qemu", "virtio", "core", "syscall", "process", "posix-process", "posix-mm",
+BASE_LIBS = ["arch-x86_64", "plat-qemu", "virtio", "core", "syscall", "process", "posix-process", "posix-signal", "posix-mm",
              "posix-time", "random", "posix-rlimit", "posix-sched", "futex", "exec", "posix-procinfo", "mm-extra"]
 FS_LIBS = ["vfs", "ramfs", "devfs", "initrd", "fs-extra"]
 # What glibc's start-up (static or ld.so) and stdio need; a superset of musl's.
 GLIBC_SYSCALLS = ["read", "write", "writev", "readv", "ioctl", "lseek", "exit", "exit_group", "arch_prctl",
                   "set_tid_address", "brk", "mmap", "munmap", "mremap", "madvise", "mprotect",
-                  "rt_sigprocmask", "rt_sigaction", "getpid", "gettid", "tkill", "getrandom",
+                  "rt_sigprocmask", "rt_sigaction", "rt_sigreturn", "getpid", "gettid", "tkill", "getrandom",
                   "set_robust_list", "prlimit64", "futex", "sched_getaffinity", "clock_gettime"]
 FILE_SYSCALLS = ["openat", "open", "close", "newfstatat", "fstat", "stat", "lstat", "pread64", "readlink",
                  "access", "faccessat", "getdents64", "getcwd", "fcntl", "dup", "dup2", "statx", "readlinkat"]

@@ -7,11 +7,14 @@ The quickest cases (small programs, short runs) run in every `make test-fast`; t
 subset (interpreters, the GNU tools issue 20 names) is marked slow and runs in `make test`."""
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 from unicore.compat import load_corpus, run_corpus
+from unicore.compat.runner import build
 
 CORPUS = Path(__file__).resolve().parents[2] / "benchmarks" / "compat" / "corpus.toml"
 FAST = [c for c in load_corpus(CORPUS) if c.fast]
@@ -39,3 +42,22 @@ def test_fast_case_matches_native(case, tmp_path_factory):
     assert result.guest.stderr == result.native.stderr
     assert result.guest.status == result.native.status
     assert result.passed and result.differences == []
+
+
+@needs_qemu
+@pytest.mark.slow
+def test_m4_verified_by_unicore_verify(tmp_path_factory):
+    """The corpus's m4 image through `unicore verify` (as a user checks it): native and unikernel
+    give the same stdout, stderr and exit status for the macro file on stdin."""
+    [case] = [c for c in load_corpus(CORPUS) if c.name == "m4"]
+    if not case.program.exists():
+        pytest.skip(f"{case.program} not installed (scripts/install-deps)")
+    built = build(case, tmp_path_factory.getbasetemp() / "compat-cache")
+    assert built.image, built.error
+    proc = subprocess.run([sys.executable, "-m", "unicore", "verify", str(built.image), "--accel", "tcg",
+                           "--stdin", str(case.inputs / "macro.m4")], capture_output=True, timeout=300)
+    native = subprocess.run([str(case.program)], input=(case.inputs / "macro.m4").read_bytes(), capture_output=True)
+    assert native.returncode == 0 and b"Hello, world!" in native.stdout
+    assert proc.returncode == 0, proc.stdout.decode() + proc.stderr.decode()
+    assert proc.stdout.decode() == (f"same behaviour: {len(native.stdout)} bytes of stdout, "
+                                    f"{len(native.stderr)} bytes of stderr, exit status 0\n")

@@ -29,6 +29,7 @@ def test_unused_handler_is_not_in_the_image(make_image, kernel_workdir):
     assert "uk_sys_nanosleep" in symbols(with_sleep.parent / "build" / "kernel.elf")
 
 
+@pytest.mark.only_target("qemu/x86_64")
 def test_image_is_a_pvh_elf_without_symbols(make_image):
     with open(make_image("hello"), "rb") as f:
         elf = ELFFile(f)
@@ -39,6 +40,22 @@ def test_image_is_a_pvh_elf_without_symbols(make_image):
         # the payload follows the kernel's memory and its 7 boot page-table pages (docs/image.md)
         kernel_end = -(-(kernel["p_paddr"] + kernel["p_memsz"]) // 4096) * 4096
         assert payload["p_paddr"] == kernel_end + 7 * 4096
+        assert elf.get_section_by_name(".symtab") is None
+
+
+@pytest.mark.only_target("spt/x86_64")
+def test_spt_image_carries_the_tenders_note_and_loads_at_1mib(make_image):
+    """The tender finds the image's signal handlers and its kernel region in a note (uk/linux_host.h)."""
+    with open(make_image("hello"), "rb") as f:
+        elf = ELFFile(f)
+        notes = [n for seg in elf.iter_segments() if seg["p_type"] == "PT_NOTE" for n in seg.iter_notes()]
+        kernel, payload = [s for s in elf.iter_segments() if s["p_type"] == "PT_LOAD"]
+        assert [(n["n_name"], n["n_type"]) for n in notes] == [("unicore", 0x53505431)]
+        desc = bytes(notes[0]["n_descdata"])
+        version, *handlers, lo, hi, altstack, altlen = (int.from_bytes(desc[i:i + 8], "little") for i in range(0, 72, 8))
+        assert version == 1 and (lo, hi) == (0x100000, -(-(kernel["p_paddr"] + kernel["p_memsz"]) // 4096) * 4096)
+        assert all(lo <= a < hi for a in [*handlers, altstack]) and altlen == 65536
+        assert payload["p_paddr"] >= hi and elf.header["e_entry"] in range(lo, hi)
         assert elf.get_section_by_name(".symtab") is None
 
 

@@ -10,7 +10,7 @@ from unicore import rootfs
 from unicore.analysis.report import POLICIES
 from unicore.controller.plan import TARGETS, explain
 from unicore.errors import BadInputError
-from unicore.pipeline import BuildRequest, BuildResult, build
+from unicore.pipeline import BuildRequest, BuildResult, build, per_target, project_requests
 
 console = Console(stderr=True, highlight=False)
 
@@ -26,7 +26,9 @@ def add_parser(sub) -> None:
                    help=f"for --binary: which analysis decides the syscalls ({', '.join(POLICIES)}) and "
                         f"which files the rootfs gets ({', '.join(rootfs.FILE_POLICIES)}); either or both, "
                         f"comma-separated (default {','.join(rootfs.DEFAULT_POLICY)}; docs/rootfs.md)")
-    p.add_argument("--target", default=TARGETS[0], help=f"platform/arch (default {TARGETS[0]})")
+    p.add_argument("--target", default=TARGETS[0],
+                   help=f"platform/arch: {', '.join(TARGETS)} (default {TARGETS[0]}); a comma-separated list or "
+                        "`all` builds one image per target, named by it (IMAGE.spt-x86_64.img)")
     p.add_argument("--report", type=Path, help="use this analysis report instead of analysing")
     p.add_argument("-o", "--output", type=Path, help="the image (default build/<name>.img)")
     p.add_argument("--build-dir", type=Path, help="where intermediate files go (default build/<name>/)")
@@ -66,8 +68,16 @@ def request(args) -> BuildRequest:
 
 
 def run(args) -> int:
-    req = request(args)
-    with console.status("building") as status:
+    """One image, or one per target: a project directory's unicore.toml `targets`, or
+    `--target all` / a list (docs/spt.md)."""
+    for req in project_requests(request(args)):
+        for one in per_target(req):
+            _build_one(one, args)
+    return 0
+
+
+def _build_one(req: BuildRequest, args) -> None:
+    with console.status(f"building for {req.target}") as status:
         result = build(req, progress=status.update, warn=lambda m: console.print(m))
     if result.rootfs_cpio:
         _print_rootfs(result)
@@ -76,10 +86,10 @@ def run(args) -> int:
         if result.rootfs_files is not None:
             console.print(_groups_table(result))
     console.print(f"image {result.image} ({result.image.stat().st_size} bytes, "
-                  f"{len(result.plan['syscalls'])} syscall handlers)")
+                  f"{len(result.plan['syscalls'])} syscall handlers, target {req.target}"
+                  + (", from the cache" if result.cached else "") + ")")
     if result.unexplored:
         console.print(compare_line(result), soft_wrap=True)
-    return 0
 
 
 def compare_line(result: BuildResult) -> str:

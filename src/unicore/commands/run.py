@@ -1,6 +1,7 @@
 """`unicore run IMAGE [-m MEM] [-e KEY=VALUE]... [-v HOSTDIR:GUESTDIR[:ro]]... [--accel auto|kvm|tcg]
 [-p [HOSTADDR:]HOSTPORT:GUESTPORT]... [--net user|tap[=NAME]] [--timeout S] [--debug] [--boottime]
-[-- ARGS...]`: boot an image on QEMU microvm and exit with the program's status."""
+[-- ARGS...]`: boot an image on QEMU microvm, or run an spt image under its tender (the image's
+target decides), and exit with the program's status."""
 
 import sys
 from pathlib import Path
@@ -10,8 +11,9 @@ from unicore.commands._intermixed import intermixed
 from unicore.errors import BadInputError
 from unicore.controller.planfile import image_record
 from unicore.runner import EXIT_NO_STATUS, EXIT_TIMEOUT, choose_accel, run_image
-from unicore.runner.run import prepare_net
+from unicore.runner.run import image_arch, prepare_net
 from unicore.runner.lifetime import Interrupted, forward_signals
+from unicore.runner.spt import is_spt_image
 from unicore.runner.volumes import DEFAULT_SECURITY, SECURITY_MODELS
 from unicore.runner.memory import default_mem_mb
 from unicore.oci.ref import is_ref
@@ -105,7 +107,28 @@ def _print_timings(result) -> None:
 def run(args) -> int:
     if is_ref(args.image):
         return _run_packaged(args)
+    if Path(args.image).is_dir() and (Path(args.image) / "unicore.toml").is_file():
+        return _run_project(args)
     return _run_file(args, Path(args.image), parse_env(args.env))
+
+
+def _run_project(args) -> int:
+    """`unicore run DIR`: the image `unicore build DIR` made (its first target's), with the
+    project's [run] section under our flags: memory, env, volumes, ports, arguments."""
+    from unicore.program.project import load
+    proj = load(Path(args.image))
+    _, image, _ = proj.images("")[0]
+    spec = proj.run
+    if spec.ports:
+        if not hasattr(args, "publish"):
+            raise BadInputError(f"{proj.path}: [run] ports: this unicore's runner has no port forwarding (-p)")
+        args.publish = [*spec.ports, *args.publish]
+    args.mem = args.mem or spec.memory
+    args.volume = [*spec.volumes, *args.volume]
+    args.args = args.args or list(spec.args)
+    if not image.is_file():
+        raise BadInputError(f"{image} not found: build the project first (`unicore build {args.image}`)")
+    return _run_file(args, image, {**spec.env, **parse_env(args.env)})
 
 
 def _run_packaged(args) -> int:
@@ -128,8 +151,12 @@ def _run_file(args, image: Path, env: dict[str, str]) -> int:
         args.mem = default_mem_mb(image)
     _check_memory(image, args.mem)
     prepare_net(image, args.publish, args.net)  # bad -p/--net: one line, before anything else
-    accel, why = choose_accel(args.accel)
-    print(f"unicore: accelerator {accel} ({why})", file=sys.stderr)
+    if is_spt_image(image):
+        accel = "spt"
+        print("unicore: platform spt (a sandboxed process, docs/spt.md)", file=sys.stderr)
+    else:
+        accel, why = choose_accel(args.accel, image_arch(image))
+        print(f"unicore: accelerator {accel} ({why})", file=sys.stderr)
     # stdin (a pipe, a file or a terminal) is streamed as the program reads it; a terminal is
     # lent to the guest (isatty, tcsetattr: runner/tty.py)
     stdin = None if sys.stdin is None else sys.stdin.buffer

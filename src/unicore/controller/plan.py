@@ -4,7 +4,9 @@ Rules, in order (docs/plan.md):
 1. the target's arch and plat libraries are always chosen;
 2. a syscall with one provider chooses it; with several, a provider already chosen wins,
    else the highest `priority`, then the smallest library (fewest syscalls);
-3. a chosen library's `replaces` list removes the libraries it supersedes;
+3. a chosen library's `replaces` list removes the libraries it supersedes; a library whose
+   `with_syscalls` names a needed syscall is chosen too (posix-signal for pipe: SIGPIPE), and a
+   needed syscall's `implies` companions are needed as well (rt_sigaction: rt_sigreturn);
 4. required libraries and capabilities are added, transitively;
 5. a needed syscall nobody provides is reported, and the on-missing policy decides.
 Syscalls the report's exploration stubbed get no handler (the table's -ENOSYS path) and faked
@@ -17,16 +19,28 @@ from unicore.controller.config import resolve_options
 from unicore.controller.planfile import PLAN_SCHEMA, PLAN_VERSION, Plan, PlanLibrary, Target
 from unicore.errors import BadInputError, UnicoreError
 from unicore.pool.manifest import POOL_DIR, Library, load_pool, parse_manifest
+from unicore import syscalls as syscall_tables
 
 EXTERNAL_DIR = POOL_DIR / "external"
 
-TARGETS = ("qemu/x86_64",)
+TARGETS = ("qemu/x86_64", "qemu/arm64", "spt/x86_64")  # the first is the default (docs/spt.md: spt)
 
 
 @dataclass
 class Selection:
     pool: dict[str, Library]
     reasons: dict[str, list[str]] = field(default_factory=dict)
+    everything: dict[str, Library] = field(default_factory=dict)  # the whole pool, any target
+    target: str = ""
+
+    def refuse(self, name: str, why: str) -> None:
+        """`name` exists but does not support this target: say so, naming it (never a silent drop)."""
+        lib = self.everything.get(name)
+        if lib is None:
+            return
+        raise BadInputError(f"library {name} ({why}) does not support target {self.target}: "
+                            f"its support.arch is {', '.join(lib.arch) or 'any'}, "
+                            f"support.plat {', '.join(lib.plat) or 'any'}")
 
     def add(self, name: str, reason: str) -> bool:
         """Choose `name` (if new) and record why; True when it was new."""
@@ -35,6 +49,18 @@ class Selection:
         if reason not in self.reasons[name]:
             self.reasons[name].append(reason)
         return new
+
+
+def parse_targets(spec: str) -> list[str]:
+    """`--target`: one target, a comma-separated list, or `all` (every target, default first)."""
+    if spec == "all":
+        return list(TARGETS)
+    targets = [t.strip() for t in spec.split(",") if t.strip()]
+    for t in targets:
+        parse_target(t)
+    if not targets or len(set(targets)) != len(targets):
+        raise BadInputError(f"--target {spec!r}: give one target, a list without repeats, or all; valid: {', '.join(TARGETS)}")
+    return targets
 
 
 def parse_target(target: str) -> tuple[str, str]:
@@ -71,11 +97,41 @@ def _choose_for_syscalls(sel: Selection, needs: list[str]) -> list[str]:
     return missing
 
 
-def _choose_extra(sel: Selection, extra: dict[str, str]) -> None:
-    """Libraries or capabilities the build asks for beyond the syscalls, each with its reason."""
+def _with_implied(pool: dict[str, Library], needs: list[str]) -> list[str]:
+    """A needed syscall's companions (manifest `implies`: a signal handler returns through
+    rt_sigreturn, which the analysis may not see in the libc's restorer)."""
+    implied = {extra for lib in pool.values() for syscall, extras in lib.raw.get("implies", {}).items()
+               if syscall in needs for extra in extras}
+    return sorted(set(needs) | implied)
+
+
+def _choose_with_syscalls(sel: Selection, needs: list[str]) -> None:
+    """Libraries that act on what a syscall does without providing it (manifest `with_syscalls`:
+    posix-signal for pipe, whose write to a closed pipe raises SIGPIPE)."""
+    for lib in sel.pool.values():
+        for syscall in lib.raw.get("with_syscalls", []):
+            if syscall in needs:
+                sel.add(lib.name, f"acts on {syscall}")
+
+
+def _elsewhere(full: dict[str, Library], want: str) -> list[Library]:
+    """The pool's libraries named `want` or providing it, whatever their targets."""
+    return [lib for lib in full.values() if lib.name == want or want in lib.provides_caps]
+
+
+def _choose_extra(sel: Selection, extra: dict[str, str], full: dict[str, Library], target: str, warn) -> None:
+    """Libraries or capabilities the build asks for beyond the syscalls, each with its reason. One
+    the pool has only for other targets is left out with a warning naming them (e.g. 9pfs, host
+    volumes over virtio, on spt: the image then refuses -v)."""
     for want, reason in extra.items():
         if want in sel.pool:
             sel.add(want, reason)
+            continue
+        other = [lib for lib in _elsewhere(full, want) if lib.name not in sel.pool]
+        if other and not any(want in lib.provides_caps for lib in sel.pool.values()):
+            plats = sorted({p for lib in other for p in lib.plat})
+            warn(f"warning: {want} ({reason}) is not available for {target}: {', '.join(l.name for l in other)} "
+                 f"supports {', '.join(plats) or 'other architectures'} only; left out")
             continue
         providers = [lib for lib in sel.pool.values() if want in lib.provides_caps]
         if not providers:
@@ -114,6 +170,7 @@ def _close_requirements(sel: Selection) -> None:
             if req in _replaced(sel):
                 continue  # the library that replaces it stands in
             if req not in sel.pool:
+                sel.refuse(req, f"required by {lib.name}")
                 raise UnicoreError(f"library {lib.name} requires {req!r}, which the pool lacks for this target")
             if sel.add(req, f"required by {lib.name}"):
                 queue.append(req)
@@ -161,11 +218,15 @@ def make_plan(needs: list[str], target: str = "qemu/x86_64", *, on_missing: str 
     `faked` (syscall -> reason) are the exploration's choices (a needed syscall is never either);
     `seen` (the dynamic analysis' name -> count) ranks the warning about calls no library handles."""
     plat, arch = parse_target(target)
-    sel = Selection(_usable(pool or load_pool(), plat, arch))
+    full = pool or load_pool()
+    sel = Selection(_usable(full, plat, arch), everything=full, target=target)
+    needs = _on_arch(needs, arch)
     sel.add(_one_of_kind(sel.pool, "arch", arch).name, f"target architecture {arch}")
     sel.add(_one_of_kind(sel.pool, "plat", plat).name, f"target platform {plat}")
+    needs = _with_implied(sel.pool, needs)
     missing = _choose_for_syscalls(sel, sorted(set(needs)))
-    _choose_extra(sel, extra or {})
+    _choose_with_syscalls(sel, needs)
+    _choose_extra(sel, extra or {}, full, target, warn)
     _settle(sel)
     _report_missing(missing, on_missing, warn, seen or {})
     order = [sel.pool[n] for n in _dependency_order(sel)]
@@ -181,7 +242,7 @@ def _plan(libs: list[Library], reasons: dict[str, list[str]], syscalls: dict[str
           options: dict[str, str] | None, program: dict | None, *, missing: list[str] = (),
           on_missing: str = "warn") -> Plan:
     entries = [PlanLibrary(name=lib.name, dir=str(lib.dir), kind=lib.kind, reasons=reasons[lib.name],
-                           sources=list(lib.sources), capabilities=sorted(lib.provides_caps),
+                           sources=list(lib.sources_for(target["arch"])), capabilities=sorted(lib.provides_caps),
                            **_external(lib))
                for lib in libs]
     return Plan(schema=PLAN_SCHEMA, version=PLAN_VERSION, target=target, libraries=entries,
@@ -217,17 +278,32 @@ def fixed_plan(names: list[str], syscalls: list[str] | None, target: str = "qemu
     if unknown:
         raise BadInputError(f"no library {unknown[0]!r} in the pool")
     libs = [pool[n] for n in names]
-    owner = {s: lib.name for lib in reversed(libs) for s in lib.provides_syscalls}
+    for lib in libs:
+        if not lib.supports(arch, plat):
+            Selection({}, everything=pool, target=target).refuse(lib.name, "listed")
+    owner = {s: lib.name for lib in reversed(libs) for s in _on_arch(lib.provides_syscalls, arch)}
     wanted = owner if syscalls is None else [s for s in syscalls if s in owner]
     overrides = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in (options or {}).items()}
     return _plan(libs, {n: ["listed"] for n in names}, {s: owner[s] for s in sorted(wanted)},
                  Target(arch=arch, plat=plat), overrides, program)
 
 
+def _on_arch(names, arch: str) -> list[str]:
+    """The syscalls of `names` the architecture has: arm64's generic table lacks open, stat, fork...
+    (handlers are keyed by name; a library may provide both open and openat)."""
+    known = syscall_tables.by_name(arch)
+    return sorted(n for n in names if n in known)
+
+
+# Calls programs make but are known to carry on without (ENOSYS is an answer they expect): made
+# in a traced run, they still rank with the unlikely ones.
+TOLERATED = {"rseq"}  # glibc registers restartable sequences if it can, and goes on without
+
+
 def rank_missing(missing: list[str], seen: dict[str, int]) -> tuple[list[str], list[str]]:
     """(the calls the traced run made, most frequent first: likely to matter; the others, which
-    only the static analysis says the code may reach, sorted)."""
-    made = sorted((s for s in missing if seen.get(s)), key=lambda s: (-seen[s], s))
+    only the static analysis says the code may reach or which programs go on without, sorted)."""
+    made = sorted((s for s in missing if seen.get(s) and s not in TOLERATED), key=lambda s: (-seen[s], s))
     return made, sorted(set(missing) - set(made))
 
 
@@ -244,8 +320,8 @@ def _report_missing(missing: list[str], on_missing: str, warn, seen: dict[str, i
              f"matter (ENOSYS at run time): {counts}")
     if rest:
         more = "more call(s)" if made else "call(s)"
-        warn(f"warning: no library provides {len(rest)} {more} only the static analysis finds reachable "
-             f"(ENOSYS if reached): {', '.join(rest)}")
+        warn(f"warning: no library provides {len(rest)} {more} the static analysis finds reachable or "
+             f"programs go on without (ENOSYS if reached): {', '.join(rest)}")
 
 
 def explain(plan: dict) -> str:
@@ -258,6 +334,8 @@ def explain(plan: dict) -> str:
         lines.append(f"  {lib['name']:<16} " + "; ".join(_compact(lib["reasons"])))
     if plan["missing"]:
         lines.append(f"  missing (ENOSYS): {', '.join(plan['missing'])}")
+    if plan["stubbed"] or plan["faked"]:
+        lines.append("  stubbed and faked (exploration):")
     for kind in ("stubbed", "faked"):
         lines += [f"  {name:<16} {why}" for name, why in plan[kind].items()]
     return "\n".join(lines)

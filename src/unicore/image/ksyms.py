@@ -15,57 +15,69 @@ from elftools.elf.constants import SH_FLAGS
 from elftools.elf.elffile import ELFFile
 
 EMPTY = """\t.section .uk_ksyms, "a"
-\t.globl uk_ksyms_count, uk_ksyms_addrs, uk_ksyms_names, uk_ksyms_strs
-\t.p2align 2
+\t.globl uk_ksyms_count, uk_ksyms_addrs, uk_ksyms_sizes, uk_ksyms_names, uk_ksyms_strs
+\t.p2align 3
 uk_ksyms_count:\t.long 0
+\t.p2align 3
 uk_ksyms_addrs:
+uk_ksyms_sizes:
 uk_ksyms_names:
 uk_ksyms_strs:\t.byte 0
 """
 
 
-def function_symbols(path: Path) -> dict[int, str]:
-    """{address: name} of the functions (and code labels) in an ELF file's symbol table."""
+def sized_symbols(path: Path) -> dict[int, tuple[str, int]]:
+    """{address: (name, size)} of the functions (and code labels: size 0) in an ELF file's symbol
+    table. Sizes let a crash report refuse an address past a function's end (code without a
+    symbol, a program the image does not record) instead of naming the function before it."""
     with open(path, "rb") as f:
         elf = ELFFile(f)
         symtab = elf.get_section_by_name(".symtab")
         if symtab is None:
             return {}
         code = {i for i, s in enumerate(elf.iter_sections()) if s["sh_flags"] & SH_FLAGS.SHF_EXECINSTR}
-        found: dict[int, str] = {}
+        found: dict[int, tuple[str, int]] = {}
         for sym in symtab.iter_symbols():
             if _is_code(sym, code) and (sym["st_info"]["type"] == "STT_FUNC" or sym["st_value"] not in found):
-                found[sym["st_value"]] = sym.name
+                found[sym["st_value"]] = (sym.name, sym["st_size"])
         return found
+
+
+def function_symbols(path: Path) -> dict[int, str]:
+    """{address: name} of the functions (and code labels) in an ELF file's symbol table."""
+    return {a: name for a, (name, _) in sized_symbols(path).items()}
 
 
 def _is_code(sym, code: set[int]) -> bool:
     kind = sym["st_info"]["type"]
     return (kind in ("STT_FUNC", "STT_NOTYPE") and isinstance(sym["st_shndx"], int)
             and sym["st_shndx"] in code and sym.name and not sym.name.startswith((".", "$"))
-            and 0 < sym["st_value"] < 1 << 32)
+            and 0 < sym["st_value"])
 
 
-def assembly(symbols: dict[int, str]) -> str:
+def assembly(symbols: dict[int, tuple[str, int]]) -> str:
+    """The table: 64-bit addresses (a program's symbols may lie anywhere), sizes, name offsets."""
     addrs = sorted(symbols)
     offsets, blob = [], bytearray()
     for a in addrs:
         offsets.append(len(blob))
-        blob += symbols[a].encode() + b"\0"
-    lines = [EMPTY.split("uk_ksyms_count:")[0], f"uk_ksyms_count:\t.long {len(addrs)}", "uk_ksyms_addrs:"]
-    lines += _longs(addrs) + ["uk_ksyms_names:"] + _longs(offsets) + ["uk_ksyms_strs:"]
+        blob += symbols[a][0].encode() + b"\0"
+    lines = [EMPTY.split("uk_ksyms_count:")[0], f"uk_ksyms_count:\t.long {len(addrs)}", "\t.p2align 3",
+             "uk_ksyms_addrs:"]
+    lines += _data(".quad", addrs) + ["uk_ksyms_sizes:"] + _data(".long", [symbols[a][1] for a in addrs])
+    lines += ["uk_ksyms_names:"] + _data(".long", offsets) + ["uk_ksyms_strs:"]
     lines += [f"\t.byte {','.join(map(str, blob[i:i + 32]))}" for i in range(0, len(blob), 32)] or ["\t.byte 0"]
     return "\n".join(lines) + "\n"
 
 
-def _longs(values: list[int]) -> list[str]:
-    return [f"\t.long {','.join(map(hex, values[i:i + 8]))}" for i in range(0, len(values), 8)]
+def _data(directive: str, values: list[int]) -> list[str]:
+    return [f"\t{directive} {','.join(map(hex, values[i:i + 8]))}" for i in range(0, len(values), 8)]
 
 
 def main(argv: list[str]) -> int:
     kernel, *programs, out = map(Path, argv)
-    symbols = {k: v for p in programs for k, v in function_symbols(p).items()}
-    symbols.update(function_symbols(kernel))
+    symbols = {k: v for p in programs for k, v in sized_symbols(p).items()}
+    symbols.update(sized_symbols(kernel))
     out.write_text(assembly(symbols))
     return 0
 

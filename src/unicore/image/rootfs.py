@@ -97,10 +97,14 @@ def _content(entry: Entry) -> tuple[int, bytes]:
 
 def _mtime(entry: Entry) -> int:
     """The host file's modification time (programs compare them: gzip, Python's .pyc caches);
-    0 for directories the build made up."""
+    0 for directories the build made up. With SOURCE_DATE_EPOCH set, times after it are clamped
+    to it (the reproducible-builds convention: the same files give the same archive whenever
+    they were last touched)."""
     if entry.host is None:
         return 0
-    return int(entry.host.lstat().st_mtime)
+    mtime = int(entry.host.lstat().st_mtime)
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    return min(mtime, int(epoch)) if epoch.isdigit() else mtime
 
 
 def write_cpio(entries: list[Entry], out: Path) -> int:

@@ -9,11 +9,10 @@ a host port already taken, -p on an image built without the network library.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import re
 import socket
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from unicore.errors import BadInputError
 
@@ -24,8 +23,7 @@ PORT_SPEC = re.compile(r"^(?:(?P<addr>\[[0-9a-fA-F:.]+\]|[0-9.]+|localhost):)?(?
                        r"(?:/(?P<proto>tcp|udp))?$")
 
 
-@dataclass(frozen=True)
-class Port:
+class Port(NamedTuple):
     host_addr: str
     host_port: int
     guest_port: int
@@ -35,11 +33,13 @@ class Port:
         return f"hostfwd={self.proto}:{self.host_addr}:{self.host_port}-:{self.guest_port}"
 
 
-@dataclass
 class Network:
-    mode: str                      # "user" or "tap"
-    ports: list[Port] = field(default_factory=list)
-    tap: str = ""
+    """The guest's network (a plain class: dataclasses would cost every `unicore run` its import)."""
+
+    def __init__(self, mode: str, ports: list[Port] | None = None, tap: str = "") -> None:
+        self.mode = mode               # "user" or "tap"
+        self.ports = ports or []
+        self.tap = tap
 
     def tokens(self) -> list[str]:
         settings = USER_NET if self.mode == "user" else TAP_NET
@@ -68,6 +68,7 @@ def parse_port(spec: str) -> Port:
     addr = (m.group("addr") or "127.0.0.1").strip("[]")
     addr = "127.0.0.1" if addr == "localhost" else addr
     try:
+        import ipaddress  # only for a -p with an address
         if ipaddress.ip_address(addr).version != 4:
             raise BadInputError(f"-p {spec}: QEMU's user network forwards IPv4 host addresses only")
     except ValueError:

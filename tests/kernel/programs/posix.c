@@ -15,7 +15,7 @@ static volatile int got_usr1;
 static void on_usr1(int sig)
 {
 	got_usr1 = sig;
-	write(1, "in handler\n", 11); /* a syscall from inside the kill syscall */
+	write(1, "in handler\n", 11); /* a syscall from the handler, on its signal frame */
 }
 
 int main(void)

@@ -189,25 +189,7 @@ _Noreturn void uk_arch_enter_program(uintptr_t entry, uintptr_t sp)
  * a page table of 4 KiB entries taken from the page allocator. */
 int uk_arch_page_unmap(uintptr_t va)
 {
-	uint64_t cr3, *pd;
-
 	if (va >> 32 || va % UK_PAGE_SIZE)
 		return -1;
-	__asm__ volatile("mov %%cr3, %0" : "=r"(cr3));
-	uint64_t *pdpt = (uint64_t *)(((uint64_t *)(cr3 & ~0xfffUL))[0] & ~0xfffUL);
-	pd = (uint64_t *)(pdpt[va >> 30] & ~0xfffUL);
-	uint64_t *pde = &pd[(va >> 21) & 511];
-	if (*pde & 0x80) { /* 2 MiB page: split it */
-		uint64_t *pt = uk_core_page_alloc(1), base = *pde & ~0x1fffffUL;
-		if (!pt)
-			return -1;
-		for (int i = 0; i < 512; i++)
-			pt[i] = (base + (uint64_t)i * UK_PAGE_SIZE) | 3;
-		*pde = (uint64_t)pt | 3;
-		__asm__ volatile("mov %0, %%cr3" : : "r"(cr3) : "memory"); /* drop the large TLB entry */
-	}
-	uint64_t *pt = (uint64_t *)(*pde & ~0xfffUL);
-	pt[(va >> 12) & 511] = 0;
-	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
-	return 0;
+	return uk_arch_pt_map(uk_arch_pt_root(), va, va, 0); /* no rights: later accesses fault */
 }

@@ -36,9 +36,9 @@ static const char *page_fault_access(uint64_t error)
 void uk_arch_fault_describe(const struct uk_regs *r, struct uk_arch_fault *f)
 {
 	*f = (struct uk_arch_fault){ r->vector < 32 && names[r->vector] ? names[r->vector] : "exception", r->vector,
-				     r->error, signal_of(r->vector), "rip", r->rip, r->rsp, r->rbp, NULL, 0 };
+				     r->error, signal_of(r->vector), "rip", r->rip, r->rsp, r->rbp, NULL, 0, 0 };
 	if (r->vector == 14) {
-		__asm__ volatile("mov %%cr2, %0" : "=r"(f->addr));
+		f->addr = uk_arch_x86_64_fault_addr();
 		f->access = page_fault_access(r->error);
 	}
 }
@@ -66,4 +66,10 @@ uintptr_t uk_arch_frame_caller(uintptr_t fp, uintptr_t *ret)
 	return ((const uintptr_t *)fp)[0];
 }
 
-void uk_arch_trap(struct uk_regs *r) { uk_core_trap(r); }
+/* A fault of the program (no syscall in progress) may go to its signal handler. */
+void uk_arch_trap(struct uk_regs *r)
+{
+	if (uk_arch_syscall_depth == 0 && uk_core_trap_signal(r))
+		return;
+	uk_core_trap(r);
+}

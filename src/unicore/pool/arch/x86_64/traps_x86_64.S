@@ -1,6 +1,7 @@
 /* Exception stubs (x86_64): vectors 0-31 push a uniform frame (struct uk_regs in uk/arch.h)
  * and call uk_arch_trap(), except a page fault the memory library resolves (demand paging),
- * which returns to the faulting instruction. Every vector runs on IST1, so a fault in the program never writes
+ * which returns to the faulting instruction; uk_arch_trap returns when the program's signal
+ * handler is to run (the frame rewritten to it). Every vector runs on IST1, so a fault in the program never writes
  * into its red zone or overflows onto a broken stack. */
 #include <uk/x86_64_regs.h>
 	.text
@@ -63,15 +64,13 @@ uk_trap_common:
 	call uk_arch_page_fault_resolve
 	testl %eax, %eax
 	jz 2f
-	movq %rbx, %rsp			/* resolved: run the instruction again */
+3:	movq %rbx, %rsp			/* resolved: run the instruction again */
 	UK_POP_GPRS
 	addq $16, %rsp			/* vector and error code */
 	iretq
 2:	movq %rbx, %rdi
-	call uk_arch_trap
-1:	cli
-	hlt
-	jmp 1b
+	call uk_arch_trap		/* returns when a signal handler runs for it: the frame says where */
+	jmp 3b
 
 	.section .rodata
 	.p2align 3

@@ -1,4 +1,5 @@
-/* Crash reports (core): any CPU exception ends the program. The arch's trap entry calls
+/* Crash reports (core): a CPU exception ends the program unless its signal handler takes it
+ * (uk_core_trap_signal, posix-signal). The arch's trap entry calls
  * uk_core_trap; we print the cause, the faulting pc with its symbol, the registers and a
  * frame-pointer backtrace (all through the arch's hooks, uk/arch.h), then tell the host
  * (uk_plat_crash). Symbols come from a table the build links into the image (.uk_ksyms: kernel
@@ -6,14 +7,29 @@
 #include <uk/arch.h>
 #include <uk/core.h>
 #include <uk/image.h>
+#include <uk/link.h>
+#include <uk/posix-signal.h>
+#include <uk/sched.h>
+
+UK_OPTIONAL(uk_posix_signal_fault);
+UK_OPTIONAL(uk_sched_gettid);
 
 #define MAX_REGS 32
 
+static bool in_kernel(uintptr_t addr)
+{
+	return addr >= (uintptr_t)_uk_image_start && addr < (uintptr_t)_end;
+}
+
+/* The symbol of the function containing addr: the last one at or below it, if it is on the same
+ * side (a kernel symbol for a kernel address, a program one for a program address) and addr is
+ * inside it when its size is known. A program address the table does not cover has none (it
+ * used to get the nearest kernel function below it). */
 const char *uk_core_symbol(uintptr_t addr, uintptr_t *offset)
 {
 	uint32_t lo = 0, hi = uk_ksyms_count;
 
-	if (addr >> 32 || !hi || addr < uk_ksyms_addrs[0])
+	if (!hi || addr < uk_ksyms_addrs[0])
 		return NULL;
 	while (hi - lo > 1) { /* last entry <= addr */
 		uint32_t mid = (lo + hi) / 2;
@@ -23,6 +39,8 @@ const char *uk_core_symbol(uintptr_t addr, uintptr_t *offset)
 			hi = mid;
 	}
 	*offset = addr - uk_ksyms_addrs[lo];
+	if (in_kernel(uk_ksyms_addrs[lo]) != in_kernel(addr) || (uk_ksyms_sizes[lo] && *offset >= uk_ksyms_sizes[lo]))
+		return NULL;
 	return uk_ksyms_strs + uk_ksyms_names[lo];
 }
 
@@ -30,7 +48,7 @@ static void print_location(const char *prefix, uintptr_t addr)
 {
 	uintptr_t off = 0;
 	const char *sym = uk_core_symbol(addr, &off);
-	const char *where = (addr >= (uintptr_t)_uk_image_start && addr < (uintptr_t)_end) ? "kernel" : "program";
+	const char *where = in_kernel(addr) ? "kernel" : "program";
 
 	if (sym)
 		uk_core_printk("%s0x%lx <%s+0x%lx> [%s]\n", prefix, addr, sym, off, where);
@@ -88,6 +106,16 @@ static bool in_ram(uintptr_t fp)
 	return fp >= 4096 && fp + 16 <= top && !(fp & 7);
 }
 
+/* The link register holds the caller of a leaf function (which saves no frame record): worth a
+ * line when it points into another function than the pc. */
+static bool leaf_caller(const struct uk_arch_fault *f)
+{
+	uintptr_t off;
+	const char *at = uk_core_symbol(f->pc, &off), *from = uk_core_symbol(f->link, &off);
+
+	return f->link && at && from && at != from;
+}
+
 /* Walk saved frame pointers; stop at anything that does not look like a frame in RAM.
  * Runs of the same return address (recursion) are printed once with a count. */
 static void print_backtrace(const struct uk_arch_fault *f)
@@ -97,7 +125,10 @@ static void print_backtrace(const struct uk_arch_fault *f)
 
 	uk_core_printk("unicore:   backtrace:\n");
 	print_location("unicore:     #0 ", f->pc);
-	for (int depth = 1; depth < 65536 && printed < 16 && in_ram(fp); depth++) {
+	int depth = 1;
+	if (leaf_caller(f))
+		print_location("unicore:     #1 ", f->link), depth++, printed++;
+	for (; depth < 65536 && printed < 16 && in_ram(fp); depth++) {
 		uintptr_t ret, next = uk_arch_frame_caller(fp, &ret);
 		if (!ret)
 			break;
@@ -130,7 +161,20 @@ _Noreturn void uk_core_trap(const struct uk_regs *r)
 		uk_plat_crash(f.signal);
 	}
 	print_cause(&f);
+	if (uk_sched_gettid) /* threads: which one crashed */
+		uk_core_printk("unicore:   in thread %ld\n", uk_sched_gettid());
 	print_registers(r);
 	print_backtrace(&f);
 	uk_plat_crash(f.signal);
+}
+
+/* A fault of the program's own code goes to its handler when posix-signal has one for it. */
+int uk_core_trap_signal(struct uk_regs *r)
+{
+	struct uk_arch_fault f;
+
+	uk_arch_fault_describe(r, &f);
+	if (!uk_posix_signal_fault || (f.pc >= (uintptr_t)_uk_image_start && f.pc < (uintptr_t)_end))
+		return 0;
+	return uk_posix_signal_fault(r, &f);
 }

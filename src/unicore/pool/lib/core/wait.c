@@ -7,12 +7,14 @@
 #include <uk/wait.h>
 #include <uk/link.h>
 #include <uk/sched.h>
+#include <uk/posix-signal.h>
 
 void uk_core_waitq_add(struct uk_waitq *q, struct uk_waiter *w)
 {
 	w->thread = uk_core_thread_current();
 	w->q = q;
 	w->woken = false;
+	w->notify = NULL;
 	w->prev = NULL;
 	w->next = q->head;
 	if (q->head)
@@ -47,7 +49,10 @@ int uk_core_waitq_wake_if(struct uk_waitq *q, int n, uk_core_waiter_pick pick, c
 		if (!pick || pick(w, arg)) {
 			uk_core_waitq_del(w);
 			w->woken = true;
-			uk_core_thread_wake(w->thread, UK_WAKE_EVENT);
+			if (w->notify)
+				w->notify(w);
+			else
+				uk_core_thread_wake(w->thread, UK_WAKE_EVENT);
 			woken++;
 		}
 		w = prev;
@@ -78,6 +83,8 @@ UK_OPTIONAL(uk_sched_block);
 UK_OPTIONAL(uk_sched_wake);
 UK_OPTIONAL(uk_sched_alone);
 UK_OPTIONAL(uk_sched_return_hook);
+UK_OPTIONAL(uk_posix_signal_return_hook);
+UK_OPTIONAL(uk_posix_signal_interrupts);
 static volatile int wake_reason = -1;
 static int the_thread;
 
@@ -119,8 +126,11 @@ static int block_alone(uint64_t deadline, const char *what)
 	return wake_reason;
 }
 
+/* A signal already pending (sent while this thread ran) ends the wait before it starts. */
 int uk_core_thread_block(uint64_t deadline, const char *what)
 {
+	if (uk_posix_signal_interrupts && uk_posix_signal_interrupts())
+		return UK_WAKE_SIGNAL;
 	return uk_sched_block ? uk_sched_block(deadline, what) : block_alone(deadline, what);
 }
 
@@ -128,7 +138,8 @@ int uk_core_thread_yield_until(uint64_t monotonic_ns)
 {
 	if (uk_core_thread_alone())
 		return 0;
-	uk_core_thread_block(monotonic_ns, "console input");
+	if (uk_sched_block) /* not interrupted by signals: the console read polls again */
+		uk_sched_block(monotonic_ns, "console input");
 	return 1;
 }
 
@@ -136,4 +147,6 @@ void uk_core_return_to_program(struct uk_regs *r)
 {
 	if (uk_sched_return_hook)
 		uk_sched_return_hook(r);
+	if (uk_posix_signal_return_hook)
+		uk_posix_signal_return_hook(r);
 }

@@ -7,6 +7,17 @@
 #include <uk/syscall.h>
 #include <uk/wait.h>
 #include <uk/vfs.h>
+#include <uk/posix-signal.h>
+
+UK_OPTIONAL(uk_posix_signal_no_restart);
+UK_OPTIONAL(uk_posix_signal_mask_during);
+
+/* ppoll/pselect6's sigmask: the mask while this syscall waits (back on the way out). */
+static void mask_during(const uint64_t *mask)
+{
+	if (mask && uk_posix_signal_mask_during)
+		uk_posix_signal_mask_during(*mask);
+}
 
 #define FD_LIMIT 1024
 #define POLLIN 0x001
@@ -85,6 +96,8 @@ static long wait_loop(struct scan *s, unsigned long nwaiters, int64_t deadline)
 	for (unsigned long i = 0; i < nwaiters; i++)
 		uk_core_waitq_del(&w[i]);
 	uk_core_free(w);
+	if (ready == -EINTR && uk_posix_signal_no_restart) /* never restarted, as on Linux */
+		uk_posix_signal_no_restart();
 	return ready;
 }
 
@@ -122,7 +135,10 @@ UK_SYSCALL(ppoll)
 {
 	int64_t ns = timespec_ns((const struct uk_timespec *)a2);
 
-	return ns == -2 ? -EINVAL : do_poll((struct pollfd *)a0, (unsigned long)a1, ns);
+	if (ns == -2)
+		return -EINVAL;
+	mask_during((const uint64_t *)a3);
+	return do_poll((struct pollfd *)a0, (unsigned long)a1, ns);
 }
 
 /* ---- select: fd_set bitmaps; readable, writable and exceptional (never) sets ---- */
@@ -186,6 +202,10 @@ UK_SYSCALL(select)
 UK_SYSCALL(pselect6)
 {
 	int64_t ns = timespec_ns((const struct uk_timespec *)a4);
+	const uint64_t *const *sigmask = (const void *)a5; /* { const sigset_t *ss; size_t len } */
 
-	return ns == -2 ? -EINVAL : do_select(a0, (uint64_t *)a1, (uint64_t *)a2, (uint64_t *)a3, ns);
+	if (ns == -2)
+		return -EINVAL;
+	mask_during(sigmask ? sigmask[0] : NULL);
+	return do_select(a0, (uint64_t *)a1, (uint64_t *)a2, (uint64_t *)a3, ns);
 }

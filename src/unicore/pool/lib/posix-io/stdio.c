@@ -4,7 +4,10 @@
 #include <uk/plat.h>
 #include <uk/syscall.h>
 #include <uk/posix-io.h>
+#include <uk/link.h>
 #include <uk/tty.h>
+
+UK_OPTIONAL(uk_tty_ioctl); /* a plan listing libraries by hand may leave tty out */
 
 
 static long write_fd(long fd, const void *buf, size_t len)
@@ -63,6 +66,8 @@ UK_SYSCALL(ioctl)
 {
 	if (a0 < 0 || a0 > 2)
 		return -EBADF;
+	if (!uk_tty_ioctl)
+		return -ENOTTY;
 	return uk_tty_ioctl((int)a0, (unsigned long)a1, (void *)a2); /* ENOTTY unless a terminal */
 }
 

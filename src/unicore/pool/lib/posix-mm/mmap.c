@@ -2,7 +2,8 @@
  * list (vmspace.c). Anonymous maps are demand maps above 4 GiB (reserved, backed on first touch,
  * protection enforced), so a program may reserve far more than the guest's RAM as on Linux.
  * MAP_FIXED below 4 GiB (into the identity-mapped RAM: a program's own segments) takes and
- * zeroes those pages at once, as before. */
+ * zeroes those pages at once, as before; mprotect there rewrites the identity map's entries (its
+ * 2 MiB pages split), and those pages get their full rights back before they are reused. */
 #include <uk/arch.h>
 #include <uk/core.h>
 #include <uk/syscall.h>
@@ -39,10 +40,41 @@ static bool fits(uintptr_t lo, size_t len)
 	return lo + len > lo && lo + len <= UK_ARCH_USER_TOP;
 }
 
+/* A forked process's own copy of low pages (a demand mapping of its own root, lib/proc): its
+ * entries map other pages than the identity map's, so they are protected as demand ones. */
+static bool own_low(uintptr_t lo)
+{
+	struct uk_memory_vma *v = uk_memory_find(mm(), lo);
+
+	return v && (v->flags & UK_MEMORY_DEMAND);
+}
+
+/* Identity pages in [lo, hi) that mprotect restricted get read and write back (the kernel
+ * zeroes or reuses them next). */
+static void identity_release(uintptr_t lo, uintptr_t hi)
+{
+	for (struct uk_memory_vma *v = mm()->vmas; v && v->lo < hi; v = v->next)
+		if ((v->flags & UK_MEMORY_ENFORCED) && !(v->flags & UK_MEMORY_DEMAND) && v->hi > lo)
+			for (uintptr_t va = v->lo > lo ? v->lo : lo; va < v->hi && va < hi; va += UK_PAGE_SIZE)
+				uk_arch_pt_map(mm()->root, va, va, UK_PROT_READ | UK_PROT_WRITE);
+}
+
+static long protect_identity(uintptr_t lo, uintptr_t hi, long prot)
+{
+	for (uintptr_t va = lo; va < hi; va += UK_PAGE_SIZE)
+		if (uk_arch_pt_map(mm()->root, va, va, (int)prot))
+			return -ENOMEM; /* no page for the split table */
+	uk_memory_protect(mm(), lo, hi, (int)prot);
+	for (struct uk_memory_vma *v = uk_memory_find(mm(), lo); v && v->lo < hi; v = v->next)
+		v->flags |= UK_MEMORY_ENFORCED;
+	return 0;
+}
+
 static long map_identity(uintptr_t addr, size_t n, long prot, long flags)
 {
 	if (!uk_core_pa_is_free(&uk_core_pages, addr, n) && (flags & MAP_FIXED_NOREPLACE))
 		return -EEXIST;
+	identity_release(addr, addr + n * UK_PAGE_SIZE);
 	uk_core_pa_reserve(&uk_core_pages, addr, n); /* replaces what was there, as Linux does */
 	memset((void *)addr, 0, n * UK_PAGE_SIZE);
 	uk_memory_insert(mm(), addr, addr + n * UK_PAGE_SIZE, (int)prot, 0, NULL, 0);
@@ -91,13 +123,20 @@ UK_SYSCALL(munmap)
 
 	if (lo % UK_PAGE_SIZE || a1 <= 0)
 		return -EINVAL;
-	if (!demand(lo))
-		uk_core_page_free((void *)lo, pages_of(a1));
+	if (!demand(lo)) {
+		identity_release(lo, hi);
+		for (uintptr_t va = lo; va < hi; va += UK_PAGE_SIZE) {
+			struct uk_memory_vma *v = uk_memory_find(mm(), va);
+			if (!v || !(v->flags & UK_MEMORY_DEMAND))
+				uk_memory_page_put(va); /* identity RAM; a process's own low pages go with the mapping */
+		}
+	}
 	uk_memory_remove(mm(), lo, hi);
 	return 0;
 }
 
-/* Enforced in demand maps; in the identity-mapped RAM only recorded (2 MiB pages there). */
+/* Enforced everywhere; below 4 GiB only on ranges the mapping list knows (the program's own),
+ * elsewhere there it is accepted and ignored, as before the list recorded every segment. */
 UK_SYSCALL(mprotect)
 {
 	uintptr_t lo = (uintptr_t)a0, hi = lo + pages_of(a1) * UK_PAGE_SIZE;
@@ -106,10 +145,10 @@ UK_SYSCALL(mprotect)
 		return -EINVAL;
 	if (lo == hi)
 		return 0;
-	if (demand(lo))
+	if (demand(lo) || own_low(lo))
 		return uk_memory_protect(mm(), lo, hi, (int)a2);
 	if (uk_memory_covered(mm(), lo, hi))
-		uk_memory_protect(mm(), lo, hi, (int)a2);
+		return protect_identity(lo, hi, a2);
 	return 0;
 }
 

@@ -5,6 +5,9 @@
 #include <uk/syscall.h>
 #include <uk/posix-time.h>
 #include <uk/wait.h>
+#include <uk/posix-signal.h>
+
+UK_OPTIONAL(uk_posix_signal_no_restart);
 
 #define NS 1000000000ULL
 #define TIMER_ABSTIME 1
@@ -66,12 +69,25 @@ static long sleep_until(long clk, uint64_t deadline)
 	if (deadline <= now)
 		return 0;
 	int why = uk_core_thread_block(mono + (deadline - now), "a sleep");
-	return why == UK_WAKE_SIGNAL ? -EINTR : 0;
+	if (why != UK_WAKE_SIGNAL)
+		return 0;
+	if (uk_posix_signal_no_restart) /* a handler ran: EINTR even with SA_RESTART, as on Linux */
+		uk_posix_signal_no_restart();
+	return -EINTR;
 }
 
 static long check(const struct uk_timespec *ts)
 {
 	return (!ts || ts->tv_sec < 0 || ts->tv_nsec < 0 || ts->tv_nsec >= (int64_t)NS) ? -EINVAL : 0;
+}
+
+/* A relative sleep a signal interrupted tells how much was left (monotonic deadline `end`). */
+static void remaining(long r, uint64_t end, struct uk_timespec *rem)
+{
+	uint64_t now = uk_plat_monotonic_ns(), left = end > now ? end - now : 0;
+
+	if (r == -EINTR && rem)
+		*rem = (struct uk_timespec){ (int64_t)(left / NS), (int64_t)(left % NS) };
 }
 
 UK_SYSCALL(nanosleep)
@@ -80,17 +96,21 @@ UK_SYSCALL(nanosleep)
 
 	if (check(req))
 		return -EINVAL;
-	return sleep_until(1, uk_plat_monotonic_ns() + (uint64_t)req->tv_sec * NS + (uint64_t)req->tv_nsec);
+	uint64_t end = uk_plat_monotonic_ns() + (uint64_t)req->tv_sec * NS + (uint64_t)req->tv_nsec;
+	long r = sleep_until(1, end);
+	remaining(r, end, (struct uk_timespec *)a1);
+	return r;
 }
 
 UK_SYSCALL(clock_nanosleep)
 {
 	const struct uk_timespec *req = (const void *)a2;
 
-	if (!valid_clock(a0))
-		return EINVAL; /* clock_nanosleep returns the error number itself */
-	if (check(req))
-		return EINVAL;
-	uint64_t t = (uint64_t)req->tv_sec * NS + (uint64_t)req->tv_nsec;
-	return sleep_until(a0, (a1 & TIMER_ABSTIME) ? t : now_ns(a0) + t);
+	if (!valid_clock(a0) || check(req)) /* -EINVAL: the libc turns it into the returned number */
+		return -EINVAL;
+	uint64_t t = (uint64_t)req->tv_sec * NS + (uint64_t)req->tv_nsec, mono_end = uk_plat_monotonic_ns() + t;
+	long r = sleep_until(a0, (a1 & TIMER_ABSTIME) ? t : now_ns(a0) + t);
+	if (!(a1 & TIMER_ABSTIME))
+		remaining(r, mono_end, (struct uk_timespec *)a3);
+	return r;
 }

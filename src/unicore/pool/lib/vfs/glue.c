@@ -5,6 +5,12 @@
 #include <uk/plat.h>
 #include <uk/syscall.h>
 #include <uk/vfs.h>
+#include <uk/posix-process.h>
+#include <uk/posix-signal.h>
+#include <uk/posix-event.h>
+
+UK_OPTIONAL(uk_posix_signal_send);
+UK_OPTIONAL(uk_posix_event_file_gone);
 
 void *uk_vfs_alloc(size_t size)
 {
@@ -112,5 +118,16 @@ long uk_vfs_wait(struct uk_waitq *q, const char *what)
 	return uk_core_waitq_sleep(q, 0, what);
 }
 
-/* No signal delivery yet: the write fails with EPIPE alone. */
-void uk_vfs_sigpipe(void) {}
+/* SIGPIPE to the writing thread (posix-signal); the write fails with EPIPE as well, which the
+ * program sees when it ignores or handles the signal. */
+void uk_vfs_sigpipe(void)
+{
+	if (uk_posix_signal_send)
+		uk_posix_signal_send(UK_PID, UK_POSIX_SIGNAL_SELF, UK_SIGPIPE, NULL);
+}
+
+void uk_vfs_file_gone(struct uk_file *f)
+{
+	if (uk_posix_event_file_gone)
+		uk_posix_event_file_gone(f);
+}

@@ -2,6 +2,7 @@
  * and for platforms that run on x86_64 (plat/qemu). Portable code includes <uk/arch.h> only. */
 #ifndef UK_X86_64_H
 #define UK_X86_64_H
+#include <stdbool.h>
 #include <stdint.h>
 
 #define UK_MSR_EFER 0xc0000080u
@@ -40,6 +41,9 @@ static inline void uk_cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
 }
 
 uint64_t uk_arch_tsc_hz_cpuid(void); /* TSC frequency from CPUID, 0 when unknown */
+/* The address of the last page fault: CR2 at CPL0; the signal's fault address in a Linux process
+ * (arch/x86_64/linux). crash_x86_64.c, shared by both, reads it through this. */
+uintptr_t uk_arch_x86_64_fault_addr(void);
 
 /* Arch-private symbols shared between the x86_64 sources. */
 extern const uint64_t uk_arch_trap_stubs[32]; /* traps_x86_64.S */
@@ -51,6 +55,8 @@ void uk_arch_trap(struct uk_regs *r);         /* traps_x86_64.S calls it for eve
 #define UK_X86_64_SYSCALL_VECTOR 0x100         /* vector slot of a syscall's struct uk_regs */
 extern uint64_t uk_arch_kstack_top, uk_arch_syscall_depth; /* syscall_x86_64.S: the running thread's */
 void uk_arch_fpu_save(void *area);            /* thread_x86_64.c */
+void uk_arch_fpu_restore(const void *area);
+bool uk_arch_fpu_xsave(void);                 /* XSAVE in use (else FXSAVE) */
 void uk_arch_irq_init(void);                  /* irq_x86_64.c: IDT gates of the interrupt vectors */
 void uk_arch_idt_set(int vector, uint64_t stub, int ist); /* cpu_x86_64.c: an interrupt gate */
 extern const uint64_t uk_arch_irq_stubs[16];  /* irq_x86_64.S: vectors 32-47 */

@@ -30,6 +30,9 @@ struct uk_waiter {
 	uintptr_t key;                 /* futex: address; others: 0 */
 	uint32_t bits;                 /* futex bitset */
 	bool woken;
+	/* Instead of waking a thread, call this (epoll: the file changed); the waiter is dequeued
+	 * as any woken one. NULL for a waiting thread. Set after uk_core_waitq_add. */
+	void (*notify)(struct uk_waiter *w);
 };
 struct uk_waitq {
 	struct uk_waiter *head;

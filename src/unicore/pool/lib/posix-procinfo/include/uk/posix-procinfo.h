@@ -22,14 +22,4 @@ struct uk_rusage {
 	int64_t maxrss, ixrss, idrss, isrss, minflt, majflt, nswap, inblock, oublock, msgsnd, msgrcv,
 		nsignals, nvcsw, nivcsw;
 };
-
-struct uk_stack {
-	uint64_t sp;
-	int32_t flags, pad;
-	uint64_t size;
-};
-
-#define UK_SS_ONSTACK 1
-#define UK_SS_DISABLE 2
-#define UK_MINSIGSTKSZ 2048
 #endif

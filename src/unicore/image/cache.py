@@ -1,0 +1,83 @@
+"""The image cache: a linked image under the content hash of everything its link reads.
+
+Key (sha256, docs/image.md): the plan without host paths (each chosen library's folder is
+replaced by the hash of its files, the program's path by the hash of its bytes), the pool's
+contract headers, the program, the root file system archive, this package's own sources (the
+generator and the flags), the debug switch and the versions of the compiler and the linker.
+Two builds with the same key give the same bytes (the link is reproducible, tests/test_cache.py),
+so the cache can live in a shared directory (`UNICORE_CACHE`: a CI farm's builders share it):
+an image is written there atomically and copied out on a hit.
+"""
+
+import functools
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from unicore.paths import images_cache
+
+POOL_INCLUDE = Path(__file__).resolve().parents[1] / "pool" / "include"
+GENERATOR = Path(__file__).resolve().parent
+
+
+def _tree_digest(root: Path) -> str:
+    """Names and bytes of every file under `root`, in a stable order."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in Path(root).rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _file_digest(path: Path | None) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest() if path else ""
+
+
+@functools.lru_cache(maxsize=1)
+def toolchain() -> str:
+    """The first line of `gcc --version` and `ld --version` (another compiler, another key)."""
+    lines = []
+    for tool in ("gcc", "ld"):
+        try:
+            out = subprocess.run([tool, "--version"], capture_output=True, text=True, timeout=30).stdout
+        except OSError:
+            out = ""
+        lines.append(out.splitlines()[0] if out else f"{tool}: none")
+    return "\n".join(lines)
+
+
+def image_key(plan: dict, program: Path | None, rootfs: Path | None, debug: bool = False) -> str:
+    libraries = [{**lib, "dir": _tree_digest(Path(lib["dir"]))} for lib in plan["libraries"]]
+    info = {k: v for k, v in plan.get("program", {}).items() if k != "path"}
+    inputs = {"plan": {**plan, "libraries": libraries, "program": info}, "program": _file_digest(program),
+              "rootfs": _file_digest(rootfs), "include": _tree_digest(POOL_INCLUDE),
+              "generator": _tree_digest(GENERATOR), "debug": debug, "toolchain": toolchain()}
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
+
+
+def entry(key: str) -> Path:
+    return images_cache() / key[:2] / f"{key}.img"
+
+
+def fetch(key: str, output: Path) -> bool:
+    """Copy the cached image for `key` to `output`; False when there is none."""
+    cached = entry(key)
+    if not cached.is_file():
+        return False
+    Path(output).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(cached, output)
+    return True
+
+
+def store(key: str, image: Path) -> None:
+    """Keep `image` under `key` (written beside, then renamed: readers never see half a file)."""
+    cached = entry(key)
+    tmp = cached.with_name(f"{cached.name}.{os.getpid()}")
+    try:
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(image, tmp)
+        os.replace(tmp, cached)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # a read-only shared cache still lets the build finish
