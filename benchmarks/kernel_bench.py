@@ -9,6 +9,7 @@ the same accelerator (TCG unless `--accel`). Results are printed and written to 
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -113,6 +114,29 @@ def lifecycle(program: Path, image: Path, floor: Path, accel: str, out: Path, ru
     return {name: stats(values) for name, values in samples.items()}
 
 
+def spt_lifecycle(out: Path, runs: int) -> dict:
+    """hello on the sandboxed-process platform (docs/spt.md): its tender alone (kernel and
+    control fds on /dev/null) against `unicore run` of the same image as a process."""
+    from unicore.pipeline import BuildRequest, build as pipeline_build
+    from unicore.runner.spt import tender_path
+    req = BuildRequest(path=ROOT / "examples" / "hello" / "hello.c", target="spt/x86_64", cflags=["-Os"],
+                       output=out / "hello-spt.img", build_dir=out / "build-hello-spt")
+    image = pipeline_build(req, warn=lambda _: None).image
+    tender = str(tender_path())
+
+    def alone() -> None:
+        with open("/dev/null", "wb") as kernel, open("/dev/null", "wb") as control:
+            subprocess.run([tender, "--mem", "64", "--kernel-fd", str(kernel.fileno()), "--control-fd",
+                            str(control.fileno()), str(image), kernel_cmdline(["world"], {}, False, False)],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           pass_fds=(kernel.fileno(), control.fileno()), timeout=60)
+    cli = [sys.executable, "-m", "unicore", "run", "--timeout", "30", str(image), "--", "world"]
+    samples = interleaved({"spt_tender_alone": alone, "unicore_run_spt_cli": cli}, runs)
+    result = {name: stats(values) for name, values in samples.items()}
+    result["ratio"] = round(result["unicore_run_spt_cli"]["median"] / result["spt_tender_alone"]["median"], 2)
+    return result
+
+
 def run_phases(image: Path, accel: str, runs: int) -> dict:
     """`unicore run --timings` as a process: the median of each phase (runner.run.PHASES), ms."""
     cmd = [sys.executable, "-m", "unicore", "run", "--accel", accel, "--timings", str(image), "--", "world"]
@@ -155,6 +179,7 @@ def main(argv: list[str] | None = None) -> int:
                "boot_us": boot_times(image, accel, opts.runs),
                "lifecycle_ms": lifecycle(program, image, trivial_kernel(out), accel, out, opts.runs),
                "unicore_run_phases_ms": run_phases(image, accel, opts.runs),
+               "spt_lifecycle_ms": spt_lifecycle(out, opts.runs),
                "syscall_round_trip": syscall_cost(accel, out)}
     floor = results["lifecycle_ms"]["vmm_floor_trivial_pvh"]["median"]
     for key, value in results["lifecycle_ms"].items():

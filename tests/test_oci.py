@@ -140,6 +140,24 @@ def test_bad_references_are_one_line(image, tmp_path):
     assert proc.returncode == 2 and proc.stderr.decode().strip().endswith("does not exist")
 
 
+def test_project_run_section_and_volume_guest_paths(image, tmp_path):
+    """`unicore pkg DIR`: the project's image with its [run] (args, env, volumes' guest paths)."""
+    proj = tmp_path / "greeter"
+    proj.mkdir()
+    (proj / "unicore.toml").write_text('schema = 1\n[binary]\npath = "greet"\n[run]\nargs = ["toml"]\n'
+                                       'env = { A = "b" }\nvolumes = ["data:/srv/data:ro"]\n')
+    (tmp_path / "build").mkdir()
+    shutil.copy(image, tmp_path / "build" / "greeter.img")
+    shutil.copy(f"{image}.plan.json", tmp_path / "build" / "greeter.img.plan.json")
+    proc = subprocess.run([sys.executable, "-m", "unicore", "pkg", str(proj), "-o", f"oci:{tmp_path / 'out'}:p",
+                           "--volume", "/cache"], capture_output=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr.decode()
+    _, manifest = manifest_of(tmp_path / "out", "p")
+    assert manifest["annotations"]["com.urunc.unikernel.cmdline"] == "vol.vol0=/srv/data vol.vol1=/cache env=A=b -- toml"
+    bad = unicore("pkg", str(image), "-o", f"oci:{tmp_path / 'bad'}:p", "--volume", "data")
+    assert bad.returncode == 2 and b"a guest directory is absolute" in bad.stderr
+
+
 @pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("containerd"),
                     reason="containerd runs here only as root (it needs its own root directory and mounts)")
 def test_containerd_imports_the_archive_with_its_annotations(image, tmp_path):

@@ -198,7 +198,7 @@ def check_binary(path: Path, arch: str = "x86_64") -> Path:
     found = elf_arch(path)
     if found is None:
         raise BadInputError(f"{path}: not an ELF executable")
-    if found != arch:
+    if found != {"arm64": "aarch64"}.get(arch, arch):
         raise BadInputError(f"{path} is an executable for {found}; the target's architecture is {arch}")
     return path.absolute()
 
@@ -221,7 +221,7 @@ def _program_and_report(req: BuildRequest, syscall_policy: str, build_dir: Path,
         report = load_report(req.report) if req.report else _analyze(binary, req, build_dir, progress,
                                                                      syscall_policy)
         return binary, report, rootfs.closure_entries(binary, report)
-    program = build_program(req.path, build_dir, req.cflags, progress=progress)
+    program = build_program(req.path, build_dir, req.cflags, progress=progress, arch=parse_target(req.target)[1])
     policy = "static+dynamic" if req.explore or req.fuzz else "static"
     report = load_report(req.report) if req.report else _analyze(program, req, build_dir, progress, policy)
     return program, report, []
@@ -246,8 +246,9 @@ def _rootfs(result: BuildResult, req: BuildRequest, entries: list[rootfs.Entry],
     the user gave), written as rootfs.cpio with rootfs.json (each group, its reason and size)."""
     user = _user_entries(req)
     if req.binary:
+        executed = [e["path"] for e in (result.report.get("dynamic") or {}).get("exec", [])]
         files = rootfs_policy.assemble(entries, result.report["needs"]["files"], file_policy,
-                                       result.build_dir, user)
+                                       result.build_dir, user, executed)
     else:
         files = rootfs_policy.Rootfs("user", [rootfs_policy.Group("user files", "given with --rootfs or --file",
                                                                   user)], []) if user else None
@@ -258,6 +259,19 @@ def _rootfs(result: BuildResult, req: BuildRequest, entries: list[rootfs.Entry],
     (result.build_dir / "rootfs.json").write_text(json.dumps(files.describe(result.rootfs_size), indent=1) + "\n")
 
 
+def _processes(report: Report) -> dict[str, str]:
+    """The process library when the analysis runs made processes (fork, or clone without
+    CLONE_THREAD, or execve); a build without it keeps no process code."""
+    dynamic = report.get("dynamic") or {}
+    executed = sorted({e["path"] for e in dynamic.get("exec", [])})
+    if executed:
+        shown = ", ".join(executed[:3]) + (", ..." if len(executed) > 3 else "")
+        return {"proc": f"the analysis runs started programs with execve ({shown})"}
+    if dynamic.get("processes"):
+        return {"proc": f"the analysis runs made {dynamic['processes']} processes (fork, clone without CLONE_THREAD)"}
+    return {}
+
+
 def _plan(req: BuildRequest, proj: project.Project | None, report: Report, program: Path,
           has_rootfs: bool, warn: Progress) -> Plan:
     extra = {lib: f"listed in {req.path}/unicore.toml" for lib in (proj.image_with if proj else ())}
@@ -266,9 +280,13 @@ def _plan(req: BuildRequest, proj: project.Project | None, report: Report, progr
         extra["initrd"] = "the image has a root file system"
     if req.binary:
         extra["exec"] = "runs the unmodified executable (static, PIE or dynamically linked)"
+    extra.update(_processes(report))
     info = {"path": str(program.resolve()), "name": req.name, "binary": bool(req.binary)}
     if req.binary:
         info["guest_path"] = str(program)  # check_binary made it absolute: its path in the rootfs
+    elif req.target.startswith("spt/"):  # resolved sites spt rewrites into direct calls (docs/spt.md)
+        sites = (report.get("static") or {}).get("program_sites") or {}
+        info["syscall_sites"] = sorted([int(a, 16), n] for a, n in sites.items())
     options = {**(proj.image_options if proj else {}), **req.options}
     needs = report["needs"]
     why = needs.get("reasons", {})

@@ -23,6 +23,7 @@ from unicore.errors import BadInputError
 from unicore.formats import elf
 from unicore.oci.ref import Ref, skopeo, umoci
 from unicore.runner.qemu import kernel_cmdline
+from unicore.runner.volumes import Volume
 
 KERNEL = "/unikraft/bin/kernel"    # kraft's well-known paths (kraftkit oci/pack.go)
 INITRD = "/unikraft/bin/initrd"
@@ -37,12 +38,19 @@ class RunSettings(NamedTuple):
     env: dict[str, str] = {}
     argv0: str | None = None
     mem_mb: int | None = None
+    volumes: list[str] = []   # guest directories volumes are mounted at (kernel tokens vol.volN=DIR)
+
+
+def epoch_seconds() -> int:
+    """SOURCE_DATE_EPOCH (the reproducible-builds convention), else 0."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "")
+    return int(value) if value.isdigit() else 0
 
 
 def epoch() -> str:
-    seconds = int(os.environ.get("SOURCE_DATE_EPOCH", "0") or 0)
     import datetime
-    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = datetime.datetime.fromtimestamp(epoch_seconds(), datetime.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def annotations(plan: dict, run: RunSettings, has_initrd: bool) -> dict[str, str]:
@@ -52,7 +60,8 @@ def annotations(plan: dict, run: RunSettings, has_initrd: bool) -> dict[str, str
              "com.urunc.unikernel.unikernelVersion": __version__,
              "com.urunc.unikernel.hypervisor": HYPERVISOR.get(target["plat"], target["plat"]),
              "com.urunc.unikernel.binary": KERNEL,
-             "com.urunc.unikernel.cmdline": kernel_cmdline(run.args, run.env, False, False, run.argv0),
+             "com.urunc.unikernel.cmdline": kernel_cmdline(run.args, run.env, False, False, run.argv0,
+                                                           volumes=[Volume(Path("."), g) for g in run.volumes]),
              "com.urunc.unikernel.mountRootfs": "false"}
     if has_initrd:
         urunc["com.urunc.unikernel.initrd"] = INITRD
@@ -101,6 +110,9 @@ def package(image: Path, ref: Ref, run: RunSettings = RunSettings()) -> str:
     plan, _ = image_record(image) if image.is_file() else (None, None)
     if plan is None:
         raise BadInputError(f"{image}: no image with its IMAGE.plan.json here (build it with `unicore build`)")
+    for guest in run.volumes:
+        if not guest.startswith("/") or guest.rstrip("/") == "":
+            raise BadInputError(f"--volume {guest!r}: a guest directory is absolute and not / (e.g. /data)")
     initrd = initrd_of(image)
     notes = annotations(plan, run, initrd is not None)
     files = {KERNEL: image.read_bytes(), **({INITRD: initrd} if initrd else {}), URUNC_JSON: urunc_json(notes)}
@@ -118,8 +130,7 @@ def _write_layout(layout: Path, tag: str, bundle: Path, files: dict[str, bytes],
                   notes: dict[str, str]) -> None:
     """One layer per file through umoci's unpack/repack (Debian's umoci 0.4.7 `insert` writes
     layers without the tar trailer, which GNU tar and Python refuse; repack's are whole)."""
-    image, when = f"{layout}:{tag}", epoch()
-    stamp = int(os.environ.get("SOURCE_DATE_EPOCH", "0") or 0)
+    image, when, stamp = f"{layout}:{tag}", epoch(), epoch_seconds()
     if not (layout / "index.json").is_file():
         umoci("init", "--layout", str(layout))
     umoci("new", "--image", image)

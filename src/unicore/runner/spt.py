@@ -22,6 +22,7 @@ from typing import BinaryIO, Callable
 from unicore.errors import ToolMissingError, UnicoreError
 from unicore.paths import tender_cache
 from unicore.runner import lifetime
+from unicore.runner.hostcache import cached, file_stamp
 from unicore.runner.console import _chunks
 
 POOL_DIR = Path(__file__).resolve().parents[1] / "pool"  # not pool.manifest: the run path reads no manifest
@@ -64,13 +65,21 @@ def _tender_key(gcc: str) -> str:
     return digest.hexdigest()[:16]
 
 
+def _cached_key(gcc: str) -> str:
+    """_tender_key without hashing the sources and running `gcc --version` on every run: cached
+    under the stamps (size, mtime, inode) of gcc and of every file it hashes (hostcache.py)."""
+    files = [gcc, TENDER_SOURCE, *sorted(p for d in HEADERS for p in d.rglob("*.h"))]
+    stamp = ";".join(f"{p}={file_stamp(str(p))}" for p in files)
+    return cached("spt-tender-key", stamp, lambda: _tender_key(gcc))
+
+
 def tender_path() -> Path:
     """The tender binary for the current sources, compiled on first use (an atomic rename makes
     concurrent first uses safe)."""
     gcc = shutil.which("gcc")
     if not gcc:
         raise ToolMissingError("gcc not found: run `make deps` (scripts/install-deps)")
-    out = tender_cache() / f"unicore-spt-{_tender_key(gcc)}"
+    out = tender_cache() / f"unicore-spt-{_cached_key(gcc)}"
     if out.is_file():
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
