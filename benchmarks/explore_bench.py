@@ -1,12 +1,14 @@
 """Stub/fake exploration of real Debian programs (not a test): the docs/explore.md table.
 
-    .venv/bin/python benchmarks/explore_bench.py [--out DIR] [--images] [--jobs J] [NAME...]
+    .venv/bin/python benchmarks/explore_bench.py [--out DIR] [--images] [--fuzz N] [--jobs J] [NAME...]
 
 For each program below, one scenario (where Loupe has the same application, its workload:
 `perl -v`, `python3 --version`, a Lua hello world, compressing a file to stdout) goes through
 `analyze_dynamic` and `explore` (analysis/dynamic/explore.py); the row gives the syscalls traced,
 required (neither stub nor fake passed), stubbable and fakeable (each alone), and what the final
-combined run kept (chosen stubs and fakes, backed off). With --images each program is also built
+combined run kept (chosen stubs and fakes, backed off). With --fuzz N, N mutated inputs are tried
+first (analysis/dynamic/fuzz.py) and the row says what the kept ones added (syscalls, files) and
+explores them too. With --images each program is also built
 (`pipeline.build` with --explore, static+dynamic policy) and the row gets the handler count and
 image bytes with and without exploration. Results go to DIR/explore.json and a Markdown table
 on stdout.
@@ -23,8 +25,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from unicore.analysis.dynamic.analyze import analyze_dynamic
-from unicore.analysis.dynamic.explore import explore
+from unicore.analysis.dynamic.minimize import dynamic_half
 from unicore.analysis.dynamic.scenario import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,13 +77,15 @@ def scenario(prog: Program, work: Path) -> Scenario:
                     timeout=20)
 
 
-def explore_one(prog: Program, work: Path, jobs: int) -> dict:
+def explore_one(prog: Program, work: Path, jobs: int, fuzz: int) -> dict:
     s = scenario(prog, work)
     t0 = time.perf_counter()
-    dynamic = analyze_dynamic(Path(prog.path), [], [s], timeout=20)
-    section = explore(Path(prog.path), [], [s], list(dynamic["syscalls"]), jobs=jobs, cache_dir=work / "cache")
+    _, section, fuzzed = dynamic_half(Path(prog.path), [], [s], timeout=20, explore=True, fuzz=fuzz, jobs=jobs,
+                                      cache_dir=work / "cache")
     c, confirm = section["counts"], section["confirm"]
-    return {"program": prog.name, "path": prog.path, "loupe": prog.loupe, "seconds": round(time.perf_counter() - t0, 1),
+    found = {"fuzz": {"inputs": fuzzed["inputs"], "kept": len(fuzzed["kept"]), "added_syscalls": fuzzed["added_syscalls"],
+                      "added_files": fuzzed["added_files"]}} if fuzzed else {}
+    return {**found, "program": prog.name, "path": prog.path, "loupe": prog.loupe, "seconds": round(time.perf_counter() - t0, 1),
             "used": c["used"], "required": c["required"], "stubbable": c["stubbable"], "fakeable": c["fakeable"],
             "chosen_stub": len(confirm["stub"]), "chosen_fake": len(confirm["fake"]),
             "backed_off": confirm["backed_off"], "confirmed": confirm["passed"], "fallbacks": confirm["new_syscalls"],
@@ -116,17 +119,25 @@ def pct(n: int, of: int) -> str:
 
 
 def markdown(rows: list[dict]) -> str:
+    fuzzed = any("fuzz" in r for r in rows)
     head = ("| program (workload) | traced | required | stubbable | fakeable | kept stub / fake | backed off |"
-            " handlers without / with | image bytes without / with |")
-    lines = [head, "|" + "---|" * 9]
+            " handlers without / with | image bytes without / with |" + (" fuzzing: kept, added syscalls, files |"
+                                                                          if fuzzed else ""))
+    lines = [head, "|" + "---|" * (10 if fuzzed else 9)]
     for r in rows:
         images = (f"{r['handlers'][0]} / {r['handlers'][1]}", f"{r['image_bytes'][0]} / {r['image_bytes'][1]}") \
             if "handlers" in r else (r.get("image_error", "-"), "-")
         lines.append(f"| {r['program']} | {r['used']} | {pct(r['required'], r['used'])} | "
                      f"{pct(r['stubbable'], r['used'])} | {pct(r['fakeable'], r['used'])} | "
                      f"{r['chosen_stub']} / {r['chosen_fake']} | {', '.join(r['backed_off']) or '-'} | "
-                     f"{images[0]} | {images[1]} |")
+                     f"{images[0]} | {images[1]} |" + (_fuzz_cell(r) if fuzzed else ""))
     return "\n".join(lines)
+
+
+def _fuzz_cell(row: dict) -> str:
+    f = row["fuzz"]
+    calls = ", ".join(f["added_syscalls"]) or "-"
+    return f" {f['kept']} of {f['inputs']}: {len(f['added_syscalls'])} ({calls}), {len(f['added_files'])} |"
 
 
 def main() -> int:
@@ -134,6 +145,7 @@ def main() -> int:
     ap.add_argument("names", nargs="*", help="programs to run (default: all)")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     ap.add_argument("--images", action="store_true", help="also build each image with and without exploration")
+    ap.add_argument("--fuzz", type=int, default=0, metavar="N", help="mutated inputs to try first")
     ap.add_argument("--jobs", type=int, default=2)
     args = ap.parse_args()
     chosen = [p for p in PROGRAMS if not args.names or p.name.split()[0] in args.names or p.name in args.names]
@@ -143,7 +155,7 @@ def main() -> int:
             if not Path(prog.path).exists():
                 print(f"skipped {prog.name}: {prog.path} is not installed", file=sys.stderr)
                 continue
-            row = explore_one(prog, Path(tmp), args.jobs)
+            row = explore_one(prog, Path(tmp), args.jobs, args.fuzz)
             if args.images:
                 with_images(row, prog, Path(tmp))
             print(json.dumps({k: v for k, v in row.items() if k != "classes"}), file=sys.stderr)

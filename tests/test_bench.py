@@ -65,7 +65,8 @@ def test_native_only_run_writes_every_file(tmp_path):
 
 def test_every_system_is_known_by_key():
     assert [make().key for make in SYSTEMS] == [
-        "debian-vm", "container", "unikernel-source", "unikernel-source-cli", "unikernel-binary", "native"]
+        "debian-vm", "container", "unikernel-source", "unikernel-source-cli", "unikernel-binary",
+        "spt-source", "spt-binary", "native"]
 
 
 @pytest.mark.parametrize("args,message", [

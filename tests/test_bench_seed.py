@@ -41,7 +41,7 @@ def test_debian_vm_unikernels_and_native_ran(seed):
     rows = {r.key: r for r in seed[1].rows}
     assert rows["native"].available, rows["native"].reason
     for key in KEYS:  # both unikernels (source and Debian binary) run wherever QEMU is installed
-        if key.startswith("unikernel"):
+        if key.startswith(("unikernel", "spt")):
             assert rows[key].available, rows[key].reason
     if os.geteuid() == 0 and shutil.which("debootstrap"):  # what building the Debian root needs
         assert rows["debian-vm"].available, rows["debian-vm"].reason

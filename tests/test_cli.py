@@ -17,6 +17,7 @@ def unicore(*args, stdin=b""):
     (["build", "README.md"], b"expected a .c file"),
     (["build", "tests/data/manifests"], b"no C sources"),
     (["build", "examples/hello", "--target", "xen/riscv64"], b"valid targets: qemu/x86_64"),
+    (["build", "examples/hello", "--report", "r.json", "--explore"], b"--explore and --fuzz analyse the program"),
 ])
 def test_bad_input_is_one_clear_line(args, message):
     proc = unicore(*args)

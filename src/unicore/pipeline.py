@@ -111,6 +111,9 @@ def build(req: BuildRequest, progress: Progress = lambda _: None, warn: Progress
         raise BadInputError("build: give either PATH (sources) or --binary EXE")
     if req.report and (req.explore or req.fuzz):
         raise BadInputError("build: --explore and --fuzz analyse the program: not with --report")
+    if req.explore and not req.scenarios:
+        warn("warning: --explore without --scenario: one run with no arguments and empty stdin decides "
+             "which syscalls lose their handlers")
     parse_target(req.target)  # a wrong target fails before anything is compiled
     build_dir = req.build_dir or Path("build") / req.name
     output = req.output or Path("build") / f"{req.name}.img"
@@ -137,16 +140,21 @@ def build(req: BuildRequest, progress: Progress = lambda _: None, warn: Progress
 def _link(result: BuildResult, program: Path | None, output: Path, progress: Progress) -> Path:
     """The image from the cache when one with the same inputs was linked before (image/cache.py;
     the build directory then lacks the link's intermediate files), else linked and cached."""
-    key = image_cache.image_key(result.plan, program, result.rootfs_cpio)
-    result.cache_key = key
+    image, result.cache_key, result.cached = _cached_link(result.plan, program, output, result.build_dir,
+                                                          result.rootfs_cpio, progress)
+    return image
+
+
+def _cached_link(plan: Plan, program: Path | None, output: Path, build_dir: Path, rootfs: Path | None,
+                 progress: Progress) -> tuple[Path, str, bool]:
+    key = image_cache.image_key(plan, program, rootfs)
     if image_cache.fetch(key, output):
         progress(f"image from the cache ({key[:16]})")
-        result.cached = True
-        return Path(output)
+        return Path(output), key, True
     progress("compiling and linking the image")
-    image = build_image(result.plan, program, output, result.build_dir, rootfs=result.rootfs_cpio)
+    image = build_image(plan, program, output, build_dir, rootfs=rootfs)
     image_cache.store(key, image)
-    return image
+    return image, key, False
 
 
 def _unexplored(req: BuildRequest, proj, result: BuildResult, program: Path) -> dict:
@@ -157,8 +165,8 @@ def _unexplored(req: BuildRequest, proj, result: BuildResult, program: Path) -> 
         result.report["static"], result.report["dynamic"], needs["policy"]), "stub": [], "fake": []}}
     plan = _plan(req, proj, full, program, result.rootfs_cpio is not None, lambda _: None)
     out_dir = result.build_dir / "unexplored"
-    image = build_image(plan, None if req.binary else program, out_dir / "image.img", out_dir,
-                        rootfs=result.rootfs_cpio)
+    image, _, _ = _cached_link(plan, None if req.binary else program, out_dir / "image.img", out_dir,
+                               result.rootfs_cpio, lambda _: None)
     write_plan(plan, plan_of_image(image))  # runnable too: `unicore run BUILD_DIR/unexplored/image.img`
     names = {lib["name"] for lib in result.plan["libraries"]}
     return {"image_bytes": image.stat().st_size, "handlers": len(plan["syscalls"]),
@@ -190,7 +198,7 @@ def check_binary(path: Path, arch: str = "x86_64") -> Path:
     found = elf_arch(path)
     if found is None:
         raise BadInputError(f"{path}: not an ELF executable")
-    if found != arch:
+    if found != {"arm64": "aarch64"}.get(arch, arch):
         raise BadInputError(f"{path} is an executable for {found}; the target's architecture is {arch}")
     return path.absolute()
 
@@ -213,7 +221,7 @@ def _program_and_report(req: BuildRequest, syscall_policy: str, build_dir: Path,
         report = load_report(req.report) if req.report else _analyze(binary, req, build_dir, progress,
                                                                      syscall_policy)
         return binary, report, rootfs.closure_entries(binary, report)
-    program = build_program(req.path, build_dir, req.cflags, progress=progress)
+    program = build_program(req.path, build_dir, req.cflags, progress=progress, arch=parse_target(req.target)[1])
     policy = "static+dynamic" if req.explore or req.fuzz else "static"
     report = load_report(req.report) if req.report else _analyze(program, req, build_dir, progress, policy)
     return program, report, []
@@ -238,8 +246,9 @@ def _rootfs(result: BuildResult, req: BuildRequest, entries: list[rootfs.Entry],
     the user gave), written as rootfs.cpio with rootfs.json (each group, its reason and size)."""
     user = _user_entries(req)
     if req.binary:
+        executed = [e["path"] for e in (result.report.get("dynamic") or {}).get("exec", [])]
         files = rootfs_policy.assemble(entries, result.report["needs"]["files"], file_policy,
-                                       result.build_dir, user)
+                                       result.build_dir, user, executed)
     else:
         files = rootfs_policy.Rootfs("user", [rootfs_policy.Group("user files", "given with --rootfs or --file",
                                                                   user)], []) if user else None
@@ -250,6 +259,19 @@ def _rootfs(result: BuildResult, req: BuildRequest, entries: list[rootfs.Entry],
     (result.build_dir / "rootfs.json").write_text(json.dumps(files.describe(result.rootfs_size), indent=1) + "\n")
 
 
+def _processes(report: Report) -> dict[str, str]:
+    """The process library when the analysis runs made processes (fork, or clone without
+    CLONE_THREAD, or execve); a build without it keeps no process code."""
+    dynamic = report.get("dynamic") or {}
+    executed = sorted({e["path"] for e in dynamic.get("exec", [])})
+    if executed:
+        shown = ", ".join(executed[:3]) + (", ..." if len(executed) > 3 else "")
+        return {"proc": f"the analysis runs started programs with execve ({shown})"}
+    if dynamic.get("processes"):
+        return {"proc": f"the analysis runs made {dynamic['processes']} processes (fork, clone without CLONE_THREAD)"}
+    return {}
+
+
 def _plan(req: BuildRequest, proj: project.Project | None, report: Report, program: Path,
           has_rootfs: bool, warn: Progress) -> Plan:
     extra = {lib: f"listed in {req.path}/unicore.toml" for lib in (proj.image_with if proj else ())}
@@ -258,9 +280,13 @@ def _plan(req: BuildRequest, proj: project.Project | None, report: Report, progr
         extra["initrd"] = "the image has a root file system"
     if req.binary:
         extra["exec"] = "runs the unmodified executable (static, PIE or dynamically linked)"
+    extra.update(_processes(report))
     info = {"path": str(program.resolve()), "name": req.name, "binary": bool(req.binary)}
     if req.binary:
         info["guest_path"] = str(program)  # check_binary made it absolute: its path in the rootfs
+    elif req.target.startswith("spt/"):  # resolved sites spt rewrites into direct calls (docs/spt.md)
+        sites = (report.get("static") or {}).get("program_sites") or {}
+        info["syscall_sites"] = sorted([int(a, 16), n] for a, n in sites.items())
     options = {**(proj.image_options if proj else {}), **req.options}
     needs = report["needs"]
     why = needs.get("reasons", {})

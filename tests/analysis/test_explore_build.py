@@ -4,6 +4,7 @@ a faked one the shared return-0 entry, explains both, prints the sizes before an
 image prints what the program prints natively."""
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -25,9 +26,10 @@ def built(tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
     work = tmp_path_factory.mktemp("explore-build")
     src = work / "stub_and_fake.c"
     shutil.copy(HERE / src.name, src)
+    env = {**os.environ, "UNICORE_CACHE": str(work / "cache")}  # linked here, not copied from the image cache
     proc = subprocess.run([sys.executable, "-m", "unicore", "build", str(src), "--explore", "--explain",
                            "-o", str(work / "prog.img"), "--build-dir", str(work / "build")],
-                          capture_output=True, text=True, timeout=900, cwd=work)
+                          capture_output=True, text=True, timeout=900, cwd=work, env=env)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return work, proc
 

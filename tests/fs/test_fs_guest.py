@@ -1,4 +1,5 @@
-"""File systems in the booted unikernel (QEMU microvm, TCG without KVM):
+"""File systems in the booted unikernel, on every target (QEMU microvm under TCG, and spt: the
+`target` fixture; host volumes are QEMU's so far, docs/spt.md):
 - fsprog on ramfs behaves exactly like the same program natively (`unicore verify`);
 - fsprog on a 9p host volume prints the native transcript and leaves the same tree on the host;
 - a file written on a volume is complete on the host after exit; host files are readable;
@@ -24,8 +25,22 @@ def unicore(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
                           cwd=cwd, timeout=600)
 
 
-def build(src: Path, out: Path, *extra: str) -> Path:
-    proc = unicore("build", str(src), "-o", str(out), "--build-dir", str(out.parent / (out.stem + ".build")), *extra)
+TARGETS = ["qemu/x86_64", "spt/x86_64"]
+
+
+@pytest.fixture(scope="module", params=TARGETS, ids=lambda t: t.split("/")[0])
+def target(request) -> str:
+    return request.param
+
+
+def with_volumes(target: str) -> None:
+    if target != "qemu/x86_64":
+        pytest.skip(f"host volumes are not supported on {target} yet (docs/spt.md)")
+
+
+def build(src: Path, out: Path, *extra: str, target: str = "qemu/x86_64") -> Path:
+    proc = unicore("build", str(src), "-o", str(out), "--build-dir", str(out.parent / (out.stem + ".build")),
+                   "--target", target, *extra)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return out
 
@@ -64,12 +79,13 @@ def mapped_tree(root: Path) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def images(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def images(tmp_path_factory: pytest.TempPathFactory, target: str) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("fsimg")
     return {
-        "fsprog": build(HERE / "fsprog.c", out / "fsprog.img", "--with", "9pfs"),
+        "target": target,  # type: ignore[dict-item]
+        "fsprog": build(HERE / "fsprog.c", out / "fsprog.img", "--with", "9pfs", target=target),
         "guestprog": build(HERE / "guestprog.c", out / "guestprog.img", "--with", "9pfs",
-                           "--option", "UK_RAMFS_QUOTA_KB=64"),
+                           "--option", "UK_RAMFS_QUOTA_KB=64", target=target),
     }
 
 
@@ -84,6 +100,7 @@ def test_fsprog_on_ramfs_verifies_against_native(images: dict[str, Path], tmp_pa
 def test_fsprog_on_9p_volume_matches_native(images: dict[str, Path], tmp_path: Path, security: str) -> None:
     """The default mapped-xattr model (guest modes, owners and symlinks kept in xattrs) and
     passthrough (real host metadata) both give the guest exactly the native transcript."""
+    with_volumes(images["target"])
     native_dir, volume = tmp_path / "native", tmp_path / "volume"
     native_dir.mkdir(), volume.mkdir()
     native = subprocess.run([str(native_program(images["fsprog"])), str(native_dir / "w")],
@@ -100,6 +117,7 @@ def test_fsprog_on_9p_volume_matches_native(images: dict[str, Path], tmp_path: P
 
 
 def test_volume_file_complete_on_host_after_exit(images: dict[str, Path], tmp_path: Path) -> None:
+    with_volumes(images["target"])
     (tmp_path / "in.txt").write_text("from the host\n")
     console, status = boot(images["guestprog"], ["persist", "/data", "2000"], {"/data": tmp_path})
     assert (console, status) == ("fsync 0 close 0\nin.txt: from the host\n", 0)
@@ -126,6 +144,7 @@ def test_mmap_of_files(images: dict[str, Path]) -> None:
 
 def test_large_io_on_volume_matches_native(images: dict[str, Path], tmp_path: Path) -> None:
     """1 MiB in one write and one read: many 9P messages; same output and bytes as native."""
+    with_volumes(images["target"])
     native_dir, volume = tmp_path / "native", tmp_path / "volume"
     native_dir.mkdir(), volume.mkdir()
     native = subprocess.run([str(native_program(images["guestprog"])), "bigio", str(native_dir)],
@@ -135,7 +154,7 @@ def test_large_io_on_volume_matches_native(images: dict[str, Path], tmp_path: Pa
     assert (volume / "big").read_bytes() == (native_dir / "big").read_bytes()
 
 
-def test_rootfs_tree_is_in_the_guest(tmp_path: Path) -> None:
+def test_rootfs_tree_is_in_the_guest(tmp_path: Path, target: str) -> None:
     """`unicore build --rootfs DIR`: the cpio linked into the image is unpacked by initrd."""
     tree = tmp_path / "tree"
     (tree / "etc" / "app").mkdir(parents=True)
@@ -143,7 +162,7 @@ def test_rootfs_tree_is_in_the_guest(tmp_path: Path) -> None:
     (tree / "etc" / "app" / "conf.txt").chmod(0o600)
     (tree / "etc" / "app" / "link").symlink_to("conf.txt")
     (tree / "data.bin").write_bytes(bytes(range(256)) * 40)
-    image = build(HERE / "guestprog.c", tmp_path / "rootfs.img", "--rootfs", str(tree))
+    image = build(HERE / "guestprog.c", tmp_path / "rootfs.img", "--rootfs", str(tree), target=target)
     console, status = boot(image, ["cat", "/etc/app/conf.txt", "/etc/app/link", "/data.bin", "/etc/passwd"])
     assert status == 0
     lines = console.split("\n")
@@ -158,5 +177,8 @@ def test_missing_volume_dir_fails_before_boot(images: dict[str, Path], tmp_path:
                            str(images["guestprog"]), "--", "persist", "/data", "1"],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode != 0 and proc.stdout == ""
+    if images["target"] == "spt/x86_64":  # no volumes there yet: refused in one line, before the tender starts
+        assert proc.stderr.splitlines()[-1].endswith("is an spt image: -v volumes not supported on spt yet (docs/spt.md)")
+        return
     assert f"host directory {tmp_path}/nope does not exist" in proc.stderr
     assert "Traceback" not in proc.stderr

@@ -12,7 +12,8 @@ from unicore.controller.plan import fixed_plan
 PROGRAMS = Path(__file__).parent / "programs"
 LIBS = ["core", "syscall", "process", "posix-process", "posix-signal", "posix-mm", "posix-time", "posix-io", "tty", "random"]
 # The kernel tests run on every target (conftest.py's `target` fixture): its platform libraries.
-TARGETS = {"qemu/x86_64": ["arch-x86_64", "plat-qemu", "virtio"], "spt/x86_64": ["arch-x86_64-linux", "plat-spt"]}
+TARGETS = {"qemu/x86_64": ["arch-x86_64", "plat-qemu", "virtio"], "qemu/arm64": ["arch-arm64", "plat-qemu", "virtio"],
+           "spt/x86_64": ["arch-x86_64-linux", "plat-spt"]}
 # What a musl program typically needs at start, in stdio and in malloc.
 BASE_SYSCALLS = ["read", "write", "writev", "readv", "ioctl", "lseek", "exit", "exit_group", "arch_prctl",
                  "set_tid_address", "brk", "mmap", "munmap", "mremap", "madvise", "mprotect",

@@ -4,7 +4,7 @@ a host call the seccomp filter does not allow kills the process; the tender refu
 import subprocess
 
 import pytest
-from kbuild import BASE_SYSCALLS
+from kbuild import BASE_SYSCALLS, PROGRAMS
 
 from unicore.runner import run_image
 from unicore.runner.spt import tender_path
@@ -43,3 +43,24 @@ def test_the_tender_refuses_a_qemu_image_with_one_line(tmp_path):
     r = subprocess.run([str(tender_path()), str(image), "--"], capture_output=True, text=True, timeout=30)
     assert (r.returncode, r.stdout) == (125, "")
     assert r.stderr == "unicore-spt: not an spt image (no unicore note): build it with --target spt/x86_64\n"
+
+
+
+
+@pytest.mark.only_target("spt/x86_64")
+@pytest.mark.parametrize("rewrite", [True, False])
+def test_resolved_syscall_sites_are_rewritten_into_direct_calls(tmp_path, rewrite):
+    """A build from source for spt records the sites the analysis resolved (plan
+    program.syscall_sites); at load, `mov $nr, %eax; syscall` at those sites becomes a jmp to a
+    stub that enters the kernel directly: musl's getppid starts with 0xe9 then, and every call
+    still returns the right value. With the option off, every call is trapped instead."""
+    from unicore.pipeline import BuildRequest, build
+    req = BuildRequest(path=PROGRAMS / "syscall_cost.c", target="spt/x86_64", output=tmp_path / "cost.img",
+                       build_dir=tmp_path / "b", options={"UK_ARCH_X86_64_LINUX_REWRITE": str(rewrite).lower()},
+                       with_=[])
+    result = build(req, warn=lambda _: None)
+    sites = result.plan["program"]["syscall_sites"]
+    assert any(nr == 110 for _, nr in sites)  # getppid's own site is among the resolved ones
+    r = run_image(result.image, ["20000"], timeout=60)
+    assert r.stdout == b"calls 20000 mismatches 0 getppid[0] %s\n" % (b"0xe9" if rewrite else b"0xb8")
+    assert r.exit_status == 0 and r.stderr.startswith(b"ns/call ")

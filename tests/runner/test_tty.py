@@ -87,3 +87,32 @@ def test_settings_frame_split_across_reads_is_applied_whole():
         demux.feed(wire[i:i + 5])
     assert seen == [payload]
     assert b"".join(c for fd, c in streams if fd == 1) == b"ok" and {fd for fd, _ in streams} == {1}
+
+
+@needs_qemu
+@pytest.mark.slow
+def test_sqlite3_on_a_terminal_prompts_and_edits_lines(tmp_path):
+    """Debian's sqlite3 built as a user builds it: on a terminal it greets and prompts as it does
+    natively, readline echoes the typed line (the host terminal in the raw mode it asked for),
+    and the answer comes before the next prompt."""
+    if not Path("/usr/bin/sqlite3").exists():
+        pytest.skip("Debian's sqlite3 is not installed")
+    image = tmp_path / "sqlite3.img"
+    proc = subprocess.run([sys.executable, "-m", "unicore", "build", "--binary", "/usr/bin/sqlite3", "-o", str(image),
+                           "--build-dir", str(tmp_path / "build")], capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    master, slave = pty.openpty()
+    run = subprocess.Popen([sys.executable, "-m", "unicore", "run", "--accel", "tcg", "--timeout", "120", str(image)],
+                           stdin=slave, stdout=slave, stderr=subprocess.DEVNULL)
+    try:
+        greeting = _read_until(master, b"sqlite> ", time.monotonic() + 120)
+        assert greeting.startswith(b"SQLite version ") and greeting.endswith(b"\r\nsqlite> ")
+        os.write(master, b"select 6*7;\r")
+        assert _read_until(master, b"sqlite> ", time.monotonic() + 60) == b"select 6*7;\r\n42\r\nsqlite> "
+        os.write(master, b".quit\r")
+        assert run.wait(timeout=60) == 0
+    finally:
+        run.kill()
+        run.wait()
+        os.close(master)
+        os.close(slave)

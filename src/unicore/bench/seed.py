@@ -17,13 +17,13 @@ from unicore.bench.measure import Row, add_ratios, measure
 from unicore.bench.native import Native
 from unicore.bench.output import markdown, print_table, write_csv
 from unicore.bench.systems import Context, System
-from unicore.bench.unikernel import UnikernelBinary, UnikernelSource, UnikernelSourceCLI
+from unicore.bench.unikernel import SptBinary, SptSource, UnikernelBinary, UnikernelSource, UnikernelSourceCLI
 from unicore.bench.vm import DebianVM
 from unicore.bench.workload import Workload
 from unicore.errors import BadInputError
 
 SYSTEMS: list[Callable[[], System]] = [DebianVM, Container, UnikernelSource, UnikernelSourceCLI,
-                                       UnikernelBinary, Native]
+                                       UnikernelBinary, SptSource, SptBinary, Native]
 FILES = ("results.csv", "results.md", "size.png", "lifecycle.png")
 
 

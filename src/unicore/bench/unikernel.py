@@ -1,6 +1,6 @@
 """The unikernel rows, plugged in through the code behind `unicore build` and `unicore run`.
 
-Three rows: SQLite built from source (examples/sqlite) and Debian's /usr/bin/sqlite3 binary
+Three rows (and two more on plat spt, the same builds with --target spt/x86_64): SQLite built from source (examples/sqlite) and Debian's /usr/bin/sqlite3 binary
 (`unicore build --binary`), each launched by the runner behind `unicore run`
 (unicore.runner.run_image) in this process; and the source build launched by `unicore run` as a
 process, as a user types it (interpreter start-up and imports included: like for like with the
@@ -121,6 +121,30 @@ class UnikernelBinary(Unikernel):
         self.shown = f"--binary {SQLITE_BINARY} --scenario workload.toml"
         # the scenario lets the dynamic analysis see the workload itself
         return BuildRequest(binary=Path(SQLITE_BINARY), scenarios=[write_scenario(ctx, home)])
+
+
+class SptSource(UnikernelSource):
+    key = "spt-source"
+    label = "Unikernel on spt (SQLite from source)"
+    note = "unicore build examples/sqlite --target spt/x86_64; unicore run (a sandboxed process); size = the image"
+
+    def request(self, ctx: Context, home: Path) -> BuildRequest:
+        req = super().request(ctx, home)
+        self.shown += " --target spt/x86_64"
+        req.target = "spt/x86_64"
+        return req
+
+
+class SptBinary(UnikernelBinary):
+    key = "spt-binary"
+    label = "Unikernel on spt (Debian sqlite3 binary)"
+    note = "unicore build --binary /usr/bin/sqlite3 --target spt/x86_64; unicore run (a sandboxed process); size = the image"
+
+    def request(self, ctx: Context, home: Path) -> BuildRequest:
+        req = super().request(ctx, home)
+        self.shown += " --target spt/x86_64"
+        req.target = "spt/x86_64"
+        return req
 
 
 def write_scenario(ctx: Context, home: Path) -> Path:

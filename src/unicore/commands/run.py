@@ -11,7 +11,7 @@ from unicore.commands._intermixed import intermixed
 from unicore.errors import BadInputError
 from unicore.controller.planfile import image_record
 from unicore.runner import EXIT_NO_STATUS, EXIT_TIMEOUT, choose_accel, run_image
-from unicore.runner.run import prepare_net
+from unicore.runner.run import image_arch, prepare_net
 from unicore.runner.lifetime import Interrupted, forward_signals
 from unicore.runner.spt import is_spt_image
 from unicore.runner.volumes import DEFAULT_SECURITY, SECURITY_MODELS
@@ -155,7 +155,7 @@ def _run_file(args, image: Path, env: dict[str, str]) -> int:
         accel = "spt"
         print("unicore: platform spt (a sandboxed process, docs/spt.md)", file=sys.stderr)
     else:
-        accel, why = choose_accel(args.accel)
+        accel, why = choose_accel(args.accel, image_arch(image))
         print(f"unicore: accelerator {accel} ({why})", file=sys.stderr)
     # stdin (a pipe, a file or a terminal) is streamed as the program reads it; a terminal is
     # lent to the guest (isatty, tcsetattr: runner/tty.py)

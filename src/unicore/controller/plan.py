@@ -19,16 +19,28 @@ from unicore.controller.config import resolve_options
 from unicore.controller.planfile import PLAN_SCHEMA, PLAN_VERSION, Plan, PlanLibrary, Target
 from unicore.errors import BadInputError, UnicoreError
 from unicore.pool.manifest import POOL_DIR, Library, load_pool, parse_manifest
+from unicore import syscalls as syscall_tables
 
 EXTERNAL_DIR = POOL_DIR / "external"
 
-TARGETS = ("qemu/x86_64", "spt/x86_64")  # the first is the default (docs/spt.md: spt)
+TARGETS = ("qemu/x86_64", "qemu/arm64", "spt/x86_64")  # the first is the default (docs/spt.md: spt)
 
 
 @dataclass
 class Selection:
     pool: dict[str, Library]
     reasons: dict[str, list[str]] = field(default_factory=dict)
+    everything: dict[str, Library] = field(default_factory=dict)  # the whole pool, any target
+    target: str = ""
+
+    def refuse(self, name: str, why: str) -> None:
+        """`name` exists but does not support this target: say so, naming it (never a silent drop)."""
+        lib = self.everything.get(name)
+        if lib is None:
+            return
+        raise BadInputError(f"library {name} ({why}) does not support target {self.target}: "
+                            f"its support.arch is {', '.join(lib.arch) or 'any'}, "
+                            f"support.plat {', '.join(lib.plat) or 'any'}")
 
     def add(self, name: str, reason: str) -> bool:
         """Choose `name` (if new) and record why; True when it was new."""
@@ -158,6 +170,7 @@ def _close_requirements(sel: Selection) -> None:
             if req in _replaced(sel):
                 continue  # the library that replaces it stands in
             if req not in sel.pool:
+                sel.refuse(req, f"required by {lib.name}")
                 raise UnicoreError(f"library {lib.name} requires {req!r}, which the pool lacks for this target")
             if sel.add(req, f"required by {lib.name}"):
                 queue.append(req)
@@ -206,7 +219,8 @@ def make_plan(needs: list[str], target: str = "qemu/x86_64", *, on_missing: str 
     `seen` (the dynamic analysis' name -> count) ranks the warning about calls no library handles."""
     plat, arch = parse_target(target)
     full = pool or load_pool()
-    sel = Selection(_usable(full, plat, arch))
+    sel = Selection(_usable(full, plat, arch), everything=full, target=target)
+    needs = _on_arch(needs, arch)
     sel.add(_one_of_kind(sel.pool, "arch", arch).name, f"target architecture {arch}")
     sel.add(_one_of_kind(sel.pool, "plat", plat).name, f"target platform {plat}")
     needs = _with_implied(sel.pool, needs)
@@ -228,7 +242,7 @@ def _plan(libs: list[Library], reasons: dict[str, list[str]], syscalls: dict[str
           options: dict[str, str] | None, program: dict | None, *, missing: list[str] = (),
           on_missing: str = "warn") -> Plan:
     entries = [PlanLibrary(name=lib.name, dir=str(lib.dir), kind=lib.kind, reasons=reasons[lib.name],
-                           sources=list(lib.sources), capabilities=sorted(lib.provides_caps),
+                           sources=list(lib.sources_for(target["arch"])), capabilities=sorted(lib.provides_caps),
                            **_external(lib))
                for lib in libs]
     return Plan(schema=PLAN_SCHEMA, version=PLAN_VERSION, target=target, libraries=entries,
@@ -264,17 +278,32 @@ def fixed_plan(names: list[str], syscalls: list[str] | None, target: str = "qemu
     if unknown:
         raise BadInputError(f"no library {unknown[0]!r} in the pool")
     libs = [pool[n] for n in names]
-    owner = {s: lib.name for lib in reversed(libs) for s in lib.provides_syscalls}
+    for lib in libs:
+        if not lib.supports(arch, plat):
+            Selection({}, everything=pool, target=target).refuse(lib.name, "listed")
+    owner = {s: lib.name for lib in reversed(libs) for s in _on_arch(lib.provides_syscalls, arch)}
     wanted = owner if syscalls is None else [s for s in syscalls if s in owner]
     overrides = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in (options or {}).items()}
     return _plan(libs, {n: ["listed"] for n in names}, {s: owner[s] for s in sorted(wanted)},
                  Target(arch=arch, plat=plat), overrides, program)
 
 
+def _on_arch(names, arch: str) -> list[str]:
+    """The syscalls of `names` the architecture has: arm64's generic table lacks open, stat, fork...
+    (handlers are keyed by name; a library may provide both open and openat)."""
+    known = syscall_tables.by_name(arch)
+    return sorted(n for n in names if n in known)
+
+
+# Calls programs make but are known to carry on without (ENOSYS is an answer they expect): made
+# in a traced run, they still rank with the unlikely ones.
+TOLERATED = {"rseq"}  # glibc registers restartable sequences if it can, and goes on without
+
+
 def rank_missing(missing: list[str], seen: dict[str, int]) -> tuple[list[str], list[str]]:
     """(the calls the traced run made, most frequent first: likely to matter; the others, which
-    only the static analysis says the code may reach, sorted)."""
-    made = sorted((s for s in missing if seen.get(s)), key=lambda s: (-seen[s], s))
+    only the static analysis says the code may reach or which programs go on without, sorted)."""
+    made = sorted((s for s in missing if seen.get(s) and s not in TOLERATED), key=lambda s: (-seen[s], s))
     return made, sorted(set(missing) - set(made))
 
 
@@ -291,8 +320,8 @@ def _report_missing(missing: list[str], on_missing: str, warn, seen: dict[str, i
              f"matter (ENOSYS at run time): {counts}")
     if rest:
         more = "more call(s)" if made else "call(s)"
-        warn(f"warning: no library provides {len(rest)} {more} only the static analysis finds reachable "
-             f"(ENOSYS if reached): {', '.join(rest)}")
+        warn(f"warning: no library provides {len(rest)} {more} the static analysis finds reachable or "
+             f"programs go on without (ENOSYS if reached): {', '.join(rest)}")
 
 
 def explain(plan: dict) -> str:

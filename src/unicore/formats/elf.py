@@ -19,7 +19,7 @@ SHDR = struct.Struct("<IIQQQQIIQQ")
 ET_EXEC, ET_DYN = 2, 3
 PT_LOAD, PT_INTERP = 1, 3
 SHT_NOBITS = 8
-MACHINES = {"x86_64": 62, "aarch64": 183}
+MACHINES = {"x86_64": 62, "aarch64": 183, "arm64": 183}  # arm64: the target's name for aarch64
 
 
 class Segment(NamedTuple):

@@ -9,6 +9,7 @@ an empty symbol table; extract function symbols; link pass 2 with them; strip in
 
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 from unicore.controller.plan import TARGETS
@@ -19,11 +20,28 @@ from unicore.image.ninja import NinjaFile, esc
 from unicore.image.payload import check_program, is_fixed_static
 from unicore.pool.manifest import include_dirs
 
-CFLAGS = ("-std=gnu11 -Os -ffreestanding -nostdlib -fno-pie -fno-pic -mno-red-zone -mgeneral-regs-only "
+CFLAGS = ("-std=gnu11 -Os -ffreestanding -nostdlib -fno-pie -fno-pic -mgeneral-regs-only "
           "-fno-stack-protector -fno-omit-frame-pointer -ffunction-sections -fdata-sections -fno-common "
           "-fno-asynchronous-unwind-tables -fno-unwind-tables -fno-tree-loop-distribute-patterns "
-          "-fcf-protection=none -Wall -Wextra -Wno-unused-parameter")
-LDFLAGS = "-m elf_x86_64 -nostdlib -static -n --gc-sections --build-id=none -z noexecstack"
+          "-Wall -Wextra -Wno-unused-parameter")
+LDFLAGS = "-nostdlib -static -n --gc-sections --build-id=none -z noexecstack"
+
+
+@dataclass(frozen=True)
+class KernelToolchain:
+    """How one architecture's kernel is compiled, linked and turned into the image QEMU boots."""
+    prefix: str          # binutils/gcc name prefix ("" for the host's)
+    cflags: str
+    ldflags: str
+    image: str           # objcopy flags from kernel.elf to the image: ELF (PVH note) or raw (arm64 Image)
+
+
+TOOLCHAINS = {
+    "x86_64": KernelToolchain("", "-mno-red-zone -fcf-protection=none", "-m elf_x86_64", ""),
+    # -mstrict-align: device registers (virtio config space) must not see a merged or unaligned access
+    "arm64": KernelToolchain("aarch64-linux-gnu-", "-mstrict-align -mbranch-protection=none", "-m aarch64elf",
+                             "-O binary"),
+}
 
 
 def _tool(name: str) -> str:
@@ -93,6 +111,7 @@ def _generate(plan: dict, program: Path | None, gen_dir: Path, options: dict, ro
     gen.write_if_changed(gen_dir / "syscall_table.c", gen.syscall_table(plan["syscalls"], plan["target"]["arch"],
                                                                         list(plan["faked"])))
     gen.write_if_changed(gen_dir / "app.S", gen.app_asm(gen_dir / "app.bin" if program else None))
+    gen.write_if_changed(gen_dir / "sites.c", gen.syscall_sites(plan.get("program", {}).get("syscall_sites", [])))
     gen.write_if_changed(gen_dir / "ksyms_empty.S", gen.ksyms_empty())
 
 
@@ -112,12 +131,15 @@ def _ninja_file(plan: dict, program: Path | None, output: Path, build_dir: Path,
     target = plan["target"]
     dirs = [gen_dir, *includes, *include_dirs(target["arch"], target["plat"])]
     incs = " ".join(f"-I{esc(d)}" for d in dict.fromkeys(dirs))
-    n = NinjaFile({"cc": esc(_tool("gcc")), "ld": esc(_tool("ld")), "objcopy": esc(_tool("objcopy")),
-                   "cflags": f"{CFLAGS}{' -g' if debug else ''} {incs}", "ldflags": LDFLAGS,
-                   "stripflags": "" if debug else "--strip-all"})
+    tc = TOOLCHAINS[target["arch"]]
+    n = NinjaFile({"cc": esc(_tool(tc.prefix + "gcc")), "ld": esc(_tool(tc.prefix + "ld")),
+                   "objcopy": esc(_tool(tc.prefix + "objcopy")),
+                   "cflags": f"{CFLAGS} {tc.cflags}{' -g' if debug else ''} {incs}", "ldflags": f"{LDFLAGS} {tc.ldflags}",
+                   "stripflags": tc.image or ("" if debug else "--strip-all")})
     objs = [n.build(o, "cc", [s], **_extra_includes(extra)) for s, o, extra in pairs]
     objs.append(n.build(obj_dir / "gen" / "syscall_table.o", "cc", [gen_dir / "syscall_table.c"]))
     objs.append(_app(n, program, gen_dir, obj_dir))
+    objs.append(n.build(obj_dir / "gen" / "sites.o", "cc", [gen_dir / "sites.c"]))
     objs.append(n.build(obj_dir / "gen" / "initrd.o", "cc", [gen_dir / "initrd.S"], [rootfs] if rootfs else []))
     empty = n.build(obj_dir / "gen" / "ksyms_empty.o", "cc", [gen_dir / "ksyms_empty.S"])
     pre = n.build(build_dir / "kernel.pre.elf", "ld", [*objs, empty], [script], script=esc(script))

@@ -50,9 +50,14 @@ class Library:
     plat: tuple[str, ...]
     options: tuple[Option, ...] = field(default=())
     raw: dict = field(default_factory=dict, compare=False, hash=False)
+    arch_sources: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, hash=False)
 
     def supports(self, arch: str, plat: str) -> bool:
         return (not self.arch or arch in self.arch) and (not self.plat or plat in self.plat)
+
+    def sources_for(self, arch: str) -> tuple[str, ...]:
+        """`sources`, then the `[arch_sources]` list of `arch` (a platform's per-arch files)."""
+        return self.sources + self.arch_sources.get(arch, ())
 
 
 def _field(data: dict, key: str, kind: type, path: Path, default=None):
@@ -109,8 +114,16 @@ def parse_manifest(path: Path) -> Library:
         requires_libs=tuple(requires.get("libraries", [])),
         requires_caps=tuple(requires.get("capabilities", [])),
         arch=tuple(support.get("arch", [])), plat=tuple(support.get("plat", [])),
-        options=_options(data, path), raw=data,
+        options=_options(data, path), raw=data, arch_sources=_arch_sources(data, path),
     )
+
+
+def _arch_sources(data: dict, path: Path) -> dict[str, tuple[str, ...]]:
+    table = _field(data, "arch_sources", dict, path, {})
+    for arch, files in table.items():
+        if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
+            raise BadInputError(f"{path}: arch_sources.{arch} must be a list of file names")
+    return {arch: tuple(files) for arch, files in table.items()}
 
 
 def load_pool(root: Path = POOL_DIR) -> dict[str, Library]:

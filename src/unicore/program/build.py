@@ -19,27 +19,28 @@ def program_name(path: Path) -> str:
     return path.stem if path.is_file() else path.resolve().name
 
 
-def build_program(path: Path, build_dir: Path, cflags: list[str] | None = None, progress=None) -> Path:
-    """Build the program at `path` into `build_dir`; return the static ELF."""
+def build_program(path: Path, build_dir: Path, cflags: list[str] | None = None, progress=None,
+                  arch: str = "x86_64") -> Path:
+    """Build the program at `path` for `arch` into `build_dir`; return the static ELF."""
     if not path.exists():
         raise BadInputError(f"{path}: no such file or directory")
     if path.is_file():
         if path.suffix != ".c":
             raise BadInputError(f"{path}: expected a .c file, a directory or a project (use --binary for an executable)")
-        return compile_program([path], build_dir / program_name(path), cflags)
+        return compile_program([path], build_dir / program_name(path), cflags, arch)
     if is_project(path):
-        return build_project(path, build_dir, progress=progress)
+        return build_project(path, build_dir, progress=progress, arch=arch)
     if (path / "Makefile").is_file():
-        return _make_project(path)
+        return _make_project(path, arch)
     sources = sorted(path.glob("*.c"))
     if not sources:
         raise BadInputError(f"{path}: no C sources, Makefile or {PROJECT_FILE} found")
-    return compile_program(sources, build_dir / program_name(path), cflags)
+    return compile_program(sources, build_dir / program_name(path), cflags, arch)
 
 
-def _make_project(path: Path) -> Path:
+def _make_project(path: Path, arch: str) -> Path:
     """Run the project's own make with the wrapper as CC; the program is the newest ELF it built."""
-    env = dict(os.environ, CC=wrapper_cc())
+    env = dict(os.environ, CC=wrapper_cc(arch))
     proc = subprocess.run(["make", "-C", str(path), f"CC={env['CC']}"], env=env, capture_output=True, text=True)
     if proc.returncode != 0:
         raise UnicoreError(f"make in {path} failed:\n{(proc.stdout + proc.stderr).rstrip()}")

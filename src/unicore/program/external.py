@@ -104,10 +104,10 @@ def load_project(project_dir: Path) -> Recipe:
 # compilers and cache keys
 
 
-def compiler_command(cc: str) -> str:
-    """CC= for `cc`: "unicore" is the static musl wrapper of this installation; else as given."""
+def compiler_command(cc: str, arch: str = "x86_64") -> str:
+    """CC= for `cc`: "unicore" is the static musl wrapper of this installation (for `arch`); else as given."""
     if cc == "unicore":
-        return wrapper_cc()
+        return wrapper_cc(arch)
     return cc
 
 
@@ -133,9 +133,10 @@ def build_key(source: Source, recipe: Recipe, cc_identity: str) -> str:
 # building
 
 
-def build_project(project_dir: Path, build_dir: Path, *, cc: str = "unicore", progress=None) -> Path:
-    """Build the project's program (static musl with cc="unicore"); return its path in build_dir."""
-    return build_recipe(load_project(Path(project_dir)), Path(build_dir), cc=cc, progress=progress)
+def build_project(project_dir: Path, build_dir: Path, *, cc: str = "unicore", progress=None,
+                  arch: str = "x86_64") -> Path:
+    """Build the project's program (static musl for `arch` with cc="unicore"); return its path in build_dir."""
+    return build_recipe(load_project(Path(project_dir)), Path(build_dir), cc=cc, progress=progress, arch=arch)
 
 
 def external_source(name: str, build_dir: Path, *, progress=None, fetcher: Fetcher | None = None) -> Path:
@@ -147,9 +148,9 @@ def external_source(name: str, build_dir: Path, *, progress=None, fetcher: Fetch
 
 
 def build_recipe(recipe: Recipe, build_dir: Path, *, cc: str = "unicore", progress=None,
-                 fetcher: Fetcher | None = None) -> Path:
+                 fetcher: Fetcher | None = None, arch: str = "x86_64") -> Path:
     """Build `recipe`; an identical earlier build (same key) is reused from the cache."""
-    cc_cmd = compiler_command(cc)
+    cc_cmd = compiler_command(cc, arch)
     source = (fetcher or Fetcher(progress=progress)).fetch(recipe.package, recipe.version, recipe.upstream)
     key = build_key(source, recipe, compiler_identity(cc_cmd))
     cached = builds_cache() / f"{recipe.name}-{key[:16]}" / Path(recipe.program).name
@@ -174,15 +175,25 @@ def _configure_and_make(recipe: Recipe, source: Source, build_dir: Path, cc_cmd:
     shutil.rmtree(obj, ignore_errors=True)  # a half-finished earlier attempt is not trusted
     obj.mkdir(parents=True)
     env = _build_env(recipe, cc_cmd)
+    cross = [f"--host={_host_triplet(cc_cmd)}"] if "--unicore-arch=" in cc_cmd else []
     with step(progress, f"configuring {recipe.name} ({source.version})"):
-        _run([str(src / "configure"), *recipe.configure], obj, env, "configure")
+        _run([str(src / "configure"), *cross, *recipe.configure], obj, env, "configure")
     make_vars = [f"{k}={v}" for k, v in recipe.make_vars.items()]
+    if cross:  # Debian's build-tool convention (sqlite3's lemon, mkkeywordhash): built with the host's gcc
+        make_vars.append("CROSS_BUILDING=yes")
     with step(progress, f"building {recipe.name}: make {recipe.target}"):
         _run(["make", f"-j{os.cpu_count() or 1}", recipe.target, *make_vars], obj, env, "make")
     program = obj / recipe.program
     if not program.is_file():
         raise UnicoreError(f"make {recipe.target} for {recipe.name} did not produce {recipe.program}")
     return program
+
+
+def _host_triplet(cc_cmd: str) -> str:
+    """configure's --host for a cross build with the wrapper (it cannot run what it compiles)."""
+    from unicore.program.cross import CROSS
+    arch = cc_cmd.split("--unicore-arch=")[1].split()[0]
+    return CROSS[arch][0]
 
 
 def _build_env(recipe: Recipe, cc_cmd: str) -> dict[str, str]:

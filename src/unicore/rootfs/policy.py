@@ -20,7 +20,8 @@ from pathlib import Path
 
 from unicore.image import rootfs as guestfs
 from unicore.analysis.report import POLICIES as SYSCALL_POLICIES
-from unicore.errors import BadInputError
+from unicore.errors import BadInputError, UnicoreError
+from unicore.formats import elf
 from unicore.image.rootfs import Entry
 from unicore.rootfs import base, dpkg, libraries
 
@@ -131,13 +132,17 @@ def _place(entries: list[Entry]) -> list[Entry]:
 
 
 def assemble(program_entries: list[Entry], traced: list[str], policy: str, build_dir: Path,
-             user_entries: list[Entry] = ()) -> Rootfs:
-    """The groups of the root file system for `policy` (one of FILE_POLICIES)."""
+             user_entries: list[Entry] = (), executed: list[str] = ()) -> Rootfs:
+    """The groups of the root file system for `policy` (one of FILE_POLICIES); `executed`: the
+    programs the analysis runs started with execve (they come with their closures)."""
     chosen, skipped = guestfs.from_report(traced)
     rootfs = Rootfs(policy, [], skipped)
     seen: set[str] = set()
     _add(rootfs, seen, Group("user files", "given with --rootfs or --file", list(user_entries)))
     _add(rootfs, seen, Group("program", "the program and the shared libraries it loads", program_entries))
+    _add(rootfs, seen, Group("executed", "programs the analysis runs started (execve), with their libraries",
+                             _executed(executed, seen)))
+    rootfs.skipped = [p for p in skipped if dpkg.canonical(p) not in seen]
     _add(rootfs, seen, Group("traced", "opened or found by the program in the analysis run", chosen))
     if policy == "trace":
         return rootfs
@@ -149,6 +154,42 @@ def assemble(program_entries: list[Entry], traced: list[str], policy: str, build
     _add_libraries(rootfs, seen)
     _links_as_on_host(rootfs, seen)
     return rootfs
+
+
+def _interpreter(path: str) -> str | None:
+    """The PT_INTERP loader of an ELF file, or a `#!` script's interpreter."""
+    with open(path, "rb") as f:
+        data = f.read(4096)
+    if data.startswith(b"#!"):
+        words = data[2:].split(b"\n")[0].split()
+        return words[0].decode(errors="replace") if words else None
+    try:
+        header = elf.parse(data, path)
+    except UnicoreError:
+        return None
+    seg = next((s for s in header.segments if s.type == elf.PT_INTERP), None)
+    return data[seg.offset:seg.offset + seg.filesz].rstrip(b"\0").decode() if seg and seg.offset + seg.filesz <= len(data) else None
+
+
+def _executed(paths: list[str], seen: set[str]) -> list[Entry]:
+    """Executed programs (their symlinks as on the host), their interpreters and shared libraries."""
+    out, todo, done = [], [p for p in paths if os.path.isfile(p)], set()
+    while todo:
+        path = todo.pop(0)
+        if path in done or not os.path.isfile(path):
+            continue
+        done.add(path)
+        why = "run by the program (execve in the analysis)"
+        if os.path.islink(path):
+            out.append(Entry(path, Path(path), why, os.readlink(path)))
+            todo.append(os.path.realpath(path))
+        else:
+            out.append(Entry(path, Path(path), why))
+        interp = _interpreter(os.path.realpath(path))
+        if interp:
+            todo.append(interp)
+    libs = libraries.closure([e.guest for e in out if e.symlink is None], seen)
+    return out + [Entry(lib, Path(lib), f"needed by {who}") for lib, who in libs.items()]
 
 
 def _add(rootfs: Rootfs, seen: set[str], group: Group) -> None:

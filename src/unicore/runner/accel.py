@@ -30,12 +30,20 @@ def _hardware_virt() -> bool:
     return any(line.startswith("flags") and (" vmx" in line or " svm" in line) for line in flags.splitlines())
 
 
-def choose_accel(requested: str = "auto") -> tuple[str, str]:
-    """(accelerator, reason) for `requested` in auto|kvm|tcg."""
+HOST_ARCH = {"x86_64": "x86_64", "aarch64": "arm64"}
+
+
+def choose_accel(requested: str = "auto", arch: str = "x86_64") -> tuple[str, str]:
+    """(accelerator, reason) for `requested` in auto|kvm|tcg and a guest of `arch`."""
     if requested not in ACCELS:
         raise BadInputError(f"unknown accelerator {requested!r}; valid: {', '.join(ACCELS)}")
     if requested == "tcg":
         return "tcg", "requested"
+    host = HOST_ARCH.get(os.uname().machine, os.uname().machine)
+    if arch != host:
+        if requested == "kvm":
+            raise UnicoreError(f"--accel kvm: KVM cannot run {arch} guests on this {host} host")
+        return "tcg", f"{arch} guest on a {host} host"
     if requested == "kvm":
         if not _kvm_usable():
             raise UnicoreError("--accel kvm: /dev/kvm is missing or not accessible")

@@ -6,6 +6,7 @@ pair: QEMU holds one end (`-chardev socket,fd=N`), the runner the other. Frames 
 8-byte header, little-endian `u32 length, u32 fd`, then `length` bytes:
 - guest to host: fd 1 stdout, fd 2 stderr; an empty fd-0 frame means "the program reads stdin";
   fd 3 a terminal's new settings (tty.py), only when the runner lent the guest a terminal;
+  fd 4 control lines (`exit N`, `crash SIG`) on platforms without a control UART (QEMU virt, arm64);
 - host to guest: fd-0 frames are stdin; an empty fd-0 frame is its end of file.
 The runner reads its stdin source only after the guest asked for it, and then streams it: a
 program that never reads stdin leaves it unread, and `yes | unicore run IMG -- head -3` ends.
@@ -19,7 +20,7 @@ from typing import BinaryIO, Callable
 
 HEADER = struct.Struct("<II")
 CHUNK = 1 << 18  # bytes of stdin per frame
-STDIN, STDOUT, STDERR, SETTINGS = 0, 1, 2, 3
+STDIN, STDOUT, STDERR, SETTINGS, CONTROL = 0, 1, 2, 3, 4
 
 
 def console_devices(chardev: str) -> list[str]:

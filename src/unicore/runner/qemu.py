@@ -1,8 +1,10 @@
-"""The QEMU command line for an image (x86_64, -M microvm) and the kernel command line.
+"""The QEMU command line for an image and the kernel command line.
 
-COM1 is the kernel console on QEMU's stdio; the program's streams are a virtio-console port
-(console.py); COM2 (an extra isa-serial: microvm creates only one) is the
-control channel, written to a file; isa-debug-exit at 0xf4 ends QEMU (docs/design.md).
+x86_64 (-M microvm): COM1 is the kernel console on QEMU's stdio; the program's streams are a
+virtio-console port (console.py); COM2 (an extra isa-serial: microvm creates only one) is the
+control channel; isa-debug-exit at 0xf4 ends QEMU (docs/design.md).
+arm64 (-M virt, GICv2, TCG): the PL011 is the kernel console on QEMU's stdio; the control lines
+arrive as fd-4 frames on the console channel; PSCI SYSTEM_OFF ends QEMU.
 Host volumes are virtio-9p devices tagged vol0, vol1...; a `vol.<tag>=GUESTDIR` kernel token says
 where each is mounted, so guest paths are not bound by QEMU's 31-byte tag limit (docs/fs.md).
 """
@@ -14,7 +16,8 @@ from unicore.errors import ToolMissingError
 from unicore.runner.confine import sandbox_args
 from unicore.runner.volumes import Volume, qemu_opt, volume_args, volume_tag
 
-QEMU = "qemu-system-x86_64"
+QEMUS = {"x86_64": ("qemu-system-x86_64", "qemu-system-x86"), "arm64": ("qemu-system-aarch64", "qemu-system-arm")}
+QEMU = QEMUS["x86_64"][0]
 SAFE = set(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.,:/=+@^~!*()[]{}")
 
 
@@ -34,11 +37,29 @@ def kernel_cmdline(args: list[str], env: dict[str, str], debug: bool, boottime: 
     return " ".join([*map(percent_encode, tokens), "--", *map(percent_encode, args)])
 
 
-def qemu_binary() -> str:
-    path = shutil.which(QEMU)
+def qemu_binary(arch: str = "x86_64") -> str:
+    name, package = QEMUS[arch]
+    path = shutil.which(name)
     if not path:
-        raise ToolMissingError(f"{QEMU} not found: install Debian's qemu-system-x86 (make deps)")
+        raise ToolMissingError(f"{name} not found: install Debian's {package} (make deps)")
     return path
+
+
+def machine_args(arch: str, accel: str) -> list[str]:
+    """The machine: microvm (x86_64); virt with the GICv2 the arm64 platform drives and the CPU
+    model with every feature TCG has (arm64)."""
+    if arch == "arm64":
+        return ["-M", "virt,gic-version=2", "-accel", accel, "-cpu", "max" if accel == "tcg" else "host"]
+    return ["-M", "microvm", *accel_args(accel)]
+
+
+def status_args(arch: str, ctl: Path | int) -> list[str]:
+    """COM2 and isa-debug-exit (x86_64); none on arm64, whose control lines travel on the
+    console channel (fd-4 frames) and which powers off through PSCI."""
+    if arch == "arm64":
+        return []
+    return ["-chardev", control_chardev(ctl), "-device", "isa-serial,chardev=ukctl,iobase=0x2f8,irq=3",
+            "-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
 
 
 def accel_args(accel: str) -> list[str]:
@@ -57,20 +78,17 @@ def control_chardev(ctl: Path | int) -> str:
 
 def qemu_command(image: Path, cmdline: str, mem_mb: int, accel: str, ctl: Path | int,
                  volumes: list[Volume] = (), volume_security: str = "mapped-xattr",
-                 console: list[str] = (), network: list[str] = ()) -> list[str]:
+                 console: list[str] = (), network: list[str] = (), arch: str = "x86_64") -> list[str]:
     """The QEMU command; every user-controlled string inside an option list goes through qemu_opt.
     `ctl`: COM2 (control_chardev). `console`: the console channel's devices
     (console.Channel.qemu_args), first on the virtio-mmio slots' list so that its slot does not
     depend on the volumes."""
-    qemu = qemu_binary()
-    return [qemu, "-M", "microvm", *accel_args(accel), "-m", f"{mem_mb}M",
+    qemu = qemu_binary(arch)
+    return [qemu, *machine_args(arch, accel), "-m", f"{mem_mb}M",
             "-nodefaults", "-no-user-config", "-nographic", "-no-reboot", "-monitor", "none",
             *sandbox_args(qemu),
             "-kernel", str(image), "-append", cmdline,
-            "-serial", "stdio",
-            "-chardev", control_chardev(ctl),
-            "-device", "isa-serial,chardev=ukctl,iobase=0x2f8,irq=3",
-            "-device", "isa-debug-exit,iobase=0xf4,iosize=4", *console,
+            "-serial", "stdio", *status_args(arch, ctl), *console,
             *volume_args(list(volumes), volume_security), *network]
 
 

@@ -29,7 +29,7 @@ from unicore.errors import BadInputError, UnicoreError
 from unicore.runner import lifetime, spt, volumes as vols
 from unicore.runner.accel import choose_accel
 from unicore.runner.confine import qemu_identity
-from unicore.runner.console import STDERR, STDOUT, Channel, Demux, start_feeder
+from unicore.runner.console import CONTROL, STDERR, STDOUT, Channel, Demux, start_feeder
 from unicore.runner.network import Network, prepare_network
 from unicore.runner.qemu import kernel_cmdline, qemu_command, virtio_devices
 from unicore.runner.tty import Terminal
@@ -40,6 +40,20 @@ EXIT_NO_STATUS = 125
 BOOT_LINE = re.compile(rb"unicore: boot (\d+) cycles, ([\d.]+) us")
 CTL_LIMIT = 4096  # bytes of COM2 kept: `exit N` / `crash SIG` is one short line
 STREAMS = {STDOUT: "stdout", STDERR: "stderr"}
+ARM64_IMAGE_MAGIC = (56, b"ARM\x64")  # the Linux arm64 Image header's magic, at byte 56
+QEMU_NORMAL_EXIT = {"x86_64": (1, 3), "arm64": (0,)}  # isa-debug-exit's (v << 1) | 1; PSCI off: 0
+
+
+def image_arch(image: Path) -> str:
+    """The image's target architecture: from the plan recorded beside it at build time, else
+    from the file itself (an arm64 Image header, or an ELF for x86_64)."""
+    sidecar = plan_of_image(image)
+    if sidecar.is_file():
+        return load_plan(sidecar)["target"]["arch"]
+    with open(image, "rb") as f:
+        head = f.read(64)
+    at, magic = ARM64_IMAGE_MAGIC
+    return "arm64" if head[at:at + len(magic)] == magic else "x86_64"
 
 
 class RunResult:
@@ -114,7 +128,8 @@ def _pump(proc: subprocess.Popen, channel: Channel, ctl: socket.socket, deadline
           out: _Collect, terminal: Terminal | None = None) -> bool:
     """Collect COM1 (QEMU's stdout), the console channel and COM2 until all end (QEMU exited) or
     the deadline passes; True if it passed. The guest's terminal settings go to `terminal`."""
-    demux = Demux(lambda fd, chunk: out.add(STREAMS.get(fd, "stderr"), chunk), channel.reading.set,
+    demux = Demux(lambda fd, chunk: out.control(chunk) if fd == CONTROL else out.add(STREAMS.get(fd, "stderr"), chunk),
+                  channel.reading.set,
                   terminal.apply if terminal else lambda frame: None)
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ, lambda chunk: out.add("kernel", chunk))
@@ -234,7 +249,8 @@ def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = No
         return _run_spt(image, cmdline, mem_mb, timeout, stdin_bytes, on_output, started)
     shared = prepare_volumes(image, list(volumes), volume_security)
     network = prepare_net(image, list(ports), net)
-    chosen, _ = choose_accel(accel)
+    arch = image_arch(image)
+    chosen, _ = choose_accel(accel, arch)
     cmdline = kernel_cmdline(list(args), env or {}, debug, boottime, argv0, volumes=shared,
                              extra=network.tokens() if network else [])
     cmdline = f"{terminal.token()} {cmdline}" if terminal else cmdline
@@ -247,7 +263,7 @@ def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = No
         with lifetime.RunDir(identity and (identity.uid, identity.gid)) as run:
             cmd = qemu_command(run.copy_in(image) if identity else image, cmdline, mem_mb, chosen,
                                ctl_guest.fileno(), shared, volume_security, channel.qemu_args(),
-                               network.qemu_args() if network else [])
+                               network.qemu_args() if network else [], arch)
             if virtio_devices(cmd) > vols.VIRTIO_SLOTS:
                 raise BadInputError(f"{virtio_devices(cmd)} virtio devices: microvm has {vols.VIRTIO_SLOTS} slots")
             start = out.marks["spawn"] = time.monotonic()
@@ -264,7 +280,8 @@ def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = No
         if terminal:
             terminal.restore()
     out.marks["done"] = time.monotonic()
-    result = _result(out, out.ctl.decode(errors="replace"), proc.returncode, chosen, timed_out, wall, stderr)
+    result = _result(out, out.ctl.decode(errors="replace"), proc.returncode, chosen, timed_out, wall, stderr,
+                     QEMU_NORMAL_EXIT[arch])
     result.qemu_user = why
     return result
 
@@ -315,7 +332,8 @@ def _supervise(spawn, run: lifetime.RunDir, channel: Channel, ctl: socket.socket
         raise
 
 
-def _result(out: _Collect, ctl: str, rc: int, accel: str, timed_out: bool, wall: float, stderr: str) -> RunResult:
+def _result(out: _Collect, ctl: str, rc: int, accel: str, timed_out: bool, wall: float, stderr: str,
+            normal_rc: tuple[int, ...] = (1, 3)) -> RunResult:
     status, signal = _status(ctl)
     kernel = bytes(out.data["kernel"])
     boot = BOOT_LINE.search(kernel)
@@ -326,7 +344,7 @@ def _result(out: _Collect, ctl: str, rc: int, accel: str, timed_out: bool, wall:
     result.timings = phases(out.marks, result.boot_us)
     if timed_out:
         result.exit_status = EXIT_TIMEOUT
-    elif status is None and (stderr.strip() or rc not in (1, 3)):
+    elif status is None and (stderr.strip() or rc not in normal_rc):
         message = " ".join(stderr.split()) or "no message"
         raise UnicoreError(f"QEMU could not run the image (exit {rc}): {message}", exit_code=EXIT_NO_STATUS)
     return result

@@ -7,11 +7,13 @@ from pathlib import Path
 from unicore.errors import BadInputError
 
 ARCHES = ("x86_64", "aarch64")
+ALIASES = {"arm64": "aarch64"}  # the target's name (Debian's, qemu/arm64) for the ELF/uname name
 
 
 @cache
 def by_name(arch: str) -> dict[str, int]:
-    """{name: number} for `arch`."""
+    """{name: number} for `arch` (x86_64, aarch64 or its alias arm64)."""
+    arch = ALIASES.get(arch, arch)
     if arch not in ARCHES:
         raise BadInputError(f"unsupported architecture {arch!r} (supported: {', '.join(ARCHES)})")
     return json.loads((Path(__file__).parent / f"{arch}.json").read_text())

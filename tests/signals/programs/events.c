@@ -2,7 +2,7 @@
  * another thread), timerfd (relative, periodic, absolute realtime, gettime), epoll (level and
  * edge triggered, EPOLLONESHOT and EPOLL_CTL_MOD, a wait woken by another thread, timeouts,
  * EINTR even with SA_RESTART, a closed file forgotten, an epoll fd seen by poll), poll on event
- * files. One line per check; the output must equal the native run's. */
+ * files, signalfd (read, under epoll, the signals taken). One line per check; the output must equal the native run's. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <poll.h>
@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/signalfd.h>
 #include <sys/time.h>
 #include <sys/timerfd.h>
 #include <time.h>
@@ -192,6 +193,37 @@ static void check_epoll_waits(void)
 	close(ep);
 }
 
+static void check_signalfd(void)
+{
+	sigset_t set;
+	struct signalfd_siginfo si[2];
+	int ep = epoll_create1(0);
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	int fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	errno = 0;
+	long n = read(fd, si, sizeof(si));
+	printf("signalfd, nothing pending: %ld %s\n", n, strerror(errno));
+	struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd }, out;
+	epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+	kill(getpid(), SIGUSR2);
+	union sigval v = { .sival_int = 5 };
+	sigqueue(getpid(), SIGUSR1, v);
+	int ready = epoll_wait(ep, &out, 1, 1000);
+	n = read(fd, si, sizeof(si));
+	printf("signalfd: epoll %d, read %ld bytes: %u code %d pid ok %d, %u value %d\n", ready, n, si[0].ssi_signo,
+	       si[0].ssi_code, si[0].ssi_pid == (uint32_t)getpid(), si[1].ssi_signo, si[1].ssi_int);
+	sigset_t pending;
+	sigpending(&pending);
+	printf("taken, no longer pending: %d\n", !sigismember(&pending, SIGUSR1) && !sigismember(&pending, SIGUSR2));
+	close(fd);
+	close(ep);
+	sigprocmask(SIG_UNBLOCK, &set, NULL);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IONBF, 0);
@@ -199,5 +231,6 @@ int main(void)
 	check_timerfd();
 	check_epoll_triggers();
 	check_epoll_waits();
+	check_signalfd();
 	return 0;
 }

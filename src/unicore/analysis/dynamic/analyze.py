@@ -48,7 +48,7 @@ def analyze_dynamic(program: Path, args: list[str], scenarios: list[Scenario], *
 
 def _empty_report() -> dict:
     return {"runs": [], "syscalls": Counter(), "errors": {}, "files": {}, "probes": {}, "directories": set(),
-            "exec": [], "sockets": [], "signals": set(), "arch": platform.machine()}
+            "exec": [], "processes": 0, "sockets": [], "signals": set(), "arch": platform.machine()}
 
 
 def run_scenario(program: Path, args: list[str], scenario: Scenario, timeout: float,
@@ -183,6 +183,7 @@ def _merge(report: dict, facts: TraceFacts) -> None:
     for path, probe in facts.probes.items():
         entry = report["probes"].setdefault(path, {"path": path, "syscall": probe.syscall, "exists": False})
         entry["exists"] = entry["exists"] or probe.found
+    report["processes"] += facts.processes
     for program in facts.exec:
         if program not in report["exec"]:
             report["exec"].append(program)

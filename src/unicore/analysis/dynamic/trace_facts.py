@@ -65,6 +65,7 @@ class TraceFacts:
     directories: set[str] = field(default_factory=set)
     probes: dict[str, "Probe"] = field(default_factory=dict)
     exec: list[dict] = field(default_factory=list)
+    processes: int = 0  # fork, vfork, clone/clone3 without CLONE_THREAD: new processes
     sockets: dict[str, SocketUse] = field(default_factory=dict)
     signals: set[str] = field(default_factory=set)
     exits: dict[int, Exit] = field(default_factory=dict)
@@ -223,6 +224,12 @@ def _on_execve(call: Call, facts: TraceFacts) -> None:
         facts.exec.append({"path": _absolute(path or "", _cwd(call, facts)), "argv": string_list(call.args[1])})
 
 
+def _on_process(call: Call, facts: TraceFacts) -> None:
+    """A new process rather than a thread: fork, vfork, or a clone without CLONE_THREAD."""
+    if call.ok and not any("CLONE_THREAD" in a for a in call.args):
+        facts.processes += 1
+
+
 def _on_execveat(call: Call, facts: TraceFacts) -> None:
     if call.ok and len(call.args) >= 3:
         base = _dir_of(call, facts, call.args[0])
@@ -346,6 +353,7 @@ _HANDLERS = {
     "fchdir": _on_fchdir,
     "execve": _on_execve,
     "execveat": _on_execveat,
+    **{name: _on_process for name in ("fork", "vfork", "clone", "clone3")},
     "socket": _on_socket,
     "socketpair": _on_socketpair,
     "bind": _on_bind,

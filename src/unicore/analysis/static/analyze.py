@@ -50,6 +50,7 @@ def _analyze(path: Path, cache: Cache, progress) -> dict:
         "syscalls": _names(prog.arch, linked.syscalls),
         "all_syscalls": _names(prog.arch, linked.all_syscalls),
         "unresolved_sites": linked.unresolved,
+        "program_sites": program_sites(prog, summaries[0]),
         "stats": _stats(summaries, linked, cache, t0),
     }
 
@@ -70,6 +71,15 @@ def summary_of(obj: elfmod.Elf, cache: Cache, progress, name: str) -> dict:
     summary = callgraph.ObjectAnalysis(obj, progress).run()
     cache.put(summary)
     return summary
+
+
+def program_sites(prog: elfmod.Elf, summary: dict) -> dict[str, int]:
+    """The program's own syscall sites whose number the analysis resolved to exactly one value,
+    {address (hex): number}; only for a fixed-address program (a PIE's addresses move). The spt
+    platform rewrites them into direct calls at load (docs/spt.md)."""
+    if prog.pie:
+        return {}
+    return {hex(int(a)): n[0] for a, n in summary.get("site_numbers", {}).items() if len(n) == 1}
 
 
 def program_info(prog: elfmod.Elf) -> dict:

@@ -36,7 +36,7 @@ static const char *page_fault_access(uint64_t error)
 void uk_arch_fault_describe(const struct uk_regs *r, struct uk_arch_fault *f)
 {
 	*f = (struct uk_arch_fault){ r->vector < 32 && names[r->vector] ? names[r->vector] : "exception", r->vector,
-				     r->error, signal_of(r->vector), "rip", r->rip, r->rsp, r->rbp, NULL, 0 };
+				     r->error, signal_of(r->vector), "rip", r->rip, r->rsp, r->rbp, NULL, 0, 0 };
 	if (r->vector == 14) {
 		f->addr = uk_arch_x86_64_fault_addr();
 		f->access = page_fault_access(r->error);

@@ -14,6 +14,8 @@
 #define PTE_W 0x2UL
 #define PTE_PS 0x80UL
 #define PTE_ADDR 0x000ffffffffff000UL
+#define PTE_OWN 0x200UL /* software bit: the table this entry points to belongs to this root alone */
+#define LOW_GIB (UK_ARCH_IDENTITY_TOP >> 30)
 
 int (*uk_arch_page_fault)(uintptr_t addr, unsigned long error);
 
@@ -53,10 +55,43 @@ static uint64_t leaf_bits(int prot)
 	return PTE_P | ((prot & UK_PROT_WRITE) ? PTE_W : 0);
 }
 
+static uintptr_t boot_root;
+
+static uint64_t *table_copy(const uint64_t *from)
+{
+	uint64_t *n = uk_core_page_alloc(1);
+
+	if (n)
+		uk_arch_copy(n, from, UK_PAGE_SIZE);
+	return n;
+}
+
+/* A root of its own sees the identity map through the boot tables until it maps a page there:
+ * then the tables on the way are copied (a 2 MiB page becomes 512 identity entries) and marked
+ * its own, so that one address space's private low pages are invisible to the others. */
+static int own_low_table(uint64_t *e, int level)
+{
+	uint64_t *n;
+
+	if (*e & PTE_OWN)
+		return 0;
+	if (level == 1 && (*e & PTE_PS)) {
+		if (!(n = uk_core_page_alloc(1)))
+			return -1;
+		for (int i = 0; i < 512; i++)
+			n[i] = ((*e & PTE_ADDR & ~0x1fffffUL) + (uint64_t)i * UK_PAGE_SIZE) | PTE_P | PTE_W;
+	} else if (!(n = table_copy((uint64_t *)(*e & PTE_ADDR)))) {
+		return -1;
+	}
+	*e = (uint64_t)n | PTE_P | PTE_W | PTE_OWN;
+	return 0;
+}
+
 /* The leaf entry of va; with `create`, missing tables are made (NULL when out of pages). */
 static uint64_t *leaf(uintptr_t root, uintptr_t va, int create)
 {
 	uint64_t *t = (uint64_t *)root;
+	int low = va < UK_ARCH_IDENTITY_TOP && root != boot_root;
 
 	for (int level = 3; level > 0; level--) {
 		uint64_t *e = &t[idx(va, level)];
@@ -64,9 +99,11 @@ static uint64_t *leaf(uintptr_t root, uintptr_t va, int create)
 			uint64_t *n = create ? uk_core_page_alloc(1) : NULL;
 			if (!n)
 				return NULL;
-			memset(n, 0, UK_PAGE_SIZE);
-			*e = (uint64_t)n | PTE_P | PTE_W;
+			uk_arch_fill(n, 0, UK_PAGE_SIZE);
+			*e = (uint64_t)n | PTE_P | PTE_W | PTE_OWN;
 		}
+		if (low && create && level < 3 && own_low_table(e, level))
+			return NULL;
 		if ((*e & PTE_PS) && (level != 1 || !create || split_large(e)))
 			return NULL; /* a large page, left whole unless a map needs one of its 4 KiB */
 		t = (uint64_t *)(*e & PTE_ADDR);
@@ -163,6 +200,53 @@ void uk_arch_pt_init(void)
 {
 	uint64_t cr0;
 
+	boot_root = uk_arch_pt_root();
 	__asm__ volatile("mov %%cr0, %0" : "=r"(cr0));
 	__asm__ volatile("mov %0, %%cr0" : : "r"(cr0 | (1UL << 16)));
 }
+
+/* ---- address spaces of their own (processes) ---- */
+uintptr_t uk_arch_pt_new(void)
+{
+	uint64_t *boot = (uint64_t *)boot_root, *pml4 = uk_core_page_alloc(1), *pdpt = uk_core_page_alloc(1);
+
+	if (!pml4 || !pdpt) {
+		uk_core_page_free(pml4, 1);
+		uk_core_page_free(pdpt, 1);
+		return 0;
+	}
+	uk_arch_fill(pml4, 0, UK_PAGE_SIZE);
+	uk_arch_fill(pdpt, 0, UK_PAGE_SIZE);
+	uk_arch_copy(pdpt, (uint64_t *)(boot[0] & PTE_ADDR), LOW_GIB * sizeof(uint64_t)); /* the identity map */
+	uk_arch_copy(pml4 + 256, boot + 256, 256 * sizeof(uint64_t));                       /* upper half, if any */
+	pml4[0] = (uint64_t)pdpt | PTE_P | PTE_W | PTE_OWN;
+	return (uintptr_t)pml4;
+}
+
+/* Free the tables of a level-`level` table this root owns (its leaves were freed already). */
+static void free_tables(uint64_t *t, int level)
+{
+	for (int i = 0; level > 0 && i < 512; i++)
+		if ((t[i] & PTE_P) && (t[i] & PTE_OWN) && !(t[i] & PTE_PS))
+			free_tables((uint64_t *)(t[i] & PTE_ADDR), level - 1);
+	uk_core_page_free(t, 1);
+}
+
+void uk_arch_pt_free(uintptr_t root)
+{
+	uint64_t *pml4 = (uint64_t *)root;
+
+	if (root == boot_root || !root)
+		return;
+	for (int i = 0; i < 256; i++)
+		if ((pml4[i] & PTE_P) && (pml4[i] & PTE_OWN))
+			free_tables((uint64_t *)(pml4[i] & PTE_ADDR), 2);
+	uk_core_page_free(pml4, 1);
+}
+
+void uk_arch_pt_switch(uintptr_t root)
+{
+	__asm__ volatile("mov %0, %%cr3" : : "r"(root) : "memory");
+}
+
+uintptr_t uk_arch_pt_boot(void) { return boot_root; }

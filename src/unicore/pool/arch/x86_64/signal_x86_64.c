@@ -71,7 +71,7 @@ static void save_regs(struct sigcontext *mc, const struct uk_regs *r)
 		mc->trapno = r->vector;
 		mc->err = r->error;
 		if (r->vector == 14)
-			__asm__ volatile("mov %%cr2, %0" : "=r"(mc->cr2));
+			mc->cr2 = uk_arch_x86_64_fault_addr(); /* CR2, or the host signal's address on spt */
 	}
 }
 

@@ -46,10 +46,20 @@ size_t uk_arch_fpu_size(void)
 
 void uk_arch_fpu_save(void *area)
 {
-	if (have_xsave())
+	if (have_xsave()) {
+		uint32_t lo, hi;
+		uint64_t *header = (uint64_t *)area + 64; /* bytes 512-575 */
 		__asm__ volatile("xsave64 (%0)" : : "r"(area), "a"(-1), "d"(-1) : "memory");
-	else
+		/* XSAVE saves every enabled component; its header is rewritten as "all saved": some
+		 * virtual CPUs (this project's PVM hosts, at CPL3) leave XSTATE_BV and the reserved
+		 * bytes unwritten, and XRSTOR faults on garbage there */
+		__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+		for (int i = 0; i < 8; i++)
+			header[i] = 0;
+		header[0] = (uint64_t)hi << 32 | lo;
+	} else {
 		__asm__ volatile("fxsave64 (%0)" : : "r"(area) : "memory");
+	}
 }
 
 void uk_arch_fpu_restore(const void *area)

@@ -1,7 +1,11 @@
 /* uk/arch.h: the architecture contract. Every arch library (pool/arch/<arch>/) implements the
  * uk_arch_ functions below and provides <uk/arch_defs.h>: UK_ARCH_NAME, UK_ARCH_ELF_MACHINE,
  * UK_PAGE_SHIFT, UK_PAGE_SIZE, struct uk_regs (the trap frame) and the inline uk_arch_cycles,
- * uk_arch_regs_sp, uk_arch_pause, uk_arch_frame_pointer, uk_arch_copy, uk_arch_fill. Portable code includes only
+ * uk_arch_regs_sp, uk_arch_pause, uk_arch_frame_pointer, uk_arch_copy, uk_arch_fill,
+ * uk_arch_regs_set_return and uk_arch_regs_set_sp (a syscall frame's result and stack pointer,
+ * e.g. clone's child); and <uk/arch_stat.h>: struct uk_stat, Linux's struct stat of the
+ * architecture (its layout differs: x86_64 has its own, arm64 the generic one), included by the
+ * vfs library's ABI header. Portable code includes only
  * this header; an arch-private header (e.g. <uk/x86_64.h>) is for arch and platform code.
  *
  * Direction: the arch's entry code calls uk_plat_start (uk/plat.h); a CPU exception calls
@@ -42,9 +46,21 @@ void uk_arch_pt_walk(uintptr_t root, uintptr_t lo, uintptr_t hi, uk_arch_pt_fn f
 uint64_t uk_arch_pt_entry(uintptr_t pa, int prot); /* a leaf entry, for walk callbacks */
 uintptr_t uk_arch_pt_entry_addr(uint64_t entry);
 /* Page-fault policy, set by the memory library: 1 when the fault at addr was resolved (the
- * instruction runs again), 0 to report it as a crash (SIGSEGV). error: the CPU's error code. */
+ * instruction runs again), 0 to report it as a crash (SIGSEGV). error: UK_ARCH_PF_* bits (x86_64's
+ * error code has them at these positions; other architectures translate their syndrome). */
+#define UK_ARCH_PF_PRESENT 0x1   /* the page was mapped: a protection fault */
+#define UK_ARCH_PF_WRITE 0x2
+#define UK_ARCH_PF_FETCH 0x10
 extern int (*uk_arch_page_fault)(uintptr_t addr, unsigned long error);
 int uk_arch_page_fault_resolve(unsigned long error);
+/* Address spaces of their own (processes): a new root shares the kernel (the identity map below
+ * UK_ARCH_IDENTITY_TOP) with every other and nothing of the program's part; uk_arch_pt_map of a
+ * low address in it gives that root its own copy of the tables on the way (the boot root's
+ * identity map is never edited). Free after every leaf was freed; switch loads it on the CPU. */
+uintptr_t uk_arch_pt_new(void);              /* 0 when out of pages */
+void uk_arch_pt_free(uintptr_t root);
+void uk_arch_pt_switch(uintptr_t root);
+uintptr_t uk_arch_pt_boot(void);             /* the boot root (the first process's) */
 
 
 /* ---- crash report hooks (core's uk_core_trap formats the report) ---- */
@@ -57,6 +73,8 @@ struct uk_arch_fault {
 	uintptr_t pc, sp, fp;    /* where, and the frame chain to walk */
 	const char *access;      /* memory faults: "unmapped read from", ...; NULL otherwise */
 	uintptr_t addr;          /* memory faults: the address */
+	uintptr_t link;          /* a link register's return address (arm64 lr), 0 when none: a leaf
+				  * function's caller is there, not in the frame chain */
 };
 void uk_arch_fault_describe(const struct uk_regs *r, struct uk_arch_fault *out);
 

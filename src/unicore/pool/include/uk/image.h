@@ -14,6 +14,16 @@ extern char _uk_initrd_start[], _uk_initrd_end[];
 /* Generated (app.S): the embedded program's ELF, empty when the image has none. */
 extern const char uk_app_start[], uk_app_end[];
 
+/* Generated (sites.c): the program's syscall sites whose number the static analysis resolved
+ * (builds from source for plat spt; empty otherwise), for the platform to rewrite into direct
+ * calls at load (docs/spt.md). */
+struct uk_image_syscall_site {
+	uint64_t addr;
+	uint64_t nr;
+};
+extern const struct uk_image_syscall_site uk_app_syscall_sites[];
+extern const unsigned long uk_app_syscall_sites_count;
+
 /* Generated (ksyms): the kernel's function symbols and the program's (when the image embeds a
  * program linked at fixed addresses), sorted by address, with sizes (0: unknown), for crash
  * reports. */

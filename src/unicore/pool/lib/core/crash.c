@@ -106,6 +106,16 @@ static bool in_ram(uintptr_t fp)
 	return fp >= 4096 && fp + 16 <= top && !(fp & 7);
 }
 
+/* The link register holds the caller of a leaf function (which saves no frame record): worth a
+ * line when it points into another function than the pc. */
+static bool leaf_caller(const struct uk_arch_fault *f)
+{
+	uintptr_t off;
+	const char *at = uk_core_symbol(f->pc, &off), *from = uk_core_symbol(f->link, &off);
+
+	return f->link && at && from && at != from;
+}
+
 /* Walk saved frame pointers; stop at anything that does not look like a frame in RAM.
  * Runs of the same return address (recursion) are printed once with a count. */
 static void print_backtrace(const struct uk_arch_fault *f)
@@ -115,7 +125,10 @@ static void print_backtrace(const struct uk_arch_fault *f)
 
 	uk_core_printk("unicore:   backtrace:\n");
 	print_location("unicore:     #0 ", f->pc);
-	for (int depth = 1; depth < 65536 && printed < 16 && in_ram(fp); depth++) {
+	int depth = 1;
+	if (leaf_caller(f))
+		print_location("unicore:     #1 ", f->link), depth++, printed++;
+	for (; depth < 65536 && printed < 16 && in_ram(fp); depth++) {
 		uintptr_t ret, next = uk_arch_frame_caller(fp, &ret);
 		if (!ret)
 			break;

@@ -8,6 +8,7 @@
 #include <uk/plat.h>
 #include <uk/syscall.h>
 #include <uk/futex.h>
+#include <uk/proc.h>
 #include <uk/wait.h>
 
 #define NS 1000000000ULL
@@ -46,9 +47,18 @@ int uk_futex_wake_op(uint32_t *uaddr2, uint32_t enc)
 
 static uint64_t clock_now(int realtime) { return realtime ? uk_plat_wall_ns() : uk_plat_monotonic_ns(); }
 
-/* Every futex waiter is on this one queue, keyed by its address (one address space: private
- * and shared futexes are the same), with its bitset. */
+/* Every futex waiter is on this one queue, keyed by its address (and its address space, with
+ * processes: private and shared futexes are the same), with its bitset. */
 static struct uk_waitq waiters;
+
+/* With processes (lib/proc) each address space's futexes are its own: the key carries the space
+ * in the bits above the program's addresses (below 2^47), as Linux's private futexes. */
+UK_OPTIONAL(uk_proc_space_id);
+
+static uintptr_t key_of(const uint32_t *uaddr)
+{
+	return (uintptr_t)uaddr | (uk_proc_space_id ? (uintptr_t)uk_proc_space_id() << 48 : 0);
+}
 
 static bool matches(const struct uk_waiter *w, uintptr_t key, uint32_t bits) { return w->key == key && (w->bits & bits); }
 
@@ -66,7 +76,7 @@ static bool picked(const struct uk_waiter *w, const void *arg)
 /* Wake up to n waiters on uaddr whose bitset meets `bits`, oldest first. */
 long uk_futex_wake(uint32_t *uaddr, int n, uint32_t bits)
 {
-	struct wake_key k = { (uintptr_t)uaddr, bits };
+	struct wake_key k = { key_of(uaddr), bits };
 	return uk_core_waitq_wake_if(&waiters, n, picked, &k);
 }
 
@@ -76,8 +86,8 @@ static long requeue(uint32_t *uaddr, uint32_t *uaddr2, long n)
 	long moved = 0;
 
 	for (struct uk_waiter *w = waiters.head; w && moved < n; w = w->next)
-		if (w->key == (uintptr_t)uaddr) {
-			w->key = (uintptr_t)uaddr2;
+		if (w->key == key_of(uaddr)) {
+			w->key = key_of(uaddr2);
 			moved++;
 		}
 	return moved;
@@ -106,7 +116,7 @@ static int64_t deadline_of(const struct kts *ts, int absolute, int realtime)
 
 static long futex_wait(uint32_t *uaddr, uint32_t val, const struct kts *ts, int absolute, int realtime, uint32_t bits)
 {
-	struct uk_waiter w = { .key = (uintptr_t)uaddr, .bits = bits };
+	struct uk_waiter w = { .key = key_of(uaddr), .bits = bits };
 
 	if ((uintptr_t)uaddr & 3)
 		return -EINVAL;
@@ -120,7 +130,7 @@ static long futex_wait(uint32_t *uaddr, uint32_t val, const struct kts *ts, int 
 	if (deadline && (uint64_t)deadline <= uk_plat_monotonic_ns())
 		return -ETIMEDOUT;
 	uk_core_waitq_add(&waiters, &w);
-	w.key = (uintptr_t)uaddr;
+	w.key = key_of(uaddr);
 	w.bits = bits;
 	int why = uk_core_thread_block((uint64_t)deadline, "a futex");
 	uk_core_waitq_del(&w);

@@ -7,10 +7,9 @@
 #include <uk/core.h>
 #include <uk/plat.h>
 #include <uk/posix-mm.h>
+#include <uk/proc.h>
 
-#define PF_PRESENT 0x1
-#define PF_WRITE 0x2
-#define PF_FETCH 0x10
+UK_OPTIONAL(uk_proc_cow_fault); /* processes: a write to a page shared copy-on-write */
 
 static int back_page(struct uk_memory_space *s, uintptr_t va, int prot)
 {
@@ -30,11 +29,11 @@ static int back_page(struct uk_memory_space *s, uintptr_t va, int prot)
 
 static bool allowed(const struct uk_memory_vma *v, unsigned long error)
 {
-	if (!(v->flags & UK_MEMORY_DEMAND) || (error & PF_PRESENT))
+	if (!(v->flags & UK_MEMORY_DEMAND) || (error & UK_ARCH_PF_PRESENT))
 		return false;
-	if (error & PF_WRITE)
+	if (error & UK_ARCH_PF_WRITE)
 		return v->prot & UK_PROT_WRITE;
-	if (error & PF_FETCH)
+	if (error & UK_ARCH_PF_FETCH)
 		return v->prot & UK_PROT_EXEC;
 	return v->prot & (UK_PROT_READ | UK_PROT_WRITE | UK_PROT_EXEC);
 }
@@ -53,6 +52,9 @@ static int on_fault(uintptr_t addr, unsigned long error)
 	struct uk_memory_vma *v = uk_memory_find(s, addr);
 	uintptr_t va = UK_ALIGN_DOWN(addr, UK_PAGE_SIZE);
 
+	if (v && (error & (PF_PRESENT | PF_WRITE)) == (PF_PRESENT | PF_WRITE) && (v->prot & UK_PROT_WRITE) &&
+	    (v->flags & UK_MEMORY_DEMAND) && !(v->flags & UK_MEMORY_SHARED) && uk_proc_cow_fault)
+		return uk_proc_cow_fault(s, va) ? 1 : (out_of_memory(addr), 0);
 	if (!v || !allowed(v, error) || uk_arch_pt_lookup(s->root, va))
 		return 0; /* resident but not accessible (PROT_NONE) is the program's fault too */
 	if (back_page(s, va, v->prot))

@@ -40,12 +40,21 @@ static bool fits(uintptr_t lo, size_t len)
 	return lo + len > lo && lo + len <= UK_ARCH_USER_TOP;
 }
 
+/* A forked process's own copy of low pages (a demand mapping of its own root, lib/proc): its
+ * entries map other pages than the identity map's, so they are protected as demand ones. */
+static bool own_low(uintptr_t lo)
+{
+	struct uk_memory_vma *v = uk_memory_find(mm(), lo);
+
+	return v && (v->flags & UK_MEMORY_DEMAND);
+}
+
 /* Identity pages in [lo, hi) that mprotect restricted get read and write back (the kernel
  * zeroes or reuses them next). */
 static void identity_release(uintptr_t lo, uintptr_t hi)
 {
 	for (struct uk_memory_vma *v = mm()->vmas; v && v->lo < hi; v = v->next)
-		if ((v->flags & UK_MEMORY_ENFORCED) && v->hi > lo)
+		if ((v->flags & UK_MEMORY_ENFORCED) && !(v->flags & UK_MEMORY_DEMAND) && v->hi > lo)
 			for (uintptr_t va = v->lo > lo ? v->lo : lo; va < v->hi && va < hi; va += UK_PAGE_SIZE)
 				uk_arch_pt_map(mm()->root, va, va, UK_PROT_READ | UK_PROT_WRITE);
 }
@@ -116,7 +125,11 @@ UK_SYSCALL(munmap)
 		return -EINVAL;
 	if (!demand(lo)) {
 		identity_release(lo, hi);
-		uk_core_page_free((void *)lo, pages_of(a1));
+		for (uintptr_t va = lo; va < hi; va += UK_PAGE_SIZE) {
+			struct uk_memory_vma *v = uk_memory_find(mm(), va);
+			if (!v || !(v->flags & UK_MEMORY_DEMAND))
+				uk_memory_page_put(va); /* identity RAM; a process's own low pages go with the mapping */
+		}
 	}
 	uk_memory_remove(mm(), lo, hi);
 	return 0;
@@ -132,7 +145,7 @@ UK_SYSCALL(mprotect)
 		return -EINVAL;
 	if (lo == hi)
 		return 0;
-	if (demand(lo))
+	if (demand(lo) || own_low(lo))
 		return uk_memory_protect(mm(), lo, hi, (int)a2);
 	if (uk_memory_covered(mm(), lo, hi))
 		return protect_identity(lo, hi, a2);

@@ -4,6 +4,11 @@
 #include <uk/arch.h>
 #include <uk/core.h>
 #include <uk/posix-mm.h>
+#include <uk/proc.h>
+
+/* With processes, pages may be shared copy-on-write between address spaces (lib/proc). */
+UK_OPTIONAL(uk_proc_page_put);
+UK_OPTIONAL(uk_proc_page_shared);
 
 #define MMAP_TOP 0x7f0000000000UL /* demand maps are placed top-down from here, as Linux does */
 
@@ -43,18 +48,26 @@ static int split_at(struct uk_memory_space *s, uintptr_t addr)
 	return 0;
 }
 
+void uk_memory_page_put(uintptr_t pa)
+{
+	if (uk_proc_page_put)
+		uk_proc_page_put(pa);
+	else
+		uk_core_page_free((void *)pa, 1);
+}
+
 static void free_page_cb(uintptr_t va, uint64_t *e, void *arg)
 {
 	(void)va;
-	uk_core_page_free((void *)uk_arch_pt_entry_addr(*e), 1);
+	uk_memory_page_put(uk_arch_pt_entry_addr(*e));
 	*e = 0;
 	uk_memory_count(arg, -1);
 }
 
 void uk_memory_drop_pages(struct uk_memory_space *s, uintptr_t lo, uintptr_t hi)
 {
-	if (lo < UK_ARCH_IDENTITY_TOP)
-		lo = UK_ARCH_IDENTITY_TOP;
+	if (lo < UK_ARCH_IDENTITY_TOP && s->root == uk_arch_pt_boot())
+		lo = UK_ARCH_IDENTITY_TOP; /* only a process's own root maps low pages one by one */
 	if (lo < hi)
 		uk_arch_pt_walk(s->root, lo, hi, free_page_cb, s);
 }
@@ -112,8 +125,13 @@ int uk_memory_covered(struct uk_memory_space *s, uintptr_t lo, uintptr_t hi)
 
 static void protect_cb(uintptr_t va, uint64_t *e, void *arg)
 {
+	int prot = *(int *)arg;
+	uintptr_t pa = uk_arch_pt_entry_addr(*e);
+
 	(void)va;
-	*e = uk_arch_pt_entry(uk_arch_pt_entry_addr(*e), *(int *)arg);
+	if ((prot & UK_PROT_WRITE) && !(prot & UK_MEMORY_SHARED << 8) && uk_proc_page_shared && uk_proc_page_shared(pa))
+		prot &= ~UK_PROT_WRITE; /* still shared copy-on-write: the first write copies it */
+	*e = uk_arch_pt_entry(pa, prot & 7);
 }
 
 int uk_memory_protect(struct uk_memory_space *s, uintptr_t lo, uintptr_t hi, int prot)
@@ -123,9 +141,10 @@ int uk_memory_protect(struct uk_memory_space *s, uintptr_t lo, uintptr_t hi, int
 	if (split_at(s, lo) || split_at(s, hi))
 		return -ENOMEM;
 	for (struct uk_memory_vma *v = uk_memory_find(s, lo); v && v->lo < hi; v = v->next) {
+		int how = prot | ((v->flags & UK_MEMORY_SHARED) << 8);
 		v->prot = prot;
 		if (v->flags & UK_MEMORY_DEMAND)
-			uk_arch_pt_walk(s->root, v->lo, v->hi, protect_cb, &prot);
+			uk_arch_pt_walk(s->root, v->lo, v->hi, protect_cb, &how);
 	}
 	return 0;
 }

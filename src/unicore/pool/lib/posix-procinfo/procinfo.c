@@ -7,6 +7,7 @@
 #include <uk/syscall.h>
 #include <uk/posix-procinfo.h>
 #include <uk/posix-mm.h>
+#include <uk/proc.h>
 
 /* posix-mm's counters when it is linked (the resident high-water mark), else all pages in use. */
 UK_OPTIONAL(uk_memory_hiwater_kib);
@@ -118,14 +119,22 @@ UK_SYSCALL(personality)
 	return (long)old;
 }
 
+/* With processes (lib/proc) groups and sessions are its; else the one process leads both. */
+UK_OPTIONAL(uk_proc_getpgid);
+UK_OPTIONAL(uk_proc_getsid);
+UK_OPTIONAL(uk_proc_setsid);
+UK_OPTIONAL(uk_proc_setpgid);
+
 static bool is_self(long pid) { return pid == 0 || pid == 1; }
-UK_SYSCALL(getpgrp) { return 1; }
-UK_SYSCALL(getpgid) { return is_self(a0) ? 1 : -ESRCH; }
-UK_SYSCALL(getsid) { return is_self(a0) ? 1 : -ESRCH; }
-UK_SYSCALL(setsid) { return -EPERM; } /* pid 1 leads its process group already */
+UK_SYSCALL(getpgrp) { return uk_proc_getpgid ? uk_proc_getpgid(0) : 1; }
+UK_SYSCALL(getpgid) { return uk_proc_getpgid ? uk_proc_getpgid((int)a0) : is_self(a0) ? 1 : -ESRCH; }
+UK_SYSCALL(getsid) { return uk_proc_getsid ? uk_proc_getsid((int)a0) : is_self(a0) ? 1 : -ESRCH; }
+UK_SYSCALL(setsid) { return uk_proc_setsid ? uk_proc_setsid() : -EPERM; } /* pid 1 leads its group already */
 
 UK_SYSCALL(setpgid)
 {
+	if (uk_proc_setpgid)
+		return uk_proc_setpgid((int)a0, (int)a1);
 	if (!is_self(a0))
 		return -ESRCH;
 	return (a1 == 0 || a1 == 1) ? 0 : -EPERM;

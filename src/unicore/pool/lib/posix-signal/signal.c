@@ -10,14 +10,25 @@
 #include <uk/sched.h>
 #include <uk/wait.h>
 #include <uk/posix-process.h>
+#include <uk/proc.h>
 #include "signal_priv.h"
 
+UK_OPTIONAL(uk_proc_getpid);  /* with processes (lib/proc): this state is per process, it swaps it */
+UK_OPTIONAL(uk_proc_killed);
 UK_OPTIONAL(uk_sched_self);
 UK_OPTIONAL(uk_sched_find);
 UK_OPTIONAL(uk_sched_threads);
 
 struct uk_posix_signal_process uk_posix_signal_proc;
 static struct uk_posix_signal_thread only; /* without the sched library: the one thread */
+
+int uk_posix_signal_pid(void) { return uk_proc_getpid ? (int)uk_proc_getpid() : UK_PID; }
+
+/* A thread of the running process (all are, without processes). */
+static bool ours(const struct uk_thread *t)
+{
+	return !uk_sched_self || t->proc == ((struct uk_thread *)uk_sched_self())->proc;
+}
 
 static struct uk_posix_signal_thread *state_of(struct uk_thread *t)
 {
@@ -35,7 +46,7 @@ struct uk_posix_signal_thread *uk_posix_signal_self(void)
 	if (uk_sched_self)
 		return state_of(uk_sched_self());
 	only.thread = uk_core_thread_current();
-	only.tid = UK_PID;
+	only.tid = uk_posix_signal_pid();
 	return &only;
 }
 
@@ -87,7 +98,7 @@ void uk_posix_signal_info_init(struct uk_posix_signal_info *i, int sig, int code
 {
 	*i = (struct uk_posix_signal_info){ .signo = sig, .code = code };
 	if (code == UK_SI_USER || code == UK_SI_TKILL)
-		i->u.kill.pid = UK_PID;
+		i->u.kill.pid = uk_posix_signal_pid();
 }
 
 static void wake(struct uk_posix_signal_thread *st) { uk_core_thread_wake(st->thread, UK_WAKE_SIGNAL); }
@@ -116,10 +127,24 @@ static void wake_taker(int sig)
 		return;
 	}
 	for (struct uk_thread *t = uk_sched_threads; t; t = t->all_next)
-		if (t->state != UK_THREAD_DEAD && !(state_of(t)->blocked & BIT(sig))) {
+		if (t->state != UK_THREAD_DEAD && ours(t) && !(state_of(t)->blocked & BIT(sig))) {
 			wake(state_of(t));
 			return;
 		}
+}
+
+static struct uk_waitq sent; /* signalfd readers and pollers */
+
+struct uk_waitq *uk_posix_signal_sent_queue(void) { return &sent; }
+
+uint64_t uk_posix_signal_pending_of(uint64_t set)
+{
+	return (uk_posix_signal_self()->pending | uk_posix_signal_proc.pending) & set;
+}
+
+bool uk_posix_signal_dequeue(uint64_t set, struct uk_posix_signal_info *out)
+{
+	return uk_posix_signal_take(uk_posix_signal_self(), set, out);
 }
 
 int uk_posix_signal_send(int pid, int tid, int sig, const struct uk_posix_signal_info *info)
@@ -128,7 +153,7 @@ int uk_posix_signal_send(int pid, int tid, int sig, const struct uk_posix_signal
 
 	if (sig < 1 || sig > UK_SIGNALS)
 		return -EINVAL;
-	if (pid != UK_PID)
+	if (pid != uk_posix_signal_pid())
 		return -ESRCH;
 	struct uk_posix_signal_thread *st = tid == UK_POSIX_SIGNAL_SELF ? uk_posix_signal_self()
 					    : tid ? uk_posix_signal_of_tid(tid) : NULL;
@@ -140,10 +165,11 @@ int uk_posix_signal_send(int pid, int tid, int sig, const struct uk_posix_signal
 		queue(&st->pending, &st->info[sig - 1], sig, info);
 		if (!(st->blocked & BIT(sig)))
 			wake(st);
-		return 0;
+	} else {
+		queue(&p->pending, &p->info[sig - 1], sig, info);
+		wake_taker(sig);
 	}
-	queue(&p->pending, &p->info[sig - 1], sig, info);
-	wake_taker(sig);
+	uk_core_waitq_wake_all(&sent);
 	return 0;
 }
 
@@ -181,8 +207,44 @@ void uk_posix_signal_drop(int sig)
 		return;
 	}
 	for (struct uk_thread *t = uk_sched_threads; t; t = t->all_next)
-		if (t->signals)
+		if (t->signals && ours(t))
 			t->signals->pending &= ~BIT(sig);
+}
+
+/* ---- processes (lib/proc) ---- */
+
+void *uk_posix_signal_state(unsigned long *size)
+{
+	*size = sizeof(uk_posix_signal_proc);
+	return &uk_posix_signal_proc;
+}
+
+/* execve: caught signals go back to their default action; ignored ones stay ignored, pending
+ * ones stay pending, as on Linux. */
+void uk_posix_signal_exec(void)
+{
+	for (int sig = 1; sig <= UK_SIGNALS; sig++)
+		if (uk_posix_signal_proc.actions[sig].handler != SIG_IGN)
+			uk_posix_signal_proc.actions[sig] = (struct k_sigaction){ 0 };
+}
+
+/* A signal for a process that is not running: its saved state, its live threads. It is pending
+ * on the process (unless its action drops it) and wakes a thread that does not block it; that
+ * thread takes it on its way back to the program. */
+void uk_posix_signal_send_saved(void *saved, struct uk_thread *const *threads, int n, int sig,
+				const struct uk_posix_signal_info *info)
+{
+	struct uk_posix_signal_process *p = saved;
+	uintptr_t h = p->actions[sig].handler;
+
+	if (sig != UK_SIGKILL && sig != UK_SIGSTOP && (h == SIG_IGN || (h == SIG_DFL && default_action(sig) == IGNORE)))
+		return;
+	queue(&p->pending, &p->info[sig - 1], sig, info);
+	for (int i = 0; i < n; i++)
+		if (!(state_of(threads[i])->blocked & BIT(sig)) || sig == UK_SIGKILL) {
+			wake(state_of(threads[i]));
+			return;
+		}
 }
 
 void uk_posix_signal_no_restart(void) { uk_posix_signal_self()->no_restart = true; }
@@ -209,6 +271,8 @@ void uk_posix_signal_default(int sig)
 		return;
 	default:
 		uk_core_log(UK_LOG_WARN, "program killed by signal %d", sig);
+		if (uk_proc_killed) /* this process only: the first one's end is the unikernel's */
+			uk_proc_killed(sig);
 		uk_plat_exit(128 + sig);
 	}
 }

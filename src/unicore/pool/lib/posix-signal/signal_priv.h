@@ -52,4 +52,5 @@ void uk_posix_signal_drop(int sig);                              /* forget it ev
 bool uk_posix_signal_take(struct uk_posix_signal_thread *st, uint64_t set, struct uk_posix_signal_info *info);
 void uk_posix_signal_default(int sig);                           /* its default action */
 void uk_posix_signal_info_init(struct uk_posix_signal_info *i, int sig, int code);
+int uk_posix_signal_pid(void);                                   /* the running process's */
 #endif

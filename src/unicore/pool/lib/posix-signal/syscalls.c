@@ -6,6 +6,7 @@
 #include <uk/syscall.h>
 #include <uk/wait.h>
 #include <uk/posix-process.h>
+#include <uk/proc.h>
 #include "signal_priv.h"
 
 #define SIGSET_SIZE 8
@@ -181,26 +182,44 @@ UK_SYSCALL(rt_sigreturn)
 	return result; /* the entry stores it in the frame again */
 }
 
-static bool is_self(long pid) { return pid == UK_PID || pid == 0 || pid == -1; }
+/* With processes (lib/proc) another pid, a group or all go there; it reports whether the
+ * caller is among the targets. Without, the one process is pid 1, its group and all. */
+UK_OPTIONAL(uk_proc_kill);
 
-static long send(long pid, long tid, long sig, int code, const struct uk_posix_signal_info *user)
+static bool is_self(long pid)
+{
+	return pid == uk_posix_signal_pid() || (!uk_proc_kill && (pid == 0 || pid == -1));
+}
+
+static long send(int pid, int tid, long sig, int code, const struct uk_posix_signal_info *user)
 {
 	struct uk_posix_signal_info info;
 
 	if (sig == 0) /* only whether the target exists */
-		return pid != UK_PID || (tid && !uk_posix_signal_of_tid((int)tid)) ? -ESRCH : 0;
+		return pid != uk_posix_signal_pid() || (tid && !uk_posix_signal_of_tid(tid)) ? -ESRCH : 0;
 	if (bad_signal(sig))
 		return -EINVAL;
 	if (user)
 		info = *user;
 	else
 		uk_posix_signal_info_init(&info, (int)sig, code);
-	return uk_posix_signal_send((int)pid, (int)tid, (int)sig, &info);
+	return uk_posix_signal_send(pid, tid, (int)sig, &info);
 }
 
-/* Other processes (pid > 1, process groups) are for the process library: -ESRCH here. */
-UK_SYSCALL(kill) { return send(is_self(a0) ? UK_PID : a0, 0, a1, UK_SI_USER, NULL); }
-UK_SYSCALL(tkill) { return a0 <= 0 ? -EINVAL : send(UK_PID, a0, a1, UK_SI_TKILL, NULL); }
-UK_SYSCALL(tgkill) { return a0 <= 0 || a1 <= 0 ? -EINVAL : send(a0, a1, a2, UK_SI_TKILL, NULL); }
-UK_SYSCALL(rt_sigqueueinfo) { return send(is_self(a0) ? UK_PID : a0, 0, a1, 0, (const void *)a2); }
-UK_SYSCALL(rt_tgsigqueueinfo) { return send(a0, a1, a2, 0, (const void *)a3); }
+static long kill_to(long pid, long sig, const struct uk_posix_signal_info *user)
+{
+	int code = user ? 0 : UK_SI_USER;
+
+	if (is_self(pid) || !uk_proc_kill)
+		return send(is_self(pid) ? uk_posix_signal_pid() : pid, 0, sig, code, user);
+	if (bad_signal(sig) && sig)
+		return -EINVAL;
+	long r = uk_proc_kill(pid, (int)sig);
+	return r == 1 ? send(uk_posix_signal_pid(), 0, sig, code, user) : r;
+}
+
+UK_SYSCALL(kill) { return kill_to((int)a0, a1, NULL); }
+UK_SYSCALL(tkill) { return (int)a0 <= 0 ? -EINVAL : send(uk_posix_signal_pid(), (int)a0, a1, UK_SI_TKILL, NULL); }
+UK_SYSCALL(tgkill) { return (int)a0 <= 0 || (int)a1 <= 0 ? -EINVAL : send((int)a0, (int)a1, a2, UK_SI_TKILL, NULL); }
+UK_SYSCALL(rt_sigqueueinfo) { return kill_to((int)a0, a1, (const void *)a2); }
+UK_SYSCALL(rt_tgsigqueueinfo) { return send((int)a0, (int)a1, a2, 0, (const void *)a3); }

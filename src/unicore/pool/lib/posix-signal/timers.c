@@ -55,7 +55,7 @@ static void fire(struct ptimer *p)
 	if (p->code == UK_SI_TIMER)
 		info.u.timer = (typeof(info.u.timer)){ p->id, p->overrun, p->value };
 	p->overrun = 0;
-	uk_posix_signal_send(UK_PID, p->tid, p->signo, &info);
+	uk_posix_signal_send(uk_posix_signal_pid(), p->tid, p->signo, &info);
 }
 
 static void expired(struct uk_timer *t)

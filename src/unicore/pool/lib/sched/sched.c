@@ -5,6 +5,10 @@
 #include <uk/core.h>
 #include <uk/plat.h>
 #include <uk/sched.h>
+#include <uk/proc.h>
+
+UK_OPTIONAL(uk_proc_switch);      /* threads of two processes: address space, files, signals */
+UK_OPTIONAL(uk_proc_return_hook);
 
 static struct uk_thread *runq_head, *runq_tail;
 static struct uk_timer slice;
@@ -58,6 +62,8 @@ static void switch_to(struct uk_thread *next)
 	slice_start();
 	if (next == prev)
 		return;
+	if (next->proc != prev->proc && uk_proc_switch)
+		uk_proc_switch(prev->proc, next->proc);
 	uk_sched_current = next;
 	uk_arch_thread_switch(&prev->arch, &next->arch);
 	uk_sched_reap(); /* back on prev's stack: a thread that died is off its own */
@@ -142,5 +148,7 @@ void uk_sched_return_hook(struct uk_regs *regs)
 	if (need_resched)
 		uk_sched_yield();
 	need_resched = false;
+	if (uk_sched_current->killed && uk_proc_return_hook)
+		uk_proc_return_hook();
 }
 

@@ -8,8 +8,10 @@
 #include <uk/syscall.h>
 #include <uk/sched.h>
 #include <uk/futex.h>
+#include <uk/proc.h>
 #include <uk/posix-signal.h>
 
+UK_OPTIONAL(uk_proc_clone); /* fork, vfork and clone without CLONE_VM|CLONE_THREAD: processes */
 UK_OPTIONAL(uk_posix_signal_thread_start);
 UK_OPTIONAL(uk_posix_signal_thread_end);
 
@@ -88,7 +90,7 @@ long uk_sched_thread_create(const struct uk_regs *regs, uint64_t tls, struct uk_
 		return -ENOMEM;
 	char *pages = t->kstack;
 	size_t n = t->kstack_pages;
-	*t = (struct uk_thread){ .kstack = pages, .kstack_pages = n, .tid = next_tid++ };
+	*t = (struct uk_thread){ .kstack = pages, .kstack_pages = n, .tid = next_tid++, .proc = uk_sched_current->proc };
 	uk_arch_thread_init(&t->arch, (uint64_t)(pages + n * UK_PAGE_SIZE), pages + UK_PAGE_SIZE, regs);
 	t->arch.tls = tls;
 	t->all_next = uk_sched_threads;
@@ -138,9 +140,9 @@ static long clone_thread(unsigned long flags, uint64_t newsp, int *ptid, int *ct
 	struct uk_regs regs = *uk_arch_syscall_regs();
 	struct uk_thread *t;
 
-	regs.rax = 0; /* the child's clone returns 0 */
+	uk_arch_regs_set_return(&regs, 0); /* the child's clone returns 0 */
 	if (newsp)
-		regs.rsp = newsp;
+		uk_arch_regs_set_sp(&regs, newsp);
 	long tid = uk_sched_thread_create(&regs, (flags & CLONE_SETTLS) ? tls : uk_arch_get_tls(), &t);
 	if (tid < 0)
 		return tid;
@@ -156,15 +158,15 @@ static long clone_thread(unsigned long flags, uint64_t newsp, int *ptid, int *ct
 	return tid;
 }
 
-/* Threads only: there is one address space and one process (fork, vfork and clones without
- * CLONE_VM|CLONE_THREAD get ENOSYS, as if the kernel lacked them: glibc's posix_spawn and
+/* Threads here; a clone that makes a process (no CLONE_THREAD, or CLONE_VFORK) is the proc
+ * library's, and without it gets ENOSYS, as if the kernel lacked it (glibc's posix_spawn and
  * system() then report failure). */
 UK_SYSCALL(clone)
 {
 	unsigned long flags = (unsigned long)a0;
 
 	if ((flags & THREAD_FLAGS) != THREAD_FLAGS || (flags & CLONE_VFORK))
-		return -ENOSYS;
+		return uk_proc_clone ? uk_proc_clone(flags, (uint64_t)a1, (int *)a2, (int *)a3, (uint64_t)a4) : -ENOSYS;
 	if (flags & ~(unsigned long)KNOWN_FLAGS)
 		return -EINVAL;
 	return clone_thread(flags, (uint64_t)a1, (int *)a2, (int *)a3, (uint64_t)a4);

@@ -1,5 +1,6 @@
 /* vfs: open file descriptions, the fd table, the cwd, the console on fds 0-2, lazy init, and
- * the mmap hook for the mm library. The unikernel runs one process, so there is one table. */
+ * the mmap hook for the mm library. One table per process: the first one's is static; with
+ * processes (lib/proc) fork copies it (uk_vfs_files_fork) and a switch installs another. */
 #include "vfs_priv.h"
 #include <uk/9pfs.h>
 #include <uk/devfs.h>
@@ -16,8 +17,13 @@ struct fd_slot {
 	int cloexec;
 };
 
-static struct fd_slot fdtab[UK_VFS_FD_MAX];
-static char *cwd;
+struct uk_vfs_files {
+	struct fd_slot tab[UK_VFS_FD_MAX];
+	char *cwd;
+};
+
+static struct uk_vfs_files first_files, *files = &first_files;
+#define fdtab (files->tab)
 static int inited;
 struct uk_vnode *uk_vfs_console_vn;
 
@@ -28,14 +34,14 @@ UK_OPTIONAL(uk_9pfs_init);
 
 const char *uk_vfs_cwd(void)
 {
-	return cwd ? cwd : "/";
+	return files->cwd ? files->cwd : "/";
 }
 
 long uk_vfs_set_cwd(char *path)
 {
-	if (cwd)
-		uk_vfs_free(cwd);
-	cwd = path;
+	if (files->cwd)
+		uk_vfs_free(files->cwd);
+	files->cwd = path;
 	return 0;
 }
 
@@ -145,6 +151,49 @@ void uk_vfs_file_put(struct uk_file *f)
 	uk_vfs_vnode_put(f->vn);
 	uk_vfs_free(f->path);
 	uk_vfs_free(f);
+}
+
+/* ---------------------------------------------------------------- processes */
+
+struct uk_vfs_files *uk_vfs_files_current(void) { return files; }
+void uk_vfs_files_set(struct uk_vfs_files *t) { files = t; }
+
+/* The child's table: the same open files (one more reference each) and cwd. */
+struct uk_vfs_files *uk_vfs_files_fork(void)
+{
+	struct uk_vfs_files *t = uk_vfs_alloc(sizeof(*t));
+
+	if (!t || (files->cwd && !(t->cwd = uk_vfs_strdup(files->cwd)))) {
+		uk_vfs_free(t);
+		return NULL;
+	}
+	for (int fd = 0; fd < UK_VFS_FD_MAX; fd++)
+		if ((t->tab[fd] = fdtab[fd]).f)
+			t->tab[fd].f->refcnt++;
+	return t;
+}
+
+/* execve: descriptors opened with O_CLOEXEC / FD_CLOEXEC close. */
+void uk_vfs_files_exec(void)
+{
+	for (int fd = 0; fd < UK_VFS_FD_MAX; fd++)
+		if (fdtab[fd].f && fdtab[fd].cloexec)
+			uk_vfs_fd_close(fd);
+}
+
+/* The process ended: every descriptor closes (pipe ends too: readers see end of file). */
+void uk_vfs_files_release(struct uk_vfs_files *t)
+{
+	struct uk_vfs_files *was = files;
+
+	files = t;
+	for (int fd = 0; fd < UK_VFS_FD_MAX; fd++)
+		if (fdtab[fd].f)
+			uk_vfs_fd_close(fd);
+	uk_vfs_free(files->cwd);
+	files = was == t ? &first_files : was;
+	if (t != &first_files)
+		uk_vfs_free(t);
 }
 
 /* ---------------------------------------------------------------- console */

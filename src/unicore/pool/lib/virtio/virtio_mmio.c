@@ -1,5 +1,6 @@
 /* virtio-mmio transport: probing, feature negotiation, split virtqueues, polled requests.
  * Register offsets are those of the virtio 1.x spec, section 4.2.2 (legacy: 4.2.4). */
+#include <uk/arch.h>
 #include <uk/core.h>
 #include <uk/plat.h>
 #include <uk/virtio.h>
@@ -241,7 +242,7 @@ long uk_virtio_xfer(struct uk_virtio_dev *d, const struct uk_virtio_buf *bufs, i
 	while (uk_virtio_q_take(q, &len) < 0) {
 		if (++spins > SPIN_LIMIT)
 			return -EIO;
-		__builtin_ia32_pause();
+		uk_arch_pause();
 	}
 	uk_virtio_ack(d);
 	return (long)len;

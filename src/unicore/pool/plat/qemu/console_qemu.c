@@ -177,6 +177,14 @@ long uk_plat_console_write(int fd, const void *buf, size_t len)
 	return (long)len;
 }
 
+/* A control line as an fd-4 frame, for platforms without a control UART (QEMU virt, arm64:
+ * docs/design.md); nothing when there is no console channel. */
+void uk_plat_qemu_console_ctl(const char *line, size_t len)
+{
+	if (console_probe() > 0)
+		tx_frame(4, line, (uint32_t)len);
+}
+
 /* The next filled receive buffer, if the host has sent one; false when none is there yet. */
 static bool rx_have(void)
 {
@@ -267,6 +275,10 @@ long uk_plat_console_read(char *buf, size_t len, bool wait)
 	if (!rx.asked) {
 		rx.asked = true;
 		tx_frame(0, NULL, 0);
+		/* Kick the receive queue once more: QEMU stops watching the socket while the port is
+		 * closed and only looks again on a guest's notify (seen on virt, where nothing else
+		 * wakes its main loop before the host's first stdin frame). */
+		uk_virtio_notify(&con, RXQ);
 	}
 	while (!(n = rx_take(buf, len)) && !rx.eof) {
 		if (!wait)

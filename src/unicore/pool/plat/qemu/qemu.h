@@ -8,6 +8,7 @@
 void uk_plat_qemu_serial_init(void);
 void uk_plat_qemu_timer_init(void);                   /* before interrupts are ever enabled */
 void uk_plat_qemu_ctl_write(const char *line);        /* a line on COM2, the control channel */
+void uk_plat_qemu_console_ctl(const char *line, size_t len); /* a control line as an fd-4 console frame */
 _Noreturn void uk_plat_qemu_fatal(const char *msg);   /* before core runs: say why, then crash */
 extern bool uk_plat_qemu_debug;                        /* the kernel token `debug` was given */
 #endif

@@ -52,6 +52,7 @@ _Noreturn void uk_arch_halt(void)
 /* Start the program with fresh registers, as Linux does (%rdx = 0: no rtld_fini). */
 _Noreturn void uk_arch_enter_program(uintptr_t entry, uintptr_t sp)
 {
+	uk_arch_linux_rewrite_sites();
 	register uintptr_t e __asm__("r12") = entry;
 	register uintptr_t s __asm__("r13") = sp;
 

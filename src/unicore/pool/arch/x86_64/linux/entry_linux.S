@@ -44,6 +44,8 @@ uk_arch_syscall_depth:		/* syscalls in progress on the running thread */
 	.quad 0
 uk_arch_boot_cycles:
 	.quad 0
+uk_fast_scratch:
+	.quad 0
 
 	.text
 	.globl uk_arch_linux_entry
@@ -74,6 +76,31 @@ uk_arch_linux_syscall_stub:	/* %rsp = the struct uk_regs of the program's syscal
 uk_arch_linux_irq_stub:	/* %rsp = the struct uk_regs of the interrupted program */
 	movq %rsp, %rdi
 	call uk_arch_linux_irq
+	jmp uk_arch_regs_return
+
+	/* A rewritten syscall site (rewrite_linux.c) jumps here: %rax = the number, %rcx = the
+	 * return address; the program's stack is left alone (its red zone), as by `syscall`. */
+	.globl uk_arch_linux_fast_syscall
+uk_arch_linux_fast_syscall:
+	movq %rsp, uk_fast_scratch(%rip)
+	cmpq $0, uk_arch_syscall_depth(%rip)
+	jne 1f
+	movq uk_arch_kstack_top(%rip), %rsp
+	jmp 2f
+1:	subq $128, %rsp			/* nested: below the caller's red zone */
+	andq $-16, %rsp
+2:	pushq $0x2b			/* ss */
+	pushq uk_fast_scratch(%rip)	/* rsp */
+	pushfq
+	movq (%rsp), %r11		/* r11 = rflags, as `syscall` leaves it */
+	pushq $0x33			/* cs */
+	pushq %rcx			/* rip */
+	pushq %rax			/* error slot: the number */
+	pushq $0x100			/* vector slot: a syscall frame */
+	UK_PUSH_GPRS
+	incq uk_arch_syscall_depth(%rip)
+	movq %rsp, %rdi
+	call uk_arch_linux_syscall
 	jmp uk_arch_regs_return
 
 #define R_RIP (17 * 8)

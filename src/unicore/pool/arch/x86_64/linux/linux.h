@@ -8,6 +8,9 @@
 struct uk_linux_siginfo;
 struct uk_linux_ucontext;
 extern char uk_arch_linux_syscall_stub[], uk_arch_linux_irq_stub[]; /* entry_linux.S */
+extern char uk_arch_linux_fast_syscall[];   /* entry_linux.S: a rewritten site's way in */
+void uk_arch_linux_rewrite_sites(void);     /* rewrite_linux.c, before the program's first instruction */
+extern unsigned long uk_arch_linux_sites_rewritten;
 void uk_arch_linux_on_syscall(int sig, struct uk_linux_siginfo *si, struct uk_linux_ucontext *uc);
 void uk_arch_linux_on_fault(int sig, struct uk_linux_siginfo *si, struct uk_linux_ucontext *uc);
 void uk_arch_linux_on_timer(int sig, struct uk_linux_siginfo *si, struct uk_linux_ucontext *uc);

@@ -46,4 +46,7 @@ static inline void uk_arch_fill(void *dst, int c, size_t n)
 static inline uintptr_t uk_arch_regs_sp(const struct uk_regs *r) { return r->rsp; } /* the stack pointer of a frame */
 static inline void uk_arch_pause(void) { __asm__ volatile("pause"); }
 static inline uintptr_t uk_arch_frame_pointer(void) { return (uintptr_t)__builtin_frame_address(0); }
+/* A syscall frame's result and stack pointer (clone's child). */
+static inline void uk_arch_regs_set_return(struct uk_regs *r, long v) { r->rax = (uint64_t)v; }
+static inline void uk_arch_regs_set_sp(struct uk_regs *r, uint64_t sp) { r->rsp = sp; }
 #endif

@@ -8,6 +8,18 @@
 #define EIO 5
 #define EBADF 9
 #define ECHILD 10
+#ifndef E2BIG
+#define E2BIG 7
+#endif
+#ifndef ENOEXEC
+#define ENOEXEC 8
+#endif
+#ifndef ENAMETOOLONG
+#define ENAMETOOLONG 36
+#endif
+#ifndef ELOOP
+#define ELOOP 40
+#endif
 #define EAGAIN 11
 #define ENOMEM 12
 #define EACCES 13

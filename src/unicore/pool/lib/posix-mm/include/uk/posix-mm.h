@@ -35,6 +35,7 @@ struct uk_memory_space {
 	size_t rss_pages;           /* resident: identity mappings whole, demand ones as touched */
 	size_t hiwater_pages;       /* the largest rss_pages seen (VmHWM, getrusage maxrss) */
 	size_t faults;              /* demand pages made (minor faults) */
+	uintptr_t brk;              /* the program break (0: not asked yet) */
 };
 extern struct uk_memory_space uk_memory_current;
 
@@ -57,6 +58,9 @@ void uk_memory_count(struct uk_memory_space *s, long delta); /* rss_pages += del
 
 /* Demand paging (fault.c). */
 int uk_memory_populate(struct uk_memory_space *s, uintptr_t lo, uintptr_t hi); /* 0 or -ENOMEM */
+
+/* A page a mapping drops: freed, or with processes (lib/proc) one sharer fewer. */
+void uk_memory_page_put(uintptr_t pa);
 
 size_t uk_memory_hiwater_kib(void); /* VmHWM, getrusage maxrss */
 size_t uk_memory_faults(void);       /* demand pages made: getrusage minflt */

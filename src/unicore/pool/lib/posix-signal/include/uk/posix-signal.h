@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <uk/arch.h>
+#include <uk/wait.h>
 
 #define UK_SIGHUP 1
 #define UK_SIGINT 2
@@ -58,6 +59,12 @@ int uk_posix_signal_send(int pid, int tid, int signo, const struct uk_posix_sign
 
 /* True when the running thread has a signal pending that it does not block: a wait must end. */
 bool uk_posix_signal_interrupts(void);
+/* signalfd: the signals of `set` pending for the running thread (its own and the process's);
+ * take the lowest of them (false: none); a queue woken whenever a signal is sent. */
+uint64_t uk_posix_signal_pending_of(uint64_t set);
+bool uk_posix_signal_dequeue(uint64_t set, struct uk_posix_signal_info *out);
+struct uk_waitq *uk_posix_signal_sent_queue(void);
+
 /* The running syscall's EINTR is final even for SA_RESTART (sleeps, poll, select, epoll_wait:
  * those Linux never restarts). */
 void uk_posix_signal_no_restart(void);
@@ -73,4 +80,11 @@ int uk_posix_signal_fault(struct uk_regs *r, const struct uk_arch_fault *f); /* 
 struct uk_thread;
 void uk_posix_signal_thread_start(struct uk_thread *child, struct uk_thread *parent);
 void uk_posix_signal_thread_end(struct uk_thread *t);
+/* Processes (lib/proc): the process-wide state (actions, pending) to save and restore per
+ * process, what execve resets, and a signal for a process that is not running (its saved state,
+ * its live threads). */
+void *uk_posix_signal_state(unsigned long *size);
+void uk_posix_signal_exec(void);
+void uk_posix_signal_send_saved(void *saved, struct uk_thread *const *threads, int n, int sig,
+				const struct uk_posix_signal_info *info);
 #endif

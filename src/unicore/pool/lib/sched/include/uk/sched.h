@@ -24,6 +24,8 @@ struct uk_thread {
 	void *kstack;                 /* pages: guard, FPU area, kernel stack */
 	size_t kstack_pages;
 	struct uk_posix_signal_thread *signals; /* posix-signal's state of it (NULL without that library) */
+	void *proc;                   /* its process (lib/proc), NULL without processes */
+	bool killed;                  /* its process is ending: it leaves on its way to the program */
 };
 
 extern struct uk_thread *uk_sched_current;

@@ -170,6 +170,13 @@ struct uk_file *uk_vfs_fd_get(int fd); /* borrowed pointer, NULL if not open */
 int uk_vfs_fd_install(struct uk_file *f, int minfd, int cloexec); /* takes f's reference */
 struct uk_file *uk_vfs_file_open(struct uk_vnode *vn, int flags, const char *path, long *err);
 void uk_vfs_file_put(struct uk_file *f);
+/* Processes (lib/proc): each has its own fd table and cwd. */
+struct uk_vfs_files;
+struct uk_vfs_files *uk_vfs_files_current(void);
+void uk_vfs_files_set(struct uk_vfs_files *t);
+struct uk_vfs_files *uk_vfs_files_fork(void);   /* NULL when out of memory */
+void uk_vfs_files_exec(void);                   /* close the close-on-exec ones */
+void uk_vfs_files_release(struct uk_vfs_files *t);
 /* Open a path inside the kernel (initrd, tests), returns an fd or -errno. */
 long uk_vfs_kopen(const char *path, int flags, uint32_t mode);
 

@@ -219,24 +219,7 @@ struct uk_timespec {
 	int64_t tv_nsec;
 };
 
-/* struct stat of the x86_64 kernel ABI (144 bytes) */
-struct uk_stat {
-	uint64_t st_dev;
-	uint64_t st_ino;
-	uint64_t st_nlink;
-	uint32_t st_mode;
-	uint32_t st_uid;
-	uint32_t st_gid;
-	uint32_t pad0;
-	uint64_t st_rdev;
-	int64_t st_size;
-	int64_t st_blksize;
-	int64_t st_blocks;
-	struct uk_timespec st_atim;
-	struct uk_timespec st_mtim;
-	struct uk_timespec st_ctim;
-	int64_t unused[3];
-};
+#include <uk/arch_stat.h> /* struct uk_stat: Linux's struct stat differs per architecture */
 
 struct uk_statx_ts {
 	int64_t tv_sec;

@@ -1,0 +1,142 @@
+/* Page tables (arm64, 4 KiB granule, 48-bit VA): 4 KiB mappings in the program's part of the
+ * address space above the 4 GiB identity map, and guard pages inside it. The walk has the same
+ * shape as x86_64's (four levels of 512 entries, level 3 = L0 the root in TTBR0_EL1); the memory
+ * library keeps the mapping list and the policy, this file only edits entries. A leaf keeps its
+ * physical address when access is revoked (PROT_NONE: valid bit clear), so "resident" and
+ * "accessible" stay separate. The program runs at EL1, so EL1's permission (AP[2]) applies. */
+#include <uk/arch.h>
+#include <uk/arm64.h>
+#include <uk/plat.h>
+
+#define D_VALID 0x1UL
+#define D_TABLE 0x3UL            /* table at levels 0-2, page at level 3 */
+#define D_AF (1UL << 10)
+#define D_SH_INNER (3UL << 8)
+#define D_NORMAL (1UL << 2)      /* AttrIndx 1: normal write-back (MAIR_EL1, entry_arm64.S) */
+#define D_RDONLY (1UL << 7)      /* AP[2] */
+#define D_ADDR 0x0000fffffffff000UL
+
+static unsigned idx(uintptr_t va, int level) { return (va >> (12 + 9 * level)) & 511; }
+
+static void tlb_flush_va(uintptr_t va)
+{
+	__asm__ volatile("dsb ishst\n\ttlbi vaae1, %0\n\tdsb ish\n\tisb" : : "r"(va >> 12) : "memory");
+}
+
+static void tlb_flush_all(void) { __asm__ volatile("dsb ishst\n\ttlbi vmalle1\n\tdsb ish\n\tisb" ::: "memory"); }
+
+uintptr_t uk_arch_pt_root(void) { return UK_ARM64_SYSREG_READ(ttbr0_el1) & D_ADDR; }
+
+void uk_arch_pt_init(void) {} /* EL1 honours read-only entries already */
+
+static uint64_t leaf_bits(int prot)
+{
+	if (!(prot & (UK_PROT_READ | UK_PROT_WRITE | UK_PROT_EXEC)))
+		return D_AF | D_SH_INNER | D_NORMAL | 0x2; /* not valid: the address stays, as "resident" */
+	return D_TABLE | D_AF | D_SH_INNER | D_NORMAL | ((prot & UK_PROT_WRITE) ? 0 : D_RDONLY);
+}
+
+/* The leaf entry of va; with `create`, missing tables are made (NULL when out of pages). */
+static uint64_t *leaf(uintptr_t root, uintptr_t va, int create)
+{
+	uint64_t *t = (uint64_t *)root;
+
+	for (int level = 3; level > 0; level--) {
+		uint64_t *e = &t[idx(va, level)];
+		if (!(*e & D_VALID)) {
+			uint64_t *n = create ? uk_core_page_alloc(1) : NULL;
+			if (!n)
+				return NULL;
+			uk_arch_fill(n, 0, UK_PAGE_SIZE);
+			__asm__ volatile("dsb ishst" ::: "memory");
+			*e = (uint64_t)n | D_TABLE;
+		}
+		if ((*e & 3) != D_TABLE)
+			return NULL; /* the identity map's blocks are not ours to edit */
+		t = (uint64_t *)(*e & D_ADDR);
+	}
+	return &t[idx(va, 0)];
+}
+
+int uk_arch_pt_map(uintptr_t root, uintptr_t va, uintptr_t pa, int prot)
+{
+	uint64_t *e = leaf(root, va, 1);
+
+	if (!e)
+		return -1;
+	*e = (pa & D_ADDR) | leaf_bits(prot);
+	tlb_flush_va(va);
+	return 0;
+}
+
+uintptr_t uk_arch_pt_lookup(uintptr_t root, uintptr_t va)
+{
+	uint64_t *e = leaf(root, va, 0);
+
+	return e ? (uintptr_t)(*e & D_ADDR) : 0;
+}
+
+/* Visit the resident leaves in [lo, hi), skipping absent tables whole. */
+void uk_arch_pt_walk(uintptr_t root, uintptr_t lo, uintptr_t hi, uk_arch_pt_fn fn, void *arg)
+{
+	uintptr_t va = lo;
+
+	while (va < hi) {
+		uint64_t *t = (uint64_t *)root;
+		int level = 3;
+		for (; level > 0; level--) {
+			uint64_t e = t[idx(va, level)];
+			if ((e & 3) != D_TABLE)
+				break;
+			t = (uint64_t *)(e & D_ADDR);
+		}
+		uintptr_t span = 1UL << (12 + 9 * level), next = (va & ~(span - 1)) + span;
+		if (level == 0 && (t[idx(va, 0)] & D_ADDR)) {
+			fn(va, &t[idx(va, 0)], arg);
+			tlb_flush_va(va);
+		}
+		if (next <= va)
+			break;
+		va = next;
+	}
+}
+
+uint64_t uk_arch_pt_entry(uintptr_t pa, int prot) { return (pa & D_ADDR) | leaf_bits(prot); }
+uintptr_t uk_arch_pt_entry_addr(uint64_t e) { return (uintptr_t)(e & D_ADDR); }
+
+/* A block entry of the identity map split into a table of 512 entries one level down (level 1:
+ * 1 GiB blocks into 2 MiB blocks; level 2: 2 MiB blocks into pages), same attributes. */
+static int split(uint64_t *e, int level)
+{
+	uint64_t *t = uk_core_page_alloc(1), attrs = *e & ~D_ADDR & ~3UL, base = *e & D_ADDR;
+	uint64_t type = level == 1 ? D_TABLE : D_VALID; /* level 1 (L2) splits into pages, level 2 (L1) into blocks */
+
+	if (!t)
+		return -1;
+	for (int i = 0; i < 512; i++)
+		t[i] = (base + ((uint64_t)i << (12 + 9 * (level - 1)))) | attrs | type;
+	__asm__ volatile("dsb ishst" ::: "memory");
+	*e = (uint64_t)t | D_TABLE;
+	tlb_flush_all();
+	return 0;
+}
+
+/* Unmap one 4 KiB page of the identity map (a guard page). */
+int uk_arch_page_unmap(uintptr_t va)
+{
+	uint64_t *t = (uint64_t *)uk_arch_pt_root();
+
+	if (va >> 32 || va % UK_PAGE_SIZE)
+		return -1;
+	for (int level = 3; level > 0; level--) {
+		uint64_t *e = &t[idx(va, level)];
+		if (!(*e & D_VALID))
+			return -1;
+		if ((*e & 3) != D_TABLE && split(e, level))
+			return -1;
+		t = (uint64_t *)(*e & D_ADDR);
+	}
+	t[idx(va, 0)] = 0;
+	tlb_flush_va(va);
+	return 0;
+}
