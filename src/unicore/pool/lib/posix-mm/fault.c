@@ -52,7 +52,7 @@ static int on_fault(uintptr_t addr, unsigned long error)
 	struct uk_memory_vma *v = uk_memory_find(s, addr);
 	uintptr_t va = UK_ALIGN_DOWN(addr, UK_PAGE_SIZE);
 
-	if (v && (error & (PF_PRESENT | PF_WRITE)) == (PF_PRESENT | PF_WRITE) && (v->prot & UK_PROT_WRITE) &&
+	if (v && (error & (UK_ARCH_PF_PRESENT | UK_ARCH_PF_WRITE)) == (UK_ARCH_PF_PRESENT | UK_ARCH_PF_WRITE) && (v->prot & UK_PROT_WRITE) &&
 	    (v->flags & UK_MEMORY_DEMAND) && !(v->flags & UK_MEMORY_SHARED) && uk_proc_cow_fault)
 		return uk_proc_cow_fault(s, va) ? 1 : (out_of_memory(addr), 0);
 	if (!v || !allowed(v, error) || uk_arch_pt_lookup(s->root, va))
