@@ -1,8 +1,9 @@
 """The image cache: a linked image under the content hash of everything its link reads.
 
 Key (sha256, docs/image.md): the plan without host paths (each chosen library's folder is
-replaced by the hash of its files, the program's path by the hash of its bytes), the pool's
-contract headers, the program, the root file system archive, this package's own sources (the
+replaced by the hash of its files, the program's path by the hash of its bytes), every header on
+the pool's include path (the contract's, and each library's, linked or not: an optional
+dependency includes its provider's header), the program, the root file system archive, this package's own sources (the
 generator and the flags), the debug switch and the versions of the compiler and the linker.
 Two builds with the same key give the same bytes (the link is reproducible, tests/test_cache.py),
 so the cache can live in a shared directory (`UNICORE_CACHE`: a CI farm's builders share it):
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from unicore.paths import images_cache
 
-POOL_INCLUDE = Path(__file__).resolve().parents[1] / "pool" / "include"
+POOL = Path(__file__).resolve().parents[1] / "pool"
 GENERATOR = Path(__file__).resolve().parent
 
 
@@ -28,6 +29,15 @@ def _tree_digest(root: Path) -> str:
     digest = hashlib.sha256()
     for path in sorted(p for p in Path(root).rglob("*") if p.is_file() and "__pycache__" not in p.parts):
         digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _headers_digest() -> str:
+    """Every `include/` folder of the pool (image/build.py puts them all on the include path)."""
+    digest = hashlib.sha256()
+    for folder in sorted(POOL.rglob("include")):
+        if folder.is_dir():
+            digest.update(str(folder.relative_to(POOL)).encode() + b"\0" + _tree_digest(folder).encode())
     return digest.hexdigest()
 
 
@@ -52,7 +62,7 @@ def image_key(plan: dict, program: Path | None, rootfs: Path | None, debug: bool
     libraries = [{**lib, "dir": _tree_digest(Path(lib["dir"]))} for lib in plan["libraries"]]
     info = {k: v for k, v in plan.get("program", {}).items() if k != "path"}
     inputs = {"plan": {**plan, "libraries": libraries, "program": info}, "program": _file_digest(program),
-              "rootfs": _file_digest(rootfs), "include": _tree_digest(POOL_INCLUDE),
+              "rootfs": _file_digest(rootfs), "include": _headers_digest(),
               "generator": _tree_digest(GENERATOR), "debug": debug, "toolchain": toolchain()}
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
 
