@@ -18,6 +18,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from unicore.image.build import TOOLCHAINS
 from unicore.paths import images_cache
 
 POOL = Path(__file__).resolve().parents[1] / "pool"
@@ -45,11 +46,12 @@ def _file_digest(path: Path | None) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest() if path else ""
 
 
-@functools.lru_cache(maxsize=1)
-def toolchain() -> str:
-    """The first line of `gcc --version` and `ld --version` (another compiler, another key)."""
+@functools.lru_cache(maxsize=4)
+def toolchain(prefix: str = "") -> str:
+    """The first line of `PREFIXgcc --version` and `PREFIXld --version`: the target's compiler and
+    linker (image/build.py TOOLCHAINS; another version, another key)."""
     lines = []
-    for tool in ("gcc", "ld"):
+    for tool in (prefix + "gcc", prefix + "ld"):
         try:
             out = subprocess.run([tool, "--version"], capture_output=True, text=True, timeout=30).stdout
         except OSError:
@@ -63,7 +65,8 @@ def image_key(plan: dict, program: Path | None, rootfs: Path | None, debug: bool
     info = {k: v for k, v in plan.get("program", {}).items() if k != "path"}
     inputs = {"plan": {**plan, "libraries": libraries, "program": info}, "program": _file_digest(program),
               "rootfs": _file_digest(rootfs), "include": _headers_digest(),
-              "generator": _tree_digest(GENERATOR), "debug": debug, "toolchain": toolchain()}
+              "generator": _tree_digest(GENERATOR), "debug": debug,
+              "toolchain": toolchain(TOOLCHAINS[plan["target"]["arch"]].prefix)}
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
 
 
