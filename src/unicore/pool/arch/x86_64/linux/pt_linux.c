@@ -174,9 +174,3 @@ int uk_arch_page_fault_resolve(unsigned long error)
 {
 	return uk_arch_page_fault && uk_arch_page_fault(uk_arch_x86_64_fault_addr(), error);
 }
-
-/* One address space: the process's (no processes of its own here: lib/proc is for plat-qemu). */
-uintptr_t uk_arch_pt_boot(void) { return uk_arch_pt_root(); }
-uintptr_t uk_arch_pt_new(void) { return 0; }
-void uk_arch_pt_free(uintptr_t root) { (void)root; }
-void uk_arch_pt_switch(uintptr_t root) { (void)root; }
