@@ -140,8 +140,10 @@ def test_hundred_concurrent_connections(image):
                         sel.unregister(s)
                         s.close()
                     got[s] += chunk
-        assert [bytes(got[s]) == data[s] for s in socks] == [True] * count
-        assert g.line() == f"served {count} bytes {count * size}"
+        wrong = [(i, len(got[s])) for i, s in enumerate(socks) if bytes(got[s]) != data[s]]
+        served = g.line()
+        assert wrong == [], f"connections whose echo differs (index, bytes received of {size}): {wrong}; {served}"
+        assert served == f"served {count} bytes {count * size}"
         assert g.wait() == 0
 
 

@@ -25,7 +25,8 @@ void uk_net_kick(void);    /* run the stack now (device, timers) and poll fast f
 void uk_net_activity(void);
 
 /* ---- sockets (sock.c) ---- */
-#define UK_NET_RING (256 * 1024) /* a stream's receive buffer: lwIP's TCP_WND */
+#define UK_NET_RING (256 * 1024) /* a stream's receive buffer at most: lwIP's TCP_WND */
+#define UK_NET_RING_MIN 16384    /* what it starts with: it doubles as data waits unread */
 
 struct uk_net_dgram {
 	struct uk_net_dgram *next;
@@ -49,7 +50,7 @@ struct uk_net_sock {
 	int rcvbuf, sndbuf;
 	/* stream receive ring */
 	unsigned char *ring;
-	size_t head, len;
+	size_t head, len, cap;
 	/* listener: connections not yet accepted */
 	struct uk_net_sock *acq_head, *acq_tail, *acq_next;
 	int acq_len, backlog;
@@ -67,6 +68,7 @@ struct uk_net_sock *uk_net_sock_of(int fd, struct uk_file **file, long *err);
 void uk_net_wake(struct uk_net_sock *s);
 long uk_net_wait(struct uk_net_sock *s, bool nonblock, uint64_t timeout, const char *what);
 size_t uk_net_ring_put(struct uk_net_sock *s, const void *buf, size_t len);
+bool uk_net_ring_reserve(struct uk_net_sock *s, size_t more); /* room for `more`, growing the ring */
 size_t uk_net_ring_get(struct uk_net_sock *s, void *buf, size_t len, bool peek);
 int uk_net_err_take(struct uk_net_sock *s);
 int uk_net_errno(err_t e);

@@ -92,16 +92,38 @@ int uk_net_err_take(struct uk_net_sock *s)
 	return e;
 }
 
+/* Grow the ring (doubling, up to UK_NET_RING) until `more` bytes fit; false when they cannot
+ * (full, or no memory: the caller waits or lets lwIP offer the data again). */
+bool uk_net_ring_reserve(struct uk_net_sock *s, size_t more)
+{
+	size_t cap = s->cap ? s->cap : UK_NET_RING_MIN;
+	unsigned char *bigger;
+
+	if (more > UK_NET_RING - s->len)
+		return false;
+	while (cap < s->len + more)
+		cap *= 2;
+	if (s->ring && cap == s->cap)
+		return true;
+	if (!(bigger = uk_core_malloc(cap)))
+		return false;
+	uk_net_ring_get(s, bigger, s->len, true); /* the data, unwrapped, from offset 0 */
+	uk_core_free(s->ring);
+	s->ring = bigger;
+	s->head = 0;
+	s->cap = cap;
+	return true;
+}
+
+/* Copy in what fits without growing (after uk_net_ring_reserve: all of it). */
 size_t uk_net_ring_put(struct uk_net_sock *s, const void *buf, size_t len)
 {
 	size_t n = 0;
 
-	if (!s->ring && !(s->ring = uk_core_malloc(UK_NET_RING)))
-		return 0;
-	while (n < len && s->len < UK_NET_RING) {
-		size_t at = (s->head + s->len) % UK_NET_RING, chunk = UK_NET_RING - at;
-		if (chunk > UK_NET_RING - s->len)
-			chunk = UK_NET_RING - s->len;
+	while (s->ring && n < len && s->len < s->cap) {
+		size_t at = (s->head + s->len) % s->cap, chunk = s->cap - at;
+		if (chunk > s->cap - s->len)
+			chunk = s->cap - s->len;
 		if (chunk > len - n)
 			chunk = len - n;
 		memcpy(s->ring + at, (const char *)buf + n, chunk);
@@ -116,16 +138,16 @@ size_t uk_net_ring_get(struct uk_net_sock *s, void *buf, size_t len, bool peek)
 	size_t n = 0, head = s->head, have = s->len;
 
 	while (n < len && have) {
-		size_t chunk = UK_NET_RING - head < have ? UK_NET_RING - head : have;
+		size_t chunk = s->cap - head < have ? s->cap - head : have;
 		if (chunk > len - n)
 			chunk = len - n;
 		memcpy((char *)buf + n, s->ring + head, chunk);
-		head = (head + chunk) % UK_NET_RING;
+		head = (head + chunk) % s->cap;
 		have -= chunk;
 		n += chunk;
 	}
 	if (!peek) {
-		s->head = head;
+		s->head = have ? head : 0;
 		s->len = have;
 	}
 	return n;
@@ -142,7 +164,10 @@ long uk_net_pair_send(struct uk_net_sock *s, const void *buf, size_t len, int fl
 				uk_vfs_sigpipe();
 			return sent ? (long)sent : -EPIPE;
 		}
-		size_t n = uk_net_ring_put(s->peer, (const char *)buf + sent, len - sent);
+		size_t want = len - sent, room = UK_NET_RING - s->peer->len;
+		if (want > room)
+			want = room;
+		size_t n = want && uk_net_ring_reserve(s->peer, want) ? uk_net_ring_put(s->peer, (const char *)buf + sent, want) : 0;
 		sent += n;
 		if (n)
 			uk_net_wake(s->peer);

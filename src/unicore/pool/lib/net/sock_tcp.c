@@ -26,11 +26,10 @@ static err_t on_recv(void *arg, struct tcp_pcb *pcb, struct pbuf *p, err_t err)
 		pbuf_free(p);
 		return ERR_OK;
 	}
-	if (UK_NET_RING - s->len < p->tot_len)
+	if (!uk_net_ring_reserve(s, p->tot_len))
 		return ERR_MEM; /* lwIP keeps it and offers it again */
 	for (struct pbuf *q = p; q; q = q->next)
-		if (uk_net_ring_put(s, q->payload, q->len) != q->len)
-			uk_core_panic("net: receive ring");
+		uk_net_ring_put(s, q->payload, q->len);
 	pbuf_free(p);
 	uk_net_wake(s);
 	return ERR_OK;
@@ -306,6 +305,35 @@ static void detach(struct tcp_pcb *pcb)
 	tcp_err(pcb, NULL);
 }
 
+/* A closed socket's FIN goes out on its own once everything sent before it is acknowledged
+ * (QEMU's user network was seen to lose the data of a last segment that carried the FIN). */
+#define CLOSE_SHUTDOWN ((void *)1) /* the peer closed first: FIN only (LAST_ACK) */
+#define CLOSE_FULL ((void *)2)
+
+static void finish_close(void *how, struct tcp_pcb *pcb)
+{
+	tcp_sent(pcb, NULL);
+	tcp_poll(pcb, NULL, 0);
+	tcp_arg(pcb, NULL);
+	if (how == CLOSE_SHUTDOWN)
+		tcp_shutdown(pcb, 0, 1);
+	else if (tcp_close(pcb) != ERR_OK)
+		tcp_abort(pcb);
+}
+
+static err_t closing_sent(void *how, struct tcp_pcb *pcb, u16_t len)
+{
+	(void)len;
+	if (!pcb->unsent && !pcb->unacked)
+		finish_close(how, pcb);
+	return ERR_OK;
+}
+
+static err_t closing_poll(void *how, struct tcp_pcb *pcb)
+{
+	return closing_sent(how, pcb, 0);
+}
+
 static void drop(struct uk_net_sock *s, bool reset)
 {
 	struct tcp_pcb *pcb = s->pcb.tcp;
@@ -320,8 +348,17 @@ static void drop(struct uk_net_sock *s, bool reset)
 		return;
 	}
 	detach(pcb);
-	if (reset || tcp_close(pcb) != ERR_OK)
+	void *how = s->rd_eof && !s->wr_shut ? CLOSE_SHUTDOWN : CLOSE_FULL;
+	if (reset) {
 		tcp_abort(pcb);
+	} else if (pcb->unsent || pcb->unacked) {
+		tcp_arg(pcb, how);
+		tcp_sent(pcb, closing_sent);
+		tcp_poll(pcb, closing_poll, 2);
+		tcp_output(pcb);
+	} else {
+		finish_close(how, pcb);
+	}
 }
 
 void uk_net_tcp_close(struct uk_net_sock *s)

@@ -59,9 +59,10 @@ static void run(void)
 
 static void poll_tick(struct uk_timer *t)
 {
-	uint64_t now = uk_plat_monotonic_ns(), every = UK_NET_POLL_US * 1000ULL;
+	uint64_t now, every = UK_NET_POLL_US * 1000ULL;
 
 	run();
+	now = uk_plat_monotonic_ns(); /* after run(): last_activity may have moved past an earlier now */
 	if (now - last_activity > BUSY_NS)
 		every *= IDLE_FACTOR;
 	uk_core_timer_add(t, now + every);
