@@ -84,7 +84,9 @@ def explore_one(prog: Program, work: Path, jobs: int, fuzz: int) -> dict:
                                       cache_dir=work / "cache")
     c, confirm = section["counts"], section["confirm"]
     found = {"fuzz": {"inputs": fuzzed["inputs"], "kept": len(fuzzed["kept"]), "added_syscalls": fuzzed["added_syscalls"],
-                      "added_files": fuzzed["added_files"]}} if fuzzed else {}
+                      "added_files": fuzzed["added_files"],
+                      "kept_inputs": [{k: m[k] for k in ("args", "mutations", "stdin_bytes", "new_syscalls")}
+                                      for m in fuzzed["kept"]]}} if fuzzed else {}
     return {**found, "program": prog.name, "path": prog.path, "loupe": prog.loupe, "seconds": round(time.perf_counter() - t0, 1),
             "used": c["used"], "required": c["required"], "stubbable": c["stubbable"], "fakeable": c["fakeable"],
             "chosen_stub": len(confirm["stub"]), "chosen_fake": len(confirm["fake"]),

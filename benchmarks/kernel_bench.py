@@ -1,10 +1,12 @@
 """Kernel benchmarks (not tests): image size, boot time, life cycle, syscall round trip.
 
-    .venv/bin/python benchmarks/kernel_bench.py [--runs N] [--out DIR]
+    .venv/bin/python benchmarks/kernel_bench.py [--runs N] [--out DIR] [--target qemu/arm64]
 
 Images are built with a plan of exactly the syscalls each program needs (this pool's
 posix-io/posix-mm..., no file systems), so they show the kernel's own cost. Everything runs on
-the same accelerator (TCG unless `--accel`). Results are printed and written to DIR/kernel.json.
+the same accelerator (TCG unless `--accel`). Results are printed and written to DIR/kernel.json
+(DIR/kernel-arm64.json for --target qemu/arm64: QEMU virt under TCG, against an arm64 floor
+kernel, kernel/trivial_arm64.S).
 """
 
 import argparse
@@ -23,22 +25,30 @@ from unicore.image import build_image
 from unicore.runner import choose_accel, run_image
 from unicore.runner.console import console_devices
 from unicore.runner.qemu import kernel_cmdline, qemu_command
+from unicore.runner.verify import native_command
 from unicore.program.toolchain import compile_program
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent
-LIBS = ["arch-x86_64", "plat-qemu", "virtio", "core", "syscall", "process", "posix-process", "posix-signal", "posix-mm",
+LIBS = ["arch-{arch}", "plat-qemu", "virtio", "core", "syscall", "process", "posix-process", "posix-signal", "posix-mm",
         "posix-time", "posix-io", "tty", "random"]
 HELLO_SYSCALLS = ["arch_prctl", "set_tid_address", "ioctl", "writev", "write", "exit_group", "exit"]
 
 
+TARGET = "qemu/x86_64"  # --target
+
+
+def arch() -> str:
+    return TARGET.split("/")[1]
+
+
 def plan(syscalls: list[str], name: str) -> dict:
-    return fixed_plan(LIBS, syscalls, program={"name": name})
+    return fixed_plan([lib.format(arch=arch()) for lib in LIBS], syscalls, TARGET, program={"name": name})
 
 
 def build(source: Path, syscalls: list[str], out: Path, cflags=None) -> tuple[Path, Path]:
     """The program and its image, with the sidecar the pipeline writes (what `unicore run` reads)."""
-    program = compile_program([source], out / source.stem, cflags)
+    program = compile_program([source], out / source.stem, cflags, arch())
     chosen = plan(syscalls, source.stem)
     image = build_image(chosen, program, out / f"{source.stem}.img", out / f"build-{source.stem}")
     write_plan({**chosen, "image": image_facts(image)}, plan_of_image(image))
@@ -46,11 +56,22 @@ def build(source: Path, syscalls: list[str], out: Path, cflags=None) -> tuple[Pa
 
 
 def trivial_kernel(out: Path) -> Path:
+    if arch() == "arm64":
+        return trivial_arm64(out)
     obj, elf = out / "trivial_pvh.o", out / "trivial_pvh.elf"
     subprocess.run(["gcc", "-c", str(HERE / "kernel" / "trivial_pvh.S"), "-o", str(obj)], check=True)
     subprocess.run(["ld", "-m", "elf_x86_64", "-n", "-T", str(HERE / "kernel" / "trivial_pvh.ld"), "-o", str(elf), str(obj)],
                    check=True)
     return elf
+
+
+def trivial_arm64(out: Path) -> Path:
+    """The arm64 floor as a raw Image (what QEMU virt's -kernel takes with x0 = the device tree)."""
+    obj, elf, image = out / "trivial_arm64.o", out / "trivial_arm64.elf", out / "trivial_arm64.img"
+    subprocess.run(["aarch64-linux-gnu-gcc", "-c", str(HERE / "kernel" / "trivial_arm64.S"), "-o", str(obj)], check=True)
+    subprocess.run(["aarch64-linux-gnu-ld", "-Ttext=0x40080000", "-o", str(elf), str(obj)], check=True)
+    subprocess.run(["aarch64-linux-gnu-objcopy", "-O", "binary", str(elf), str(image)], check=True)
+    return image
 
 
 def size_breakdown(image: Path, build_dir: Path) -> dict:
@@ -94,7 +115,7 @@ def qemu_direct(image: Path, accel: str, out: Path, args: list[str]) -> list[str
     console port's host side is a null chardev, which takes everything)."""
     console = console_devices("null,id=ukcon")
     return ["timeout", "30", *qemu_command(image, kernel_cmdline(args, {}, False, False), 64, accel, out / "ctl",
-                                           console=console)]
+                                           console=console, arch=arch())]
 
 
 def boot_times(image: Path, accel: str, runs: int) -> dict:
@@ -105,8 +126,8 @@ def boot_times(image: Path, accel: str, runs: int) -> dict:
 def lifecycle(program: Path, image: Path, floor: Path, accel: str, out: Path, runs: int) -> dict:
     unicore = [sys.executable, "-m", "unicore", "run", "--accel", accel, "--timeout", "30", str(image), "--", "world"]
     samples = interleaved({
-        "native": [str(program), "world"],
-        "vmm_floor_trivial_pvh": ["timeout", "30", *qemu_command(floor, "", 64, accel, out / "ctl")],
+        "native": [*native_command(program), "world"],  # arm64: under qemu-aarch64
+        "vmm_floor_trivial_pvh": ["timeout", "30", *qemu_command(floor, "", 64, accel, out / "ctl", arch=arch())],
         "qemu_with_image": qemu_direct(image, accel, out, ["world"]),
         "run_image_in_process": lambda: run_image(image, ["world"], accel=accel, timeout=30),
         "unicore_run_cli": unicore,
@@ -168,10 +189,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--out", type=Path, default=ROOT / "build" / "bench" / "kernel")
     ap.add_argument("--accel", default="tcg", choices=["auto", "kvm", "tcg"])
+    ap.add_argument("--target", default=TARGET, choices=["qemu/x86_64", "qemu/arm64"])
     opts = ap.parse_args(argv)
+    globals()["TARGET"] = opts.target
     out = opts.out.resolve()
     out.mkdir(parents=True, exist_ok=True)
-    accel, why = choose_accel(opts.accel)
+    accel, why = choose_accel(opts.accel, arch())
     program, image = build(ROOT / "examples" / "hello" / "hello.c", HELLO_SYSCALLS, out, ["-Os"])
     import unicore
     bytecode(Path(unicore.__file__).parent)
@@ -179,14 +202,16 @@ def main(argv: list[str] | None = None) -> int:
                "boot_us": boot_times(image, accel, opts.runs),
                "lifecycle_ms": lifecycle(program, image, trivial_kernel(out), accel, out, opts.runs),
                "unicore_run_phases_ms": run_phases(image, accel, opts.runs),
-               "spt_lifecycle_ms": spt_lifecycle(out, opts.runs),
+               "spt_lifecycle_ms": spt_lifecycle(out, opts.runs) if arch() == "x86_64" else None,  # spt: x86_64 only
                "syscall_round_trip": syscall_cost(accel, out)}
     floor = results["lifecycle_ms"]["vmm_floor_trivial_pvh"]["median"]
     for key, value in results["lifecycle_ms"].items():
         value["vs_floor"] = round(value["median"] / floor, 2)
     same_qemu = results["lifecycle_ms"]["qemu_with_image"]["median"]
     results["unicore_run_vs_same_qemu"] = round(results["lifecycle_ms"]["unicore_run_cli"]["median"] / same_qemu, 2)
-    (out / "kernel.json").write_text(json.dumps(results, indent=2) + "\n")
+    results["target"] = TARGET
+    name = "kernel.json" if arch() == "x86_64" else f"kernel-{arch()}.json"  # the floor key keeps its name
+    (out / name).write_text(json.dumps(results, indent=2) + "\n")
     print(json.dumps(results, indent=2))
     return 0
 

@@ -5,6 +5,6 @@ import pytest
 from targets import TARGETS
 
 
-@pytest.fixture(scope="session", params=TARGETS, ids=[t.split("/")[1] for t in TARGETS])
+@pytest.fixture(scope="session", params=TARGETS, ids=[t.replace("/", "-") for t in TARGETS])
 def target(request) -> str:
     return request.param

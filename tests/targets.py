@@ -7,7 +7,7 @@ names the package), it is never skipped silently.
 
 from unicore import syscalls
 
-TARGETS = ("qemu/x86_64", "qemu/arm64")
+TARGETS = ("qemu/x86_64", "qemu/arm64", "spt/x86_64")
 ELF_ARCH = {"x86_64": "x86_64", "arm64": "aarch64"}  # uname -m, the program's machine
 
 

@@ -52,8 +52,8 @@ def test_every_target_is_one_build(tmp_path):
     proj = write_project(tmp_path, '["qemu/x86_64", "qemu/arm64"]')
     reqs = project_requests(BuildRequest(path=proj, with_=["vfs"]))
     assert [(r.target, r.output, r.build_dir) for r in reqs] == [
-        ("qemu/x86_64", Path("build/greeter-qemu-x86_64.img"), Path("build/greeter-qemu-x86_64")),
-        ("qemu/arm64", Path("build/greeter-qemu-arm64.img"), Path("build/greeter-qemu-arm64"))]
+        ("qemu/x86_64", Path("build/greeter.qemu-x86_64.img"), Path("build/greeter/qemu-x86_64")),
+        ("qemu/arm64", Path("build/greeter.qemu-arm64.img"), Path("build/greeter/qemu-arm64"))]
     assert all((r.path, r.binary, r.policy, r.with_) == (None, proj / "greet", "static,package", ["9pfs", "vfs"])
                for r in reqs)
     one = project_requests(BuildRequest(path=write_project(tmp_path / "one")))

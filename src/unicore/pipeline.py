@@ -259,6 +259,12 @@ def _rootfs(result: BuildResult, req: BuildRequest, entries: list[rootfs.Entry],
     (result.build_dir / "rootfs.json").write_text(json.dumps(files.describe(result.rootfs_size), indent=1) + "\n")
 
 
+# What only the proc library provides: a binary whose analysis runs made no process gets no
+# handler for them (ENOSYS, named with --debug) even when its libc could reach them (system()),
+# so that a single-process image keeps no process code. --with proc brings them back.
+PROCESS_SYSCALLS = ("fork", "vfork", "execve", "execveat", "wait4", "waitid")
+
+
 def _processes(report: Report) -> dict[str, str]:
     """The process library when the analysis runs made processes (fork, or clone without
     CLONE_THREAD, or execve); a build without it keeps no process code."""
@@ -291,7 +297,10 @@ def _plan(req: BuildRequest, proj: project.Project | None, report: Report, progr
     needs = report["needs"]
     why = needs.get("reasons", {})
     seen = (report.get("dynamic") or {}).get("syscalls", {})  # ranks the missing-call warning
-    return make_plan(needs["syscalls"], req.target, on_missing=req.on_missing,
+    syscalls = list(needs["syscalls"])
+    if "proc" not in extra and (report.get("dynamic") or {}).get("runs"):
+        syscalls = [s for s in syscalls if s not in PROCESS_SYSCALLS]  # reachable in the libc only
+    return make_plan(syscalls, req.target, on_missing=req.on_missing,
                      options=options, program=info, extra=extra, warn=warn, seen=seen,
                      stubbed={s: why.get(s, "stubbed by the report") for s in needs.get("stub", [])},
                      faked={s: why.get(s, "faked by the report") for s in needs.get("fake", [])})

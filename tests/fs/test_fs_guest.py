@@ -1,5 +1,6 @@
-"""File systems in the booted unikernel, on every target (QEMU microvm under TCG, and spt: the
-`target` fixture; host volumes are QEMU's so far, docs/spt.md):
+"""File systems in the booted unikernel, on every target (QEMU microvm on x86_64 and virt on
+arm64 under TCG, and spt: the `target` fixture; host volumes are QEMU's so far, docs/spt.md; the
+native run of an arm64 program is QEMU's user mode):
 - fsprog on ramfs behaves exactly like the same program natively (`unicore verify`);
 - fsprog on a 9p host volume prints the native transcript and leaves the same tree on the host;
 - a file written on a volume is complete on the host after exit; host files are readable;
@@ -17,6 +18,8 @@ import pytest
 
 from fs_helpers import HERE, ROOT
 
+from unicore.runner.verify import native_command
+
 pytestmark = pytest.mark.slow
 
 
@@ -25,16 +28,16 @@ def unicore(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
                           cwd=cwd, timeout=600)
 
 
-TARGETS = ["qemu/x86_64", "spt/x86_64"]
+TARGETS = ["qemu/x86_64", "qemu/arm64", "spt/x86_64"]
 
 
-@pytest.fixture(scope="module", params=TARGETS, ids=lambda t: t.split("/")[0])
+@pytest.fixture(scope="module", params=TARGETS, ids=lambda t: t.replace("/", "-"))
 def target(request) -> str:
     return request.param
 
 
 def with_volumes(target: str) -> None:
-    if target != "qemu/x86_64":
+    if not target.startswith("qemu/"):
         pytest.skip(f"host volumes are not supported on {target} yet (docs/spt.md)")
 
 
@@ -45,8 +48,9 @@ def build(src: Path, out: Path, *extra: str, target: str = "qemu/x86_64") -> Pat
     return out
 
 
-def native_program(image: Path) -> Path:
-    return Path(json.loads(Path(str(image) + ".plan.json").read_text())["program"]["path"])
+def native_cmd(image: Path) -> list[str]:
+    """The command running the image's program natively (under qemu-aarch64 for arm64)."""
+    return native_command(Path(json.loads(Path(str(image) + ".plan.json").read_text())["program"]["path"]))
 
 
 def boot(image: Path, args: list[str], volumes: dict[str, Path] | None = None, *options: str) -> tuple[str, int]:
@@ -103,7 +107,7 @@ def test_fsprog_on_9p_volume_matches_native(images: dict[str, Path], tmp_path: P
     with_volumes(images["target"])
     native_dir, volume = tmp_path / "native", tmp_path / "volume"
     native_dir.mkdir(), volume.mkdir()
-    native = subprocess.run([str(native_program(images["fsprog"])), str(native_dir / "w")],
+    native = subprocess.run([*native_cmd(images["fsprog"]), str(native_dir / "w")],
                             capture_output=True, text=True, timeout=60)
     console, status = boot(images["fsprog"], ["/data/w"], {"/data": volume}, "--volume-security", security)
     assert (status, console) == (native.returncode, native.stdout)
@@ -147,7 +151,7 @@ def test_large_io_on_volume_matches_native(images: dict[str, Path], tmp_path: Pa
     with_volumes(images["target"])
     native_dir, volume = tmp_path / "native", tmp_path / "volume"
     native_dir.mkdir(), volume.mkdir()
-    native = subprocess.run([str(native_program(images["guestprog"])), "bigio", str(native_dir)],
+    native = subprocess.run([*native_cmd(images["guestprog"]), "bigio", str(native_dir)],
                             capture_output=True, text=True, timeout=60)
     assert native.stdout.startswith("write 1048576\n") and "same 1" in native.stdout
     assert boot(images["guestprog"], ["bigio", "/data"], {"/data": volume}) == (native.stdout, 0)

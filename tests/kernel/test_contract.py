@@ -117,7 +117,7 @@ def _sources(part: str) -> list:
 
 # Headers every arch provides under the same name as part of the contract (uk/arch.h says so):
 # the machine definitions, and Linux's struct stat, whose layout differs per architecture.
-ARCH_CONTRACT_HEADERS = {"uk/arch_defs.h", "uk/arch_stat.h"}
+ARCH_CONTRACT_HEADERS = {"uk/arch_defs.h", "uk/arch_abi.h"}
 
 
 def test_libraries_use_only_the_contract_of_arch_and_plat():

@@ -43,6 +43,26 @@ def test_image_is_a_pvh_elf_without_symbols(make_image):
         assert elf.get_section_by_name(".symtab") is None
 
 
+@pytest.mark.only_target("qemu/arm64")
+def test_arm64_image_is_a_linux_image_with_the_program_after_the_kernel(make_image):
+    """QEMU virt loads a Linux arm64 Image at RAM base + text_offset and passes the device tree
+    in x0 (docs/design.md): the raw image has the header, image_size covers the kernel to _end,
+    and the packed program's ELF header starts the payload at the next page."""
+    import struct
+    image = make_image("hello")
+    data = image.read_bytes()
+    text_offset, image_size, flags = struct.unpack_from("<QQQ", data, 8)
+    assert data[56:60] == b"ARM\x64" and (text_offset, flags) == (0x80000, 2)
+    with open(image.parent / "build" / "kernel.elf", "rb") as f:
+        syms = {s.name: s["st_value"] for s in ELFFile(f).get_section_by_name(".symtab").iter_symbols()}
+    assert syms["_uk_image_start"] == 0x40000000 + text_offset
+    assert image_size == syms["_end"] - syms["_uk_image_start"]
+    payload = syms["_uk_payload_start"] - syms["_uk_image_start"]
+    assert payload == -(-image_size // 4096) * 4096 and data[payload:payload + 4] == b"\x7fELF"
+    assert data[payload + 18:payload + 20] == (183).to_bytes(2, "little")  # EM_AARCH64: the program
+    assert len(data) == syms["_uk_payload_end"] - syms["_uk_image_start"]
+
+
 @pytest.mark.only_target("spt/x86_64")
 def test_spt_image_carries_the_tenders_note_and_loads_at_1mib(make_image):
     """The tender finds the image's signal handlers and its kernel region in a note (uk/linux_host.h)."""

@@ -64,3 +64,23 @@ def test_resolved_syscall_sites_are_rewritten_into_direct_calls(tmp_path, rewrit
     r = run_image(result.image, ["20000"], timeout=60)
     assert r.stdout == b"calls 20000 mismatches 0 getppid[0] %s\n" % (b"0xe9" if rewrite else b"0xb8")
     assert r.exit_status == 0 and r.stderr.startswith(b"ns/call ")
+
+
+@pytest.mark.only_target("spt/x86_64")
+def test_the_running_image_has_no_new_privs_and_a_seccomp_filter(make_image):
+    """Seen from the host while the program runs: no_new_privs, seccomp in filter mode, and
+    nothing but the tender's fds 0-5 open (syscall user dispatch is what the trap tests show)."""
+    import os
+    import time
+    proc = subprocess.Popen([str(tender_path()), str(make_image("hang")), "--"], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    try:
+        assert proc.stdout.readline() == b"hanging\n"
+        status = dict(line.split(":", 1) for line in open(f"/proc/{proc.pid}/status").read().splitlines())
+        assert (status["NoNewPrivs"].strip(), status["Seccomp"].strip()) == ("1", "2")
+        assert sorted(int(fd) for fd in os.listdir(f"/proc/{proc.pid}/fd")) == [0, 1, 2, 3, 4, 5]
+        time.sleep(0.1)
+        assert proc.poll() is None  # still running: every host call it makes is one the filter allows
+    finally:
+        proc.kill()
+        proc.wait()

@@ -1,8 +1,8 @@
 """Signals in the unikernel, end to end through the CLI (`unicore build` picks posix-signal
 because the analysis finds the signal syscalls): handlers, rt_sigreturn, EINTR and SA_RESTART,
 alarm/setitimer, sigsuspend, sigtimedwait, sigaltstack, fault handlers, SIGPIPE, POSIX timers,
-tgkill; default actions; a crash report naming the thread; epoll, eventfd and timerfd (posix-event). Output and exit status equal the
-native run of the same musl program."""
+tgkill; default actions; a crash report naming the thread; epoll, eventfd, timerfd and signalfd
+(posix-event). Output and exit status equal the native run of the same musl program."""
 
 import subprocess
 import sys

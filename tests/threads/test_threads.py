@@ -1,7 +1,8 @@
 """Threads in the unikernel, end to end through the CLI (`unicore build` picks the sched library
 because the analysis finds clone): pthreads with mutex, condvar, barrier, rwlock, semaphore, TLS,
 join and preemption; a producer/consumer over a blocking pipe and poll with a timeout. Output
-and exit status equal the native run of the same musl program. A deadlock is reported by the
+and exit status equal the native run of the same musl program, on QEMU and on spt (preemption
+there: the SIGALRM timer interrupting the program, docs/spt.md). A deadlock is reported by the
 kernel, or stopped by `unicore run --timeout` when a timer keeps it from being provable."""
 
 import re
@@ -17,10 +18,11 @@ pytestmark = pytest.mark.slow
 PROGRAMS = Path(__file__).parent / "programs"
 
 
-def build(tmp_path, name, run_native=True):
+def build(tmp_path, name, run_native=True, target="qemu/x86_64"):
     image = tmp_path / f"{name}.img"
     proc = subprocess.run([sys.executable, "-m", "unicore", "build", str(PROGRAMS / f"{name}.c"), "-o", str(image),
-                           "--build-dir", str(tmp_path / name), "--explain"], capture_output=True, text=True)
+                           "--build-dir", str(tmp_path / name), "--explain", "--target", target],
+                          capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "sched            provides clone" in proc.stdout
     if not run_native:
@@ -30,9 +32,10 @@ def build(tmp_path, name, run_native=True):
     return image, subprocess.run([str(native)], capture_output=True, timeout=60)
 
 
+@pytest.mark.parametrize("target", ["qemu/x86_64", "spt/x86_64"], ids=lambda t: t.split("/")[0])
 @pytest.mark.parametrize("name, status", [("pthreads", 3), ("pipe", 0)])
-def test_threaded_program_matches_native(tmp_path, name, status):
-    image, native = build(tmp_path, name)
+def test_threaded_program_matches_native(tmp_path, name, status, target):
+    image, native = build(tmp_path, name, target=target)
     r = run_image(image, accel="tcg", timeout=120)
     assert (r.stdout, r.exit_status) == (native.stdout, native.returncode)
     assert r.exit_status == status

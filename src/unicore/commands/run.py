@@ -119,10 +119,7 @@ def _run_project(args) -> int:
     proj = load(Path(args.image))
     _, image, _ = proj.images("")[0]
     spec = proj.run
-    if spec.ports:
-        if not hasattr(args, "publish"):
-            raise BadInputError(f"{proj.path}: [run] ports: this unicore's runner has no port forwarding (-p)")
-        args.publish = [*spec.ports, *args.publish]
+    args.publish = [*spec.ports, *args.publish]
     args.mem = args.mem or spec.memory
     args.volume = [*spec.volumes, *args.volume]
     args.args = args.args or list(spec.args)

@@ -72,15 +72,17 @@ class Project:
         return self.path.parent
 
     def images(self, default_target: str, output: Path | None = None) -> list[tuple[str, Path, Path]]:
-        """(target, image, build directory) of each target: build/<dir>.img for one target,
-        build/<dir>-<plat>-<arch>.img for several (`output` replaces build/<dir>.img)."""
+        """(target, image, build directory) of each target: build/<dir>.img and build/<dir>/ for
+        one; named by target for several, as `--target all` names them (pipeline.per_target):
+        build/<dir>.<plat>-<arch>.img, build/<dir>/<plat>-<arch>/. `output` replaces build/<dir>.img."""
         name = self.directory.resolve().name
         base = Path(output) if output else Path("build") / f"{name}.img"
         targets = self.targets or (default_target,)
         if len(targets) == 1:
-            return [(targets[0], base, base.with_suffix(""))]
-        return [(t, base.with_name(f"{base.stem}-{t.replace('/', '-')}{base.suffix or '.img'}"),
-                 base.with_name(f"{base.stem}-{t.replace('/', '-')}")) for t in targets]
+            return [(targets[0], base, Path("build") / name)]
+        tags = [t.replace("/", "-") for t in targets]
+        return [(t, base.with_name(f"{base.stem}.{tag}{base.suffix or '.img'}"), Path("build") / name / tag)
+                for t, tag in zip(targets, tags)]
 
 
 def is_project(directory: Path) -> bool:

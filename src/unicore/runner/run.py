@@ -293,7 +293,9 @@ def _run_spt(image: Path, cmdline: str, mem_mb: int, timeout: float | None, stdi
     def add(name: str, chunk: bytes) -> None:
         out.control(chunk) if name == "control" else out.add(name, chunk)
     out.marks["spawn"] = time.monotonic()  # the tender's start (its lookup is a stat when cached)
-    rc, timed_out, wall = spt.run_tender(image, cmdline, mem_mb, timeout, stdin, add)
+    rc, timed_out, wall = spt.run_tender(image, cmdline, mem_mb, timeout, stdin, add,
+                                         lambda: out.marks.__setitem__("spawn", time.monotonic()))
+    out.marks["done"] = time.monotonic()
     out.marks["done"] = time.monotonic()
     control = bytes(out.ctl)
     status, signal = _status(control.decode(errors="replace"))

@@ -60,8 +60,8 @@ def _tender_key(gcc: str) -> str:
     digest = hashlib.sha256()
     for path in [TENDER_SOURCE, *sorted(p for d in HEADERS for p in d.rglob("*.h"))]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    version = subprocess.run([gcc, "--version"], capture_output=True, text=True).stdout
-    digest.update(version.encode() + " ".join(CFLAGS).encode())
+    st = Path(gcc).resolve().stat()  # the compiler by identity: no `gcc --version` on every run
+    digest.update(f"{Path(gcc).resolve()} {st.st_size} {st.st_mtime_ns} {' '.join(CFLAGS)}".encode())
     return digest.hexdigest()[:16]
 
 
@@ -131,9 +131,10 @@ def _pump(streams: dict[int, str], deadline: float | None, add: Callable[[str, b
 
 
 def run_tender(image: Path, cmdline: str, mem_mb: int, timeout: float | None, stdin,
-               add: Callable[[str, bytes], None]) -> tuple[int, bool, float]:
+               add: Callable[[str, bytes], None], on_spawn: Callable[[], None] = lambda: None) -> tuple[int, bool, float]:
     """Run `image` under the tender; each output chunk goes to add(name, chunk) with name one of
-    stdout, stderr, kernel, control. Returns (process status as 0-255 or -signal, timed out, wall s)."""
+    stdout, stderr, kernel, control; on_spawn() just before the tender starts. Returns (process
+    status as 0-255 or -signal, timed out, wall s)."""
     tender = tender_path()
     pipes = {name: os.pipe() for name in ("stdin", "stdout", "stderr", "kernel", "control")}
     prefix, _ = lifetime.launch(None, [])
@@ -144,6 +145,7 @@ def run_tender(image: Path, cmdline: str, mem_mb: int, timeout: float | None, st
     proc, stop = None, threading.Event()
     try:
         with lifetime.RunDir() as run:
+            on_spawn()
             start = time.monotonic()
             proc = subprocess.Popen(cmd, stdin=child["stdin"], stdout=child["stdout"], stderr=child["stderr"],
                                     pass_fds=(child["kernel"], child["control"]), process_group=0)

@@ -7,11 +7,12 @@ crash report are not the program's stderr: they are shown beside a verdict, not 
 """
 
 import os
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from unicore.errors import BadInputError
+from unicore.errors import BadInputError, ToolMissingError
 
 
 @dataclass
@@ -54,12 +55,30 @@ def _first_difference(a: bytes, b: bytes) -> str:
     return f"first at byte {n} (line {line}): native {a[n:n + 40]!r}, unikernel {b[n:n + 40]!r}"
 
 
+USER_MODE = {183: ("aarch64", "qemu-aarch64")}  # e_machine -> (uname -m, Debian qemu-user's emulator)
+
+
+def native_command(program: Path) -> list[str]:
+    """How to run `program` "natively": directly when it is for this machine, else under QEMU's
+    user-mode emulator (an arm64 program on an x86_64 host: qemu-aarch64, Debian's qemu-user)."""
+    with open(program, "rb") as f:
+        head = f.read(20)
+    machine = int.from_bytes(head[18:20], "little") if head[:4] == b"\x7fELF" else 0
+    arch, emulator = USER_MODE.get(machine, (os.uname().machine, ""))
+    if not emulator or arch == os.uname().machine:
+        return [str(program)]
+    path = shutil.which(emulator)
+    if not path:
+        raise ToolMissingError(f"{emulator} not found: install Debian's qemu-user (make deps)")
+    return [path, str(program)]
+
+
 def run_native(program: Path, args: list[str], env: dict[str, str], stdin: bytes | None,
                timeout: float) -> Outcome:
     if not program.exists():
         raise BadInputError(f"{program}: native program not found")
     try:
-        proc = subprocess.run([str(program), *args], input=stdin or b"", capture_output=True,
+        proc = subprocess.run([*native_command(program), *args], input=stdin or b"", capture_output=True,
                               env={**_base_env(), **env}, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise BadInputError(f"native run of {program} did not finish within {timeout:g} s") from None

@@ -15,6 +15,10 @@
 #define D_NORMAL (1UL << 2)      /* AttrIndx 1: normal write-back (MAIR_EL1, entry_arm64.S) */
 #define D_RDONLY (1UL << 7)      /* AP[2] */
 #define D_ADDR 0x0000fffffffff000UL
+#define D_OWN (1UL << 55)       /* software bit of a table entry: that table belongs to this root alone */
+#define LOW_GIB (UK_ARCH_IDENTITY_TOP >> 30)
+
+static uintptr_t boot_root;
 
 static unsigned idx(uintptr_t va, int level) { return (va >> (12 + 9 * level)) & 511; }
 
@@ -27,7 +31,7 @@ static void tlb_flush_all(void) { __asm__ volatile("dsb ishst\n\ttlbi vmalle1\n\
 
 uintptr_t uk_arch_pt_root(void) { return UK_ARM64_SYSREG_READ(ttbr0_el1) & D_ADDR; }
 
-void uk_arch_pt_init(void) {} /* EL1 honours read-only entries already */
+void uk_arch_pt_init(void) { boot_root = uk_arch_pt_root(); } /* EL1 honours read-only entries already */
 
 static uint64_t leaf_bits(int prot)
 {
@@ -36,10 +40,44 @@ static uint64_t leaf_bits(int prot)
 	return D_TABLE | D_AF | D_SH_INNER | D_NORMAL | ((prot & UK_PROT_WRITE) ? 0 : D_RDONLY);
 }
 
+/* A block of the identity map as a table one level down (level 2: 1 GiB -> 2 MiB blocks; level
+ * 1: 2 MiB -> pages), same attributes; NULL when out of pages. */
+static uint64_t *split_table(uint64_t e, int level)
+{
+	uint64_t *t = uk_core_page_alloc(1), attrs = e & ~D_ADDR & ~3UL, base = e & D_ADDR;
+	uint64_t type = level == 1 ? D_TABLE : D_VALID;
+
+	for (int i = 0; t && i < 512; i++)
+		t[i] = (base + ((uint64_t)i << (12 + 9 * (level - 1)))) | attrs | type;
+	return t;
+}
+
+/* A root of its own sees the identity map through the boot tables until it maps a page there:
+ * then the tables on the way are copied (a block becomes a table of smaller ones) and marked its
+ * own, so that one address space's private low pages are invisible to the others. */
+static int own_low_table(uint64_t *e, int level)
+{
+	uint64_t *n;
+
+	if (*e & D_OWN)
+		return 0;
+	if ((*e & 3) != D_TABLE) {
+		n = split_table(*e, level);
+	} else if ((n = uk_core_page_alloc(1))) {
+		uk_arch_copy(n, (uint64_t *)(*e & D_ADDR), UK_PAGE_SIZE);
+	}
+	if (!n)
+		return -1;
+	__asm__ volatile("dsb ishst" ::: "memory");
+	*e = (uint64_t)n | D_TABLE | D_OWN;
+	return 0;
+}
+
 /* The leaf entry of va; with `create`, missing tables are made (NULL when out of pages). */
 static uint64_t *leaf(uintptr_t root, uintptr_t va, int create)
 {
 	uint64_t *t = (uint64_t *)root;
+	int low = va < UK_ARCH_IDENTITY_TOP && root != boot_root;
 
 	for (int level = 3; level > 0; level--) {
 		uint64_t *e = &t[idx(va, level)];
@@ -49,8 +87,10 @@ static uint64_t *leaf(uintptr_t root, uintptr_t va, int create)
 				return NULL;
 			uk_arch_fill(n, 0, UK_PAGE_SIZE);
 			__asm__ volatile("dsb ishst" ::: "memory");
-			*e = (uint64_t)n | D_TABLE;
+			*e = (uint64_t)n | D_TABLE | D_OWN;
 		}
+		if (low && create && level < 3 && own_low_table(e, level))
+			return NULL;
 		if ((*e & 3) != D_TABLE)
 			return NULL; /* the identity map's blocks are not ours to edit */
 		t = (uint64_t *)(*e & D_ADDR);
@@ -104,17 +144,12 @@ void uk_arch_pt_walk(uintptr_t root, uintptr_t lo, uintptr_t hi, uk_arch_pt_fn f
 uint64_t uk_arch_pt_entry(uintptr_t pa, int prot) { return (pa & D_ADDR) | leaf_bits(prot); }
 uintptr_t uk_arch_pt_entry_addr(uint64_t e) { return (uintptr_t)(e & D_ADDR); }
 
-/* A block entry of the identity map split into a table of 512 entries one level down (level 1:
- * 1 GiB blocks into 2 MiB blocks; level 2: 2 MiB blocks into pages), same attributes. */
 static int split(uint64_t *e, int level)
 {
-	uint64_t *t = uk_core_page_alloc(1), attrs = *e & ~D_ADDR & ~3UL, base = *e & D_ADDR;
-	uint64_t type = level == 1 ? D_TABLE : D_VALID; /* level 1 (L2) splits into pages, level 2 (L1) into blocks */
+	uint64_t *t = split_table(*e, level);
 
 	if (!t)
 		return -1;
-	for (int i = 0; i < 512; i++)
-		t[i] = (base + ((uint64_t)i << (12 + 9 * (level - 1)))) | attrs | type;
 	__asm__ volatile("dsb ishst" ::: "memory");
 	*e = (uint64_t)t | D_TABLE;
 	tlb_flush_all();
@@ -140,3 +175,46 @@ int uk_arch_page_unmap(uintptr_t va)
 	tlb_flush_va(va);
 	return 0;
 }
+
+/* ---- address spaces of their own (processes) ---- */
+uintptr_t uk_arch_pt_new(void)
+{
+	uint64_t *boot = (uint64_t *)boot_root, *l0 = uk_core_page_alloc(1), *l1 = uk_core_page_alloc(1);
+
+	if (!l0 || !l1) {
+		uk_core_page_free(l0, 1);
+		uk_core_page_free(l1, 1);
+		return 0;
+	}
+	uk_arch_fill(l0, 0, UK_PAGE_SIZE);
+	uk_arch_fill(l1, 0, UK_PAGE_SIZE);
+	uk_arch_copy(l1, (uint64_t *)(boot[0] & D_ADDR), LOW_GIB * sizeof(uint64_t)); /* the identity map */
+	__asm__ volatile("dsb ishst" ::: "memory");
+	l0[0] = (uint64_t)l1 | D_TABLE | D_OWN;
+	return (uintptr_t)l0;
+}
+
+/* Free the tables of a level-`level` table this root owns (its leaves were freed already). */
+static void free_tables(uint64_t *t, int level)
+{
+	for (int i = 0; level > 0 && i < 512; i++)
+		if ((t[i] & 3) == D_TABLE && (t[i] & D_OWN))
+			free_tables((uint64_t *)(t[i] & D_ADDR), level - 1);
+	uk_core_page_free(t, 1);
+}
+
+void uk_arch_pt_free(uintptr_t root)
+{
+	if (root == boot_root || !root)
+		return;
+	free_tables((uint64_t *)root, 3);
+}
+
+/* No ASIDs: a switch drops every translation. */
+void uk_arch_pt_switch(uintptr_t root)
+{
+	__asm__ volatile("dsb ishst\n\tmsr ttbr0_el1, %0\n\tisb\n\ttlbi vmalle1\n\tdsb ish\n\tisb" : : "r"(root) : "memory");
+}
+
+uintptr_t uk_arch_pt_boot(void) { return boot_root; }
+

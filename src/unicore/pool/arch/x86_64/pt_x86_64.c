@@ -157,7 +157,7 @@ static int walk(uint64_t *t, int level, uintptr_t base, uintptr_t lo, uintptr_t 
 			continue; /* absent: skipped whole (1 GiB reserved, 8 MiB touched: a few hundred steps) */
 		uint64_t *sub = (uint64_t *)(t[i] & PTE_ADDR);
 		freed += walk(sub, level - 1, va, lo, hi, fn, arg);
-		if (va >= UK_ARCH_IDENTITY_TOP && table_empty(sub)) { /* never the boot tables */
+		if (va >= UK_ARCH_IDENTITY_TOP && (t[i] & PTE_OWN) && table_empty(sub)) { /* never boot or shared tables */
 			t[i] = 0;
 			uk_core_page_free(sub, 1);
 			freed++;

@@ -3,7 +3,7 @@
  * UK_PAGE_SHIFT, UK_PAGE_SIZE, struct uk_regs (the trap frame) and the inline uk_arch_cycles,
  * uk_arch_regs_sp, uk_arch_pause, uk_arch_frame_pointer, uk_arch_copy, uk_arch_fill,
  * uk_arch_regs_set_return and uk_arch_regs_set_sp (a syscall frame's result and stack pointer,
- * e.g. clone's child); and <uk/arch_stat.h>: struct uk_stat, Linux's struct stat of the
+ * e.g. clone's child), uk_arch_regs_exec (a frame starting a new program image); and <uk/arch_abi.h>: struct uk_stat, Linux's struct stat of the
  * architecture (its layout differs: x86_64 has its own, arm64 the generic one), included by the
  * vfs library's ABI header. Portable code includes only
  * this header; an arch-private header (e.g. <uk/x86_64.h>) is for arch and platform code.

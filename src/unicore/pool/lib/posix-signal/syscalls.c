@@ -211,7 +211,7 @@ static long kill_to(long pid, long sig, const struct uk_posix_signal_info *user)
 	int code = user ? 0 : UK_SI_USER;
 
 	if (is_self(pid) || !uk_proc_kill)
-		return send(is_self(pid) ? uk_posix_signal_pid() : pid, 0, sig, code, user);
+		return send(is_self(pid) ? uk_posix_signal_pid() : (int)pid, 0, sig, code, user);
 	if (bad_signal(sig) && sig)
 		return -EINVAL;
 	long r = uk_proc_kill(pid, (int)sig);

@@ -208,9 +208,7 @@ static void replace(struct proc *p, const char *path, struct args *argv, struct 
 	uk_vfs_files_exec();
 	if (uk_posix_signal_exec)
 		uk_posix_signal_exec();
-	memset(r, 0, __builtin_offsetof(struct uk_regs, vector)); /* every general register */
-	r->rip = l.has_interp ? l.interp.l.entry : l.prog.l.entry;
-	r->rsp = sp;
+	uk_arch_regs_exec(r, l.has_interp ? l.interp.l.entry : l.prog.l.entry, sp);
 	uk_arch_set_tls(0);
 }
 

@@ -169,7 +169,7 @@ static int hold(struct proc_mm *m, uintptr_t lo, uintptr_t hi)
 static int copy_identity(struct proc_mm *m, const struct uk_memory_vma *v)
 {
 	int prot = v->prot | UK_PROT_READ;
-	uintptr_t sp = uk_arch_syscall_regs()->rsp, from = v->lo;
+	uintptr_t sp = uk_arch_regs_sp(uk_arch_syscall_regs()), from = v->lo;
 
 	if ((v->flags & UK_MEMORY_STACK) && sp - 256 > v->lo && sp <= v->hi)
 		from = UK_ALIGN_DOWN(sp - 256, UK_PAGE_SIZE);

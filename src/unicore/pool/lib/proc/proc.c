@@ -13,7 +13,6 @@
 #include "proc_priv.h"
 
 #define CLONE_VM 0x100
-#define CLONE_FILES 0x400
 #define CLONE_VFORK 0x4000
 #define CLONE_THREAD 0x10000
 #define CLONE_SETTLS 0x80000
@@ -35,6 +34,13 @@ static char no_signals;
 static void *sig_live = &no_signals; /* posix-signal's state of the running process */
 
 struct proc *uk_proc_cur(void) { return uk_sched_current->proc; }
+
+/* Its threads count: the process ends (zombie, or the unikernel for the first) with the last. */
+void uk_proc_thread_added(void *proc)
+{
+	if (proc)
+		((struct proc *)proc)->nthreads++;
+}
 
 int uk_proc_count(void)
 {
@@ -157,38 +163,55 @@ static void vfork_wait(struct proc *c)
 		uk_core_waitq_sleep(&c->vfork_wait, 0, "a vfork child (execve or exit)");
 }
 
-static bool over_limit(struct proc *parent)
+/* RLIMIT_NPROC (the running process's), and the library's ceiling: live processes and zombies. */
+static bool over_limit(void)
 {
 	uint64_t max = uk_posix_rlimit_get ? uk_posix_rlimit_get(RLIMIT_NPROC)->cur : UK_PROC_MAX;
-	(void)parent;
-	return (uint64_t)uk_proc_count() >= max || uk_proc_count() >= UK_PROC_MAX;
+	int n = uk_proc_count();
+
+	return (uint64_t)n >= max || n >= UK_PROC_MAX;
+}
+
+/* The child's first thread: the parent's registers, clone returning 0, on newsp if given. */
+static long first_thread(struct proc *c, unsigned long flags, uint64_t newsp, uint64_t tls, struct uk_thread **t)
+{
+	struct uk_regs regs = *uk_arch_syscall_regs();
+
+	uk_arch_regs_set_return(&regs, 0);
+	if (newsp)
+		uk_arch_regs_set_sp(&regs, newsp);
+	long tid = uk_sched_thread_create(&regs, (flags & CLONE_SETTLS) ? tls : uk_arch_get_tls(), t);
+	if (tid < 0)
+		return tid;
+	c->pid = (int)tid;
+	(*t)->proc = c;
+	if (uk_posix_signal_thread_start) /* the child inherits the signal mask */
+		uk_posix_signal_thread_start(*t, uk_sched_current);
+	return tid;
+}
+
+static void debug_fork(const struct proc *c)
+{
+	if (uk_core_boot.debug)
+		uk_core_printk("unicore: process %d (%s): fork of %d, %lu KiB RAM in use\n", c->pid, c->name,
+			       c->parent->pid, (unsigned long)((uk_core_pages.npages - uk_core_pages.nfree) * 4));
 }
 
 long uk_proc_clone(unsigned long flags, uint64_t newsp, int *ptid, int *ctid, uint64_t tls)
 {
 	struct proc *parent = uk_proc_cur(), *c;
-	struct uk_regs regs = *uk_arch_syscall_regs();
 	struct uk_thread *t;
 
 	if (flags & CLONE_THREAD)
 		return -EINVAL; /* a thread needs CLONE_VM and CLONE_SIGHAND: sched's */
-	if (over_limit(parent))
+	if (over_limit())
 		return -EAGAIN;
 	uk_proc_save(parent);
 	if (!(c = proc_copy(parent, flags)))
 		return -ENOMEM;
-	regs.rax = 0;
-	if (newsp)
-		regs.rsp = newsp;
-	long tid = uk_sched_thread_create(&regs, (flags & CLONE_SETTLS) ? tls : uk_arch_get_tls(), &t);
-	if (tid < 0) {
-		proc_drop(c);
-		return tid;
-	}
-	c->pid = (int)tid;
-	t->proc = c;
-	if (uk_posix_signal_thread_start) /* the child inherits the signal mask */
-		uk_posix_signal_thread_start(t, uk_sched_current);
+	long tid = first_thread(c, flags, newsp, tls, &t);
+	if (tid < 0)
+		return proc_drop(c), tid;
 	if (flags & CLONE_CHILD_CLEARTID)
 		t->clear_tid = ctid;
 	if ((flags & CLONE_CHILD_SETTID) && ctid) /* glibc's fork: the child's tid in its own memory */
@@ -196,9 +219,7 @@ long uk_proc_clone(unsigned long flags, uint64_t newsp, int *ptid, int *ctid, ui
 	if (flags & CLONE_PARENT_SETTID)
 		*ptid = (int)tid;
 	link_child(parent, c);
-	if (uk_core_boot.debug)
-		uk_core_printk("unicore: process %d (%s): fork of %d, %lu KiB RAM in use\n", c->pid, c->name, parent->pid,
-			       (unsigned long)((uk_core_pages.npages - uk_core_pages.nfree) * 4));
+	debug_fork(c);
 	uk_sched_enqueue(t);
 	if (flags & CLONE_VFORK)
 		vfork_wait(c);

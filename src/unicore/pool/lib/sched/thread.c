@@ -12,6 +12,7 @@
 #include <uk/posix-signal.h>
 
 UK_OPTIONAL(uk_proc_clone); /* fork, vfork and clone without CLONE_VM|CLONE_THREAD: processes */
+UK_OPTIONAL(uk_proc_thread_added); /* its process counts its threads */
 UK_OPTIONAL(uk_posix_signal_thread_start);
 UK_OPTIONAL(uk_posix_signal_thread_end);
 
@@ -152,6 +153,8 @@ static long clone_thread(unsigned long flags, uint64_t newsp, int *ptid, int *ct
 		*ctid = (int)tid;
 	if (flags & CLONE_CHILD_CLEARTID)
 		t->clear_tid = ctid;
+	if (uk_proc_thread_added)
+		uk_proc_thread_added(t->proc);
 	if (uk_posix_signal_thread_start) /* the child inherits the signal mask */
 		uk_posix_signal_thread_start(t, uk_sched_current);
 	uk_sched_enqueue(t);

@@ -551,8 +551,8 @@ UK_VFS_SYSCALL(fchmod)
 
 UK_VFS_SYSCALL(fchmodat)
 {
-	(void)a4, (void)a5;
-	return attr_at(a0, a1, a3, 0, a2, 0);
+	(void)a3, (void)a4, (void)a5; /* Linux's fchmodat has no flags argument (libcs emulate theirs) */
+	return attr_at(a0, a1, 0, 0, a2, 0);
 }
 
 UK_VFS_SYSCALL(chown)

@@ -57,4 +57,14 @@ static inline uintptr_t uk_arch_regs_sp(const struct uk_regs *r) { return r->sp;
 /* A syscall frame's result and stack pointer (clone's child). */
 static inline void uk_arch_regs_set_return(struct uk_regs *r, long v) { r->x[0] = (uint64_t)v; }
 static inline void uk_arch_regs_set_sp(struct uk_regs *r, uint64_t sp) { r->sp = sp; }
+/* A frame that starts a new program image (execve): every general register zero, the program's
+ * mode (EL1t, interrupts on) whatever the frame held. */
+static inline void uk_arch_regs_exec(struct uk_regs *r, uintptr_t entry, uintptr_t sp)
+{
+	for (int i = 0; i < 31; i++)
+		r->x[i] = 0;
+	r->sp = sp;
+	r->pc = entry;
+	r->pstate = 0x344;
+}
 #endif

@@ -49,4 +49,11 @@ static inline uintptr_t uk_arch_frame_pointer(void) { return (uintptr_t)__builti
 /* A syscall frame's result and stack pointer (clone's child). */
 static inline void uk_arch_regs_set_return(struct uk_regs *r, long v) { r->rax = (uint64_t)v; }
 static inline void uk_arch_regs_set_sp(struct uk_regs *r, uint64_t sp) { r->rsp = sp; }
+/* A frame that starts a new program image (execve): every general register zero. */
+static inline void uk_arch_regs_exec(struct uk_regs *r, uintptr_t entry, uintptr_t sp)
+{
+	__builtin_memset(r, 0, __builtin_offsetof(struct uk_regs, vector));
+	r->rip = entry;
+	r->rsp = sp;
+}
 #endif

@@ -34,6 +34,7 @@ long uk_proc_setsid(void);
 long uk_proc_clone(unsigned long flags, uint64_t newsp, int *ptid, int *ctid, uint64_t tls);
 void uk_proc_switch(void *from_proc, void *to_proc);
 void uk_proc_return_hook(void);                  /* a killed process's thread ends here */
+void uk_proc_thread_added(void *proc);           /* clone made a thread of it (CLONE_THREAD) */
 
 /* futex: the running process's address space, a small number (its futexes are its own) */
 unsigned uk_proc_space_id(void);

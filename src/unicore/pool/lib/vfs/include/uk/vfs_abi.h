@@ -126,10 +126,6 @@
 #define O_APPEND 00002000
 #define O_NONBLOCK 00004000
 #define O_DSYNC 00010000
-#define O_DIRECT 00040000
-#define O_LARGEFILE 00100000
-#define O_DIRECTORY 00200000
-#define O_NOFOLLOW 00400000
 #define O_NOATIME 01000000
 #define O_CLOEXEC 02000000
 #define O_SYNC 04010000
@@ -218,8 +214,9 @@ struct uk_timespec {
 	int64_t tv_sec;
 	int64_t tv_nsec;
 };
+#include <uk/arch_abi.h> /* struct uk_stat and some O_ flags: Linux's values differ per architecture */
 
-#include <uk/arch_stat.h> /* struct uk_stat: Linux's struct stat differs per architecture */
+
 
 struct uk_statx_ts {
 	int64_t tv_sec;

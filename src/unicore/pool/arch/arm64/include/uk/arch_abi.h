@@ -1,8 +1,9 @@
-/* uk/arch_stat.h (arm64): Linux's struct stat for this architecture (the generic one,
+/* uk/arch_abi.h (arm64): the Linux ABI definitions that differ per architecture: struct stat (the generic one,
  * include/uapi/asm-generic/stat.h: mode before a 32-bit nlink, a 32-bit blksize), as struct
- * uk_stat; included by uk/vfs_abi.h after struct uk_timespec. */
-#ifndef UK_ARCH_STAT_H
-#define UK_ARCH_STAT_H
+ * uk_stat, and the open flags asm/fcntl.h defines per architecture; included by uk/vfs_abi.h
+ * after struct uk_timespec. */
+#ifndef UK_ARCH_ABI_H
+#define UK_ARCH_ABI_H
 #include <stdint.h>
 
 struct uk_stat {
@@ -23,4 +24,9 @@ struct uk_stat {
 	struct uk_timespec st_ctim;
 	uint32_t unused[2];
 };
+/* The open flags whose values differ per architecture (asm/fcntl.h) */
+#define O_DIRECT 00200000
+#define O_LARGEFILE 00400000
+#define O_DIRECTORY 00040000
+#define O_NOFOLLOW 00100000
 #endif
