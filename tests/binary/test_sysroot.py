@@ -7,6 +7,7 @@ import subprocess
 import pytest
 
 from unicore.analysis.static import elf
+from unicore.errors import UnicoreError
 from unicore.program.sysroot import debian_sysroot
 
 
@@ -34,3 +35,8 @@ def test_runs_under_user_mode(root) -> None:
     run = subprocess.run(["qemu-aarch64", "-L", str(root), str(root / "usr/bin/sqlite3")],
                          input=b"select 6*7;\n", capture_output=True, timeout=60)
     assert (run.returncode, run.stdout) == (0, b"42\n")
+
+
+def test_unknown_package_is_one_clear_error() -> None:
+    with pytest.raises(UnicoreError, match="no-such-package-unicore"):
+        debian_sysroot(["no-such-package-unicore"], "arm64")

@@ -31,10 +31,11 @@ def _apt_options(arch: str) -> list[str]:
 
 def _run(cmd: list[str], cwd: Path | None = None) -> str:
     if shutil.which(cmd[0]) is None:
-        raise ToolMissingError(f"{cmd[0]} is missing (Debian package apt)")
+        raise ToolMissingError(f"{cmd[0]} is missing (Debian package {'dpkg' if cmd[0] == 'dpkg-deb' else 'apt'})")
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, timeout=600)
     if proc.returncode != 0:
-        raise UnicoreError(f"{' '.join(cmd[:2])} failed: {proc.stderr.strip().splitlines()[-1:]}")
+        last = (proc.stderr.strip().splitlines() or ["no message"])[-1]
+        raise UnicoreError(f"{cmd[0]} {cmd[-1]} failed: {last}")
     return proc.stdout
 
 
@@ -46,14 +47,21 @@ def depends_closure(packages: list[str], arch: str) -> dict[str, str]:
     out = _run(["apt-cache", *opts, "depends", "--recurse", "--no-recommends", "--no-suggests",
                 "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances", "--no-pre-depends", *packages])
     names = sorted({line.strip() for line in out.splitlines() if line and not line.startswith(" ")} - SKIP)
-    return {name: _version(name, opts) for name in names if not name.startswith("<")}
+    return _versions([n for n in names if not n.startswith("<")], opts)
 
 
-def _version(name: str, opts: list[str]) -> str:
-    for line in _run(["apt-cache", *opts, "policy", name]).splitlines():
-        if line.strip().startswith("Candidate:"):
-            return line.split(":", 1)[1].strip()
-    raise UnicoreError(f"{name}: no candidate version in the Debian archive")
+def _versions(names: list[str], opts: list[str]) -> dict[str, str]:
+    """name -> candidate version, from one `apt-cache policy` (a block per package, in order)."""
+    found, current = {}, None
+    for line in _run(["apt-cache", *opts, "policy", *names]).splitlines():
+        if line and not line.startswith(" ") and line.endswith(":"):
+            current = line[:-1].split(":")[0]
+        elif current and line.strip().startswith("Candidate:"):
+            found[current] = line.split(":", 1)[1].strip()
+    missing = [n for n in names if found.get(n, "(none)") == "(none)"]
+    if missing:
+        raise UnicoreError(f"{missing[0]}: no candidate version in the Debian archive")
+    return {n: found[n] for n in names}
 
 
 def debian_sysroot(packages: list[str], arch: str = "arm64") -> Path:
