@@ -40,6 +40,11 @@ def bench_cache() -> Path:
 def images_cache() -> Path:
     """Linked images, keyed by the content hash of everything the link reads (image/cache.py)."""
     return cache_root() / "images"
+def sysroots_cache() -> Path:
+    """Foreign-architecture Debian sysroots: .debs unpacked with dpkg-deb -x (program/sysroot.py)."""
+    return cache_root() / "sysroots"
+
+
 def tender_cache() -> Path:
     """The spt tender, compiled once per source and compiler (runner/spt.py)."""
     return cache_root() / "spt"

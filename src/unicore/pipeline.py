@@ -49,6 +49,7 @@ class BuildRequest:
     cflags: list[str] | None = None     # for the program (default -O2)
     force: bool = False                 # build a binary that crashed natively in its analysis run
     explore: bool = False               # stub/fake exploration in the analysis (docs/explore.md)
+    sysroot: Path | None = None         # `binary`'s system root (a foreign Debian system, docs/arm64.md)
     fuzz: int = 0                       # mutated inputs tried before exploring
 
     @property
@@ -120,6 +121,8 @@ def build(req: BuildRequest, progress: Progress = lambda _: None, warn: Progress
     build_dir.mkdir(parents=True, exist_ok=True)
     proj = project.load(req.path) if req.path and project.is_project(req.path) else None
     syscall_policy, file_policy = rootfs_policy.parse_policy(req.policy)
+    if req.sysroot:
+        syscall_policy, file_policy = _sysroot_policy(req, syscall_policy, file_policy, warn)
     program, report, entries = _program_and_report(req, syscall_policy, build_dir, progress)
     for line in check_analysis_runs(report, req.force):
         warn(f"warning: {line} (--force)")
@@ -215,12 +218,28 @@ def check_analysis_runs(report: dict, force: bool) -> list[str]:
     return lines
 
 
+def _sysroot_policy(req: BuildRequest, syscalls: str, files: str, warn: Progress) -> tuple[str, str]:
+    """A binary from a sysroot is analysed statically and its rootfs is its library closure: the
+    dynamic analysis would run it under the host's tracer (qemu-user hides its syscalls from
+    strace) and the package policy reads the host's dpkg database (docs/arm64.md)."""
+    if req.binary is None:
+        raise BadInputError("--sysroot goes with --binary")
+    if not req.sysroot.is_dir():
+        raise BadInputError(f"--sysroot {req.sysroot}: no such directory")
+    if not req.binary.absolute().is_relative_to(req.sysroot.absolute()):
+        raise BadInputError(f"--binary {req.binary} is not inside --sysroot {req.sysroot}")
+    if syscalls != "static" or files != "trace":
+        warn("warning: --sysroot: static analysis only, root file system = the library closure "
+             "(--policy static,trace)")
+    return "static", "trace"
+
+
 def _program_and_report(req: BuildRequest, syscall_policy: str, build_dir: Path, progress: Progress):
     if req.binary:
         binary = check_binary(req.binary, parse_target(req.target)[1])
         report = load_report(req.report) if req.report else _analyze(binary, req, build_dir, progress,
                                                                      syscall_policy)
-        return binary, report, rootfs.closure_entries(binary, report)
+        return binary, report, rootfs.closure_entries(binary, report, req.sysroot)
     program = build_program(req.path, build_dir, req.cflags, progress=progress, arch=parse_target(req.target)[1])
     policy = "static+dynamic" if req.explore or req.fuzz else "static"
     report = load_report(req.report) if req.report else _analyze(program, req, build_dir, progress, policy)
@@ -232,7 +251,7 @@ def _analyze(program: Path, req: BuildRequest, build_dir: Path, progress: Progre
     explore; a binary by policy."""
     progress(f"analysing {program.name}" + (" (exploring stubs and fakes)" if req.explore else ""))
     report = analyze(program, [], req.scenarios, policy=policy, progress=progress, explore=req.explore,
-                     fuzz=req.fuzz)
+                     fuzz=req.fuzz, sysroot=req.sysroot)
     write_report(report, build_dir / "report.json")
     return report
 
@@ -289,7 +308,7 @@ def _plan(req: BuildRequest, proj: project.Project | None, report: Report, progr
     extra.update(_processes(report))
     info = {"path": str(program.resolve()), "name": req.name, "binary": bool(req.binary)}
     if req.binary:
-        info["guest_path"] = str(program)  # check_binary made it absolute: its path in the rootfs
+        info["guest_path"] = rootfs.guest_path(program, req.sysroot)  # absolute: its path in the rootfs
     elif req.target.startswith("spt/"):  # resolved sites spt rewrites into direct calls (docs/spt.md)
         sites = (report.get("static") or {}).get("program_sites") or {}
         info["syscall_sites"] = sorted([int(a, 16), n] for a, n in sites.items())

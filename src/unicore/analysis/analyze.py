@@ -17,14 +17,14 @@ DEFAULT_RUN_TIMEOUT = 5.0
 def analyze(program: Path, args: list[str] = (), scenarios: list[Path] = (), *, policy: str = "static+dynamic",
             static: bool | None = None, dynamic: bool | None = None, timeout: float = DEFAULT_RUN_TIMEOUT,
             cache_dir: Path | None = None, progress=None, explore: bool = False, fuzz: int = 0,
-            jobs: int | None = None, steps=None) -> Report:
+            jobs: int | None = None, steps=None, sysroot: Path | None = None) -> Report:
     """The report for `program`. By default the halves follow `policy` ("static" runs nothing,
     "dynamic" reads no ELF); `static` / `dynamic` choose them explicitly."""
     static = policy != "dynamic" if static is None else static
     dynamic = policy != "static" if dynamic is None else dynamic
     if (explore or fuzz) and not dynamic:
         raise BadInputError("analyze: --explore and --fuzz run the program: not with --static-only")
-    static_result = _static(program, cache_dir, progress) if static else None
+    static_result = _static(program, cache_dir, progress, sysroot) if static else None
     dynamic_result = explored = fuzzed = None
     if dynamic:
         dynamic_result, explored, fuzzed = _dynamic(program, list(args), scenarios, timeout, progress,
@@ -33,9 +33,9 @@ def analyze(program: Path, args: list[str] = (), scenarios: list[Path] = (), *, 
     return make_report(program, static_result, dynamic_result, policy, explore=explored, fuzz=fuzzed)
 
 
-def _static(program: Path, cache_dir: Path | None, progress) -> dict:
+def _static(program: Path, cache_dir: Path | None, progress, sysroot: Path | None = None) -> dict:
     from unicore.analysis.static.analyze import analyze_static  # capstone, pyelftools: only when used
-    return analyze_static(program, cache_dir=cache_dir, progress=progress)
+    return analyze_static(program, cache_dir=cache_dir, progress=progress, sysroot=sysroot)
 
 
 def _dynamic(program: Path, args: list[str], scenario_paths: list[Path], timeout: float, progress,

@@ -20,6 +20,9 @@ def add_parser(sub) -> None:
     p.add_argument("path", type=Path, nargs="?",
                    help="a C file, a directory of sources, a Makefile project or a unicore.toml project")
     p.add_argument("--binary", type=Path, metavar="EXE", help="an existing executable, run unmodified")
+    p.add_argument("--sysroot", type=Path, metavar="DIR",
+                   help="for --binary: the system root EXE and its libraries come from (a foreign "
+                        "architecture's Debian system, e.g. arm64: docs/arm64.md); DIR is the guest's /")
     p.add_argument("--scenario", action="append", default=[], type=Path, metavar="FILE",
                    help="scenario for the dynamic analysis of --binary (repeatable)")
     p.add_argument("--policy", default=",".join(rootfs.DEFAULT_POLICY), metavar="SYSCALLS,FILES",
@@ -64,7 +67,7 @@ def request(args) -> BuildRequest:
                         on_missing=args.on_missing, options=_options(args.option), with_=args.with_,
                         rootfs_tree=args.rootfs, files=args.file,
                         cflags=args.cflags.split() if args.cflags else None, force=args.force,
-                        explore=args.explore, fuzz=args.fuzz)
+                        explore=args.explore, fuzz=args.fuzz, sysroot=args.sysroot)
 
 
 def run(args) -> int:

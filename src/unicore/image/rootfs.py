@@ -117,18 +117,28 @@ def _member(entry: Entry) -> cpio.Member:
     return cpio.Member(entry.guest.lstrip("/") or ".", mode, data, _mtime(entry))
 
 
-def closure_entries(binary: Path, report: dict) -> list[Entry]:
+def guest_path(host: Path | str, sysroot: Path | None = None) -> str:
+    """Where the host file `host` is in the guest: the same path, or its path inside `sysroot`."""
+    if sysroot is None:
+        return str(host)
+    return "/" + str(Path(host).absolute().relative_to(Path(sysroot).absolute()))
+
+
+def closure_entries(binary: Path, report: dict, sysroot: Path | None = None) -> list[Entry]:
     """An unmodified executable (`build --binary`) and every shared object it loads, at the paths
-    the loader will open: from the static analysis's closure, else the shared objects the run opened."""
-    entries = [Entry(str(binary), binary, "the program")]
+    the loader will open (inside `sysroot` when given): from the static analysis's closure, else
+    the shared objects the run opened."""
+    entries = [Entry(guest_path(binary, sysroot), binary, "the program")]
     static = report.get("static")
     if static:
-        for lib in static["libraries"]:
-            why = "the dynamic loader" if lib["path"] == report["program"].get("interp") else "shared library"
-            entries.append(Entry(lib["path"], Path(lib["path"]), f"{why} {lib.get('soname') or ''}".strip()))
         interp = report["program"].get("interp")
-        if interp and Path(interp).exists():
-            entries.append(Entry(interp, Path(interp), "the program's interpreter (PT_INTERP)"))
+        host_interp = str(Path(sysroot) / interp.lstrip("/")) if sysroot and interp else interp
+        for lib in static["libraries"]:
+            why = "the dynamic loader" if lib["path"] == host_interp else "shared library"
+            entries.append(Entry(guest_path(lib["path"], sysroot), Path(lib["path"]),
+                                 f"{why} {lib.get('soname') or ''}".strip()))
+        if host_interp and Path(host_interp).exists():
+            entries.append(Entry(interp, Path(host_interp), "the program's interpreter (PT_INTERP)"))
     else:  # dynamic-only: the shared objects the run opened
         for f in (report.get("dynamic") or {}).get("files", []):
             if f.get("exists") and ".so" in Path(f["path"]).name:

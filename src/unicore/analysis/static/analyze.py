@@ -20,22 +20,23 @@ from unicore.syscalls import name_of
 
 
 def analyze_static(path: Path, *, cache_dir: Path | None = None,
-                   progress: Callable[[str], None] | None = None) -> dict:
-    """The static half of the report for the program at `path`."""
+                   progress: Callable[[str], None] | None = None, sysroot: Path | None = None) -> dict:
+    """The static half of the report for the program at `path` (its libraries from `sysroot`
+    when given: a foreign architecture's Debian system, program/sysroot.py)."""
     path = Path(path)
     try:
-        return _analyze(path, Cache(cache_dir), progress or (lambda _m: None))
+        return _analyze(path, Cache(cache_dir), progress or (lambda _m: None), str(sysroot) if sysroot else None)
     except UnicoreError:
         raise
     except Exception as exc:  # a corrupt input we did not foresee must still give one line
         raise BadInputError(f"{path}: cannot analyse ({type(exc).__name__}: {exc})") from None
 
 
-def _analyze(path: Path, cache: Cache, progress) -> dict:
+def _analyze(path: Path, cache: Cache, progress, sysroot: str | None = None) -> dict:
     t0 = time.monotonic()
     progress(f"reading {path}")
     prog = elfmod.load(path)
-    clo = closure.resolve(prog, progress)
+    clo = closure.resolve(prog, progress, sysroot)
     names = [str(path)] + [_name_of(o, clo) for o in clo.objects[1:]]
     summaries = [summary_of(o, cache, progress, n) for o, n in zip(clo.objects, names)]
     interp = next((i for i, o in enumerate(clo.objects) if o is clo.interp), None)

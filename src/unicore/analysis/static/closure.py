@@ -34,17 +34,27 @@ class Closure:
     interp: elfmod.Elf | None = None
 
 
-def default_dirs(arch: str) -> list[str]:
-    """ld.so's trusted directories, then (for a foreign architecture only) the Debian cross
-    sysroot /usr/<triplet>/lib that gcc-<triplet> installs, so an aarch64 program built on this
-    x86_64 host finds its libraries (a native loader would not look there)."""
+def default_dirs(arch: str, sysroot: str | None = None) -> list[str]:
+    """ld.so's trusted directories (under `sysroot` when given: a foreign Debian system unpacked
+    by program/sysroot.py), else, for a foreign architecture, also the Debian cross sysroot
+    /usr/<triplet>/lib that gcc-<triplet> installs, so an aarch64 program built on this x86_64
+    host finds its libraries (a native loader would not look there)."""
     m = MULTIARCH[arch]
     dirs = [f"/lib/{m}", f"/usr/lib/{m}", "/lib", "/usr/lib"]
+    if sysroot:
+        return [in_sysroot(d, sysroot) for d in dirs]
     return dirs if arch == HOST_ARCH else dirs + [f"/usr/{m}/lib"]
 
 
-def _interp_path(interp: str, arch: str) -> str:
-    """The PT_INTERP path, or its copy in the cross sysroot for a foreign architecture."""
+def in_sysroot(path: str, sysroot: str | None) -> str:
+    """The host path of the guest's absolute `path` (itself without a sysroot)."""
+    return os.path.join(sysroot, path.lstrip("/")) if sysroot else path
+
+
+def _interp_path(interp: str, arch: str, sysroot: str | None = None) -> str:
+    """The PT_INTERP path (in the sysroot), or its copy in the cross sysroot for a foreign architecture."""
+    if sysroot:
+        return in_sysroot(interp, sysroot)
     if arch == HOST_ARCH or os.path.exists(interp):
         return interp
     return os.path.join(f"/usr/{MULTIARCH[arch]}/lib", os.path.basename(interp))
@@ -76,9 +86,9 @@ def _cstr(buf: bytes, off: int) -> str:
     return buf[off:buf.index(b"\0", off)].decode("utf-8", "replace")
 
 
-def _cache_lookup(name: str, arch: str) -> list[str]:
-    want = CACHE_FLAGS[arch]
-    return [p for n, p, flags in ld_cache() if n == name and flags & 0xFFFF == want]
+def _cache_lookup(name: str, arch: str, sysroot: str | None = None) -> list[str]:
+    want, cache_file = CACHE_FLAGS[arch], Path(in_sysroot(str(LD_CACHE), sysroot))
+    return [in_sysroot(p, sysroot) for n, p, flags in ld_cache(cache_file) if n == name and flags & 0xFFFF == want]
 
 
 def _expand(entry: str, origin: str, arch: str) -> str:
@@ -92,16 +102,18 @@ def _origin(obj: elfmod.Elf) -> str:
     return os.path.dirname(os.path.realpath(obj.path))
 
 
-def _candidates(name: str, needer: elfmod.Elf, loaders: list[elfmod.Elf], arch: str) -> list[str]:
+def _candidates(name: str, needer: elfmod.Elf, loaders: list[elfmod.Elf], arch: str,
+                sysroot: str | None = None) -> list[str]:
     dirs: list[str] = []
     if not needer.runpath:
         for obj in [needer, *loaders]:
             dirs += [_expand(d, _origin(obj), arch) for d in obj.rpath]
-    dirs += [d for d in os.environ.get("LD_LIBRARY_PATH", "").replace(";", ":").split(":") if d]
+    if not sysroot:  # the host's LD_LIBRARY_PATH names host directories
+        dirs += [d for d in os.environ.get("LD_LIBRARY_PATH", "").replace(";", ":").split(":") if d]
     dirs += [_expand(d, _origin(needer), arch) for d in needer.runpath]
     paths = [os.path.join(d, name) for d in dirs]
-    paths += _cache_lookup(name, arch)
-    paths += [os.path.join(d, name) for d in default_dirs(arch)]
+    paths += _cache_lookup(name, arch, sysroot)
+    paths += [os.path.join(d, name) for d in default_dirs(arch, sysroot)]
     return paths
 
 
@@ -116,14 +128,15 @@ def _try_load(path: str, arch: str) -> elfmod.Elf | None:
     return obj if obj.arch == arch and obj.type == "DYN" else None
 
 
-def resolve(program: elfmod.Elf, progress=None) -> Closure:
-    """Breadth-first closure of `program`'s DT_NEEDED, like ld.so's _dl_map_object_deps."""
-    return _Resolver(program, progress).run()
+def resolve(program: elfmod.Elf, progress=None, sysroot: str | None = None) -> Closure:
+    """Breadth-first closure of `program`'s DT_NEEDED, like ld.so's _dl_map_object_deps; with
+    `sysroot`, the loader's paths are inside that directory (the paths returned are host paths)."""
+    return _Resolver(program, progress, sysroot).run()
 
 
 class _Resolver:
-    def __init__(self, program: elfmod.Elf, progress):
-        self.program = program
+    def __init__(self, program: elfmod.Elf, progress, sysroot: str | None = None):
+        self.program, self.sysroot = program, sysroot
         self.progress = progress or (lambda _m: None)
         self.out = Closure(objects=[program])
         self.loaded: dict[str, elfmod.Elf] = {}  # soname / needed name / realpath -> object
@@ -132,7 +145,7 @@ class _Resolver:
     def run(self) -> Closure:
         out, program = self.out, self.program
         if program.interp:  # the kernel maps the loader before anything else
-            out.interp = _try_load(_interp_path(program.interp, program.arch), program.arch)
+            out.interp = _try_load(_interp_path(program.interp, program.arch, self.sysroot), program.arch)
             if out.interp is None:
                 out.missing.append(program.interp)
             else:
@@ -165,7 +178,8 @@ class _Resolver:
                 self._join_scope(self.out.interp)
             return None
         loaders = self.parents[id(needer)]
-        cands = [name] if "/" in name else _candidates(name, needer, loaders, needer.arch)
+        cands = ([in_sysroot(name, self.sysroot)] if "/" in name
+                 else _candidates(name, needer, loaders, needer.arch, self.sysroot))
         for path in cands:
             real = os.path.realpath(path)
             if real in self.loaded:  # the same file under another name

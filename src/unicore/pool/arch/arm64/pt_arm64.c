@@ -73,6 +73,8 @@ static int own_low_table(uint64_t *e, int level)
 	return 0;
 }
 
+static int split(uint64_t *e, int level);
+
 /* The leaf entry of va; with `create`, missing tables are made (NULL when out of pages). */
 static uint64_t *leaf(uintptr_t root, uintptr_t va, int create)
 {
@@ -91,8 +93,8 @@ static uint64_t *leaf(uintptr_t root, uintptr_t va, int create)
 		}
 		if (low && create && level < 3 && own_low_table(e, level))
 			return NULL;
-		if ((*e & 3) != D_TABLE)
-			return NULL; /* the identity map's blocks are not ours to edit */
+		if ((*e & 3) != D_TABLE && !(create && va < UK_ARCH_IDENTITY_TOP && split(e, level) == 0))
+			return NULL; /* out of pages (an identity block is split: mprotect of low pages) */
 		t = (uint64_t *)(*e & D_ADDR);
 	}
 	return &t[idx(va, 0)];
