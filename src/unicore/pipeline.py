@@ -282,6 +282,35 @@ def _rootfs(result: BuildResult, req: BuildRequest, entries: list[rootfs.Entry],
 # handler for them (ENOSYS, named with --debug) even when its libc could reach them (system()),
 # so that a single-process image keeps no process code. --with proc brings them back.
 PROCESS_SYSCALLS = ("fork", "vfork", "execve", "execveat", "wait4", "waitid")
+# Likewise for sockets: glibc reaches them from NSS, syslog and getaddrinfo in nearly every
+# program, so an unmodified binary whose runs made no socket call gets no network stack (hello
+# and head stay as small as without networking). --with net brings it back.
+SOCKET_SYSCALLS = ("socket", "socketpair", "bind", "listen", "accept", "accept4", "connect", "sendto",
+                   "recvfrom", "sendmsg", "recvmsg", "shutdown", "getsockname", "getpeername",
+                   "setsockopt", "getsockopt")
+
+
+def _reachable_only(req: BuildRequest, report: Report, extra: dict[str, str]) -> set[str]:
+    """Syscalls the static analysis reaches but the analysis runs never made, left without a
+    handler: process calls unless the runs made processes, socket calls of a binary unless the
+    runs made one (both unless the library is asked for)."""
+    dynamic = report.get("dynamic") or {}
+    if not dynamic.get("runs"):
+        return set()
+    drop = set() if "proc" in extra else set(PROCESS_SYSCALLS)
+    if req.binary and "net" not in extra and not _made_network(dynamic):
+        drop |= set(SOCKET_SYSCALLS)
+    return drop
+
+
+def _made_network(dynamic: dict) -> bool:
+    """Whether the runs used a socket the net library serves: an internet one or an AF_UNIX pair.
+    A connect to a named AF_UNIX socket (glibc's probe of nscd, syslog's /dev/log) does not count:
+    the net library has no named AF_UNIX sockets, and without a daemon it fails natively too."""
+    if "socketpair" in dynamic.get("syscalls", {}):
+        return True
+    return any(s.get("family") != "AF_UNIX" or s.get("bound") or s.get("listening") or not s.get("connected")
+               for s in dynamic.get("sockets", []))
 
 
 def _processes(report: Report) -> dict[str, str]:
@@ -316,9 +345,8 @@ def _plan(req: BuildRequest, proj: project.Project | None, report: Report, progr
     needs = report["needs"]
     why = needs.get("reasons", {})
     seen = (report.get("dynamic") or {}).get("syscalls", {})  # ranks the missing-call warning
-    syscalls = list(needs["syscalls"])
-    if "proc" not in extra and (report.get("dynamic") or {}).get("runs"):
-        syscalls = [s for s in syscalls if s not in PROCESS_SYSCALLS]  # reachable in the libc only
+    drop = _reachable_only(req, report, extra)
+    syscalls = [s for s in needs["syscalls"] if s not in drop]  # reachable in the libc only
     return make_plan(syscalls, req.target, on_missing=req.on_missing,
                      options=options, program=info, extra=extra, warn=warn, seen=seen,
                      stubbed={s: why.get(s, "stubbed by the report") for s in needs.get("stub", [])},

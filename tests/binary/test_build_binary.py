@@ -56,3 +56,16 @@ def test_specialisation_true_smaller_than_sqlite3_smaller_than_pool(images):
     pool = {s for lib in load_pool().values() for s in lib.provides_syscalls}
     true, sqlite3 = handlers(images["true"]), handlers(images["sqlite3"])
     assert true < sqlite3 < pool, (len(true), len(sqlite3), len(pool))
+
+
+def libraries(image: Path) -> set[str]:
+    return {lib["name"] for lib in json.loads(Path(str(image) + ".plan.json").read_text())["libraries"]}
+
+
+def test_binaries_whose_runs_make_no_socket_or_process_get_neither_library(images):
+    """glibc reaches socket, fork and execve from NSS, syslog and system() in every program;
+    true's and sqlite3's runs make none of them, so neither image has the network stack or
+    processes (pipeline.py: reachable-only calls)."""
+    for name in ("true", "sqlite3"):
+        assert not {"net", "proc"} & libraries(images[name]), name
+        assert not {"socket", "connect", "fork", "execve"} & handlers(images[name]), name
