@@ -89,7 +89,8 @@ def http_get(port: int, path: str, timeout: float = 60) -> bytes:
     deadline = time.monotonic() + timeout
     while True:
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+            # short attempts: a connection QEMU took while the guest was not up yet may never answer
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
                 s.sendall(f"GET {path} HTTP/1.0\r\nHost: localhost\r\n\r\n".encode())
                 reply = b"".join(iter(lambda: s.recv(65536), b""))
             if reply:

@@ -3,8 +3,8 @@
 apache2-utils), and the time from `unicore run` to the first answered HTTP request.
 
 The server is Debian's `python3 -m http.server` (examples/http-server), built with
-`unicore build --binary` through the pipeline. nginx and redis-benchmark rows join once the pool
-has epoll (their event loops need it); runc and the Debian VM rows are not measured yet: the
+`unicore build --binary` through the pipeline. nginx and redis-benchmark rows are "not measured" until they
+are added; runc and the Debian VM rows are not measured yet: the
 results say so instead of leaving them out.
 """
 
@@ -111,7 +111,7 @@ def run_net(out: Path, runs: int = 3, requests: int = 500, concurrency: int = 4,
     uni.system, uni.note = "unikernel (unicore run)", f"QEMU {accel}, user network, -p forward"
     rows = [native, uni, Row("runc container", note="not measured yet"),
             Row("Debian VM", note="not measured yet"),
-            Row("nginx, redis-benchmark", note="need epoll in the pool (issue 12)")]
+            Row("nginx, redis-benchmark", note="not measured yet")]
     _write(rows, out, requests, concurrency)
     return rows
 
