@@ -219,19 +219,20 @@ def check_analysis_runs(report: dict, force: bool) -> list[str]:
 
 
 def _sysroot_policy(req: BuildRequest, syscalls: str, files: str, warn: Progress) -> tuple[str, str]:
-    """A binary from a sysroot is analysed statically and its rootfs is its library closure: the
-    dynamic analysis would run it under the host's tracer (qemu-user hides its syscalls from
-    strace) and the package policy reads the host's dpkg database (docs/arm64.md)."""
+    """A binary from a sysroot: its dynamic analysis runs under QEMU user mode (only the syscalls:
+    analysis/dynamic/user_mode.py) and its rootfs is its library closure (the package policy reads
+    the host's dpkg database, which does not know the sysroot's files; docs/arm64.md)."""
     if req.binary is None:
         raise BadInputError("--sysroot goes with --binary")
     if not req.sysroot.is_dir():
         raise BadInputError(f"--sysroot {req.sysroot}: no such directory")
     if not req.binary.absolute().is_relative_to(req.sysroot.absolute()):
         raise BadInputError(f"--binary {req.binary} is not inside --sysroot {req.sysroot}")
-    if syscalls != "static" or files != "trace":
-        warn("warning: --sysroot: static analysis only, root file system = the library closure "
-             "(--policy static,trace)")
-    return "static", "trace"
+    if req.explore or req.fuzz:
+        raise BadInputError("--sysroot: --explore and --fuzz are not supported for a binary run under QEMU user mode")
+    if files != "trace":
+        warn(f"warning: --sysroot: the root file system is the library closure (file policy trace, not {files})")
+    return syscalls, "trace"
 
 
 def _program_and_report(req: BuildRequest, syscall_policy: str, build_dir: Path, progress: Progress):

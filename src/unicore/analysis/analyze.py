@@ -26,7 +26,13 @@ def analyze(program: Path, args: list[str] = (), scenarios: list[Path] = (), *, 
         raise BadInputError("analyze: --explore and --fuzz run the program: not with --static-only")
     static_result = _static(program, cache_dir, progress, sysroot) if static else None
     dynamic_result = explored = fuzzed = None
-    if dynamic:
+    if dynamic and sysroot:  # a foreign binary: its runs under QEMU user mode
+        from unicore.analysis.dynamic.scenario import load_scenario
+        from unicore.analysis.dynamic.user_mode import user_mode_half
+        arch = static_result["program"]["arch"] if static_result else "aarch64"
+        dynamic_result = user_mode_half(program, Path(sysroot), arch, [load_scenario(p) for p in scenarios],
+                                        timeout)
+    elif dynamic:
         dynamic_result, explored, fuzzed = _dynamic(program, list(args), scenarios, timeout, progress,
                                                     explore=explore, fuzz=fuzz, jobs=jobs,
                                                     cache_dir=cache_dir, steps=steps)
