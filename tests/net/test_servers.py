@@ -33,9 +33,6 @@ def _native(cmd: list[str], port: int, paths: list[str], cwd: Path) -> list[tupl
         server.wait(10)
 
 
-@pytest.mark.xfail(strict=True, reason="since the merge of main at 58221c3 (signals, threads, processes) the guest "
-                   "python3 -m http.server answers its first request and then no other (passed before: "
-                   "300 requests under ab); single-threaded nginx and redis are unaffected; not yet diagnosed")
 def test_python_http_server_equals_native(tmp_path):
     example = EXAMPLES / "http-server"
     image = _build_binary(tmp_path, "/usr/bin/python3", "http-server", "--scenario", "http.toml",
