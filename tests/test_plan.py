@@ -163,3 +163,12 @@ def test_missing_calls_without_a_trace_are_one_line(pool):
     make_plan(["swapon", "acct"], pool=pool, warn=lines.append)
     assert lines == ["warning: no library provides 2 call(s) the static analysis finds reachable or programs go on "
                      "without (ENOSYS if reached): acct, swapon"]
+
+
+def test_with_a_library_the_target_lacks_is_refused_naming_it():
+    """--with is the user's explicit choice: a target the library does not support is refused
+    with one line naming it (9pfs is QEMU's virtio transport only)."""
+    from unicore.controller.plan import check_requested
+    check_requested(["9pfs"], "qemu/x86_64")
+    with pytest.raises(BadInputError, match=r"^--with 9pfs: 9pfs does not support spt/x86_64 \(platforms: qemu;"):
+        check_requested(["9pfs"], "spt/x86_64")

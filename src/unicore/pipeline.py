@@ -17,7 +17,7 @@ from pathlib import Path
 
 from unicore.analysis.analyze import analyze
 from unicore.analysis.report import Report, load_report, needed_syscalls, write_report
-from unicore.controller.plan import TARGETS, make_plan, parse_target, parse_targets
+from unicore.controller.plan import TARGETS, check_requested, make_plan, parse_target, parse_targets
 from unicore.controller.planfile import Plan, plan_of_image, write_plan
 from unicore.image import cache as image_cache
 from unicore.image.facts import image_facts
@@ -330,6 +330,7 @@ def _processes(report: Report) -> dict[str, str]:
 def _plan(req: BuildRequest, proj: project.Project | None, report: Report, program: Path,
           has_rootfs: bool, warn: Progress) -> Plan:
     extra = {lib: f"listed in {req.path}/unicore.toml" for lib in (proj.image_with if proj else ())}
+    check_requested(list(req.with_), req.target)
     extra.update({lib: "requested with --with" for lib in req.with_})
     if has_rootfs:
         extra["initrd"] = "the image has a root file system"

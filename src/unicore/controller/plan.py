@@ -74,6 +74,20 @@ def _usable(pool: dict[str, Library], plat: str, arch: str) -> dict[str, Library
     return {n: lib for n, lib in pool.items() if lib.kind != "external" and lib.supports(arch, plat)}
 
 
+def check_requested(names: list[str], target: str, pool: dict[str, Library] | None = None) -> None:
+    """Libraries the user named on the command line (--with) must support the target: one that
+    does not is refused, naming it and its targets (a project's `with` list, written for several
+    targets, only warns in make_plan)."""
+    plat, arch = parse_target(target)
+    full = pool or load_pool()
+    for name in names:
+        lib = full.get(name)
+        if lib is not None and not lib.supports(arch, plat):
+            plats, arches = ", ".join(lib.plat) or "every platform", ", ".join(lib.arch) or "every architecture"
+            raise BadInputError(f"--with {name}: {name} does not support {target} (platforms: {plats}; "
+                                f"architectures: {arches})")
+
+
 def _one_of_kind(pool: dict[str, Library], kind: str, value: str) -> Library:
     libs = [lib for lib in pool.values() if lib.kind == kind]
     if len(libs) != 1:
