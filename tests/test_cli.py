@@ -18,6 +18,8 @@ def unicore(*args, stdin=b""):
     (["build", "tests/data/manifests"], b"no C sources"),
     (["build", "examples/hello", "--target", "xen/riscv64"], b"valid targets: qemu/x86_64"),
     (["build", "examples/hello", "--report", "r.json", "--explore"], b"--explore and --fuzz analyse the program"),
+    (["build", "examples/hello", "--build-dir", "README.md"], b"--build-dir README.md exists and is not a directory"),
+    (["build", "examples/hello", "--target", "spt/x86_64", "--with", "9pfs"], b"9pfs does not support spt/x86_64"),
 ])
 def test_bad_input_is_one_clear_line(args, message):
     proc = unicore(*args)

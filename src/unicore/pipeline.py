@@ -118,6 +118,8 @@ def build(req: BuildRequest, progress: Progress = lambda _: None, warn: Progress
     parse_target(req.target)  # a wrong target fails before anything is compiled
     build_dir = req.build_dir or Path("build") / req.name
     output = req.output or Path("build") / f"{req.name}.img"
+    if build_dir.exists() and not build_dir.is_dir():
+        raise BadInputError(f"build: --build-dir {build_dir} exists and is not a directory")
     build_dir.mkdir(parents=True, exist_ok=True)
     proj = project.load(req.path) if req.path and project.is_project(req.path) else None
     syscall_policy, file_policy = rootfs_policy.parse_policy(req.policy)
