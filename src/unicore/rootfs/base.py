@@ -8,6 +8,7 @@ is kept instead of the made one: the program saw those bytes natively.
 """
 
 import grp
+import os
 import pwd
 from pathlib import Path
 
@@ -49,12 +50,23 @@ def files() -> dict[str, str]:
     }
 
 
+# merged /usr: Debian's top-level directories are links into /usr, and programs exec and open
+# through either spelling (/bin/sh, /bin/diff, /lib64/ld-linux-x86-64.so.2)
+MERGED_USR = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+
+
+def _merged_usr_links() -> list[Entry]:
+    """The host's merged-/usr links, as links (none on a host without merged /usr)."""
+    return [Entry(d, Path(d), "merged /usr, as on the host", symlink=os.readlink(d))
+            for d in MERGED_USR if os.path.islink(d)]
+
+
 def entries(build_dir: Path, traced: list[str]) -> list[Entry]:
     """The base group's entries; made files are written under build_dir/base (the archive reads
     them)."""
     out = build_dir / "base"
     entries = [Entry("/tmp", None, "writable scratch directory (mkstemp, tac, sort)"),
-               Entry(_home(), None, "the user's home directory")]
+               Entry(_home(), None, "the user's home directory"), *_merged_usr_links()]
     for guest, text in files().items():
         if guest in traced:
             continue
