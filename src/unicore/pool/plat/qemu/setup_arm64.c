@@ -12,26 +12,6 @@
 static struct uk_bootinfo bootinfo = { .module = -1 };
 bool uk_plat_qemu_debug;
 
-/* Is `token` one of the kernel tokens (those before `--`)? Tokens are space-separated. */
-static bool kernel_token(const char *cmdline, const char *token)
-{
-	for (const char *t = cmdline; *t;) {
-		size_t n = 0, i = 0;
-		while (t[n] && t[n] != ' ')
-			n++;
-		if (n == 2 && t[0] == '-' && t[1] == '-')
-			return false;
-		while (i < n && token[i] == t[i])
-			i++;
-		if (i == n && !token[n])
-			return true;
-		t += n;
-		while (*t == ' ')
-			t++;
-	}
-	return false;
-}
-
 static void add_ram(void)
 {
 	const struct uk_plat_qemu_virt *v = &uk_plat_qemu_virt;
@@ -61,7 +41,7 @@ void uk_plat_start(uintptr_t dtb)
 	uk_plat_qemu_timer_init();
 	add_ram();
 	bootinfo.cmdline = v->bootargs ? (char *)v->bootargs : "";
-	uk_plat_qemu_debug = kernel_token(bootinfo.cmdline, "debug");
+	uk_plat_qemu_debug = uk_plat_qemu_kernel_token(bootinfo.cmdline, "debug");
 	uk_core_start(&bootinfo);
 }
 

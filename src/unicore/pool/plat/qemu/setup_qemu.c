@@ -41,26 +41,6 @@ static void add_region(uint64_t base, uint64_t size)
 	bootinfo.ram[bootinfo.nram++] = (struct uk_memregion){ base, size };
 }
 
-/* Is `token` one of the kernel tokens (those before `--`)? Tokens are space-separated. */
-static bool kernel_token(const char *cmdline, const char *token)
-{
-	for (const char *t = cmdline; *t;) {
-		size_t n = 0, i = 0;
-		while (t[n] && t[n] != ' ')
-			n++;
-		if (n == 2 && t[0] == '-' && t[1] == '-')
-			return false;
-		while (i < n && token[i] == t[i])
-			i++;
-		if (i == n && !token[n])
-			return true;
-		t += n;
-		while (*t == ' ')
-			t++;
-	}
-	return false;
-}
-
 void uk_plat_start(uintptr_t boot_info)
 {
 	const struct hvm_start_info *si = (const void *)boot_info;
@@ -76,7 +56,7 @@ void uk_plat_start(uintptr_t boot_info)
 		if (map[i].type == MEMMAP_RAM)
 			add_region(map[i].addr, map[i].size);
 	bootinfo.cmdline = si->cmdline_paddr ? (char *)si->cmdline_paddr : "";
-	uk_plat_qemu_debug = kernel_token(bootinfo.cmdline, "debug");
+	uk_plat_qemu_debug = uk_plat_qemu_kernel_token(bootinfo.cmdline, "debug");
 	if (si->nr_modules && si->modlist_paddr) {
 		const struct hvm_modlist_entry *m = (const void *)si->modlist_paddr;
 		*module = (struct uk_memregion){ m->paddr, m->size }; /* kept until it has been read */
