@@ -123,28 +123,26 @@ class UnikernelBinary(Unikernel):
         return BuildRequest(binary=Path(SQLITE_BINARY), scenarios=[write_scenario(ctx, home)])
 
 
-class SptSource(UnikernelSource):
+class _OnSpt:
+    """The same build as the row it is mixed into, for the spt target (a sandboxed process)."""
+
+    def request(self, ctx: Context, home: Path) -> BuildRequest:
+        req = super().request(ctx, home)  # type: ignore[misc]
+        self.shown += " --target spt/x86_64"
+        req.target = "spt/x86_64"
+        return req
+
+
+class SptSource(_OnSpt, UnikernelSource):
     key = "spt-source"
     label = "Unikernel on spt (SQLite from source)"
     note = "unicore build examples/sqlite --target spt/x86_64; unicore run (a sandboxed process); size = the image"
 
-    def request(self, ctx: Context, home: Path) -> BuildRequest:
-        req = super().request(ctx, home)
-        self.shown += " --target spt/x86_64"
-        req.target = "spt/x86_64"
-        return req
 
-
-class SptBinary(UnikernelBinary):
+class SptBinary(_OnSpt, UnikernelBinary):
     key = "spt-binary"
     label = "Unikernel on spt (Debian sqlite3 binary)"
     note = "unicore build --binary /usr/bin/sqlite3 --target spt/x86_64; unicore run (a sandboxed process); size = the image"
-
-    def request(self, ctx: Context, home: Path) -> BuildRequest:
-        req = super().request(ctx, home)
-        self.shown += " --target spt/x86_64"
-        req.target = "spt/x86_64"
-        return req
 
 
 def write_scenario(ctx: Context, home: Path) -> Path:

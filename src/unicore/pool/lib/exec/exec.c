@@ -151,17 +151,26 @@ static void proc_self_exe(const char *path)
 		uk_vfs_boot_clock_hold(0);
 }
 
-static uintptr_t build_stack(const struct started *s)
+void uk_exec_auxv(uint64_t auxv[UK_EXEC_AUXV_WORDS], const struct uk_elf_layout *p, uintptr_t interp_bias)
 {
-	const struct uk_elf_layout *p = &s->prog.l;
-	const uint64_t auxv[] = {
+	const uint64_t v[UK_EXEC_AUXV_WORDS] = {
 		UK_AT_PHDR, p->phdr, UK_AT_PHENT, p->phent, UK_AT_PHNUM, p->phnum,
-		UK_AT_PAGESZ, UK_PAGE_SIZE, UK_AT_BASE, s->has_interp ? s->interp.bias : 0,
+		UK_AT_PAGESZ, UK_PAGE_SIZE, UK_AT_BASE, interp_bias,
 		UK_AT_FLAGS, 0, UK_AT_ENTRY, p->entry,
 		UK_AT_UID, 0, UK_AT_EUID, 0, UK_AT_GID, 0, UK_AT_EGID, 0, UK_AT_SECURE, 0,
 		UK_AT_HWCAP, uk_arch_hwcap(), UK_AT_HWCAP2, 0, UK_AT_CLKTCK, 100, UK_AT_PLATFORM, 0,
 		UK_AT_MINSIGSTKSZ, UK_EXEC_MINSIGSTKSZ, UK_AT_RANDOM, 0, UK_AT_EXECFN, 0, UK_AT_NULL, 0,
 	};
+
+	for (int i = 0; i < UK_EXEC_AUXV_WORDS; i++)
+		auxv[i] = v[i];
+}
+
+static uintptr_t build_stack(const struct started *s)
+{
+	uint64_t auxv[UK_EXEC_AUXV_WORDS];
+
+	uk_exec_auxv(auxv, &s->prog.l, s->has_interp ? s->interp.bias : 0);
 	return uk_process_stack(auxv);
 }
 

@@ -287,6 +287,14 @@ static long gather(const struct msghdr_k *m, char **out)
 	return (long)total;
 }
 
+/* A msghdr's iovec as sendmsg and recvmsg check it: 0, -EFAULT or -EMSGSIZE. */
+static long msg_check(const struct msghdr_k *m)
+{
+	if (!m || (m->iovlen && !m->iov))
+		return -EFAULT;
+	return m->iovlen > IOV_MAX ? -EMSGSIZE : 0;
+}
+
 UK_SYSCALL(sendmsg)
 {
 	int flags = (int)a2;
@@ -297,10 +305,8 @@ UK_SYSCALL(sendmsg)
 
 	if (!s)
 		return err;
-	if (!m || (m->iovlen && !m->iov))
-		return -EFAULT;
-	if (m->iovlen > IOV_MAX)
-		return -EMSGSIZE;
+	if ((err = msg_check(m)))
+		return err;
 	long len = gather(m, &buf);
 	if (len < 0)
 		return len;
@@ -329,10 +335,8 @@ UK_SYSCALL(recvmsg)
 
 	if (!s)
 		return err;
-	if (!m || (m->iovlen && !m->iov))
-		return -EFAULT;
-	if (m->iovlen > IOV_MAX)
-		return -EMSGSIZE;
+	if ((err = msg_check(m)))
+		return err;
 	total = iov_total(m);
 	if (!(buf = uk_core_malloc(total ? total : 1)))
 		return -ENOMEM;

@@ -165,23 +165,16 @@ static void load(const char *path, struct loaded *l)
 
 static uintptr_t stack(const char *path, const struct loaded *l, struct args *argv, struct args *envp)
 {
-	const struct uk_elf_layout *p = &l->prog.l;
 	size_t npages = UK_PROCESS_STACK_KB / 4;
 	char *lo = uk_core_page_alloc(npages);
 	uint8_t random[16];
-	const uint64_t auxv[] = {
-		UK_AT_PHDR, p->phdr, UK_AT_PHENT, p->phent, UK_AT_PHNUM, p->phnum,
-		UK_AT_PAGESZ, UK_PAGE_SIZE, UK_AT_BASE, l->has_interp ? l->interp.bias : 0,
-		UK_AT_FLAGS, 0, UK_AT_ENTRY, p->entry,
-		UK_AT_UID, 0, UK_AT_EUID, 0, UK_AT_GID, 0, UK_AT_EGID, 0, UK_AT_SECURE, 0,
-		UK_AT_HWCAP, uk_arch_hwcap(), UK_AT_HWCAP2, 0, UK_AT_CLKTCK, 100, UK_AT_PLATFORM, 0,
-		UK_AT_MINSIGSTKSZ, UK_EXEC_MINSIGSTKSZ, UK_AT_RANDOM, 0, UK_AT_EXECFN, 0, UK_AT_NULL, 0,
-	};
+	uint64_t auxv[UK_EXEC_AUXV_WORDS];
 
 	if (!lo)
 		fail_late(path, "no room for its stack: boot with more memory (-m)", 126);
 	uk_memory_record((uintptr_t)lo, (uintptr_t)lo + npages * UK_PAGE_SIZE, UK_PROT_READ | UK_PROT_WRITE, UK_MEMORY_STACK, NULL);
 	uk_core_random_fill(random, sizeof(random));
+	uk_exec_auxv(auxv, &l->prog.l, l->has_interp ? l->interp.bias : 0);
 	uintptr_t sp = uk_process_stack_build(lo, npages * UK_PAGE_SIZE, argv->n, argv->v, envp->v, auxv, random, UK_ARCH_NAME);
 	if (!sp)
 		fail_late(path, "its arguments and environment do not fit its stack", 126);

@@ -288,3 +288,16 @@ long uk_plat_console_read(char *buf, size_t len, bool wait)
 	}
 	return (long)n;
 }
+
+/* "unicore: panic: MSG" on the kernel console (uk_plat_qemu_fatal of either arch, before or
+ * after core runs). */
+void uk_plat_qemu_say_panic(const char *msg)
+{
+	const char *p = msg;
+
+	uk_plat_kernel_write("unicore: panic: ", 16);
+	while (*p)
+		p++;
+	uk_plat_kernel_write(msg, (size_t)(p - msg));
+	uk_plat_kernel_write("\n", 1);
+}

@@ -74,12 +74,6 @@ _Noreturn void uk_plat_crash(int signal)
 
 _Noreturn void uk_plat_qemu_fatal(const char *msg)
 {
-	const char *p = msg;
-
-	uk_plat_kernel_write("unicore: panic: ", 16);
-	while (*p)
-		p++;
-	uk_plat_kernel_write(msg, (size_t)(p - msg));
-	uk_plat_kernel_write("\n", 1);
+	uk_plat_qemu_say_panic(msg);
 	uk_plat_crash(6); /* as core's panic does: SIGABRT */
 }

@@ -87,12 +87,6 @@ _Noreturn void uk_plat_crash(int signal)
 
 _Noreturn void uk_plat_qemu_fatal(const char *msg)
 {
-	const char *p = msg;
-
-	uk_plat_kernel_write("unicore: panic: ", 16);
-	while (*p)
-		p++;
-	uk_plat_kernel_write(msg, (size_t)(p - msg));
-	uk_plat_kernel_write("\n", 1);
+	uk_plat_qemu_say_panic(msg);
 	system_off(); /* before core runs there is no console channel for a status */
 }

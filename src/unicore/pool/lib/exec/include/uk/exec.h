@@ -11,6 +11,11 @@
 #define UK_AT_HWCAP2 26
 #define UK_AT_MINSIGSTKSZ 51
 
+/* The auxiliary vector Linux gives a program laid out as `prog`, its interpreter loaded at
+ * `interp_bias` (0: none): AT_RANDOM and AT_EXECFN are left 0 for the stack builder to fill. */
+#define UK_EXEC_AUXV_WORDS 40
+void uk_exec_auxv(uint64_t auxv[UK_EXEC_AUXV_WORDS], const struct uk_elf_layout *prog, uintptr_t interp_bias);
+
 /* An ELF object placed in memory. */
 struct uk_exec_image {
 	struct uk_elf_layout l;  /* with the bias applied */
