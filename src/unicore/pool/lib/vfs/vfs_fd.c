@@ -3,10 +3,12 @@
  * processes (lib/proc) fork copies it (uk_vfs_files_fork) and a switch installs another. */
 #include "vfs_priv.h"
 #include <uk/9pfs.h>
+#include <uk/core.h>
 #include <uk/devfs.h>
 #include <uk/initrd.h>
 #include <uk/link.h>
 #include <uk/tty.h>
+#include <uk/plat.h>
 
 UK_OPTIONAL(uk_tty_ioctl);
 
