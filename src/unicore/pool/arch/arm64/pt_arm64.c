@@ -31,6 +31,16 @@ static void tlb_flush_all(void) { __asm__ volatile("dsb ishst\n\ttlbi vmalle1\n\
 
 uintptr_t uk_arch_pt_root(void) { return UK_ARM64_SYSREG_READ(ttbr0_el1) & D_ADDR; }
 
+/* Only the loaded root's entries can be cached: a switch flushes all (uk_arch_pt_switch), and
+ * under TCG a per-page flush inside a block of the identity map empties the whole soft TLB. */
+static void tlb_flush_in(uintptr_t root, uintptr_t va)
+{
+	if (root == uk_arch_pt_root())
+		tlb_flush_va(va);
+	else
+		__asm__ volatile("dsb ishst" ::: "memory");
+}
+
 void uk_arch_pt_init(void) { boot_root = uk_arch_pt_root(); } /* EL1 honours read-only entries already */
 
 static uint64_t leaf_bits(int prot)
@@ -107,7 +117,7 @@ int uk_arch_pt_map(uintptr_t root, uintptr_t va, uintptr_t pa, int prot)
 	if (!e)
 		return -1;
 	*e = (pa & D_ADDR) | leaf_bits(prot);
-	tlb_flush_va(va);
+	tlb_flush_in(root, va);
 	return 0;
 }
 
@@ -135,7 +145,7 @@ void uk_arch_pt_walk(uintptr_t root, uintptr_t lo, uintptr_t hi, uk_arch_pt_fn f
 		uintptr_t span = 1UL << (12 + 9 * level), next = (va & ~(span - 1)) + span;
 		if (level == 0 && (t[idx(va, 0)] & D_ADDR)) {
 			fn(va, &t[idx(va, 0)], arg);
-			tlb_flush_va(va);
+			tlb_flush_in(root, va);
 		}
 		if (next <= va)
 			break;

@@ -111,6 +111,15 @@ static uint64_t *leaf(uintptr_t root, uintptr_t va, int create)
 	return &t[idx(va, 0)];
 }
 
+/* Only the loaded root's entries can be cached: loading another (no global pages) flushes all.
+ * Worth it under TCG, where an invlpg inside a 2 MiB page of the identity map empties QEMU's
+ * whole software TLB: fork's copies of low pages into the child's tables did that per page. */
+static void invalidate(uintptr_t root, uintptr_t va)
+{
+	if (root == uk_arch_pt_root())
+		__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+}
+
 int uk_arch_pt_map(uintptr_t root, uintptr_t va, uintptr_t pa, int prot)
 {
 	uint64_t *e = leaf(root, va, 1);
@@ -118,7 +127,7 @@ int uk_arch_pt_map(uintptr_t root, uintptr_t va, uintptr_t pa, int prot)
 	if (!e)
 		return -1;
 	*e = (pa & PTE_ADDR) | leaf_bits(prot);
-	__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+	invalidate(root, va);
 	return 0;
 }
 
@@ -139,7 +148,8 @@ static int table_empty(const uint64_t *t)
 
 /* The leaves of table t (at `level`, mapping from `base`) in [lo, hi); a table below it that is
  * left empty (fn cleared its last entries) goes back to the page allocator. Returns how many. */
-static int walk(uint64_t *t, int level, uintptr_t base, uintptr_t lo, uintptr_t hi, uk_arch_pt_fn fn, void *arg)
+static int walk(uint64_t *t, int level, uintptr_t base, uintptr_t lo, uintptr_t hi, uk_arch_pt_fn fn, void *arg,
+		uintptr_t root)
 {
 	uintptr_t span = 1UL << (12 + 9 * level);
 	int freed = 0;
@@ -149,14 +159,14 @@ static int walk(uint64_t *t, int level, uintptr_t base, uintptr_t lo, uintptr_t 
 		if (level == 0) {
 			if (t[i] & PTE_ADDR) {
 				fn(va, &t[i], arg);
-				__asm__ volatile("invlpg (%0)" : : "r"(va) : "memory");
+				invalidate(root, va);
 			}
 			continue;
 		}
 		if (!(t[i] & PTE_P) || (t[i] & PTE_PS))
 			continue; /* absent: skipped whole (1 GiB reserved, 8 MiB touched: a few hundred steps) */
 		uint64_t *sub = (uint64_t *)(t[i] & PTE_ADDR);
-		freed += walk(sub, level - 1, va, lo, hi, fn, arg);
+		freed += walk(sub, level - 1, va, lo, hi, fn, arg, root);
 		if (va >= UK_ARCH_IDENTITY_TOP && (t[i] & PTE_OWN) && table_empty(sub)) { /* never boot or shared tables */
 			t[i] = 0;
 			uk_core_page_free(sub, 1);
@@ -170,7 +180,7 @@ static int walk(uint64_t *t, int level, uintptr_t base, uintptr_t lo, uintptr_t 
  * tables the walk leaves empty are freed. */
 void uk_arch_pt_walk(uintptr_t root, uintptr_t lo, uintptr_t hi, uk_arch_pt_fn fn, void *arg)
 {
-	if (lo < hi && walk((uint64_t *)root, 3, 0, lo, hi, fn, arg))
+	if (lo < hi && walk((uint64_t *)root, 3, 0, lo, hi, fn, arg, root) && root == uk_arch_pt_root())
 		flush_all(); /* the paging-structure caches may hold the freed tables */
 }
 
