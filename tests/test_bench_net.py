@@ -36,7 +36,7 @@ Requests/sec:  20003.33
 def test_wrk_report_is_parsed_with_units_and_errors():
     m = parse_wrk(WRK)
     assert (m.test, m.requests, m.errors, m.seconds, m.requests_per_s) == ("GET /", 40058, 9, 2.0, 20003.33)
-    assert m.p99_ms == pytest.approx(5.76)
+    assert (m.p50_ms, m.p99_ms) == (pytest.approx(0.142), pytest.approx(5.76))
     assert parse_wrk(WRK.replace("5.76ms", "812.00us")).p99_ms == pytest.approx(0.812)
     with pytest.raises(RuntimeError, match="wrk printed no result"):
         parse_wrk("unable to connect to 127.0.0.1:1 Connection refused\n")
@@ -50,7 +50,7 @@ def test_redis_benchmark_report_is_parsed_per_test():
     out = "SET: rps=0.0\r" + section.format(name="SET", n=2000, rps="39215.69", p99="0.159") + \
         section.format(name="GET", n=2000, rps="40000.00", p99="0.207")
     [s, g] = parse_redis_benchmark(out)
-    assert (s.test, s.requests, s.requests_per_s, s.p99_ms) == ("SET", 2000, 39215.69, 0.159)
+    assert (s.test, s.requests, s.requests_per_s, s.p50_ms, s.p99_ms) == ("SET", 2000, 39215.69, 0.063, 0.159)
     assert (g.test, g.requests, g.requests_per_s, g.p99_ms) == ("GET", 2000, 40000.0, 0.207)
     with pytest.raises(RuntimeError, match="no result"):
         parse_redis_benchmark("Could not connect to Redis at 127.0.0.1:1: Connection refused\n")
@@ -69,7 +69,7 @@ def test_native_run_measures_both_servers(native):
     for (server, test), row in rows.items():
         m = row.measure
         assert row.reason == "" and m is not None and m.errors == 0, row
-        assert m.requests_per_s > 0 and m.p99_ms > 0 and m.seconds > 0
+        assert m.requests_per_s > 0 and 0 < m.p50_ms <= m.p99_ms and m.seconds > 0
         assert len(row.first_reply_s) == 2 and all(0 < s < 30 for s in row.first_reply_s)
         assert row.to_native == 1.0 and row.to_vm is None  # no VM row in this run
     assert [rows["redis", t].measure.requests for t in ("SET", "GET")] == [300, 300]
@@ -141,7 +141,7 @@ def test_killed_bench_leaves_no_server(tmp_path, signum):
     env = {**os.environ, "TMPDIR": str(tmp_path)}  # the scratch folder (and so nginx's prefix) is in here
     bench = subprocess.Popen([sys.executable, "-m", "unicore", "bench", "net", "--settings", "native", "--servers",
                               "nginx", "--seconds", "60", "--runs", "1", "--out", str(tmp_path / "out")],
-                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
         while not _servers_of(str(tmp_path)):
@@ -149,7 +149,12 @@ def test_killed_bench_leaves_no_server(tmp_path, signum):
             time.sleep(0.1)
         time.sleep(1)  # under load now
         bench.send_signal(signum)
-        assert bench.wait(30) != 0
+        stderr = bench.communicate(timeout=30)[1].decode()
+        if signum == signal.SIGTERM:
+            assert bench.returncode == 128 + signum and "Traceback" not in stderr
+            assert stderr.splitlines()[-1] == "unicore: stopped by SIGTERM: bench stopped, its servers stopped (exit 143)"
+        else:
+            assert bench.returncode == -signal.SIGKILL
         deadline = time.monotonic() + 10
         while _servers_of(str(tmp_path)) and time.monotonic() < deadline:
             time.sleep(0.1)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from unicore.bench.output import LOG_SPREAD
 
-FIELDS = ["setting", "server", "test", "requests", "errors", "seconds", "requests_per_s", "p99_ms",
+FIELDS = ["setting", "server", "test", "requests", "errors", "seconds", "requests_per_s", "p50_ms", "p99_ms",
           "ratio_to_native", "ratio_to_vm", "first_reply_median_s", "first_reply_min_s", "first_reply_max_s",
           "starts", "accel", "reason"]
 ANCHORS = ("Unikraft's own figures (hardware KVM, not this machine): nginx 292k req/s as a unikernel vs "
@@ -38,7 +38,7 @@ def write_csv(result, path: Path) -> None:
                 "setting": r.setting, "server": r.server, "test": r.test,
                 "requests": m.requests if m else "", "errors": m.errors if m else "",
                 "seconds": _num(m and m.seconds), "requests_per_s": _num(m and m.requests_per_s, 1),
-                "p99_ms": _num(m and m.p99_ms), "ratio_to_native": _num(r.to_native),
+                "p50_ms": _num(m and m.p50_ms), "p99_ms": _num(m and m.p99_ms), "ratio_to_native": _num(r.to_native),
                 "ratio_to_vm": _num(r.to_vm), "first_reply_median_s": _num(_first(r, statistics.median)),
                 "first_reply_min_s": _num(_first(r, min)), "first_reply_max_s": _num(_first(r, max)),
                 "starts": len(r.first_reply_s), "accel": result.accel, "reason": r.reason})
@@ -52,14 +52,14 @@ def write_markdown(result, path: Path) -> None:
     load = result.load
     lines = [f"# `unicore bench net`: nginx (wrk -t1 -c{load.connections} -d{load.seconds:g}s) and redis-server "
              f"(redis-benchmark -t set,get -n {load.requests} -c {load.connections}); every VM on {result.accel}",
-             "", "| setting | server | test | requests (errors) | req/s | p99 ms | vs native | vs Debian VM | "
+             "", "| setting | server | test | requests (errors) | req/s | p50 / p99 ms | vs native | vs Debian VM | "
              "start to first answer, median (min-max) s |", "|---|---|---|---|---|---|---|---|---|"]
     for r in result.rows:
         m = r.measure
         first = (f"{_num(_first(r, statistics.median))} ({_num(_first(r, min))}-{_num(_first(r, max))})"
                  if r.first_reply_s else "")
         if m:
-            cells = [f"{m.requests} ({m.errors})", f"{m.requests_per_s:,.0f}", _num(m.p99_ms, 2),
+            cells = [f"{m.requests} ({m.errors})", f"{m.requests_per_s:,.0f}", f"{_num(m.p50_ms, 2)} / {_num(m.p99_ms, 2)}",
                      _ratio(r.to_native), _ratio(r.to_vm), first]
         else:
             cells = [r.reason.replace("|", "\\|"), "", "", "", "", first]

@@ -41,6 +41,7 @@ class Measure:
     seconds: float            # the run's wall time as the tool measured it
     requests_per_s: float
     p99_ms: float
+    p50_ms: float
 
 
 class Server:
@@ -135,13 +136,15 @@ def parse_wrk(out: str) -> Measure:
     total = re.search(r"^\s*(\d+) requests in ([\d.]+)(us|ms|s|m)", out, re.M)
     rate = re.search(r"^Requests/sec:\s+([\d.]+)", out, re.M)
     p99 = re.search(r"^\s*99(?:\.000)?%\s+([\d.]+)(us|ms|s|m)", out, re.M)
-    if not (total and rate and p99):
+    p50 = re.search(r"^\s*50(?:\.000)?%\s+([\d.]+)(us|ms|s|m)", out, re.M)
+    if not (total and rate and p99 and p50):
         raise RuntimeError(f"wrk printed no result: {out.strip()[-300:]!r}")
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     errors += int(bad.group(1)) if bad else 0
     return Measure("GET /", int(total.group(1)), errors, float(total.group(2)) * UNIT_S[total.group(3)],
-                   float(rate.group(1)), float(p99.group(1)) * UNIT_S[p99.group(2)] * 1e3)
+                   float(rate.group(1)), float(p99.group(1)) * UNIT_S[p99.group(2)] * 1e3,
+                   float(p50.group(1)) * UNIT_S[p50.group(2)] * 1e3)
 
 
 class Redis(Server):
@@ -179,7 +182,7 @@ def parse_redis_benchmark(out: str) -> list[Measure]:
         if not (done and rate and lat):
             raise RuntimeError(f"redis-benchmark printed no result for {name}: {body.strip()[-300:]!r}")
         found.append(Measure(name, int(done.group(1)), 0, float(done.group(2)), float(rate.group(1)),
-                             float(lat.group(5))))
+                             float(lat.group(5)), float(lat.group(3))))
     if not found:
         raise RuntimeError(f"redis-benchmark printed no result: {out.strip()[-300:]!r}")
     return found

@@ -1,6 +1,7 @@
 """`unicore bench seed [--runs N] [--out DIR] [--rows N]`: the seed's size and life-cycle comparison;
 `unicore bench net`: nginx and redis-server as unikernels vs native, runc, the Debian VM (bench/net.py)."""
 
+import sys
 from pathlib import Path
 
 from rich.console import Console
@@ -49,9 +50,14 @@ def run_net_bench(args) -> int:
     for name in ("seconds", "connections", "requests"):
         if getattr(args, name) <= 0:
             raise BadInputError(f"--{name} must be positive (got {getattr(args, name):g})")
+    from unicore.runner.lifetime import Interrupted
     load = Load(args.seconds, args.connections, args.requests)
-    result = run_net(args.out, args.runs, load, args.accel, _keys(args.settings), _keys(args.servers),
-                     start_timeout=args.start_timeout)
+    try:
+        result = run_net(args.out, args.runs, load, args.accel, _keys(args.settings), _keys(args.servers),
+                         start_timeout=args.start_timeout)
+    except Interrupted as exc:  # every server it started is stopped by then
+        print(f"unicore: {exc}: bench stopped, its servers stopped (exit {128 + exc.signum})", file=sys.stderr)
+        return 128 + exc.signum
     print((args.out / "net.md").read_text(), end="")
     Console(stderr=True).print(f"wrote {', '.join(str(f) for f in result.files)}")
     if result.failed:
