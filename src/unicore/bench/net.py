@@ -12,7 +12,6 @@ run here keeps its rows with the reason.
 from __future__ import annotations
 
 import socket
-import statistics
 import tempfile
 import time
 from dataclasses import dataclass, field

@@ -79,36 +79,23 @@ def plot_all(result, out: Path) -> None:
 
 
 def _grouped(result, value, ylabel: str, title: str, path: Path, rows=None, group=None) -> None:
+    """One group of bars per test (or per `group`), one bar per setting; saved with its values."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     rows = rows if rows is not None else result.rows
     group = group or (lambda r: f"{r.server} {r.test}")
     groups = list(dict.fromkeys(group(r) for r in rows))
-    settings = list(dict.fromkeys(r.setting for r in rows))
-    labels = {r.setting: r.label for r in rows}
-    width = 0.8 / max(len(settings), 1)
-    fig, ax = plt.subplots(figsize=(max(6.0, 1.8 * len(groups) * max(1, len(settings)) / 2), 4.5))
-    values = [value(r) for r in rows]
-    present = [v for v in values if v]
-    log = bool(present) and max(present) / min(present) > LOG_SPREAD
-    for i, setting in enumerate(settings):
-        xs, ys = [], []
-        for g, name in enumerate(groups):
-            row = next((r for r in rows if r.setting == setting and group(r) == name), None)
-            xs.append(g + (i - (len(settings) - 1) / 2) * width)
-            ys.append(value(row) if row else None)
-        ax.bar(xs, [y or 0 for y in ys], width, label=labels[setting])
-        for x, y in zip(xs, ys):
-            ax.annotate(_fmt(y) if y else "n/a", (x, y or (min(present) if present else 1)), ha="center",
-                        va="bottom", fontsize=7, xytext=(0, 2), textcoords="offset points")
-    if log:
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.9 * len(groups) * len(set(r.setting for r in rows))), 4.5))
+    present = [v for v in map(value, rows) if v]
+    _bars(ax, rows, groups, group, value, min(present) if present else 1)
+    if present and max(present) / min(present) > LOG_SPREAD:
         ax.set_yscale("log")
-    if present:
-        ax.set_ylim(top=max(present) * (4 if log else 1.2))
+        ax.set_ylim(top=max(present) * 4)
+    elif present:
+        ax.set_ylim(top=max(present) * 1.2)
     ax.set_xticks(range(len(groups)), groups)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    ax.set(ylabel=ylabel, title=title)
     ax.legend(fontsize=8)
     fig.tight_layout()
     meta = [{"setting": r.setting, "server": r.server, "test": r.test, "value": value(r), "reason": r.reason}
@@ -116,6 +103,20 @@ def _grouped(result, value, ylabel: str, title: str, path: Path, rows=None, grou
     fig.savefig(path, dpi=110, metadata={"Title": title, "Software": "unicore bench net",
                                          "Description": json.dumps(meta)})
     plt.close(fig)
+
+
+def _bars(ax, rows, groups: list[str], group, value, floor: float) -> None:
+    """Each setting's bars across the groups, labelled with their values ("n/a" where missing)."""
+    settings = list(dict.fromkeys(r.setting for r in rows))
+    width = 0.8 / len(settings)
+    for i, setting in enumerate(settings):
+        mine = {group(r): r for r in rows if r.setting == setting}
+        xs = [g + (i - (len(settings) - 1) / 2) * width for g in range(len(groups))]
+        ys = [value(mine[name]) if name in mine else None for name in groups]
+        ax.bar(xs, [y or 0 for y in ys], width, label=next(iter(mine.values())).label)
+        for x, y in zip(xs, ys):
+            ax.annotate(_fmt(y) if y else "n/a", (x, y or floor), ha="center", va="bottom", fontsize=7,
+                        xytext=(0, 2), textcoords="offset points")
 
 
 def _fmt(value: float) -> str:
