@@ -6,6 +6,7 @@ behind when the bench is killed, and (slow) the unikernel setting end to end."""
 import csv
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -175,3 +176,22 @@ def test_unikernel_setting_end_to_end(tmp_path):
         assert m is not None and m.errors == 0 and m.requests_per_s > 0 and m.p99_ms > 0, row
         assert len(row.first_reply_s) == 1 and row.first_reply_s[0] > 0
     assert [r.measure.requests for r in result.rows if r.server == "redis"] == [200, 200]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("runc") or not shutil.which("debootstrap"),
+                    reason="runc and building the Debian root need root, runc and debootstrap")
+def test_runc_and_debian_vm_settings_end_to_end(tmp_path):
+    result = run_net(tmp_path, runs=1, load=Load(seconds=2, connections=2, requests=200),
+                     settings=["runc", "debian-vm"])
+    assert [(r.setting, r.test) for r in result.rows] == [
+        ("runc", "GET /"), ("runc", "SET"), ("runc", "GET"),
+        ("debian-vm", "GET /"), ("debian-vm", "SET"), ("debian-vm", "GET")]
+    for row in result.rows:
+        m = row.measure
+        assert m is not None and m.errors == 0 and m.requests_per_s > 0 and m.p99_ms > 0, row
+        if row.setting == "debian-vm":
+            assert row.to_vm == 1.0
+        else:  # the host's kernel in a container against a Linux guest under TCG
+            assert row.to_vm > 1
+    assert [r.measure.requests for r in result.rows if r.server == "redis"] == [200] * 4
