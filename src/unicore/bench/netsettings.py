@@ -30,7 +30,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from unicore.bench.debian import pack_cpio
+from unicore.bench.debian import _locked, pack_cpio
 from unicore.bench.netservers import EXAMPLES, NGINX_SRV, Load, Server
 from unicore.bench.systems import NotAvailable
 from unicore.bench.vm import QEMU, tsc_args
@@ -135,7 +135,7 @@ def build_image(server: Server, console: Console) -> Path:
     console.print(f"[dim]building the {server.label} unikernel (log: {log})[/dim]", highlight=False)
     cmd = [sys.executable, "-m", "unicore", "build", "--binary", server.binary, *BUILD_ARGS[server.key],
            "-o", str(image), "--build-dir", str(home / f"{server.key}-build")]
-    with open(log, "w") as out:
+    with _locked(home / f"{server.key}.lock"), open(log, "w") as out:  # one build at a time per image
         proc = subprocess.run(cmd, cwd=EXAMPLES / server.key, stdout=out, stderr=subprocess.STDOUT, timeout=1800)
     if proc.returncode != 0:
         raise NotAvailable(f"`unicore build --binary {server.binary}` failed (status {proc.returncode}); see {log}")
