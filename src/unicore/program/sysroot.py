@@ -2,9 +2,9 @@
 
 Used by `build --binary` of an arm64 Debian executable on an x86_64 host (docs/arm64.md). The host
 is not changed (no `dpkg --add-architecture`): apt runs with its own lists and cache under
-paths.sysroots_cache()/<arch>/apt, asks for the Depends closure (`apt-cache depends --recurse`,
-Pre-Depends and Recommends left out: a sysroot is not installed, nothing runs maintainer
-scripts), downloads the .debs (`apt-get download`) and unpacks each with `dpkg-deb -x` into
+paths.sysroots_cache()/<arch>/apt, asks for the Depends and Pre-Depends closure (`apt-cache depends --recurse`,
+Recommends left out, and the packaging tools in SKIP: a sysroot is not installed, nothing runs
+maintainer scripts), downloads the .debs (`apt-get download`) and unpacks each with `dpkg-deb -x` into
 <arch>/<key>/root, keyed by the package versions, so the same packages give the same directory.
 """
 
@@ -40,14 +40,34 @@ def _run(cmd: list[str], cwd: Path | None = None) -> str:
 
 
 def depends_closure(packages: list[str], arch: str) -> dict[str, str]:
-    """package -> version of `packages` and everything they Depend on, for `arch`."""
+    """package -> version of `packages` and everything they Depend or Pre-Depend on, for `arch`
+    (coreutils' libraries are Pre-Depends); the SKIP tools are neither taken nor followed."""
     opts = _apt_options(arch)
     if not any((sysroots_cache() / arch / "apt" / "lists").glob("*Packages*")):
         _run(["apt-get", *opts, "update"])
     out = _run(["apt-cache", *opts, "depends", "--recurse", "--no-recommends", "--no-suggests",
-                "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances", "--no-pre-depends", *packages])
-    names = sorted({line.strip() for line in out.splitlines() if line and not line.startswith(" ")} - SKIP)
-    return _versions([n for n in names if not n.startswith("<")], opts)
+                "--no-conflicts", "--no-breaks", "--no-replaces", "--no-enhances", *packages])
+    graph = _depends_graph(out)
+    names, todo = set(), [p for p in packages if p not in SKIP]
+    while todo:
+        name = todo.pop()
+        if name not in names:
+            names.add(name)
+            todo += [d for d in graph.get(name, []) if d not in SKIP and not d.startswith("<")]
+    return _versions(sorted(names), opts)
+
+
+def _depends_graph(text: str) -> dict[str, list[str]]:
+    """package -> the names on its Depends and PreDepends lines (alternatives included), from
+    `apt-cache depends --recurse` (a package line, then its indented dependency lines)."""
+    graph: dict[str, list[str]] = {}
+    current = None
+    for line in text.splitlines():
+        if line and not line.startswith(" "):
+            current = graph.setdefault(line.strip(), [])
+        elif current is not None and line.strip().lstrip("|").startswith(("Depends:", "PreDepends:")):
+            current.append(line.split(":", 1)[1].strip())
+    return graph
 
 
 def _versions(names: list[str], opts: list[str]) -> dict[str, str]:
