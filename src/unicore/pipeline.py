@@ -234,9 +234,10 @@ def check_analysis_runs(report: dict, force: bool) -> list[str]:
 
 
 def _sysroot_policy(req: BuildRequest, syscalls: str, files: str, warn: Progress) -> tuple[str, str]:
-    """A binary from a sysroot: its dynamic analysis runs under QEMU user mode (only the syscalls:
-    analysis/dynamic/user_mode.py) and its rootfs is its library closure (the package policy reads
-    the host's dpkg database, which does not know the sysroot's files; docs/arm64.md)."""
+    """A binary from a sysroot: its dynamic analysis runs under QEMU user mode
+    (analysis/dynamic/user_mode.py) and its rootfs is its library closure and the traced files
+    (the package policy reads the host's dpkg database, which does not know the sysroot's files;
+    docs/arm64.md)."""
     if req.binary is None:
         raise BadInputError("--sysroot goes with --binary")
     if not req.sysroot.is_dir():
@@ -246,7 +247,8 @@ def _sysroot_policy(req: BuildRequest, syscalls: str, files: str, warn: Progress
     if req.explore or req.fuzz:
         raise BadInputError("--sysroot: --explore and --fuzz are not supported for a binary run under QEMU user mode")
     if files != "trace":
-        warn(f"warning: --sysroot: the root file system is the library closure (file policy trace, not {files})")
+        warn(f"warning: --sysroot: the root file system is the library closure and the traced files "
+             f"(file policy trace, not {files})")
     return syscalls, "trace"
 
 
@@ -284,7 +286,7 @@ def _rootfs(result: BuildResult, req: BuildRequest, entries: list[rootfs.Entry],
         executed = [e["path"] for e in (result.report.get("dynamic") or {}).get("exec", [])]
         executed += [p["path"] for p in _named_programs(result.report)]
         files = rootfs_policy.assemble(entries, result.report["needs"]["files"], file_policy,
-                                       result.build_dir, user, executed)
+                                       result.build_dir, user, executed, sysroot=req.sysroot)
     else:
         files = rootfs_policy.Rootfs("user", [rootfs_policy.Group("user files", "given with --rootfs or --file",
                                                                   user)], []) if user else None

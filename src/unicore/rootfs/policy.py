@@ -132,10 +132,11 @@ def _place(entries: list[Entry]) -> list[Entry]:
 
 
 def assemble(program_entries: list[Entry], traced: list[str], policy: str, build_dir: Path,
-             user_entries: list[Entry] = (), executed: list[str] = ()) -> Rootfs:
+             user_entries: list[Entry] = (), executed: list[str] = (), sysroot: Path | None = None) -> Rootfs:
     """The groups of the root file system for `policy` (one of FILE_POLICIES); `executed`: the
-    programs the analysis runs started with execve (they come with their closures)."""
-    chosen, skipped = guestfs.from_report(traced)
+    programs the analysis runs started with execve (they come with their closures); `sysroot`:
+    where traced paths are looked up first (a foreign binary's run under qemu-user -L)."""
+    chosen, skipped = guestfs.from_report(traced, sysroot=sysroot)
     rootfs = Rootfs(policy, [], skipped)
     seen: set[str] = set()
     _add(rootfs, seen, Group("user files", "given with --rootfs or --file", list(user_entries)))
