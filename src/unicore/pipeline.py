@@ -235,9 +235,8 @@ def check_analysis_runs(report: dict, force: bool) -> list[str]:
 
 def _sysroot_policy(req: BuildRequest, syscalls: str, files: str, warn: Progress) -> tuple[str, str]:
     """A binary from a sysroot: its dynamic analysis runs under QEMU user mode
-    (analysis/dynamic/user_mode.py) and its rootfs is its library closure and the traced files
-    (the package policy reads the host's dpkg database, which does not know the sysroot's files;
-    docs/arm64.md)."""
+    (analysis/dynamic/user_mode.py); the file policies read the sysroot's package database
+    (program/sysroot.py writes it; docs/arm64.md)."""
     if req.binary is None:
         raise BadInputError("--sysroot goes with --binary")
     if not req.sysroot.is_dir():
@@ -246,10 +245,7 @@ def _sysroot_policy(req: BuildRequest, syscalls: str, files: str, warn: Progress
         raise BadInputError(f"--binary {req.binary} is not inside --sysroot {req.sysroot}")
     if req.explore or req.fuzz:
         raise BadInputError("--sysroot: --explore and --fuzz are not supported for a binary run under QEMU user mode")
-    if files != "trace":
-        warn(f"warning: --sysroot: the root file system is the library closure and the traced files "
-             f"(file policy trace, not {files})")
-    return syscalls, "trace"
+    return syscalls, files
 
 
 def _program_and_report(req: BuildRequest, syscall_policy: str, build_dir: Path, progress: Progress):

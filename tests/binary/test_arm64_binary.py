@@ -58,6 +58,13 @@ def test_rootfs_from_the_sysroot(image: Path, sysroot: Path) -> None:
     traced = next(g for g in groups["groups"] if g["name"] == "traced")  # the user-mode run's file facts
     assert {"/etc/passwd", "/etc/nsswitch.conf"} <= {f["path"] for f in traced["files"]}
     assert "/etc/ld.so.cache" not in text  # the host's, of another architecture: not taken
+    # the default file policy `package` reads the sysroot's package database (program/sysroot.py)
+    assert groups["policy"] == "package"
+    by_name = {g["name"]: g["files"] for g in groups["groups"]}
+    assert by_name["package libsqlite3-0"] == [{"path": "/usr/lib/aarch64-linux-gnu/libsqlite3.so.0.8.6",
+                                               "why": "runtime file of libsqlite3-0"}]
+    assert {"path": "/usr/lib/aarch64-linux-gnu/libsqlite3.so.0", "why": "shared library libsqlite3.so.0",
+            "symlink": "libsqlite3.so.0.8.6"} in by_name["program"]  # a link, as in the sysroot: one copy
     plan = json.loads((image.parent / "build/plan.json").read_text())
     assert plan["target"] == {"plat": "qemu", "arch": "arm64"} and plan["program"]["guest_path"] == "/usr/bin/sqlite3"
 
