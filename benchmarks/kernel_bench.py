@@ -77,9 +77,12 @@ def trivial_arm64(out: Path) -> Path:
 def size_breakdown(image: Path, build_dir: Path) -> dict:
     from elftools.elf.elffile import ELFFile
     with open(build_dir / "kernel.elf", "rb") as f:
-        sections = {s.name: s["sh_size"] for s in ELFFile(f).iter_sections() if s["sh_flags"] & 2}
+        elf = ELFFile(f)
+        sections = {s.name: s["sh_size"] for s in elf.iter_sections() if s["sh_flags"] & 2}
+        syms = {s.name: s["st_value"] for s in elf.get_section_by_name(".symtab").iter_symbols()}
+    program = syms.get("uk_app_end", 0) - syms.get("uk_app_start", 0)  # arm64 links it into .uk_payload
     return {"image_bytes": image.stat().st_size, "text": sections.get(".text", 0),
-            "rodata": sections.get(".rodata", 0), "program": sections.get(".uk_app", 0),
+            "rodata": sections.get(".rodata", 0), "program": program,
             "symbols": sections.get(".uk_ksyms", 0)}
 
 
