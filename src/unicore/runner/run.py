@@ -41,6 +41,7 @@ BOOT_LINE = re.compile(rb"unicore: boot (\d+) cycles, ([\d.]+) us")
 CTL_LIMIT = 4096  # bytes of COM2 kept: `exit N` / `crash SIG` is one short line
 STREAMS = {STDOUT: "stdout", STDERR: "stderr"}
 ARM64_IMAGE_MAGIC = (56, b"ARM\x64")  # the Linux arm64 Image header's magic, at byte 56
+PREPARE = object()  # run_image's `network` default: prepare it from `ports` and `net`
 QEMU_NORMAL_EXIT = {"x86_64": (1, 3), "arm64": (0,)}  # isa-debug-exit's (v << 1) | 1; PSCI off: 0
 
 
@@ -229,7 +230,8 @@ def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = No
               on_output: Callable[[str, bytes], None] | None = None, argv0: str | None = None,
               volumes: list[str] = (), volume_security: str = vols.DEFAULT_SECURITY,
               volume_lock: bool = True, started: float | None = None,
-              terminal: Terminal | None = None, ports: list[str] = (), net: str | None = None) -> RunResult:
+              terminal: Terminal | None = None, ports: list[str] = (), net: str | None = None,
+              network: "Network | None | object" = PREPARE) -> RunResult:
     """Boot `image` with `args` (argv[1..]) and `env`; see the module doc for the exit status.
     `stdin_bytes` (bytes or a binary file, read as the program reads) is streamed to the program;
     `on_output(name, chunk)` gets "stdout", "stderr" and "kernel" chunks as they come.
@@ -237,7 +239,8 @@ def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = No
     security_model), each leased to this run unless `volume_lock` is False (volumes.py).
     `started`: the monotonic time the caller's host set-up began (`--timings`; default: now).
     `terminal` (tty.py: the user's terminal, when stdin is one) is lent to the guest and restored.
-    `ports` are -p [HOSTADDR:]HOSTPORT:GUESTPORT forwards, `net` "user" or "tap[=NAME]" (network.py)."""
+    `ports` are -p [HOSTADDR:]HOSTPORT:GUESTPORT forwards, `net` "user" or "tap[=NAME]" (network.py);
+    `network`: what prepare_net(image, ports, net) already gave the caller (not prepared twice)."""
     image = Path(image)
     if not image.is_file():
         raise BadInputError(f"image not found: {image}")
@@ -248,7 +251,7 @@ def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = No
         cmdline = kernel_cmdline(list(args), env or {}, debug, boottime, argv0)
         return _run_spt(image, cmdline, mem_mb, timeout, stdin_bytes, on_output, started)
     shared = prepare_volumes(image, list(volumes), volume_security)
-    network = prepare_net(image, list(ports), net)
+    network = prepare_net(image, list(ports), net) if network is PREPARE else network
     arch = image_arch(image)
     chosen, _ = choose_accel(accel, arch)
     cmdline = kernel_cmdline(list(args), env or {}, debug, boottime, argv0, volumes=shared,
