@@ -269,6 +269,7 @@ def _rootfs(result: BuildResult, req: BuildRequest, entries: list[rootfs.Entry],
     user = _user_entries(req)
     if req.binary:
         executed = [e["path"] for e in (result.report.get("dynamic") or {}).get("exec", [])]
+        executed += [p["path"] for p in _named_programs(result.report)]
         files = rootfs_policy.assemble(entries, result.report["needs"]["files"], file_policy,
                                        result.build_dir, user, executed)
     else:
@@ -326,7 +327,15 @@ def _processes(report: Report) -> dict[str, str]:
         return {"proc": f"the analysis runs started programs with execve ({shown})"}
     if dynamic.get("processes"):
         return {"proc": f"the analysis runs made {dynamic['processes']} processes (fork, clone without CLONE_THREAD)"}
+    named = _named_programs(report)
+    if named:
+        return {"proc": f"the program can start {named[0]['path']}: {named[0]['why']}"}
     return {}
+
+
+def _named_programs(report: Report) -> list[dict]:
+    """Programs of the program's package it names and can start (analysis/static/programs.py)."""
+    return (report.get("static") or {}).get("named_programs") or []
 
 
 def _plan(req: BuildRequest, proj: project.Project | None, report: Report, program: Path,

@@ -179,7 +179,7 @@ def _executed(paths: list[str], seen: set[str]) -> list[Entry]:
         if path in done or not os.path.isfile(path):
             continue
         done.add(path)
-        why = "run by the program (execve in the analysis)"
+        why = "run by the program (execve in the analysis, or named in its strings: analysis/static/programs.py)"
         if os.path.islink(path):
             out.append(Entry(path, Path(path), why, os.readlink(path)))
             todo.append(os.path.realpath(path))
