@@ -45,12 +45,29 @@ PREPARE = object()  # run_image's `network` default: prepare it from `ports` and
 QEMU_NORMAL_EXIT = {"x86_64": (1, 3), "arm64": (0,)}  # isa-debug-exit's (v << 1) | 1; PSCI off: 0
 
 
+_PLANS: dict[tuple[str, int, int], dict] = {}
+
+
+def sidecar_plan(image: Path) -> dict | None:
+    """The plan recorded beside the image (None: built by hand), read once per run however many
+    questions the run asks of it (keyed by the file's stamp; callers only read it)."""
+    sidecar = plan_of_image(image)
+    try:
+        st = sidecar.stat()
+    except OSError:
+        return None
+    key = (str(sidecar), st.st_mtime_ns, st.st_size)
+    if key not in _PLANS:
+        _PLANS[key] = load_plan(sidecar)
+    return _PLANS[key]
+
+
 def image_arch(image: Path) -> str:
     """The image's target architecture: from the plan recorded beside it at build time, else
     from the file itself (an arm64 Image header, or an ELF for x86_64)."""
-    sidecar = plan_of_image(image)
-    if sidecar.is_file():
-        return load_plan(sidecar)["target"]["arch"]
+    plan = sidecar_plan(image)
+    if plan is not None:
+        return plan["target"]["arch"]
     with open(image, "rb") as f:
         head = f.read(64)
     at, magic = ARM64_IMAGE_MAGIC
@@ -189,20 +206,17 @@ def _finish(proc: subprocess.Popen, timed_out: bool) -> str:
 def _check_volume_support(image: Path) -> None:
     """An image built without a host-volume library would silently ignore -v: say so before booting
     (from the capabilities its plan recorded at build time; no pool manifest is read)."""
-    sidecar = plan_of_image(image)
-    if not sidecar.is_file():
+    plan = sidecar_plan(image)
+    if plan is None:
         return  # built by hand: nothing to check against
-    plan = load_plan(sidecar)
     if not any("host-volumes" in lib["capabilities"] for lib in plan["libraries"]):
         raise BadInputError(f"{image} has no host-volume support; rebuild it with --with 9pfs to use -v")
 
 
 def _has_network(image: Path) -> bool | None:
     """Whether the image's plan has the network library (None: built by hand, no plan)."""
-    sidecar = plan_of_image(image)
-    if not sidecar.is_file():
-        return None
-    return any("network" in lib["capabilities"] for lib in load_plan(sidecar)["libraries"])
+    plan = sidecar_plan(image)
+    return None if plan is None else any("network" in lib["capabilities"] for lib in plan["libraries"])
 
 
 def prepare_net(image: Path, ports: list[str], net: str | None) -> Network | None:
