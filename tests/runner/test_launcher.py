@@ -132,3 +132,35 @@ def test_killed_launcher_leaves_no_guest(image, open_tmp, sig):
         assert stderr.splitlines()[-1] == f"unicore: stopped by {sig.name}: guest stopped (exit {128 + sig})"
     assert [g for g in guests if alive(g)] == []
     assert list(open_tmp.iterdir()) == []  # no run directory left
+
+
+def test_a_record_others_could_write_is_not_trusted(image):
+    from unicore.runner import launch
+    run(image, "--", "exit", "0")
+    record = Path(launch.record_path(str(image)))
+    assert launch.load_record(str(image), "tcg", None) is not None
+    record.chmod(0o666)  # a shared cache: another user could have written it
+    assert launch.load_record(str(image), "tcg", None) is None
+    proc = run(image, "--", "exit", "4", importtime=True)  # the full CLI, which writes it afresh
+    assert (proc.returncode, "unicore.runner.run" in imports(proc)) == (4, True)
+    assert record.stat().st_mode & 0o077 == 0
+
+
+def test_an_image_with_the_network_library_runs_from_its_record(tmp_path):
+    """Its user network (devices and net.* kernel tokens) is in the record: no -p, no Python."""
+    source = tmp_path / "sock.c"
+    source.write_text('#include <stdio.h>\n#include <sys/socket.h>\n#include <netinet/in.h>\n'
+                      'int main(void) { int s = socket(AF_INET, SOCK_DGRAM, 0);\n'
+                      '  printf("socket %s\\n", s >= 0 ? "ok" : "failed"); return s >= 0 ? 0 : 1; }\n')
+    image = tmp_path / "sock.img"
+    built = subprocess.run([sys.executable, "-m", "unicore", "build", str(source), "-o", str(image),
+                            "--build-dir", str(tmp_path / "build")], capture_output=True, text=True, timeout=600)
+    assert built.returncode == 0, built.stdout + built.stderr
+    first, second = run(image, importtime=True), run(image, importtime=True)
+    for proc in (first, second):
+        assert (proc.returncode, proc.stdout) == (0, b"socket ok\n"), proc.stderr
+    from unicore.runner import launch
+    rec = launch.load_record(str(image), "tcg", None)
+    assert rec["token"] == ["net.ip=10.0.2.15/24", "net.gw=10.0.2.2", "net.dns=10.0.2.3"]
+    assert "virtio-net-device,netdev=uknet" in rec["arg"]
+    assert "unicore.runner.network" not in imports(second)

@@ -162,9 +162,11 @@ def _run_file(args, image: Path, env: dict[str, str], launchable: bool = True) -
     # lent to the guest (isatty, tcsetattr: runner/tty.py)
     stdin = None if sys.stdin is None else sys.stdin.buffer
     terminal = Terminal.of(stdin)
-    if launchable and terminal is None and network is None and not (args.volume or args.timings) and \
+    # the launcher takes the common run: a network too when it is the plain user network (no
+    # -p forwards, whose host ports are checked here, no --net)
+    if launchable and terminal is None and not (args.volume or args.timings or args.publish or args.net) and \
             (args.timeout is None or args.timeout > 0):
-        _launch(args, image, env, mem_default, accel, arch, notice)  # returns only without a launcher
+        _launch(args, image, env, mem_default, accel, arch, notice, network)  # returns only without a launcher
     print(notice, file=sys.stderr)
     try:
         with forward_signals():
@@ -188,7 +190,8 @@ def _run_file(args, image: Path, env: dict[str, str], launchable: bool = True) -
     return result.exit_status
 
 
-def _launch(args, image: Path, env: dict[str, str], mem_default: int, accel: str, arch: str, notice: str) -> None:
+def _launch(args, image: Path, env: dict[str, str], mem_default: int, accel: str, arch: str, notice: str,
+            network) -> None:
     """The common run under the C launcher (runner/launch.py): write the image's launch record,
     then exec the launcher, which supervises the VMM as run_image would; later runs of the image
     read the record before the CLI is even imported."""
@@ -198,10 +201,12 @@ def _launch(args, image: Path, env: dict[str, str], mem_default: int, accel: str
     launcher = launch.launcher_path()
     if launcher is None:
         return
+    tokens = network.tokens() if network and accel != "spt" else []  # spt has no network yet (run_image)
     if accel == "spt":
         opts, argv, deps = launch.spt_launch(image, args.mem)
     else:
-        opts, argv, deps = launch.qemu_launch(image, args.mem, accel, arch, QEMU_NORMAL_EXIT[arch])
-    rec = launch.write_record(image, args.mem, mem_default, args.accel, notice, launcher, opts, argv, deps)
-    cmdline = kernel_cmdline(list(args.args), env, args.debug, args.boottime, args.argv0)
+        opts, argv, deps = launch.qemu_launch(image, args.mem, accel, arch, QEMU_NORMAL_EXIT[arch],
+                                              network.qemu_args() if network else [])
+    rec = launch.write_record(image, args.mem, mem_default, args.accel, notice, launcher, opts, argv, deps, tokens)
+    cmdline = kernel_cmdline(list(args.args), env, args.debug, args.boottime, args.argv0, tokens)
     launch.exec_launcher(rec, cmdline, args.timeout)

@@ -1,19 +1,20 @@
 """The launch record and `unicore run`'s fast path (issue 19, docs/run.md "Launcher").
 
-The common run (an image file, no volumes, ports or network, stdin not a terminal, no
---timings) is supervised by a small C program, `unicore-launch` (launcher/launcher.c, compiled
-once and cached like the spt tender), that `unicore run` execs: no Python stays in the process
+The common run (an image file, no volumes, no -p or --net: the plain user network is fine,
+stdin not a terminal, no --timings) is supervised by a small C program, `unicore-launch`
+(launcher/launcher.c, compiled once and cached like the spt tender), that `unicore run` execs: no Python stays in the process
 tree. What it runs is a launch record, written by the first such run of an image and read by
 every later one before the CLI framework is imported:
 
     NUL-separated fields, each KEY=VALUE:
-    version=unicore-launch-record 1
+    version=unicore-launch-record 2
     dep=PATH<TAB>STAMP    a file the record was computed from (size:mtime_ns:inode; "-": absent)
     env=NAME<TAB>VALUE    an environment variable it depended on (TMPDIR, PATH)
     boot=ID               the boot it was computed in (the host cache's facts hold until reboot)
     accel=auto|kvm|tcg    the --accel asked for; mem=MB the guest RAM (default_mem=MB without -m)
     notice=LINE           what `unicore run` says on stderr first (the accelerator and why)
     opt=WORD              the launcher's own options (mode, identity, image copy, normal exits)
+    token=WORD            a kernel token the runner adds before the program's (the user network's)
     arg=WORD              the VMM's argv; "@CMDLINE@" stands for the kernel command line
 
 A stale or missing record, or anything outside the common case, falls through to the full CLI,
@@ -27,7 +28,7 @@ import sys
 from unicore.paths import launch_cache_name
 from unicore.runner.cmdline import kernel_cmdline
 
-VERSION = "unicore-launch-record 1"
+VERSION = "unicore-launch-record 2"
 CMDLINE = "@CMDLINE@"
 IMAGE = "@IMAGE@"          # the launcher's copy of the image (an unprivileged VMM)
 ENV_KEYS = ("TMPDIR", "PATH")
@@ -36,6 +37,7 @@ GUEST_CON, GUEST_CTL = 3, 4  # the VMM's fds for the console channel and COM2 (l
 VALUED = {"-m": "mem", "--mem": "mem", "-e": "env", "--env": "env", "--accel": "accel",
           "--timeout": "timeout", "--argv0": "argv0"}
 FLAGS = {"--debug": "debug", "--boottime": "boottime"}
+LISTS = ("dep", "env", "opt", "arg", "token")  # the record's repeated fields
 
 
 # ---- reading: the fast path ----
@@ -60,6 +62,12 @@ def _boot_id() -> str:
             return f.read().strip()
     except OSError:
         return ""
+
+
+def _trusted(st: os.stat_result) -> bool:
+    """A record (or launcher) we would exec from: ours or root's, writable by nobody else (the
+    cache may be shared by several users: paths.py; a record names a program to run)."""
+    return st.st_uid in (os.geteuid(), 0) and not st.st_mode & 0o022
 
 
 def parse_run_args(argv: list[str]) -> dict | None:
@@ -116,13 +124,15 @@ def load_record(image: str, accel: str, mem: int | None) -> dict | None:
     path = record_path(image)
     try:
         with open(path, "rb") as f:
+            if not _trusted(os.fstat(f.fileno())):
+                return None
             fields = f.read().decode().split("\0")
     except (OSError, TypeError, UnicodeDecodeError):
         return None
-    rec = {"dep": [], "env": [], "opt": [], "arg": []}
+    rec = {"dep": [], "env": [], "opt": [], "arg": [], "token": []}
     for field in fields:
         key, _, value = field.partition("=")
-        rec[key].append(value) if key in ("dep", "env", "opt", "arg") else rec.__setitem__(key, value)
+        rec[key].append(value) if key in LISTS else rec.__setitem__(key, value)
     if rec.get("version") != VERSION or rec.get("accel") != accel or rec.get("boot") != _boot_id():
         return None
     if str(mem if mem is not None else rec.get("default_mem")) != rec.get("mem"):
@@ -131,6 +141,11 @@ def load_record(image: str, accel: str, mem: int | None) -> dict | None:
         dep_path, _, stamp = dep.partition("\t")
         if _stamp(dep_path) != stamp:
             return None
+    try:
+        if not _trusted(os.stat(rec["launcher"])):
+            return None
+    except (OSError, KeyError):
+        return None
     for env in rec["env"]:
         name, _, value = env.partition("\t")
         if os.environ.get(name, "") != value:
@@ -158,7 +173,8 @@ def fast_run(argv: list[str]) -> None:
     rec = load_record(opts["image"], opts["accel"], opts["mem"])
     if rec is None:
         return
-    cmdline = kernel_cmdline(opts["args"], opts["env"], opts["debug"], opts["boottime"], opts.get("argv0"))
+    cmdline = kernel_cmdline(opts["args"], opts["env"], opts["debug"], opts["boottime"], opts.get("argv0"),
+                             rec["token"])
     exec_launcher(rec, cmdline, opts["timeout"])
 
 
@@ -190,12 +206,13 @@ def launcher_path() -> str | None:
     if proc.returncode != 0:
         tmp.unlink(missing_ok=True)
         return None
+    tmp.chmod(0o755)  # whatever the umask: the fast path execs only a launcher nobody else can write
     os.replace(tmp, out)
     return str(out)
 
 
 def write_record(image, mem: int, default_mem: int, accel_arg: str, notice: str, launcher,
-                 opts: list[str], argv: list[str], deps: list) -> dict:
+                 opts: list[str], argv: list[str], deps: list, tokens: list[str] = ()) -> dict:
     """Store the record for `image` (atomically; a cache that cannot be written only costs
     the next run the full CLI) and return it as load_record would."""
     deps = [os.path.realpath(image), f"{os.path.realpath(image)}.plan.json", str(launcher), LAUNCHER_SOURCE,
@@ -204,23 +221,25 @@ def write_record(image, mem: int, default_mem: int, accel_arg: str, notice: str,
               f"default_mem={default_mem}", f"notice={notice}", f"launcher={launcher}",
               *(f"dep={d}\t{_stamp(d)}" for d in deps),
               *(f"env={name}\t{os.environ.get(name, '')}" for name in ENV_KEYS),
-              *(f"opt={o}" for o in opts), *(f"arg={a}" for a in argv)]
+              *(f"opt={o}" for o in opts), *(f"arg={a}" for a in argv), *(f"token={t}" for t in tokens)]
     path = record_path(str(image))
     if path and all("\0" not in f for f in fields):
         tmp = f"{path}.{os.getpid()}"
         try:
             os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(tmp, "wb") as f:
+            with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as f:
                 f.write("\0".join(fields).encode())
             os.replace(tmp, path)
         except OSError:
             pass
-    return {"notice": notice, "launcher": str(launcher), "opt": opts, "arg": argv}
+    return {"notice": notice, "launcher": str(launcher), "opt": opts, "arg": argv, "token": list(tokens)}
 
 
-def qemu_launch(image, mem: int, accel: str, arch: str, normal_exits: tuple[int, ...]) -> tuple[list[str], list[str], list]:
+def qemu_launch(image, mem: int, accel: str, arch: str, normal_exits: tuple[int, ...],
+                network: list[str] = ()) -> tuple[list[str], list[str], list]:
     """(launcher options, VMM argv, extra deps) for QEMU: the runner's own command (qemu.py,
-    so options other work adds to it land here too), the identity confine.py picks."""
+    so options other work adds to it land here too), the identity confine.py picks; `network`:
+    the user network's devices (network.py), for an image with the network library."""
     import tempfile
     from pathlib import Path
     from unicore.runner.confine import qemu_identity
@@ -235,7 +254,7 @@ def qemu_launch(image, mem: int, accel: str, arch: str, normal_exits: tuple[int,
         opts += ["--identity", f"{uid}:{gid}{groups}", "--copy", os.path.realpath(image)]
     target = IMAGE if identity is not None else os.path.realpath(image)
     argv = qemu_command(Path(target), CMDLINE, mem, accel, GUEST_CTL, (), DEFAULT_SECURITY,
-                        console_devices(f"socket,id=ukcon,fd={GUEST_CON}"), (), arch)
+                        console_devices(f"socket,id=ukcon,fd={GUEST_CON}"), list(network), arch)
     return opts, argv, [argv[0]]
 
 
