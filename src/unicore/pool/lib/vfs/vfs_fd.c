@@ -268,24 +268,12 @@ static void init_part(const char *what, long (*fn)(void))
 static long start_cwd(void)
 {
 	const char *want = uk_core_boot_param("cwd");
-	struct uk_nameidata nd;
 	long err;
 
 	if (!want)
 		return 0;
 	err = want[0] == '/' ? uk_vfs_mkdir_p(want, 0755) : -EINVAL;
-	if (!err)
-		err = uk_vfs_namei(AT_FDCWD, want, UK_NAMEI_FOLLOW, &nd);
-	if (err)
-		return err;
-	if (!UK_S_ISDIR(nd.node->attr.mode)) {
-		uk_vfs_nd_release(&nd);
-		return -ENOTDIR;
-	}
-	uk_vfs_set_cwd(nd.path);
-	nd.path = NULL;
-	uk_vfs_nd_release(&nd);
-	return 0;
+	return err ? err : uk_vfs_chdir(want);
 }
 
 long uk_vfs_init(void)
