@@ -223,6 +223,8 @@ def write_record(image, mem: int, default_mem: int, accel_arg: str, notice: str,
               *(f"env={name}\t{os.environ.get(name, '')}" for name in ENV_KEYS),
               *(f"opt={o}" for o in opts), *(f"arg={a}" for a in argv), *(f"token={t}" for t in tokens)]
     path = record_path(str(image))
+    if path:
+        _prune(os.path.dirname(path))
     if path and all("\0" not in f for f in fields):
         tmp = f"{path}.{os.getpid()}"
         try:
@@ -233,6 +235,22 @@ def write_record(image, mem: int, default_mem: int, accel_arg: str, notice: str,
         except OSError:
             pass
     return {"notice": notice, "launcher": str(launcher), "opt": opts, "arg": argv, "token": list(tokens)}
+
+
+def _prune(directory: str) -> None:
+    """Drop the records of images that no longer exist (tests' temporary images, say): a full
+    run's small cost, so the fast path never lists the directory."""
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        image = name.replace("%2F", "/").replace("%25", "%")
+        if image.startswith("/") and not os.path.exists(image):
+            try:
+                os.unlink(os.path.join(directory, name))
+            except OSError:
+                pass
 
 
 def qemu_launch(image, mem: int, accel: str, arch: str, normal_exits: tuple[int, ...],
