@@ -212,7 +212,8 @@ static pid_t spawn(const struct opts *o, const int fds[5], const sigset_t *mask)
 		if (moved[i] < 0 || dup2(moved[i], i) < 0)
 			_exit(EXIT_NO_STATUS);
 	close_range(5, ~0U, 0);
-	signal(SIGPIPE, SIG_DFL);
+	signal(SIGPIPE, SIG_DFL); /* as subprocess restores them: Python ignores both */
+	signal(SIGXFSZ, SIG_DFL);
 	sigprocmask(SIG_SETMASK, mask, NULL);
 	execv(o->argv[0], o->argv);
 	fprintf(stderr, "unicore-launch: cannot run %s: %s\n", o->argv[0], strerror(errno));
@@ -295,26 +296,77 @@ static double now(void)
 
 struct stream { int fd; struct buf *keep; int to; };
 
-/* Pump until every stream ended (the VMM exited), the deadline passed (1) or a forwarded signal
- * arrived (2). */
-static int pump(struct stream *s, int n, int con, struct demux *d, double deadline, const sigset_t *open_mask)
+/* What the pump watches: the VMM's streams, the console channel and, once asked for, stdin. */
+struct pump {
+	struct stream *s;
+	int n, con, stdin_done, want_stdin;
+	struct demux *d;
+	struct outq q;
+	struct pollfd p[8];
+	int np;
+};
+
+static char chunk[1 << 16];
+
+/* The poll set for this turn; 0 when every stream has ended (the VMM exited). */
+static int poll_set(struct pump *pm)
 {
-	struct outq q = {0};
-	char chunk[1 << 16];
-	int stdin_done = 0;
-	for (;;) {
-		struct pollfd p[8];
-		int live = 0, np = 0;
-		for (int i = 0; i < n; i++) {
-			p[np++] = (struct pollfd){s[i].fd, POLLIN, 0};
-			live += s[i].fd >= 0;
-		}
-		if (con >= 0)
-			p[np++] = (struct pollfd){con, POLLIN | (q.len && !q.dead ? POLLOUT : 0), 0}, live++;
-		int want = d && d->wants_stdin && !stdin_done && !q.len;
-		p[np++] = (struct pollfd){want ? 0 : -1, POLLIN, 0};
-		if (!live)
-			return 0;
+	int live = 0;
+	pm->np = 0;
+	for (int i = 0; i < pm->n; i++) {
+		pm->p[pm->np++] = (struct pollfd){pm->s[i].fd, POLLIN, 0};
+		live += pm->s[i].fd >= 0;
+	}
+	short out = pm->q.len && !pm->q.dead ? POLLOUT : 0;
+	pm->p[pm->np++] = (struct pollfd){pm->con, (short)(POLLIN | out), 0};
+	live += pm->con >= 0;
+	pm->want_stdin = pm->d && pm->d->wants_stdin && !pm->stdin_done && !pm->q.len;
+	pm->p[pm->np++] = (struct pollfd){pm->want_stdin ? 0 : -1, POLLIN, 0};
+	return live;
+}
+
+static void drain_streams(struct pump *pm)
+{
+	for (int i = 0; i < pm->n; i++) {
+		struct stream *st = &pm->s[i];
+		if (st->fd < 0 || !pm->p[i].revents)
+			continue;
+		ssize_t got = read(st->fd, chunk, sizeof chunk);
+		if (got > 0 && st->to >= 0)
+			write_all(st->to, chunk, (size_t)got);
+		if (got > 0 && st->keep)
+			keep(st->keep, chunk, (size_t)got);
+		if (got == 0 || (got < 0 && errno != EINTR))
+			close(st->fd), st->fd = -1;
+	}
+}
+
+/* The console channel both ways, then more stdin once the last frame has gone. */
+static void serve_console(struct pump *pm)
+{
+	short ev = pm->con >= 0 ? pm->p[pm->n].revents : 0;
+	if (ev & POLLOUT)
+		send_queued(&pm->q, pm->con);
+	if (ev & (POLLIN | POLLHUP | POLLERR)) {
+		ssize_t got = recv(pm->con, chunk, sizeof chunk, MSG_DONTWAIT);
+		if (got > 0)
+			feed(pm->d, chunk, (size_t)got);
+		else if (got == 0 || (errno != EINTR && errno != EAGAIN))
+			close(pm->con), pm->con = -1;
+	}
+	if (pm->want_stdin && pm->p[pm->np - 1].revents) {
+		queue_stdin(&pm->q);
+		pm->stdin_done = pm->q.eof_sent;
+	}
+	if (pm->q.dead)
+		pm->stdin_done = 1, pm->q.len = 0;
+}
+
+/* Pump until every stream ended (the VMM exited: 0), the deadline passed (1) or a forwarded
+ * signal arrived (2). Forwarded signals are let in only while waiting (ppoll's mask). */
+static int pump(struct pump *pm, double deadline, const sigset_t *open_mask)
+{
+	while (poll_set(pm)) {
 		struct timespec t, *tp = NULL;
 		if (deadline > 0) {
 			double left = deadline - now();
@@ -322,41 +374,15 @@ static int pump(struct stream *s, int n, int con, struct demux *d, double deadli
 				return 1;
 			t.tv_sec = (time_t)left, t.tv_nsec = (long)((left - (double)t.tv_sec) * 1e9), tp = &t;
 		}
-		int r = ppoll(p, (nfds_t)np, tp, open_mask);
+		int r = ppoll(pm->p, (nfds_t)pm->np, tp, open_mask);
 		if (stop_signal)
 			return 2;
 		if (r < 0 && errno != EINTR)
 			die("poll");
-		for (int i = 0; r > 0 && i < n; i++) {
-			if (s[i].fd < 0 || !p[i].revents)
-				continue;
-			ssize_t got = read(s[i].fd, chunk, sizeof chunk);
-			if (got > 0) {
-				if (s[i].to >= 0)
-					write_all(s[i].to, chunk, (size_t)got);
-				if (s[i].keep)
-					keep(s[i].keep, chunk, (size_t)got);
-			} else if (got == 0 || errno != EINTR) {
-				close(s[i].fd);
-				s[i].fd = -1;
-			}
-		}
-		if (r > 0 && con >= 0 && (p[n].revents & POLLOUT))
-			send_queued(&q, con);
-		if (r > 0 && con >= 0 && (p[n].revents & (POLLIN | POLLHUP | POLLERR))) {
-			ssize_t got = recv(con, chunk, sizeof chunk, MSG_DONTWAIT);
-			if (got > 0)
-				feed(d, chunk, (size_t)got);
-			else if (got == 0 || (errno != EINTR && errno != EAGAIN))
-				close(con), con = -1;
-		}
-		if (r > 0 && want && p[np - 1].revents) {
-			queue_stdin(&q);
-			stdin_done = q.eof_sent;
-		}
-		if (q.dead)
-			stdin_done = 1, q.len = 0;
+		if (r > 0)
+			drain_streams(pm), serve_console(pm);
 	}
+	return 0;
 }
 
 /* (status, signal) from the control lines: the first exact `exit N` or `crash SIG` (run.py). */
@@ -479,9 +505,48 @@ static void stream_fds(const struct opts *o, int guest[5], int host[3], int *con
 	close(p[0][0]), close(p[0][1]), close(p[1][0]), close(p[1][1]);
 }
 
+/* Forwarded signals set stop_signal; they stay blocked except while the pump waits. */
+static void catch_forwarded(sigset_t *open_mask)
+{
+	sigset_t forwarded;
+	sigemptyset(&forwarded);
+	sigaddset(&forwarded, SIGINT), sigaddset(&forwarded, SIGTERM), sigaddset(&forwarded, SIGHUP);
+	sigprocmask(SIG_BLOCK, &forwarded, open_mask);
+	struct sigaction sa = {.sa_handler = on_signal};
+	sigaction(SIGINT, &sa, NULL), sigaction(SIGTERM, &sa, NULL), sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* Reap the VMM as the pump ended (0 exited, 1 deadline, 2 signal); its wait status. */
+static int reap(pid_t pid, int why)
+{
+	int wstatus = 0;
+	if (why == 1)
+		kill(pid, SIGKILL), waitpid(pid, NULL, 0);
+	else if (why == 2)
+		stop_vmm(pid, stop_signal);
+	else
+		waitpid(pid, &wstatus, 0);
+	return wstatus;
+}
+
+static int stopped_early(const struct opts *o, int why)
+{
+	if (why == 2) {
+		const char *name = stop_signal == SIGINT ? "SIGINT" : stop_signal == SIGHUP ? "SIGHUP" : "SIGTERM";
+		fprintf(stderr, "unicore: stopped by %s: guest stopped (exit %d)\n", name, 128 + stop_signal);
+		return 128 + stop_signal;
+	}
+	fprintf(stderr, "unicore: guest did not finish within %g s: stopped (exit %d)\n", o->timeout, EXIT_TIMEOUT);
+	return EXIT_TIMEOUT;
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o = {0};
+	for (int fd = 0; fd < 3; fd++) /* a closed stdin, stdout or stderr reads as /dev/null */
+		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+			die("cannot open /dev/null");
 	parse(&o, argc, argv);
 	int watch = -1, cleaner = 0;
 	if (o.copy) {
@@ -490,14 +555,8 @@ int main(int argc, char **argv)
 			if (!strcmp(*a, "@IMAGE@"))
 				*a = run_image;
 	}
-	sigset_t forwarded, open_mask;
-	sigemptyset(&forwarded);
-	sigaddset(&forwarded, SIGINT), sigaddset(&forwarded, SIGTERM), sigaddset(&forwarded, SIGHUP);
-	sigprocmask(SIG_BLOCK, &forwarded, &open_mask);
-	struct sigaction sa = {.sa_handler = on_signal};
-	sigaction(SIGINT, &sa, NULL), sigaction(SIGTERM, &sa, NULL), sigaction(SIGHUP, &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
+	sigset_t open_mask;
+	catch_forwarded(&open_mask);
 	int guest[5], host[3], con;
 	stream_fds(&o, guest, host, &con);
 	double start = now();
@@ -510,25 +569,9 @@ int main(int argc, char **argv)
 	struct buf ctl = {.limit = CTL_LIMIT}, vmm = {.limit = KEEP_LIMIT};
 	struct demux d = {.ctl = &ctl};
 	struct stream s[3] = {{host[0], &vmm, o.spt ? 2 : -1}, {host[1], &ctl, -1}, {host[2], &vmm, -1}};
-	int why = pump(s, 3, con, o.spt ? NULL : &d, o.timeout > 0 ? start + o.timeout : 0, &open_mask);
-	int wstatus = 0;
-	if (why == 1) {
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-	} else if (why == 2) {
-		stop_vmm(pid, stop_signal);
-	} else {
-		waitpid(pid, &wstatus, 0);
-	}
+	struct pump pm = {.s = s, .n = 3, .con = con, .d = o.spt ? NULL : &d};
+	int why = pump(&pm, o.timeout > 0 ? start + o.timeout : 0, &open_mask);
+	int wstatus = reap(pid, why);
 	remove_run_dir(watch, cleaner);
-	if (why == 2) {
-		const char *name = stop_signal == SIGINT ? "SIGINT" : stop_signal == SIGHUP ? "SIGHUP" : "SIGTERM";
-		fprintf(stderr, "unicore: stopped by %s: guest stopped (exit %d)\n", name, 128 + stop_signal);
-		return 128 + stop_signal;
-	}
-	if (why == 1) {
-		fprintf(stderr, "unicore: guest did not finish within %g s: stopped (exit %d)\n", o.timeout, EXIT_TIMEOUT);
-		return EXIT_TIMEOUT;
-	}
-	return verdict(&o, exit_code(wstatus), &ctl, &vmm);
+	return why ? stopped_early(&o, why) : verdict(&o, exit_code(wstatus), &ctl, &vmm);
 }
