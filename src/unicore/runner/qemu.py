@@ -13,28 +13,21 @@ import shutil
 from pathlib import Path
 
 from unicore.errors import ToolMissingError
+from unicore.runner import cmdline
+from unicore.runner.cmdline import percent_encode  # noqa: F401  (its users import it from here)
 from unicore.runner.confine import sandbox_args
 from unicore.runner.volumes import Volume, qemu_opt, volume_args, volume_tag
 
 QEMUS = {"x86_64": ("qemu-system-x86_64", "qemu-system-x86"), "arm64": ("qemu-system-aarch64", "qemu-system-arm")}
 QEMU = QEMUS["x86_64"][0]
-SAFE = set(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.,:/=+@^~!*()[]{}")
-
-
-def percent_encode(token: str) -> str:
-    """Encode a token for the kernel command line: space, % and anything unusual become %XX."""
-    data = token.encode()
-    return "".join(chr(b) if b in SAFE else f"%{b:02X}" for b in data) or ""
 
 
 def kernel_cmdline(args: list[str], env: dict[str, str], debug: bool, boottime: bool,
                    argv0: str | None = None, volumes: list[Volume] = (), extra: list[str] = ()) -> str:
-    """`extra`: more kernel tokens (the network's net.ip, net.gw, net.dns: network.py)."""
-    tokens = (["debug"] if debug else []) + (["boottime"] if boottime else []) + list(extra)
-    tokens += [f"vol.{volume_tag(i)}={v.guest}" for i, v in enumerate(volumes)]
-    tokens += [f"argv0={argv0}"] if argv0 else []
-    tokens += [f"env={k}={v}" for k, v in env.items()]
-    return " ".join([*map(percent_encode, tokens), "--", *map(percent_encode, args)])
+    """`extra`: more kernel tokens (the network's net.ip, net.gw, net.dns: network.py); the
+    volumes' `vol.TAG=GUESTDIR` follow them (cmdline.py)."""
+    vols = [f"vol.{volume_tag(i)}={v.guest}" for i, v in enumerate(volumes)]
+    return cmdline.kernel_cmdline(args, env, debug, boottime, argv0, [*extra, *vols])
 
 
 def qemu_binary(arch: str = "x86_64") -> str:

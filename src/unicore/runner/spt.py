@@ -130,6 +130,12 @@ def _pump(streams: dict[int, str], deadline: float | None, add: Callable[[str, b
     return False
 
 
+def tender_command(tender: Path, mem_mb: int, kernel_fd: int, control_fd: int, image: Path, cmdline: str) -> list[str]:
+    """The tender's command line (docs/spt.md); the launch record holds it too (launch.py)."""
+    return [str(tender), "--mem", str(mem_mb), "--kernel-fd", str(kernel_fd), "--control-fd", str(control_fd),
+            str(image), cmdline]
+
+
 def run_tender(image: Path, cmdline: str, mem_mb: int, timeout: float | None, stdin,
                add: Callable[[str, bytes], None], on_spawn: Callable[[], None] = lambda: None) -> tuple[int, bool, float]:
     """Run `image` under the tender; each output chunk goes to add(name, chunk) with name one of
@@ -140,8 +146,7 @@ def run_tender(image: Path, cmdline: str, mem_mb: int, timeout: float | None, st
     prefix, _ = lifetime.launch(None, [])
     child = {"stdin": pipes["stdin"][0], "stdout": pipes["stdout"][1], "stderr": pipes["stderr"][1],
              "kernel": pipes["kernel"][1], "control": pipes["control"][1]}
-    cmd = [*prefix, str(tender), "--mem", str(mem_mb), "--kernel-fd", str(child["kernel"]),
-           "--control-fd", str(child["control"]), str(image), cmdline]
+    cmd = [*prefix, *tender_command(tender, mem_mb, child["kernel"], child["control"], image, cmdline)]
     proc, stop = None, threading.Event()
     try:
         with lifetime.RunDir() as run:
