@@ -3,6 +3,7 @@
  * processes (lib/proc) fork copies it (uk_vfs_files_fork) and a switch installs another. */
 #include "vfs_priv.h"
 #include <uk/9pfs.h>
+#include <uk/hostfs.h>
 #include <uk/devfs.h>
 #include <uk/initrd.h>
 #include <uk/link.h>
@@ -31,6 +32,7 @@ struct uk_vnode *uk_vfs_console_vn;
 UK_OPTIONAL(uk_devfs_init);
 UK_OPTIONAL(uk_initrd_init);
 UK_OPTIONAL(uk_9pfs_init);
+UK_OPTIONAL(uk_hostfs_init);
 
 const char *uk_vfs_cwd(void)
 {
@@ -274,6 +276,8 @@ long uk_vfs_init(void)
 		init_part("initrd", uk_initrd_init);
 	if (uk_9pfs_init)
 		init_part("9p volumes", uk_9pfs_init);
+	if (uk_hostfs_init)
+		init_part("host volumes", uk_hostfs_init);
 	return 0;
 }
 
