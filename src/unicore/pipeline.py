@@ -269,6 +269,7 @@ def _rootfs(result: BuildResult, req: BuildRequest, entries: list[rootfs.Entry],
     user = _user_entries(req)
     if req.binary:
         executed = [e["path"] for e in (result.report.get("dynamic") or {}).get("exec", [])]
+        executed += [p["path"] for p in _named_programs(result.report)]
         files = rootfs_policy.assemble(entries, result.report["needs"]["files"], file_policy,
                                        result.build_dir, user, executed)
     else:
@@ -296,9 +297,10 @@ SOCKET_SYSCALLS = ("socket", "socketpair", "bind", "listen", "accept", "accept4"
 def _reachable_only(req: BuildRequest, report: Report, extra: dict[str, str]) -> set[str]:
     """Syscalls the static analysis reaches but the analysis runs never made, left without a
     handler: process calls unless the runs made processes, socket calls of a binary unless the
-    runs made one (both unless the library is asked for)."""
+    runs made one (both unless the library is asked for). An interpreter keeps them all: its
+    script, not the analysis run, decides which calls it makes (subprocess, asyncio, sockets)."""
     dynamic = report.get("dynamic") or {}
-    if not dynamic.get("runs"):
+    if not dynamic.get("runs") or (req.binary and rootfs_policy.interpreter_family(str(req.binary))):
         return set()
     drop = set() if "proc" in extra else set(PROCESS_SYSCALLS)
     if req.binary and "net" not in extra and not _made_network(dynamic):
@@ -326,7 +328,15 @@ def _processes(report: Report) -> dict[str, str]:
         return {"proc": f"the analysis runs started programs with execve ({shown})"}
     if dynamic.get("processes"):
         return {"proc": f"the analysis runs made {dynamic['processes']} processes (fork, clone without CLONE_THREAD)"}
+    named = _named_programs(report)
+    if named:
+        return {"proc": f"the program can start {named[0]['path']}: {named[0]['why']}"}
     return {}
+
+
+def _named_programs(report: Report) -> list[dict]:
+    """Programs of the program's package it names and can start (analysis/static/programs.py)."""
+    return (report.get("static") or {}).get("named_programs") or []
 
 
 def _plan(req: BuildRequest, proj: project.Project | None, report: Report, program: Path,

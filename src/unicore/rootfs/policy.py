@@ -52,6 +52,12 @@ FAMILIES = {
 }
 
 
+def interpreter_family(program: str) -> str | None:
+    """The interpreter family (python, perl...) whose package owns `program`, if any."""
+    owner = dpkg.load().owner(program)
+    return next((f for f, pattern in FAMILIES.items() if owner and pattern.match(owner)), None)
+
+
 def parse_policy(text: str) -> tuple[str, str]:
     """`--policy` value -> (syscall policy, file policy); either half may be left out."""
     syscalls, files = DEFAULT_POLICY
@@ -179,7 +185,7 @@ def _executed(paths: list[str], seen: set[str]) -> list[Entry]:
         if path in done or not os.path.isfile(path):
             continue
         done.add(path)
-        why = "run by the program (execve in the analysis)"
+        why = "run by the program (execve in the analysis, or named in its strings: analysis/static/programs.py)"
         if os.path.islink(path):
             out.append(Entry(path, Path(path), why, os.readlink(path)))
             todo.append(os.path.realpath(path))

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 from typing import Callable
 
-from unicore.analysis.static import callgraph, closure, elf as elfmod, reach
+from unicore.analysis.static import callgraph, closure, elf as elfmod, programs, reach
 from unicore.analysis.static.cache import Cache
 from unicore.errors import BadInputError, UnicoreError
 from unicore.syscalls import name_of
@@ -52,6 +52,7 @@ def _analyze(path: Path, cache: Cache, progress, sysroot: str | None = None) -> 
         "all_syscalls": _names(prog.arch, linked.all_syscalls),
         "unresolved_sites": linked.unresolved,
         "program_sites": program_sites(prog, summaries[0]),
+        "named_programs": [] if sysroot else programs.named(str(path)),
         "stats": _stats(summaries, linked, cache, t0),
     }
 
