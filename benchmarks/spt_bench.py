@@ -33,7 +33,7 @@ from pathlib import Path
 from elftools.elf.elffile import ELFFile
 
 from unicore.pipeline import BuildRequest, build
-from unicore.program.sites import _tail_form
+from unicore.program.sites import form
 from unicore.runner import run_image
 
 HERE = Path(__file__).resolve().parent
@@ -51,21 +51,12 @@ def build_spt(path: Path, name: str, **options: str):
 
 
 def rewritable(program: Path, sites: list[list[int]]) -> int:
-    """Sites in a form the rewrite takes, read from the ELF: resolved ones as `mov $nr, %eax;
-    syscall`, the others (number -1) as `mov %reg, %reg; syscall; ret` (program/sites.py)."""
+    """Sites of the table in a form the load-time rewrite takes (program/sites.py: the table holds
+    only those no branch enters), read from the ELF."""
     with open(program, "rb") as f:
-        elf = ELFFile(f)
-        text = elf.get_section_by_name(".text")
+        text = ELFFile(f).get_section_by_name(".text")
         base, data = text["sh_addr"], text.data()
-    ok = 0
-    for addr, nr in sites:
-        i = addr - base - 5
-        if nr < 0:
-            ok += _tail_form(data, addr - base)
-            continue
-        ok += 0 <= i and data[i] == 0xB8 and int.from_bytes(data[i + 1:i + 5], "little") == nr \
-            and data[i + 5:i + 7] == b"\x0f\x05"
-    return ok
+    return sum(bool(form(data, addr - base, nr)[0]) for addr, nr in sites if base <= addr < base + len(data))
 
 
 def ns_per_call(stderr: bytes) -> float:
@@ -111,7 +102,7 @@ def sqlite_rows(runs: int) -> list[tuple[str, str]]:
     rows = [(f"SQLite {INSERTS:,} inserts ({k}), ms", f"{med[k]:.0f} ({med[k] / med['native']:.2f}x native)")
             for k in ("spt", "native")]
     sites = result.plan["program"]["syscall_sites"]
-    rows.append(("SQLite shell: syscall sites resolved / `syscall; ret` tails / rewritten at load",
+    rows.append(("SQLite shell: syscall sites resolved / others given to the loader / rewritten at load",
                  f"{sum(n >= 0 for _, n in sites)} / {sum(n < 0 for _, n in sites)} / {rewritable(program, sites)}"))
     cpu = {k: statistics.median(v) * 1000 for k, v in cpu_times(result.image, program, sql, runs).items()}
     rows += [(f"SQLite {INSERTS:,} inserts ({k}), CPU ms (user+sys)", f"{cpu[k]:.0f} ({cpu[k] / cpu['native']:.2f}x native)")
