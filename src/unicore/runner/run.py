@@ -271,7 +271,8 @@ def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = No
             if virtio_devices(cmd) > vols.VIRTIO_SLOTS:
                 raise BadInputError(f"{virtio_devices(cmd)} virtio devices: microvm has {vols.VIRTIO_SLOTS} slots")
             start = out.marks["spawn"] = time.monotonic()
-            proc, timed_out = _supervise(lambda: _spawn(cmd, channel, ctl_guest, lifetime.launch(identity, leases)),
+            fds = [*leases, *(network.pass_fds() if network else [])]
+            proc, timed_out = _supervise(lambda: _spawn(cmd, channel, ctl_guest, lifetime.launch(identity, fds)),
                                          run, channel, ctl_host, stdin_bytes,
                                          None if timeout is None else start + timeout, out, terminal)
             stderr = _finish(proc, timed_out)
@@ -281,6 +282,8 @@ def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = No
         ctl_host.close()
         ctl_guest.close()
         vols.release(leases)
+        if network:
+            network.close()
         if terminal:
             terminal.restore()
     out.marks["done"] = time.monotonic()
