@@ -350,6 +350,19 @@ def _named_programs(report: Report) -> list[dict]:
     return (report.get("static") or {}).get("named_programs") or []
 
 
+def _rewritable_sites(report: Report, program: Path) -> list[list[int]]:
+    """The table spt's loader rewrites (program/sites.py): the program's resolved sites
+    ([address, number]) and the others ([address, -1]) in a form it takes, less those of a
+    checked form that a branch enters."""
+    static = report.get("static") or {}
+    sites = [[int(a, 16), n] for a, n in (static.get("program_sites") or {}).items()]
+    unresolved = {int(s["address"], 16) for s in static.get("unresolved_sites") or []
+                  if Path(s.get("object", "")) == program.resolve()}
+    unresolved |= {int(a, 16) for a in static.get("program_other_sites") or []}
+    from unicore.program.sites import ANY_NUMBER, rewritable_sites
+    return rewritable_sites(program, sites + [[a, ANY_NUMBER] for a in sorted(unresolved)])
+
+
 def _plan(req: BuildRequest, proj: project.Project | None, report: Report, program: Path,
           has_rootfs: bool, warn: Progress) -> Plan:
     extra = {lib: f"listed in {req.path}/unicore.toml" for lib in (proj.image_with if proj else ())}
@@ -364,8 +377,7 @@ def _plan(req: BuildRequest, proj: project.Project | None, report: Report, progr
     if req.binary:
         info["guest_path"] = rootfs.guest_path(program, req.sysroot)  # absolute: its path in the rootfs
     elif req.target.startswith("spt/"):  # resolved sites spt rewrites into direct calls (docs/spt.md)
-        sites = (report.get("static") or {}).get("program_sites") or {}
-        info["syscall_sites"] = sorted([int(a, 16), n] for a, n in sites.items())
+        info["syscall_sites"] = _rewritable_sites(report, program)
     options = {**(proj.image_options if proj else {}), **req.options}
     needs = report["needs"]
     why = needs.get("reasons", {})

@@ -210,7 +210,7 @@ def _check_volume_support(image: Path) -> None:
     if plan is None:
         return  # built by hand: nothing to check against
     if not any("host-volumes" in lib["capabilities"] for lib in plan["libraries"]):
-        raise BadInputError(f"{image} has no host-volume support; rebuild it with --with 9pfs to use -v")
+        raise BadInputError(f"{image} has no host-volume support; rebuild it with --with host-volumes (9pfs on QEMU, hostfs on spt) to use -v")
 
 
 def _has_network(image: Path) -> bool | None:
@@ -259,11 +259,15 @@ def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = No
     if not image.is_file():
         raise BadInputError(f"image not found: {image}")
     if spt.is_spt_image(image):
-        if volumes or ports or net:
-            what = "-v volumes" if volumes else "networking (-p, --net)"
-            raise BadInputError(f"{image} is an spt image: {what} not supported on spt yet (docs/spt.md)")
-        cmdline = kernel_cmdline(list(args), env or {}, debug, boottime, argv0)
-        return _run_spt(image, cmdline, mem_mb, timeout, stdin_bytes, on_output, started)
+        if ports or net:
+            raise BadInputError(f"{image} is an spt image: networking (-p, --net) not supported on spt yet (docs/spt.md)")
+        shared = prepare_volumes(image, list(volumes), vols.DEFAULT_SECURITY) if volumes else []
+        cmdline = kernel_cmdline(list(args), env or {}, debug, boottime, argv0, volumes=shared)
+        leases = vols.take_leases(shared) if volume_lock else []
+        try:
+            return _run_spt(image, cmdline, mem_mb, timeout, stdin_bytes, on_output, started, shared)
+        finally:
+            vols.release(leases)
     shared = prepare_volumes(image, list(volumes), volume_security)
     network = prepare_net(image, list(ports), net) if network is PREPARE else network
     arch = image_arch(image)
@@ -307,14 +311,15 @@ def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = No
 
 
 def _run_spt(image: Path, cmdline: str, mem_mb: int, timeout: float | None, stdin, on_output,
-             started: float | None) -> RunResult:
-    """An spt image under its tender (spt.py): the same result as from QEMU, accel "spt"."""
+             started: float | None, volumes: list[vols.Volume] = ()) -> RunResult:
+    """An spt image under its tender (spt.py): the same result as from QEMU, accel "spt". Volumes
+    are the host's directories themselves (lib/hostfs: host metadata, as QEMU's passthrough)."""
     out = _Collect(on_output, started or time.monotonic())
     def add(name: str, chunk: bytes) -> None:
         out.control(chunk) if name == "control" else out.add(name, chunk)
     out.marks["spawn"] = time.monotonic()  # the tender's start (its lookup is a stat when cached)
     rc, timed_out, wall = spt.run_tender(image, cmdline, mem_mb, timeout, stdin, add,
-                                         lambda: out.marks.__setitem__("spawn", time.monotonic()))
+                                         lambda: out.marks.__setitem__("spawn", time.monotonic()), volumes)
     out.marks["done"] = time.monotonic()
     out.marks["done"] = time.monotonic()
     control = bytes(out.ctl)
