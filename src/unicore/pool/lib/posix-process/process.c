@@ -23,7 +23,7 @@ UK_SYSCALL(exit_group)
 {
 	if (uk_proc_exit)
 		uk_proc_exit((int)a0);
-	uk_plat_exit((int)a0);
+	uk_core_exit((int)a0);
 }
 
 UK_SYSCALL(exit) /* one thread ends; the last one ends the process */
@@ -32,7 +32,7 @@ UK_SYSCALL(exit) /* one thread ends; the last one ends the process */
 		uk_proc_exit_thread((int)a0);
 	if (uk_sched_thread_exit)
 		uk_sched_thread_exit((int)a0);
-	uk_plat_exit((int)a0);
+	uk_core_exit((int)a0);
 }
 
 UK_SYSCALL(getpid) { return uk_proc_getpid ? uk_proc_getpid() : UK_PID; }
