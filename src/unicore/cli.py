@@ -54,6 +54,9 @@ def _guarded(action) -> int:
     except KeyboardInterrupt:
         print("unicore: interrupted", file=sys.stderr)
         return 130
+    except OSError as exc:  # a host error no stage foresaw (a file gone, a disk full): one line, not a traceback
+        print(f"unicore: {exc.strerror or exc}" + (f": {exc.filename}" if exc.filename else ""), file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

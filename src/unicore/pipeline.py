@@ -297,9 +297,10 @@ SOCKET_SYSCALLS = ("socket", "socketpair", "bind", "listen", "accept", "accept4"
 def _reachable_only(req: BuildRequest, report: Report, extra: dict[str, str]) -> set[str]:
     """Syscalls the static analysis reaches but the analysis runs never made, left without a
     handler: process calls unless the runs made processes, socket calls of a binary unless the
-    runs made one (both unless the library is asked for)."""
+    runs made one (both unless the library is asked for). An interpreter keeps them all: its
+    script, not the analysis run, decides which calls it makes (subprocess, asyncio, sockets)."""
     dynamic = report.get("dynamic") or {}
-    if not dynamic.get("runs"):
+    if not dynamic.get("runs") or (req.binary and rootfs_policy.interpreter_family(str(req.binary))):
         return set()
     drop = set() if "proc" in extra else set(PROCESS_SYSCALLS)
     if req.binary and "net" not in extra and not _made_network(dynamic):

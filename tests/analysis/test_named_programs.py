@@ -21,6 +21,12 @@ def test_diff3_and_sdiff_name_diff():
     assert "diffutils" in entry["why"] and "'diff'" in entry["why"]
 
 
+@pytest.mark.skipif(not shutil.which("make"), reason="needs make")
+def test_make_names_the_shell_by_path():
+    """make starts its recipes with /bin/sh, which it names by absolute path (dash's, another package)."""
+    assert _paths("/usr/bin/make") == ["/bin/sh"]
+
+
 def test_program_without_exec_functions_names_nothing():
     """cat imports no exec function: the word "cat" or any coreutils name in it brings nothing."""
     assert _paths("/usr/bin/cat") == []

@@ -85,6 +85,8 @@ def build_args(case: Case) -> list[str]:
 
 def build(case: Case, cache_dir: Path, progress=lambda m: None) -> Built:
     """The case's image, from the cache or built with the CLI exactly as a user types it."""
+    if not case.program.is_file():
+        return Built(None, 0.0, False, f"{case.program} is not installed")
     stem = f"{case.program.name}-{image_key(case)}"
     image = cache_dir / f"{stem}.img"
     if image.is_file():

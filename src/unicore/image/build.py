@@ -23,7 +23,8 @@ from unicore.pool.manifest import include_dirs
 CFLAGS = ("-std=gnu11 -Os -ffreestanding -nostdlib -fno-pie -fno-pic -mgeneral-regs-only "
           "-fno-stack-protector -fno-omit-frame-pointer -ffunction-sections -fdata-sections -fno-common "
           "-fno-asynchronous-unwind-tables -fno-unwind-tables -fno-tree-loop-distribute-patterns "
-          "-Wall -Wextra -Wno-unused-parameter")
+          "-Wall -Wextra -Wno-unused-parameter "
+          "-Werror=implicit-function-declaration -Werror=int-conversion -Werror=incompatible-pointer-types")
 LDFLAGS = "-nostdlib -static -n --gc-sections --build-id=none -z noexecstack"
 
 

@@ -52,6 +52,12 @@ FAMILIES = {
 }
 
 
+def interpreter_family(program: str) -> str | None:
+    """The interpreter family (python, perl...) whose package owns `program`, if any."""
+    owner = dpkg.load().owner(program)
+    return next((f for f, pattern in FAMILIES.items() if owner and pattern.match(owner)), None)
+
+
 def parse_policy(text: str) -> tuple[str, str]:
     """`--policy` value -> (syscall policy, file policy); either half may be left out."""
     syscalls, files = DEFAULT_POLICY

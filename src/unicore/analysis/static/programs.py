@@ -1,6 +1,7 @@
-"""Programs a program can run that no analysis run saw it run: the other executables of its own
-Debian package that it names in its read-only strings, when it imports a function that starts a
-program (execvp, posix_spawn, system, popen...).
+"""Programs a program can run that no analysis run saw it run, when it imports a function that
+starts a program (execvp, posix_spawn, system, popen...): the executables it names by absolute
+path in its read-only strings (make's and gawk's /bin/sh), and the other executables of its own
+Debian package that it names by file name.
 
 diff3 and sdiff run `diff` by that name through execvp only when they compare; a run that never
 compared records no execve, so without this their images lack diff. Only the program's own
@@ -28,22 +29,23 @@ RODATA = (".rodata", ".rodata.str1.1", ".rodata.str1.8")
 def named(path: str) -> list[dict]:
     """[{"path", "why"}] for each sibling executable `path` names and can start."""
     strings = _exec_strings(path)
-    if not strings:
-        return []
-    owner = dpkg.load().owner(path)
-    if owner is None:
-        return []
     me = os.path.realpath(path)
-    out = []
-    for sibling in dpkg.load().packages[owner].files:
+    out = [{"path": s, "why": f"named {s!r} in the program's strings"} for s in sorted(strings)
+           if s.startswith(EXECUTABLE_DIRS) and _runnable(s) and os.path.realpath(s) != me]
+    owner = dpkg.load().owner(path) if strings else None
+    for sibling in dpkg.load().packages[owner].files if owner else ():
         if not sibling.startswith(EXECUTABLE_DIRS) or os.path.realpath(sibling) == me \
-                or not os.path.isfile(sibling) or not os.access(sibling, os.X_OK):
+                or not _runnable(sibling) or any(o["path"] == sibling for o in out):
             continue
         word = next((w for w in (sibling, os.path.basename(sibling)) if _named_by(w, strings)), None)
         if word is not None:
             out.append({"path": sibling, "why": f"named {word!r} in the program's strings, "
                                                 f"another program of package {owner}"})
     return out
+
+
+def _runnable(path: str) -> bool:
+    return os.path.isfile(path) and os.access(path, os.X_OK)
 
 
 def _named_by(word: str, strings: frozenset[str]) -> bool:

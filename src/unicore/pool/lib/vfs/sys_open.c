@@ -131,14 +131,11 @@ UK_VFS_SYSCALL(getcwd)
 	return (long)n;
 }
 
-UK_VFS_SYSCALL(chdir)
+long uk_vfs_chdir(const char *path)
 {
 	struct uk_nameidata nd;
-	long err;
+	long err = uk_vfs_namei(AT_FDCWD, path, UK_NAMEI_FOLLOW, &nd);
 
-	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
-	UK_VFS_READY();
-	err = uk_vfs_namei(AT_FDCWD, UK_PTR(a0), UK_NAMEI_FOLLOW, &nd);
 	if (err)
 		return err;
 	if (!UK_S_ISDIR(nd.node->attr.mode)) {
@@ -149,6 +146,13 @@ UK_VFS_SYSCALL(chdir)
 	nd.path = NULL;
 	uk_vfs_nd_release(&nd);
 	return 0;
+}
+
+UK_VFS_SYSCALL(chdir)
+{
+	(void)a1, (void)a2, (void)a3, (void)a4, (void)a5;
+	UK_VFS_READY();
+	return uk_vfs_chdir(UK_PTR(a0));
 }
 
 UK_VFS_SYSCALL(fchdir)

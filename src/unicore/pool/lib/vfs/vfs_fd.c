@@ -3,10 +3,12 @@
  * processes (lib/proc) fork copies it (uk_vfs_files_fork) and a switch installs another. */
 #include "vfs_priv.h"
 #include <uk/9pfs.h>
+#include <uk/core.h>
 #include <uk/devfs.h>
 #include <uk/initrd.h>
 #include <uk/link.h>
 #include <uk/tty.h>
+#include <uk/plat.h>
 
 UK_OPTIONAL(uk_tty_ioctl);
 
@@ -261,6 +263,19 @@ static void init_part(const char *what, long (*fn)(void))
 	}
 }
 
+/* The working directory the runner asked for (`unicore run -w`: the cwd= kernel token), made
+ * when missing as `docker run -w` does; after the volumes, so it may be inside one. */
+static long start_cwd(void)
+{
+	const char *want = uk_core_boot_param("cwd");
+	long err;
+
+	if (!want)
+		return 0;
+	err = want[0] == '/' ? uk_vfs_mkdir_p(want, 0755) : -EINVAL;
+	return err ? err : uk_vfs_chdir(want);
+}
+
 long uk_vfs_init(void)
 {
 	if (inited)
@@ -274,6 +289,10 @@ long uk_vfs_init(void)
 		init_part("initrd", uk_initrd_init);
 	if (uk_9pfs_init)
 		init_part("9p volumes", uk_9pfs_init);
+	if (start_cwd() < 0) { /* the program must not run elsewhere than asked: 126, as a shell */
+		uk_vfs_log("vfs: cannot enter the working directory (cwd= token): not a directory");
+		uk_plat_exit(126);
+	}
 	return 0;
 }
 

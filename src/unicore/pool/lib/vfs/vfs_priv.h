@@ -9,6 +9,7 @@ const char *uk_vfs_cwd(void);
 const char *uk_vfs_fd_dirpath(int fd, long *err);
 long uk_vfs_truncate_vn(struct uk_vnode *vn, uk_off_t len);
 long uk_vfs_set_cwd(char *path);
+long uk_vfs_chdir(const char *path); /* sys_open.c: chdir, and the cwd= token at init */
 int uk_vfs_fd_cloexec(int fd, int set);
 int uk_vfs_fd_install_at(struct uk_file *f, int fd, int cloexec);
 long uk_vfs_fd_close(int fd);
