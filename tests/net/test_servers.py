@@ -166,3 +166,42 @@ def test_curl_fetches_from_a_host_server_like_native(tmp_path):
         assert comparable(native)[0] == "HTTP/1.0 404 File not found"
     finally:
         server.close()
+
+
+MEMCACHED_ARGS = ["-U", "0", "-t", "1", "-u", "root", "-m", "16"]
+MEMCACHED_SESSION = (b"set greeting 0 0 5\r\nhello\r\nget greeting\r\nincr n 1\r\nset n 0 0 1\r\n1\r\nincr n 41\r\n"
+                     b"append greeting 0 0 6\r\n world\r\ngets greeting\r\ndelete greeting\r\nget greeting\r\n"
+                     b"version\r\nquit\r\n")
+
+
+def _memcached_session(port: int) -> bytes:
+    import socket
+    import time
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+                s.sendall(MEMCACHED_SESSION)
+                reply = b"".join(iter(lambda: s.recv(65536), b""))
+            if reply:
+                return reply
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, "memcached never answered"
+        time.sleep(0.5)
+
+
+def test_memcached_answers_like_native(tmp_path):
+    image = _build_binary(tmp_path, "/usr/bin/memcached", "memcached", "--scenario", "memcached.toml")
+    port = free_port()
+    native = subprocess.Popen(["/usr/bin/memcached", "-p", str(port), "-l", "127.0.0.1", *MEMCACHED_ARGS],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        want = _memcached_session(port)
+    finally:
+        native.terminate()
+        native.wait(10)
+    assert want.startswith(b"STORED\r\nVALUE greeting 0 5\r\nhello\r\nEND\r\nNOT_FOUND\r\nSTORED\r\n42\r\n")
+    host = free_port()
+    with Guest(image, ["-p", "11211", "-l", "0.0.0.0", *MEMCACHED_ARGS], [f"{host}:11211"]):
+        assert _memcached_session(host) == want
