@@ -279,6 +279,7 @@ static void sock_release(struct uk_vnode *vn)
 	struct uk_net_sock *s = vn->priv;
 
 	uk_core_free(s->ring);
+	uk_core_free(s->uname); /* a connection never accepted: uk_net_unix_close did not run */
 	for (struct uk_net_dgram *d = s->dq_head, *next; d; d = next) {
 		next = d->next;
 		uk_core_free(d);

@@ -224,8 +224,10 @@ static long do_recv(struct uk_net_sock *s, void *buf, size_t len, int flags, voi
 		return uk_net_unix_recvfrom(s, buf, len, flags, from, fromlen, full);
 	if (s->domain == UK_AF_UNIX) {
 		n = uk_net_pair_recv(s, buf, len, flags);
-		if (n >= 0 && from && fromlen)
-			*fromlen = 0; /* Linux: no address for a connected stream */
+		if (n >= 0 && from && fromlen && s->peer && s->peer->uname)
+			uk_net_unix_name_out(from, fromlen, s->peer->uname, s->peer->unamelen);
+		else if (n >= 0 && fromlen)
+			*fromlen = 0; /* Linux: no address when the sender has no name */
 		return n;
 	}
 	if (s->type == UK_SOCK_STREAM) {
