@@ -301,7 +301,7 @@ PROCESS_SYSCALLS = ("fork", "vfork", "execve", "execveat", "wait4", "waitid")
 # program, so an unmodified binary whose runs made no socket call gets no network stack (hello
 # and head stay as small as without networking). --with net brings it back.
 SOCKET_SYSCALLS = ("socket", "socketpair", "bind", "listen", "accept", "accept4", "connect", "sendto",
-                   "recvfrom", "sendmsg", "recvmsg", "shutdown", "getsockname", "getpeername",
+                   "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg", "shutdown", "getsockname", "getpeername",
                    "setsockopt", "getsockopt")
 
 

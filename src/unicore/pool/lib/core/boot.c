@@ -4,6 +4,10 @@
 #include <uk/core.h>
 #include <uk/image.h>
 #include <uk/plat.h>
+#include <uk/link.h>
+#include <uk/net.h>
+
+UK_OPTIONAL(uk_net_drain);
 
 struct uk_bootargs uk_core_boot;
 struct uk_palloc uk_core_pages;
@@ -216,3 +220,10 @@ const char *uk_core_boot_param(const char *key) { return uk_core_bootargs_param(
 
 void *uk_core_page_alloc(size_t npages) { return uk_core_pa_alloc(&uk_core_pages, npages); }
 void uk_core_page_free(void *addr, size_t npages) { uk_core_pa_free(&uk_core_pages, addr, npages); }
+
+_Noreturn void uk_core_exit(int status)
+{
+	if (uk_net_drain)
+		uk_net_drain();
+	uk_plat_exit(status);
+}

@@ -65,6 +65,11 @@ void uk_core_printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void uk_core_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 _Noreturn void uk_core_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The program's end (exit, exit_group, its last thread): what the kernel still owes the outside
+ * world is finished first (net: data the program sent but the peer has not acknowledged, as
+ * Linux keeps sending after a process exits), then uk_plat_exit(status). */
+_Noreturn void uk_core_exit(int status);
+
 /* ---- strings (the compiler may also emit calls to these) ---- */
 void *memcpy(void *dst, const void *src, size_t n);
 void *memmove(void *dst, const void *src, size_t n);
