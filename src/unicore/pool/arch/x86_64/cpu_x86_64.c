@@ -1,6 +1,7 @@
 /* CPU setup (x86_64): GDT with a TSS (IST stack for exceptions), IDT for vectors 0-31,
  * SSE/AVX state, the syscall MSRs, TLS (FS base) and small CPU queries. */
 #include <uk/arch.h>
+#include <uk/core.h>
 #include <uk/x86_64.h>
 #include <uk/plat.h>
 
@@ -101,7 +102,9 @@ void uk_arch_cpu_init(void)
 /* Called from the long-mode entry with the PVH start info's physical address. */
 void uk_arch_start(uintptr_t start_info)
 {
+	uk_core_mark("entry to C");
 	uk_arch_cpu_init();
+	uk_core_mark("cpu");
 	uk_plat_start(start_info);
 }
 

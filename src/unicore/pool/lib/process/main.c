@@ -101,6 +101,7 @@ void uk_process_report_boot_time(void)
 
 	uk_core_printk("unicore: boot %lu cycles, %lu.%03lu us (PVH entry to program entry)\n",
 		  (unsigned long)cycles, (unsigned long)(ns / 1000), (unsigned long)(ns % 1000));
+	uk_core_marks_print();
 }
 
 static void uk_process_main(void)
@@ -108,7 +109,9 @@ static void uk_process_main(void)
 	struct uk_elf_layout l;
 
 	load_program(&l);
+	uk_core_mark("program load");
 	uintptr_t sp = build_stack(&l);
+	uk_core_mark("program stack");
 	if (uk_core_boot.boottime)
 		uk_process_report_boot_time();
 	uk_arch_enter_program(l.entry, sp);

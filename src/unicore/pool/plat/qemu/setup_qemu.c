@@ -1,6 +1,7 @@
 /* QEMU microvm platform start (PVH): read struct hvm_start_info (command line, E820-style
  * memory map, module), bring up the console and hand over to core; device discovery. */
 #include <uk/arch.h>
+#include <uk/core.h>
 #include <uk/plat.h>
 #include "qemu.h"
 
@@ -47,6 +48,7 @@ void uk_plat_start(uintptr_t boot_info)
 
 	uk_plat_qemu_serial_init();
 	uk_plat_qemu_timer_init();
+	uk_core_mark("serial, PIC");
 	if (si->magic != HVM_START_MAGIC)
 		uk_plat_qemu_fatal("not booted through PVH (start info magic)");
 	if (si->version < 1 || !si->memmap_entries)
@@ -63,6 +65,7 @@ void uk_plat_start(uintptr_t boot_info)
 		bootinfo.nbusy = 1;
 		bootinfo.module = 0; /* the root file system archive */
 	}
+	uk_core_mark("start info");
 	uk_core_start(&bootinfo);
 }
 
