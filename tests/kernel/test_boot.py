@@ -90,6 +90,28 @@ def test_boottime_flag_reports_cycles(make_image):
     assert r.boot_us is not None and r.boot_us > 0
 
 
+CORE_PHASES = ["command line", "page allocator", "program load", "program stack"]
+
+
+def test_boottime_flag_lists_the_boot_phases(make_image):
+    """Each phase's line (uk_core_mark): the core ones in boot order on every target, each a time."""
+    r = boot(make_image("hello"), boottime=True)
+    phases = [line.removeprefix("unicore: boot phase ").rsplit(" ", 2) for line in r.kernel.decode().splitlines()
+              if line.startswith("unicore: boot phase ")]
+    names = [p[0] for p in phases]
+    assert [n for n in names if n in CORE_PHASES] == CORE_PHASES and names[-1] == "program stack"
+    assert all(unit == "us" and float(value) >= 0 for _, value, unit in phases)
+    assert sum(float(value) for _, value, _ in phases) <= r.boot_us + 1
+
+
+@pytest.mark.only_target("qemu/x86_64")
+def test_stack_backed_on_demand_when_ram_cannot_hold_it(make_image):
+    """2.25 MiB of guest RAM cannot hold the program (at 2 MiB) and its 1 MiB stack in one piece:
+    the stack is then a demand mapping (posix-mm) and the program runs."""
+    r = boot(make_image("hello"), mem_mb=2.25)
+    assert (r.stdout, r.exit_status, r.crashed) == (b"Hello from unicore!\n", 0, False)
+
+
 POSIX_SYSCALLS = BASE_SYSCALLS + ["getuid", "getgid", "geteuid", "uname", "kill", "tgkill"]
 
 

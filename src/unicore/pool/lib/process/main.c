@@ -11,6 +11,9 @@
 /* posix-mm's mapping list, when linked: the program's segments and stack are recorded there. */
 UK_OPTIONAL(uk_memory_record);
 
+/* posix-mm's demand stack, for a guest whose RAM cannot hold the stack whole. */
+UK_OPTIONAL(uk_memory_stack_map);
+
 /* Present when the exec library is linked: it loads the program itself (lib/exec), later. */
 UK_OPTIONAL(uk_exec_load);
 
@@ -62,18 +65,30 @@ static void load_program(struct uk_elf_layout *l)
 		uk_memory_record(l->lo, l->hi, UK_PROT_READ | UK_PROT_WRITE | UK_PROT_EXEC, 0, uk_core_boot.argv[0]);
 }
 
-uintptr_t uk_process_stack(const uint64_t *auxv)
+/* The stack in RAM taken whole, the lowest page left unmapped (overflow faults); NULL when RAM
+ * cannot hold it (then posix-mm, if linked, backs it as it is touched). */
+static void *eager_stack(size_t npages)
 {
-	size_t npages = UK_PROCESS_STACK_KB / 4;
-	char *guard = uk_core_page_alloc(npages + 1); /* the lowest page stays unmapped: overflow faults */
-	void *stack = guard ? guard + UK_PAGE_SIZE : NULL;
-	uint8_t random[16];
+	char *guard = uk_core_page_alloc(npages + 1), *stack = guard ? guard + UK_PAGE_SIZE : NULL;
 
 	if (!stack)
-		uk_core_panic("out of memory: no room for the program's %d KiB stack (UK_PROCESS_STACK_KB): boot with more memory (-m)", UK_PROCESS_STACK_KB);
+		return NULL;
 	uk_arch_page_unmap((uintptr_t)guard);
 	if (uk_memory_record)
 		uk_memory_record((uintptr_t)stack, (uintptr_t)stack + npages * UK_PAGE_SIZE, UK_PROT_READ | UK_PROT_WRITE, UK_MEMORY_STACK, NULL);
+	return stack;
+}
+
+uintptr_t uk_process_stack(const uint64_t *auxv)
+{
+	size_t npages = UK_PROCESS_STACK_KB / 4;
+	void *stack = eager_stack(npages);
+	uint8_t random[16];
+
+	if (!stack && uk_memory_stack_map)
+		stack = (void *)uk_memory_stack_map(npages * UK_PAGE_SIZE);
+	if (!stack)
+		uk_core_panic("out of memory: no room for the program's %d KiB stack (UK_PROCESS_STACK_KB): boot with more memory (-m)", UK_PROCESS_STACK_KB);
 	uk_core_random_fill(random, sizeof(random));
 	uintptr_t sp = uk_process_stack_build(stack, npages * UK_PAGE_SIZE, uk_core_boot.argc, uk_core_boot.argv, uk_core_boot.envp,
 				      auxv, random, UK_ARCH_NAME);
