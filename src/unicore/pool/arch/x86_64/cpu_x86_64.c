@@ -1,7 +1,6 @@
 /* CPU setup (x86_64): GDT with a TSS (IST stack for exceptions), IDT for vectors 0-31,
  * SSE/AVX state, the syscall MSRs, TLS (FS base) and small CPU queries. */
 #include <uk/arch.h>
-#include <uk/core.h>
 #include <uk/x86_64.h>
 #include <uk/plat.h>
 

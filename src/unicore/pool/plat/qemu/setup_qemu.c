@@ -1,7 +1,6 @@
 /* QEMU microvm platform start (PVH): read struct hvm_start_info (command line, E820-style
  * memory map, module), bring up the console and hand over to core; device discovery. */
 #include <uk/arch.h>
-#include <uk/core.h>
 #include <uk/plat.h>
 #include "qemu.h"
 

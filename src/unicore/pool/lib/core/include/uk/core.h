@@ -26,10 +26,9 @@ struct uk_bootargs { /* parsed command line (docs/design.md) */
 };
 
 extern struct uk_bootargs uk_core_boot;
-/* Boot phases (printed with the boottime token): uk_core_mark stamps uk_arch_cycles() at the
- * end of the phase `what` (a string that outlives the boot); uk_core_marks_print lists each
- * phase's cycles since the previous mark, from the entry (uk_arch_boot_cycles). */
-void uk_core_mark(const char *what);
+/* Boot phases (printed with the boottime token): uk_core_mark (uk/plat.h) stamps uk_arch_cycles()
+ * at the end of each; uk_core_marks_print lists each phase's time since the previous mark, from
+ * the entry (uk_arch_boot_cycles). */
 void uk_core_marks_print(void);
 /* The VALUE of kernel token KEY=VALUE (e.g. exec=PATH, vol.TAG=PATH), NULL when absent. */
 const char *uk_core_boot_param(const char *key);
