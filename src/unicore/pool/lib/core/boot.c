@@ -210,9 +210,22 @@ static intptr_t move_out(uintptr_t start, uintptr_t end, uintptr_t lo, uintptr_t
 
 /* A fixed-address program's segments [lo, hi) may cover the payload or a busy range (the PVH
  * module, which QEMU puts at the top of RAM): they move to free pages first. */
+static bool payload_yielded;
+
+int uk_core_payload_yield_tail(uintptr_t lo, uintptr_t hi)
+{
+	uintptr_t start = (uintptr_t)_uk_payload_start, end = UK_ALIGN_UP((uintptr_t)_uk_payload_end, 4096);
+
+	if (uk_core_payload_offset || _uk_initrd_end != _uk_initrd_start || start >= lo || end <= lo || end > hi)
+		return 0;
+	uk_core_pa_free(&uk_core_pages, (void *)lo, (end - lo) / 4096);
+	payload_yielded = true;
+	return 1;
+}
+
 void uk_core_payload_move_from(uintptr_t lo, uintptr_t hi)
 {
-	if (!uk_core_payload_offset)
+	if (!uk_core_payload_offset && !payload_yielded)
 		uk_core_payload_offset = move_out((uintptr_t)_uk_payload_start, (uintptr_t)_uk_payload_end, lo, hi, "the image's payload");
 	for (int i = 0; boot_info && i < boot_info->nbusy; i++) {
 		struct uk_memregion *b = &boot_info->busy[i];

@@ -42,6 +42,8 @@ static void reserve_program(void)
 	if (uk_process_elf_parse(uk_app_start, (size_t)(uk_app_end - uk_app_start), 0, &layout, &err))
 		uk_core_panic("embedded program: %s", err);
 	check_program(&layout);
+	if (uk_process_elf_loads_in_place(uk_app_start, layout.lo))
+		uk_core_payload_yield_tail(layout.lo, layout.hi); /* uk_process_elf_load loads top-down */
 	uk_core_payload_move_from(layout.lo, layout.hi);
 	if (uk_core_pa_reserve(&uk_core_pages, layout.lo, (layout.hi - layout.lo) / UK_PAGE_SIZE))
 		uk_core_panic("out of memory: the program needs RAM 0x%lx-0x%lx: boot with more memory (-m)", layout.lo, layout.hi);
@@ -57,6 +59,8 @@ static void load_program(struct uk_elf_layout *l)
 	/* the embedded copy is not needed any more (the crash symbols are in .uk_ksyms); its last
 	 * page may hold the root file system archive */
 	uintptr_t first = UK_ALIGN_DOWN((uintptr_t)app, UK_PAGE_SIZE), last = UK_ALIGN_DOWN((uintptr_t)app_end, UK_PAGE_SIZE);
+	if (first < l->lo && last > l->lo)
+		last = l->lo; /* its tail was the program's own pages (uk_core_payload_yield_tail) */
 	if (last > first)
 		uk_core_page_free((void *)first, (last - first) / UK_PAGE_SIZE);
 	uk_process_self.brk_start = l->hi;
