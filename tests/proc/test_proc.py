@@ -32,10 +32,10 @@ def proc_reason(explain: str) -> str:
     return next((line for line in explain.splitlines() if line.strip().startswith("proc ")), "")
 
 
-def build_c(tmp_path: Path, name: str, target: str = "qemu/x86_64") -> tuple[Path, str]:
+def build_c(tmp_path: Path, name: str, target: str = "qemu/x86_64", *extra: str) -> tuple[Path, str]:
     image = tmp_path / f"{name}.img"
     explain = unicore_build(str(PROGRAMS / f"{name}.c"), "-o", str(image), "--build-dir",
-                            str(tmp_path / "build" / name), "--target", target)
+                            str(tmp_path / "build" / name), "--target", target, *extra)
     return image, explain
 
 
@@ -125,6 +125,35 @@ def test_python_subprocess_run_matches_native(tmp_path):
     r, n = guest(image, [str(script)]), native(["/usr/bin/python3", str(script)])
     assert (r.stdout, r.exit_status) == (n.stdout, n.returncode)
     assert r.stdout == b"0 b'HELLO FROM PYTHON\\n' b''\n3 'out\\n' 'err\\n'\n"
+
+
+def test_fixed_address_program_forks_and_execs_itself_like_native(tmp_path, target):
+    """Static non-PIE, three levels: each child execs the program at the addresses its waiting
+    parent's segments occupy (the exec'd copy gets pages of its own there). The image runs as
+    /selfexec, the same source built for the root file system, which /proc/self/exe names. The
+    native run is this machine's build: qemu-aarch64 alone cannot execve an arm64 program."""
+    copy = native_musl(tmp_path / target.replace("/", "-"), "selfexec", target)[-1]
+    image, _ = build_c(tmp_path, "selfexec", target, f"--file={copy}:/selfexec")
+    r = run_image(image, [], env=PATH, mem_mb=default_mem_mb(image), accel="tcg", timeout=180, argv0="/selfexec")
+    n = native(native_musl(tmp_path, "selfexec", "qemu/x86_64"))
+    assert (r.stdout, r.exit_status) == (n.stdout, n.returncode), r.stderr
+    assert r.stdout.endswith(b"level 0: child exited 6, own memory intact yes\n") and r.exit_status == 6
+
+
+def test_python_runs_itself_as_a_subprocess_like_native(tmp_path):
+    """Debian's python3.11 is linked at 0x400000 (not PIE): the child, and its own child, exec it
+    while their parents run it there."""
+    script = tmp_path / "self.py"
+    script.write_text(
+        "import subprocess, sys\n"
+        "r = subprocess.run([sys.executable, '-c', 'print(6*7)'], capture_output=True)\n"
+        "print(r.returncode, r.stdout, r.stderr)\n"
+        "inner = 'import subprocess, sys; sys.exit(subprocess.run([sys.executable, \"-c\", \"exit(5)\"]).returncode + 1)'\n"
+        "print(subprocess.run([sys.executable, '-c', inner]).returncode)\n")
+    image = build_binary(tmp_path, "python-self", "/usr/bin/python3.11", [str(script)], f"--file={script}:{script}")
+    r, n = guest(image, [str(script)]), native(["/usr/bin/python3.11", str(script)])
+    assert (r.stdout, r.stderr, r.exit_status) == (n.stdout, n.stderr, n.returncode)
+    assert r.stdout == b"0 b'42\\n' b''\n6\n"
 
 
 def test_fork_bomb_ends_at_rlimit_nproc(tmp_path, target):

@@ -12,6 +12,7 @@
 #include <uk/image.h>
 #include <uk/syscall.h>
 #include <uk/vfs.h>
+#include <uk/proc.h>
 
 UK_OPTIONAL(uk_vfs_kopen);
 UK_OPTIONAL(uk_vfs_mmap_fill);
@@ -19,6 +20,7 @@ UK_SYSCALL_DECL(lseek);
 UK_SYSCALL_DECL(close);
 UK_OPTIONAL(uk_sys_lseek);
 UK_OPTIONAL(uk_sys_close);
+UK_OPTIONAL(uk_proc_exec_fixed); /* processes: pages of its own when another process has that RAM */
 
 struct phdr {
 	uint32_t type, flags;
@@ -66,13 +68,24 @@ static uintptr_t find_high(size_t npages, size_t align)
 	return a;
 }
 
-static const char *place_fixed(const struct uk_elf_layout *l)
+/* At its own addresses: the RAM there, or in a process's own address space fresh pages mapped
+ * there when another process has that RAM (the same program as the parent, say). */
+static const char *place_fixed(struct uk_exec_image *out)
 {
+	const struct uk_elf_layout *l = &out->l;
+	size_t n = (l->hi - l->lo) / UK_PAGE_SIZE;
+
 	if (l->lo < (uintptr_t)_end)
 		return "its segments overlap the kernel image: it is linked too low";
-	if (uk_core_pa_reserve(&uk_core_pages, l->lo, (l->hi - l->lo) / UK_PAGE_SIZE))
-		return "its segments need RAM that is not free: boot with more memory (-m)";
-	return NULL;
+	if (uk_core_pa_is_free(&uk_core_pages, l->lo, n)) {
+		uk_core_pa_reserve(&uk_core_pages, l->lo, n);
+		return NULL;
+	}
+	if (uk_proc_exec_fixed && uk_proc_exec_fixed(l->lo, l->hi) == 0) {
+		out->own_pages = 1;
+		return NULL;
+	}
+	return "its segments need RAM that is not free: boot with more memory (-m)";
 }
 
 /* Where segment bytes come from: the file in memory, or an open file of the vfs. */
@@ -96,8 +109,9 @@ const char *uk_exec_place(const void *hdr, size_t size, int low, struct uk_exec_
 	if (uk_process_elf_parse(hdr, size, 0, &out->l, &err))
 		return err;
 	out->bias = 0;
+	out->own_pages = 0;
 	if (out->l.type == ET_EXEC)
-		return place_fixed(&out->l);
+		return place_fixed(out);
 	size_t n = (out->l.hi - out->l.lo) / UK_PAGE_SIZE, align = max_align(hdr);
 	uintptr_t base = low ? uk_exec_find_low(LOW_START, n, align) : find_high(n, align);
 	if (!base)

@@ -146,6 +146,15 @@ static _Noreturn void fail_late(const char *path, const char *what, int status)
 	uk_proc_exit(status);
 }
 
+/* An object on pages of this space's own (uk_exec_image.own_pages) is a demand mapping: the list
+ * owns those pages, as it owns fork's copies. */
+static void record(const struct uk_exec_image *o, const char *name)
+{
+	int flags = o->own_pages ? UK_MEMORY_DEMAND : 0;
+
+	uk_memory_record(o->l.lo, o->l.hi, UK_PROT_READ | UK_PROT_WRITE | UK_PROT_EXEC, flags, name);
+}
+
 static void load(const char *path, struct loaded *l)
 {
 	char interp[256], nested[8];
@@ -154,12 +163,12 @@ static void load(const char *path, struct loaded *l)
 
 	if (err)
 		fail_late(path, err, status);
-	uk_memory_record(l->prog.l.lo, l->prog.l.hi, UK_PROT_READ | UK_PROT_WRITE | UK_PROT_EXEC, 0, path);
+	record(&l->prog, path);
 	if (!interp[0])
 		return;
 	if ((err = uk_exec_load_path(interp, 0, &l->interp, nested, sizeof(nested), &status)))
 		fail_late(interp, err, status);
-	uk_memory_record(l->interp.l.lo, l->interp.l.hi, UK_PROT_READ | UK_PROT_WRITE | UK_PROT_EXEC, 0, "ld.so");
+	record(&l->interp, "ld.so");
 	l->has_interp = true;
 }
 
@@ -181,7 +190,8 @@ static uintptr_t stack(const char *path, const struct loaded *l, struct args *ar
 	return sp;
 }
 
-/* Past the point of no return: the old program is gone once the new one is in place. */
+/* Past the point of no return: the old program goes before the new one is loaded (argv and envp
+ * are copies), so that its RAM is free for it: a program exec'ing itself takes the same pages. */
 static void replace(struct proc *p, const char *path, struct args *argv, struct args *envp, struct uk_regs *r)
 {
 	struct uk_memory_space *old = p->mm, *s = uk_proc_mm_new();
@@ -194,10 +204,10 @@ static void replace(struct proc *p, const char *path, struct args *argv, struct 
 	p->mm = s;
 	uk_memory_current = *s;
 	uk_arch_pt_switch(s->root);
+	uk_proc_mm_put(old);
 	load(path, &l);
 	uintptr_t sp = stack(path, &l, argv, envp);
 	uk_process_self = (struct uk_process){ .brk_start = l.prog.l.hi, .entry = l.prog.l.entry };
-	uk_proc_mm_put(old);
 	uk_vfs_files_exec();
 	if (uk_posix_signal_exec)
 		uk_posix_signal_exec();

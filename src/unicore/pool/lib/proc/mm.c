@@ -150,7 +150,9 @@ static void demand_cb(uintptr_t va, uint64_t *e, void *arg)
 	uk_memory_count(k->child, 1);
 }
 
-static int hold(struct proc_mm *m, uintptr_t lo, uintptr_t hi)
+/* Another space's pages count one sharer more; a free page (exec's fixed range, uk_proc_exec_fixed)
+ * is taken: the hold owns it, and its release frees it. */
+int uk_proc_mm_hold(struct proc_mm *m, uintptr_t lo, uintptr_t hi)
 {
 	struct hold *h = uk_core_zalloc(sizeof(*h));
 
@@ -159,7 +161,10 @@ static int hold(struct proc_mm *m, uintptr_t lo, uintptr_t hi)
 	*h = (struct hold){ lo, hi, m->holds };
 	m->holds = h;
 	for (uintptr_t pa = lo; pa < hi; pa += UK_PAGE_SIZE)
-		page_get(pa);
+		if (uk_core_pa_is_free(&uk_core_pages, pa, 1))
+			uk_core_pa_reserve(&uk_core_pages, pa, 1);
+		else
+			page_get(pa);
 	return 0;
 }
 
@@ -176,7 +181,7 @@ static int copy_identity(struct proc_mm *m, const struct uk_memory_vma *v)
 	for (uintptr_t va = from; va < v->hi; va += UK_PAGE_SIZE)
 		if (map_copy(&m->s, va, (void *)va, prot))
 			return -1;
-	return hold(m, v->lo, v->hi);
+	return uk_proc_mm_hold(m, v->lo, v->hi);
 }
 
 /* Low addresses of the child start absent, not as the identity map's pages (which are others'). */
@@ -228,7 +233,7 @@ struct uk_memory_space *uk_proc_mm_fork(struct uk_memory_space *parent)
 		if (copy_vma(m, v, parent))
 			goto fail;
 	for (const struct hold *h = pm->holds; h; h = h->next) /* the grandparent's pages too */
-		if (hold(m, h->lo, h->hi))
+		if (uk_proc_mm_hold(m, h->lo, h->hi))
 			goto fail;
 	m->s.hiwater_pages = m->s.rss_pages;
 	uk_arch_pt_switch(uk_arch_pt_root()); /* the parent's pages now read-only: flush the TLB */

@@ -52,6 +52,7 @@ int uk_proc_count(void);
 void uk_proc_pages_init(void);
 struct uk_memory_space *uk_proc_mm_fork(struct uk_memory_space *s);   /* NULL: out of memory */
 struct uk_memory_space *uk_proc_mm_new(void);
+int uk_proc_mm_hold(struct proc_mm *m, uintptr_t lo, uintptr_t hi); /* RAM [lo, hi) kept while m lives */
 void uk_proc_mm_put(struct uk_memory_space *s);  /* not the running one: the boot root is loaded */
 size_t uk_proc_pages_shared(void);
 void uk_proc_mm_write32(struct uk_memory_space *s, uintptr_t va, uint32_t v); /* not the running space */

@@ -20,6 +20,8 @@ void uk_exec_auxv(uint64_t auxv[UK_EXEC_AUXV_WORDS], const struct uk_elf_layout 
 struct uk_exec_image {
 	struct uk_elf_layout l;  /* with the bias applied */
 	uintptr_t bias;          /* 0 for ET_EXEC */
+	int own_pages;           /* 1: fresh pages mapped at its addresses in the running process's
+	                          * space (lib/proc: another process has the RAM there), else that RAM */
 };
 
 /* Place (reserve pages for) and load the ELF `file` of `size` bytes; `low` puts a

@@ -44,4 +44,9 @@ int uk_proc_cow_fault(struct uk_memory_space *s, uintptr_t va); /* 1 done, 0 out
 int uk_proc_page_shared(uintptr_t pa);           /* more than one address space maps pa */
 void uk_proc_page_put(uintptr_t pa);             /* one sharer fewer; freed by the last */
 
+/* exec: a fixed-address object's range [lo, hi), whose RAM another process has, backed with fresh
+ * pages at those addresses in the running process's own space (that RAM held while it lives):
+ * 0, or -1 (the boot space, RAM the kernel uses there, out of memory) */
+int uk_proc_exec_fixed(uintptr_t lo, uintptr_t hi);
+
 #endif
