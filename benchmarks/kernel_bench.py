@@ -77,9 +77,12 @@ def trivial_arm64(out: Path) -> Path:
 def size_breakdown(image: Path, build_dir: Path) -> dict:
     from elftools.elf.elffile import ELFFile
     with open(build_dir / "kernel.elf", "rb") as f:
-        sections = {s.name: s["sh_size"] for s in ELFFile(f).iter_sections() if s["sh_flags"] & 2}
+        elf = ELFFile(f)
+        sections = {s.name: s["sh_size"] for s in elf.iter_sections() if s["sh_flags"] & 2}
+        syms = {s.name: s["st_value"] for s in elf.get_section_by_name(".symtab").iter_symbols()}
+    program = syms.get("uk_app_end", 0) - syms.get("uk_app_start", 0)  # arm64 links it into .uk_payload
     return {"image_bytes": image.stat().st_size, "text": sections.get(".text", 0),
-            "rodata": sections.get(".rodata", 0), "program": sections.get(".uk_app", 0),
+            "rodata": sections.get(".rodata", 0), "program": program,
             "symbols": sections.get(".uk_ksyms", 0)}
 
 
@@ -111,11 +114,31 @@ def stats(samples: list[float]) -> dict:
 
 
 def qemu_direct(image: Path, accel: str, out: Path, args: list[str]) -> list[str]:
-    """The QEMU command `unicore run` would use (without the Python runner around it: the
-    console port's host side is a null chardev, which takes everything)."""
+    """The QEMU command `unicore run` would use, alone (no runner around it, not even `timeout`:
+    _once's own timeout kills a hung one; the console port's host side is a null chardev,
+    which takes everything)."""
     console = console_devices("null,id=ukcon")
-    return ["timeout", "30", *qemu_command(image, kernel_cmdline(args, {}, False, False), 64, accel, out / "ctl",
-                                           console=console, arch=arch())]
+    return qemu_command(image, kernel_cmdline(args, {}, False, False), 64, accel, out / "ctl",
+                        console=console, arch=arch())
+
+
+def console_script(out: Path) -> Path:
+    """What pip installs as `unicore` (bin/unicore: `from unicore.cli import main`), for this
+    checkout: the command as users type it, without `python -m`'s runpy."""
+    script = out / "unicore-console-script"
+    script.write_text(f"#!{sys.executable}\nimport sys\nfrom unicore.cli import main\nsys.exit(main())\n")
+    script.chmod(0o755)
+    return script
+
+
+def launcher_alone(image: Path, accel: str, args: list[str]) -> list[str]:
+    """The launcher (runner/launch.py) with the image's launch record, exec'd by hand: what
+    `unicore run` becomes once Python has read the record."""
+    from unicore.runner import launch
+    rec = launch.load_record(str(image), accel, 64)
+    assert rec is not None, "no launch record: `unicore run` of the image did not write one"
+    cmdline = kernel_cmdline(args, {}, False, False)
+    return [rec["launcher"], *rec["opt"], "--", *[cmdline if a == launch.CMDLINE else a for a in rec["arg"]]]
 
 
 def boot_times(image: Path, accel: str, runs: int) -> dict:
@@ -124,13 +147,17 @@ def boot_times(image: Path, accel: str, runs: int) -> dict:
 
 
 def lifecycle(program: Path, image: Path, floor: Path, accel: str, out: Path, runs: int) -> dict:
-    unicore = [sys.executable, "-m", "unicore", "run", "--accel", accel, "--timeout", "30", str(image), "--", "world"]
+    run_args = ["run", "--accel", accel, "-m", "64", str(image), "--", "world"]
+    _once([sys.executable, "-m", "unicore", *run_args])  # writes the image's launch record
     samples = interleaved({
         "native": [*native_command(program), "world"],  # arm64: under qemu-aarch64
-        "vmm_floor_trivial_pvh": ["timeout", "30", *qemu_command(floor, "", 64, accel, out / "ctl", arch=arch())],
+        "vmm_floor_trivial_pvh": qemu_command(floor, "", 64, accel, out / "ctl", arch=arch()),
         "qemu_with_image": qemu_direct(image, accel, out, ["world"]),
+        "launcher_alone": launcher_alone(image, accel, ["world"]),
         "run_image_in_process": lambda: run_image(image, ["world"], accel=accel, timeout=30),
-        "unicore_run_cli": unicore,
+        "unicore_run_cli": [sys.executable, str(console_script(out)), *run_args],
+        "unicore_run_python_m": [sys.executable, "-m", "unicore", *run_args],
+        "python_startup": [sys.executable, "-c", "pass"],
     }, runs)
     return {name: stats(values) for name, values in samples.items()}
 
@@ -151,7 +178,7 @@ def spt_lifecycle(out: Path, runs: int) -> dict:
                             str(control.fileno()), str(image), kernel_cmdline(["world"], {}, False, False)],
                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                            pass_fds=(kernel.fileno(), control.fileno()), timeout=60)
-    cli = [sys.executable, "-m", "unicore", "run", "--timeout", "30", str(image), "--", "world"]
+    cli = [sys.executable, str(console_script(out)), "run", "--timeout", "30", str(image), "--", "world"]
     samples = interleaved({"spt_tender_alone": alone, "unicore_run_spt_cli": cli}, runs)
     result = {name: stats(values) for name, values in samples.items()}
     result["ratio"] = round(result["unicore_run_spt_cli"]["median"] / result["spt_tender_alone"]["median"], 2)
@@ -208,7 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     for key, value in results["lifecycle_ms"].items():
         value["vs_floor"] = round(value["median"] / floor, 2)
     same_qemu = results["lifecycle_ms"]["qemu_with_image"]["median"]
-    results["unicore_run_vs_same_qemu"] = round(results["lifecycle_ms"]["unicore_run_cli"]["median"] / same_qemu, 2)
+    for row in ("unicore_run_cli", "launcher_alone", "unicore_run_python_m"):
+        results[f"{row}_vs_same_qemu"] = round(results["lifecycle_ms"][row]["median"] / same_qemu, 2)
     results["target"] = TARGET
     name = "kernel.json" if arch() == "x86_64" else f"kernel-{arch()}.json"  # the floor key keeps its name
     (out / name).write_text(json.dumps(results, indent=2) + "\n")

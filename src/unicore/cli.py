@@ -7,8 +7,7 @@ import time
 
 STARTED = time.monotonic()  # `unicore run --timings` counts host set-up from here
 
-import argparse  # noqa: E402  (after the clock: their import is host set-up too)
-import importlib  # noqa: E402
+import importlib  # noqa: E402  (after the clock: their import is host set-up too)
 import sys  # noqa: E402
 
 from unicore import __version__  # noqa: E402
@@ -17,9 +16,10 @@ from unicore.errors import UnicoreError  # noqa: E402
 COMMANDS = ["analyze", "build", "run", "pkg", "verify", "cc", "fetch", "bench", "compat"]
 
 
-def _parser(argv: list[str]) -> argparse.ArgumentParser:
+def _parser(argv: list[str]):
     """The parser; with a known command first, only that command's module is imported
     (importing all of them costs tens of milliseconds on every `unicore run`)."""
+    import argparse  # not before the launch fast path (main)
     parser = argparse.ArgumentParser(prog="unicore", description="Turn an existing Linux application "
                                      "into a specialised unikernel, and run it.")
     parser.add_argument("--version", action="version", version=f"unicore {__version__}")
@@ -37,6 +37,11 @@ def _parser(argv: list[str]) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None and sys.argv[1:2] == ["run"]:
+        # the common run of an image run before becomes the launcher (os.execv) from its launch
+        # record before anything else is imported (runner/launch.py); otherwise this returns
+        from unicore.runner.launch import fast_run
+        fast_run(sys.argv[2:])
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "cc":  # compiler wrapper: pass every flag through untouched
         from unicore.commands import cc

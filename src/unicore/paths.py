@@ -5,16 +5,28 @@ base directory convention). Everything under it is content-keyed, so several use
 machine (or several checkouts) may share it safely.
 """
 
+from __future__ import annotations  # Path in annotations only: pathlib loads on first use
+
 import os
-from pathlib import Path
+
+
+def cache_root_name() -> str:
+    """The cache root as a string (the launch fast path, runner/launch.py, imports no pathlib)."""
+    override = os.environ.get("UNICORE_CACHE")
+    if override:
+        return override
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "unicore")
 
 
 def cache_root() -> Path:
-    override = os.environ.get("UNICORE_CACHE")
-    if override:
-        return Path(override)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "unicore"
+    from pathlib import Path
+    return Path(cache_root_name())
+
+
+def launch_cache_name() -> str:
+    """Launch records, one per image path (runner/launch.py)."""
+    return os.path.join(cache_root_name(), "runner", "launch")
 
 
 def sources_cache() -> Path:

@@ -20,7 +20,8 @@ from unicore.analysis.report import Report, load_report, needed_syscalls, write_
 from unicore.controller.plan import TARGETS, check_requested, make_plan, parse_target, parse_targets
 from unicore.controller.planfile import Plan, plan_of_image, write_plan
 from unicore.image import cache as image_cache
-from unicore.image.facts import image_facts
+from unicore.formats import elf
+from unicore.image.facts import RAM_BASE, image_facts
 from unicore.errors import BadInputError
 from unicore import rootfs as rootfs_policy
 from unicore.image import build_image, rootfs
@@ -205,7 +206,19 @@ def check_binary(path: Path, arch: str = "x86_64") -> Path:
         raise BadInputError(f"{path}: not an ELF executable")
     if found != {"arm64": "aarch64"}.get(arch, arch):
         raise BadInputError(f"{path} is an executable for {found}; the target's architecture is {arch}")
+    _check_fixed_address(path, arch)
     return path.absolute()
+
+
+def _check_fixed_address(path: Path, arch: str) -> None:
+    """A fixed-address (non-PIE) executable must lie in guest RAM, where lib/exec loads it as
+    linked: QEMU virt's RAM starts at 1 GiB, below it are devices, so an arm64 one linked at the
+    usual 0x400000 would only be refused at boot."""
+    header = elf.parse(path.read_bytes(), path)
+    low = min((s.vaddr for s in header.segments if s.type == elf.PT_LOAD), default=0)
+    if header.type == elf.ET_EXEC and low < RAM_BASE.get(arch, 0):
+        raise BadInputError(f"{path} is a non-PIE executable linked at {low:#x}, below the guest RAM of "
+                            f"{arch} (from {RAM_BASE[arch]:#x}): rebuild it as PIE (gcc -pie)")
 
 
 def check_analysis_runs(report: dict, force: bool) -> list[str]:
@@ -221,9 +234,9 @@ def check_analysis_runs(report: dict, force: bool) -> list[str]:
 
 
 def _sysroot_policy(req: BuildRequest, syscalls: str, files: str, warn: Progress) -> tuple[str, str]:
-    """A binary from a sysroot: its dynamic analysis runs under QEMU user mode (only the syscalls:
-    analysis/dynamic/user_mode.py) and its rootfs is its library closure (the package policy reads
-    the host's dpkg database, which does not know the sysroot's files; docs/arm64.md)."""
+    """A binary from a sysroot: its dynamic analysis runs under QEMU user mode
+    (analysis/dynamic/user_mode.py); the file policies read the sysroot's package database
+    (program/sysroot.py writes it; docs/arm64.md)."""
     if req.binary is None:
         raise BadInputError("--sysroot goes with --binary")
     if not req.sysroot.is_dir():
@@ -232,9 +245,7 @@ def _sysroot_policy(req: BuildRequest, syscalls: str, files: str, warn: Progress
         raise BadInputError(f"--binary {req.binary} is not inside --sysroot {req.sysroot}")
     if req.explore or req.fuzz:
         raise BadInputError("--sysroot: --explore and --fuzz are not supported for a binary run under QEMU user mode")
-    if files != "trace":
-        warn(f"warning: --sysroot: the root file system is the library closure (file policy trace, not {files})")
-    return syscalls, "trace"
+    return syscalls, files
 
 
 def _program_and_report(req: BuildRequest, syscall_policy: str, build_dir: Path, progress: Progress):
@@ -271,7 +282,7 @@ def _rootfs(result: BuildResult, req: BuildRequest, entries: list[rootfs.Entry],
         executed = [e["path"] for e in (result.report.get("dynamic") or {}).get("exec", [])]
         executed += [p["path"] for p in _named_programs(result.report)]
         files = rootfs_policy.assemble(entries, result.report["needs"]["files"], file_policy,
-                                       result.build_dir, user, executed)
+                                       result.build_dir, user, executed, sysroot=req.sysroot)
     else:
         files = rootfs_policy.Rootfs("user", [rootfs_policy.Group("user files", "given with --rootfs or --file",
                                                                   user)], []) if user else None
@@ -290,7 +301,7 @@ PROCESS_SYSCALLS = ("fork", "vfork", "execve", "execveat", "wait4", "waitid")
 # program, so an unmodified binary whose runs made no socket call gets no network stack (hello
 # and head stay as small as without networking). --with net brings it back.
 SOCKET_SYSCALLS = ("socket", "socketpair", "bind", "listen", "accept", "accept4", "connect", "sendto",
-                   "recvfrom", "sendmsg", "recvmsg", "shutdown", "getsockname", "getpeername",
+                   "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg", "shutdown", "getsockname", "getpeername",
                    "setsockopt", "getsockopt")
 
 
@@ -339,6 +350,19 @@ def _named_programs(report: Report) -> list[dict]:
     return (report.get("static") or {}).get("named_programs") or []
 
 
+def _rewritable_sites(report: Report, program: Path) -> list[list[int]]:
+    """The table spt's loader rewrites (program/sites.py): the program's resolved sites
+    ([address, number]) and the others ([address, -1]) in a form it takes, less those of a
+    checked form that a branch enters."""
+    static = report.get("static") or {}
+    sites = [[int(a, 16), n] for a, n in (static.get("program_sites") or {}).items()]
+    unresolved = {int(s["address"], 16) for s in static.get("unresolved_sites") or []
+                  if Path(s.get("object", "")) == program.resolve()}
+    unresolved |= {int(a, 16) for a in static.get("program_other_sites") or []}
+    from unicore.program.sites import ANY_NUMBER, rewritable_sites
+    return rewritable_sites(program, sites + [[a, ANY_NUMBER] for a in sorted(unresolved)])
+
+
 def _plan(req: BuildRequest, proj: project.Project | None, report: Report, program: Path,
           has_rootfs: bool, warn: Progress) -> Plan:
     extra = {lib: f"listed in {req.path}/unicore.toml" for lib in (proj.image_with if proj else ())}
@@ -353,8 +377,7 @@ def _plan(req: BuildRequest, proj: project.Project | None, report: Report, progr
     if req.binary:
         info["guest_path"] = rootfs.guest_path(program, req.sysroot)  # absolute: its path in the rootfs
     elif req.target.startswith("spt/"):  # resolved sites spt rewrites into direct calls (docs/spt.md)
-        sites = (report.get("static") or {}).get("program_sites") or {}
-        info["syscall_sites"] = sorted([int(a, 16), n] for a, n in sites.items())
+        info["syscall_sites"] = _rewritable_sites(report, program)
     options = {**(proj.image_options if proj else {}), **req.options}
     needs = report["needs"]
     why = needs.get("reasons", {})

@@ -276,6 +276,18 @@ def test_aarch64_svc_sites(built, cache):
     assert r["unresolved_sites"] == []
 
 
+@pytest.mark.skipif(not shutil.which("aarch64-linux-gnu-gcc"), reason="gcc-aarch64-linux-gnu not installed")
+def test_aarch64_fde_functions_starting_with_a_zero_byte(built, cache):
+    """An FDE start is a function start, not (as for x86_64's __restore_rt padding) one byte
+    before one: the functions stay whole and their svc sites reachable."""
+    prog = built / "fde-arm64"
+    subprocess.run(["aarch64-linux-gnu-gcc", "-nostdlib", "-static", "-o", str(prog),
+                    str(DATA / "static" / "aarch64_fde.S")], check=True)
+    r = analyze_static(prog, cache_dir=cache)
+    assert r["syscalls"] == ["exit", "gettid", "set_tid_address"]
+    assert r["unresolved_sites"] == []
+
+
 # --- ld.so.cache -----------------------------------------------------------------------------
 
 def test_ld_so_cache_parsed_like_ldconfig():

@@ -55,20 +55,31 @@ def test_rootfs_from_the_sysroot(image: Path, sysroot: Path) -> None:
                   "/usr/lib/aarch64-linux-gnu/libsqlite3.so.0"):
         assert f'"{guest}"' in text, guest
     assert "x86_64-linux-gnu" not in text
+    traced = next(g for g in groups["groups"] if g["name"] == "traced")  # the user-mode run's file facts
+    assert {"/etc/passwd", "/etc/nsswitch.conf"} <= {f["path"] for f in traced["files"]}
+    assert "/etc/ld.so.cache" not in text  # the host's, of another architecture: not taken
+    # the default file policy `package` reads the sysroot's package database (program/sysroot.py)
+    assert groups["policy"] == "package"
+    by_name = {g["name"]: g["files"] for g in groups["groups"]}
+    assert by_name["package libsqlite3-0"] == [{"path": "/usr/lib/aarch64-linux-gnu/libsqlite3.so.0.8.6",
+                                               "why": "runtime file of libsqlite3-0"}]
+    assert {"path": "/usr/lib/aarch64-linux-gnu/libsqlite3.so.0", "why": "shared library libsqlite3.so.0",
+            "symlink": "libsqlite3.so.0.8.6"} in by_name["program"]  # a link, as in the sysroot: one copy
     plan = json.loads((image.parent / "build/plan.json").read_text())
     assert plan["target"] == {"plat": "qemu", "arch": "arm64"} and plan["program"]["guest_path"] == "/usr/bin/sqlite3"
 
 
 def test_dynamic_analysis_under_user_mode(image: Path) -> None:
-    """The dynamic half ran the binary under qemu-aarch64 -strace: ld.so's set_tid_address, which
-    the static half does not find reachable in the arm64 loader, got its handler from it."""
+    """The dynamic half ran the binary under qemu-aarch64 -strace; both halves find ld.so's
+    set_tid_address (the static half in the arm64 loader's stripped __tls_init_tp, whose FDE
+    start was once split one byte in, callgraph.Regions)."""
     report = json.loads((image.parent / "build/report.json").read_text())
     dynamic = report["dynamic"]
     assert dynamic["tracer"].startswith("qemu-aarch64 -strace -L ")
     assert [(r["scenario"], r["argv"], r["exit_status"]) for r in dynamic["runs"]] == [
         ("default", ["/usr/bin/sqlite3"], 0)]
     assert {"openat", "mmap", "mprotect", "set_tid_address", "exit_group"} <= set(dynamic["syscalls"])
-    assert "set_tid_address" not in report["static"]["syscalls"]
+    assert "set_tid_address" in report["static"]["syscalls"]
     plan = json.loads((image.parent / "build/plan.json").read_text())
     assert "set_tid_address" in plan["syscalls"]
 
@@ -86,3 +97,23 @@ def test_binary_outside_sysroot(sysroot: Path, tmp_path: Path) -> None:
                    "--target", "qemu/arm64", "-o", str(tmp_path / "x.img"))
     assert proc.returncode != 0
     assert proc.stderr.decode().strip().splitlines()[-1].endswith(f"is not inside --sysroot {tmp_path}")
+
+
+def test_analyze_with_sysroot_stands_alone(sysroot: Path, tmp_path: Path) -> None:
+    """`unicore analyze --sysroot`: both halves for the arm64 binary, the run under qemu-aarch64
+    with the program's arguments, and its file facts (guest paths) like the strace run's."""
+    out = tmp_path / "r.json"
+    proc = unicore("analyze", str(sysroot / "usr/bin/sqlite3"), "--sysroot", str(sysroot), "--json", str(out),
+                   "--", "-version")
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    report = json.loads(out.read_text())
+    assert report["program"]["arch"] == "aarch64" and "set_tid_address" in report["static"]["syscalls"]
+    assert [(r["argv"], r["exit_status"]) for r in report["dynamic"]["runs"]] == [(["/usr/bin/sqlite3", "-version"], 0)]
+    opened = {f["path"]: f for f in report["dynamic"]["files"]}
+    assert opened["/usr/lib/aarch64-linux-gnu/libsqlite3.so.0"]["exists"] and \
+        opened["/usr/lib/aarch64-linux-gnu/libsqlite3.so.0"]["flags"] == ["O_CLOEXEC", "O_RDONLY"]
+    assert opened["/lib/aarch64-linux-gnu/libsqlite3.so.0"]["errors"] == ["ENOENT"]  # searched there first
+    assert not opened["/lib/aarch64-linux-gnu/libsqlite3.so.0"]["exists"]
+    assert {"/usr/lib/aarch64-linux-gnu/libsqlite3.so.0", "/lib/aarch64-linux-gnu/libc.so.6"} <= set(report["needs"]["files"])
+    outside = unicore("analyze", "/bin/true", "--sysroot", str(sysroot))
+    assert (outside.returncode, outside.stderr.decode()) == (2, f"unicore: /bin/true is not inside --sysroot {sysroot}\n")

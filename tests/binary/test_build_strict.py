@@ -1,5 +1,6 @@
 """Finding 6 of issue 10: what would fail at boot is refused at build time, in one line.
 - `build --binary` of an executable for another architecture names both architectures;
+- a non-PIE arm64 executable linked below QEMU virt's RAM is refused, naming its address;
 - a program that crashes natively in its analysis run is refused unless --force (then a warning);
 - an option value outside the range its library declares (a negative stack size) is refused."""
 
@@ -40,6 +41,18 @@ def test_binary_for_another_architecture_is_refused(tmp_path):
     text.write_text("#!/bin/sh\necho hi\n")
     r = unicore("build", "--binary", str(text), "-o", str(tmp_path / "s.img"), "--build-dir", str(tmp_path / "b"))
     assert (r.returncode, r.stderr) == (2, f"unicore: {text}: not an ELF executable\n")
+
+
+def test_non_pie_arm64_binary_below_virt_ram_is_refused(tmp_path):
+    arm = compile_c(tmp_path, "aarch64-linux-gnu-gcc", "int main(void) { return 0; }\n", "arm")
+    low = min(int(line.split()[2], 16) for line in subprocess.run(
+        ["readelf", "-lW", str(arm)], capture_output=True, text=True, check=True).stdout.splitlines()
+        if line.split()[:1] == ["LOAD"])
+    r = unicore("build", "--binary", str(arm), "--target", "qemu/arm64", "-o", str(tmp_path / "a.img"),
+                "--build-dir", str(tmp_path / "b"))
+    assert (r.returncode, r.stderr) == (2, f"unicore: {arm} is a non-PIE executable linked at {low:#x}, below the "
+                                           "guest RAM of arm64 (from 0x40000000): rebuild it as PIE (gcc -pie)\n")
+    assert low == 0x400000 and not (tmp_path / "a.img").exists()
 
 
 @pytest.mark.slow

@@ -27,6 +27,16 @@ def test_closure_unpacked(root) -> None:
     assert "sqlite3 " in listed and "libc6 " in listed and "dpkg " not in listed
 
 
+def test_package_database_written(root) -> None:
+    """Each unpacked package's status stanza and file list, as dpkg keeps them (rootfs/dpkg.py)."""
+    from unicore.rootfs import dpkg
+    db = dpkg.load(root / "var/lib/dpkg")
+    assert set(db.packages) == {line.split()[0] for line in (root.parent / "packages.txt").read_text().splitlines()}
+    assert db.owner("/usr/bin/sqlite3") == "sqlite3" and "/usr/bin/sqlite3" in db.packages["sqlite3"].files
+    assert db.owner("/lib/aarch64-linux-gnu/libc.so.6") == "libc6"
+    assert {"libc6", "libsqlite3-0", "libreadline8", "zlib1g"} <= set(db.packages["sqlite3"].depends)
+
+
 def test_same_packages_same_directory(root) -> None:
     assert debian_sysroot(["sqlite3"], "arm64") == root
 

@@ -5,6 +5,9 @@
  *   mmap DIR         map DIR/m (two pages and a bit) privately and shared read-only
  *   bigio DIR        one 1 MiB write and read of DIR/big (crosses 9P message sizes)
  *   cat PATH...      each file's mode and contents (read with read(2))
+ *   borrow PATH...   spt only: the host's openat(6, PATH) (6: the first volume's directory) made
+ *                    through a `syscall; ret` found in the kernel's code at 1 MiB, as an exploit
+ *                    would borrow the kernel's right to make host calls; prints each result
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -137,8 +140,40 @@ static int cat(int n, char **paths)
 	return 0;
 }
 
+#ifdef __x86_64__
+static const unsigned char *find_gadget(void)
+{
+	for (const unsigned char *p = (const unsigned char *)0x100000; p < (const unsigned char *)0x180000; p++)
+		if (p[0] == 0x0f && p[1] == 0x05 && p[2] == 0xc3)
+			return p;
+	return 0;
+}
+
+static int borrow(int n, char **paths)
+{
+	const unsigned char *g = find_gadget();
+
+	printf("gadget %s\n", g ? "found" : "missing");
+	for (int i = 0; g && i < n; i++) {
+		long r;
+		__asm__ volatile("sub $128, %%rsp\n\tcall *%1\n\tadd $128, %%rsp" /* past the red zone */
+				 : "=a"(r) : "r"(g), "a"((long)257 /* openat */), "D"(6L), "S"(paths[i]), "d"((long)O_RDONLY)
+				 : "rcx", "r11", "memory");
+		printf("openat %s: %s\n", paths[i], r >= 0 ? "opened" : strerror((int)-r));
+	}
+	return 0;
+}
+#else
+static int borrow(int n, char **paths)
+{
+	return printf("borrow: x86_64 only\n") < 0 || n < 0 || !paths;
+}
+#endif
+
 int main(int argc, char **argv)
 {
+	if (argc > 2 && !strcmp(argv[1], "borrow"))
+		return borrow(argc - 2, argv + 2);
 	if (argc > 2 && !strcmp(argv[1], "cat"))
 		return cat(argc - 2, argv + 2);
 	if (argc > 2 && !strcmp(argv[1], "bigio"))

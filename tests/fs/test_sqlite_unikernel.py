@@ -56,8 +56,6 @@ def host_rows(db: Path) -> str:
 
 
 def test_database_on_host_volume(image: Path, debian: tuple[bytes, str], tmp_path: Path, target: str) -> None:
-    if not target.startswith("qemu/"):  # refused in one line there: tests/fs/test_fs_guest.py
-        pytest.skip(f"host volumes are not supported on {target} yet (docs/spt.md)")
     run = unicore("run", "-e", "HOME=/", "-v", f"{tmp_path}:/data", str(image), "--",
                   "/data/db.sqlite", stdin=SQL.read_bytes())
     assert (run.returncode, run.stdout) == (0, debian[0])

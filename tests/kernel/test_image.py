@@ -46,21 +46,26 @@ def test_image_is_a_pvh_elf_without_symbols(make_image):
 @pytest.mark.only_target("qemu/arm64")
 def test_arm64_image_is_a_linux_image_with_the_program_after_the_kernel(make_image):
     """QEMU virt loads a Linux arm64 Image at RAM base + text_offset and passes the device tree
-    in x0 (docs/design.md): the raw image has the header, image_size covers the kernel to _end,
-    and the packed program's ELF header starts the payload at the next page."""
+    in x0 (docs/design.md): the raw image has the header, image_size covers the kernel and the
+    payload above _end, and the file holds no zeroed sections: the packed program's ELF header
+    starts the payload right after the kernel's loaded bytes (res2 says where; the entry code
+    moves it up to its address at boot)."""
     import struct
     image = make_image("hello")
     data = image.read_bytes()
-    text_offset, image_size, flags = struct.unpack_from("<QQQ", data, 8)
+    text_offset, image_size, flags, payload_at = struct.unpack_from("<QQQQ", data, 8)
     assert data[56:60] == b"ARM\x64" and (text_offset, flags) == (0x80000, 2)
     with open(image.parent / "build" / "kernel.elf", "rb") as f:
-        syms = {s.name: s["st_value"] for s in ELFFile(f).get_section_by_name(".symtab").iter_symbols()}
-    assert syms["_uk_image_start"] == 0x40000000 + text_offset
-    assert image_size == syms["_end"] - syms["_uk_image_start"]
-    payload = syms["_uk_payload_start"] - syms["_uk_image_start"]
-    assert payload == -(-image_size // 4096) * 4096 and data[payload:payload + 4] == b"\x7fELF"
-    assert data[payload + 18:payload + 20] == (183).to_bytes(2, "little")  # EM_AARCH64: the program
-    assert len(data) == syms["_uk_payload_end"] - syms["_uk_image_start"]
+        elf = ELFFile(f)
+        syms = {s.name: s["st_value"] for s in elf.get_section_by_name(".symtab").iter_symbols()}
+        bss = elf.get_section_by_name(".bss")["sh_addr"]
+    start = syms["_uk_image_start"]
+    assert start == 0x40000000 + text_offset
+    assert image_size == syms["_uk_payload_end"] - start and syms["_uk_payload_start"] >= syms["_end"]
+    assert payload_at == syms["_uk_payload_load"] - start == -(-(bss - start) // 16) * 16  # where .bss begins
+    assert data[payload_at:payload_at + 4] == b"\x7fELF"
+    assert data[payload_at + 18:payload_at + 20] == (183).to_bytes(2, "little")  # EM_AARCH64: the program
+    assert len(data) == payload_at + syms["_uk_payload_end"] - syms["_uk_payload_start"]
 
 
 @pytest.mark.only_target("spt/x86_64")

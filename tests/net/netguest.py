@@ -38,11 +38,15 @@ class Guest:
         cmd = [sys.executable, "-m", "unicore", "run", str(image), "--accel", "tcg", "--timeout", str(timeout)]
         for p in ports:
             cmd += ["-p", p]
-        self.proc = subprocess.Popen([*cmd, "--", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        self.proc = subprocess.Popen([*self.command(cmd), "--", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                      stdin=subprocess.DEVNULL, start_new_session=True)
         self.lines: queue.Queue = queue.Queue()
         self.stderr = b""
         threading.Thread(target=self._read, daemon=True).start()
+
+    def command(self, cmd: list[str]) -> list[str]:
+        """The runner's command before `--` (a subclass adds its own options)."""
+        return cmd
 
     def _read(self) -> None:
         for line in self.proc.stdout:

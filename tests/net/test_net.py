@@ -198,3 +198,39 @@ def test_nonblocking_connect_with_poll(image, echo_server):
         assert [g.line(), g.line(), g.line()] == ["open 0", "fionread 5 peek hello read hello",
                                                   "closed ECONNREFUSED"]
         assert g.wait() == 0
+
+
+def _native(tmp_path, *args: str) -> str:
+    native = tmp_path / "nettool"
+    if not native.exists():
+        subprocess.run(["musl-gcc", "-static", "-O2", "-o", str(native), str(PROGRAMS / "nettool.c")], check=True)
+    return subprocess.run([str(native), *args], capture_output=True, text=True, timeout=30, check=True).stdout
+
+
+def test_sendmmsg_recvmmsg_equal_native(image, tmp_path):
+    """Three datagrams by one sendmmsg on loopback, one recvmmsg (MSG_WAITFORONE, room for four)
+    takes them, a second (MSG_DONTWAIT) finds none: the same lines as natively."""
+    want = _native(tmp_path, "mmsg", str(free_port(socket.SOCK_DGRAM)))
+    assert want == "sendmmsg 3: 3 5 7\nrecvmmsg 3: one/3 three/5 fifteen/7; then EAGAIN\n"
+    with Guest(image, ["mmsg", str(PORT)]) as g:
+        assert [g.line(), g.line()] == want.splitlines()
+        assert g.wait() == 0
+
+
+def test_resolv_conf_from_dns_token(image):
+    """The kernel writes /etc/resolv.conf from net.dns (the runner's: QEMU's resolver)."""
+    with Guest(image, ["resolv"]) as g:
+        assert g.line() == "nameserver 10.0.2.3"
+        assert g.wait() == 0
+
+
+def test_named_unix_sockets_equal_native(image, tmp_path):
+    """Named AF_UNIX sockets inside the guest: a stream listener at a path (a socket file) and at
+    an abstract name, connect/accept, names of both ends, EADDRINUSE, ECONNREFUSED after close,
+    ENOENT, datagrams with their sender's name, a connected datagram socket, EPROTOTYPE, and a
+    datagram socketpair: the same lines as natively."""
+    want = _native(tmp_path, "unix", str(tmp_path / "u"))
+    assert want.startswith("stream s: bind 0 again EADDRINUSE file socket listen 0 connect 0 ")
+    with Guest(image, ["unix", "/ucunix"]) as g:
+        assert [g.line() for _ in want.splitlines()] == want.splitlines()
+        assert g.wait() == 0

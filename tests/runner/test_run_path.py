@@ -69,3 +69,16 @@ def test_timings_name_the_five_phases(hello_image):
     values = [float(p[1]) for p in phases]
     assert values[0] > 0 and values[2] > 0 and values[3] >= 0 and values[4] > 0
     assert abs(sum(values) - float(lines[5].split()[1])) < 0.1  # the total is their sum
+
+
+def test_launch_fast_path_imports_only_its_own_modules():
+    """The record reader runs before the CLI: it may load no framework (tests/runner/test_launcher.py
+    checks a whole fast run)."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-c", "import unicore.runner.launch"],
+                          capture_output=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    names = {line.split("|")[-1].strip() for line in proc.stderr.decode().splitlines()
+             if line.startswith("import time:")}
+    assert sorted(n for n in names if n.startswith("unicore")) == [
+        "unicore", "unicore.paths", "unicore.runner", "unicore.runner.cmdline", "unicore.runner.launch"]
+    assert sorted(n for n in names if n.startswith(FORBIDDEN + ("argparse", "json", "pathlib", "subprocess"))) == []

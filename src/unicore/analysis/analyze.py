@@ -24,6 +24,8 @@ def analyze(program: Path, args: list[str] = (), scenarios: list[Path] = (), *, 
     dynamic = policy != "static" if dynamic is None else dynamic
     if (explore or fuzz) and not dynamic:
         raise BadInputError("analyze: --explore and --fuzz run the program: not with --static-only")
+    if sysroot:
+        check_sysroot(program, Path(sysroot), explore or bool(fuzz))
     static_result = _static(program, cache_dir, progress, sysroot) if static else None
     dynamic_result = explored = fuzzed = None
     if dynamic and sysroot:  # a foreign binary: its runs under QEMU user mode
@@ -31,12 +33,23 @@ def analyze(program: Path, args: list[str] = (), scenarios: list[Path] = (), *, 
         from unicore.analysis.dynamic.user_mode import user_mode_half
         arch = static_result["program"]["arch"] if static_result else "aarch64"
         dynamic_result = user_mode_half(program, Path(sysroot), arch, [load_scenario(p) for p in scenarios],
-                                        timeout)
+                                        timeout, list(args))
     elif dynamic:
         dynamic_result, explored, fuzzed = _dynamic(program, list(args), scenarios, timeout, progress,
                                                     explore=explore, fuzz=fuzz, jobs=jobs,
                                                     cache_dir=cache_dir, steps=steps)
     return make_report(program, static_result, dynamic_result, policy, explore=explored, fuzz=fuzzed)
+
+
+def check_sysroot(program: Path, sysroot: Path, exploring: bool) -> None:
+    """A program analysed with its sysroot (docs/arm64.md) lies inside it, and is run only under
+    QEMU user mode (no exploration: its fault injection is strace's)."""
+    if not sysroot.is_dir():
+        raise BadInputError(f"--sysroot {sysroot}: no such directory")
+    if not program.absolute().is_relative_to(sysroot.absolute()):
+        raise BadInputError(f"{program} is not inside --sysroot {sysroot}")
+    if exploring:
+        raise BadInputError("--sysroot: --explore and --fuzz are not supported for a binary run under QEMU user mode")
 
 
 def _static(program: Path, cache_dir: Path | None, progress, sysroot: Path | None = None) -> dict:

@@ -1,40 +1,72 @@
-"""`unicore bench net`: a web server as a unikernel against the same server natively
-(docs/net.md): requests per second and 99th-percentile latency under ApacheBench (`ab`, Debian
-apache2-utils), and the time from `unicore run` to the first answered HTTP request.
+"""`unicore bench net`: servers as unikernels against the same servers natively, in a runc
+container and in the seed's Debian VM, side by side in one run (docs/net.md, "Benchmark").
 
-The server is Debian's `python3 -m http.server` (examples/http-server), built with
-`unicore build --binary` through the pipeline. nginx and redis-benchmark rows are "not measured" until they
-are added; runc and the Debian VM rows are not measured yet: the
-results say so instead of leaving them out.
+For every setting (netsettings.py) and server (netservers.py: Debian's nginx under wrk, Debian's
+redis-server under redis-benchmark SET and GET) the server is started `runs` times: each start
+times launch to first answered request; the last start is also loaded. Ratios of requests/s are
+to the native process and to the Debian VM (like with like: same QEMU, machine type and
+accelerator as the unikernel). Writes net.csv, net.md and three figures; a setting that cannot
+run here keeps its rows with the reason.
 """
 
 from __future__ import annotations
 
-import csv
-import re
-import shutil
 import socket
-import statistics
-import subprocess
-import sys
+import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from unicore.errors import ToolMissingError
+from rich.console import Console
 
-EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "http-server"
-GUEST_PORT = 8000
-FIELDS = ["system", "requests_per_s", "p99_ms", "first_reply_median_s", "runs", "note"]
+from unicore.bench.netservers import SERVERS, Load, Measure, Server
+from unicore.bench.netsettings import SETTINGS, NetContext, Running, Setting, stop
+from unicore.bench.systems import NotAvailable
+from unicore.errors import BadInputError, UnicoreError
+from unicore.runner.lifetime import forward_signals
+
+FILES = ("net.csv", "net.md", "net-throughput.png", "net-p99.png", "net-first-reply.png")
 
 
 @dataclass
 class Row:
-    system: str
-    requests_per_s: float | None = None
-    p99_ms: float | None = None
-    first_reply_s: list[float] | None = None
-    note: str = ""
+    """One setting x server x test."""
+
+    setting: str
+    label: str
+    server: str
+    test: str
+    measure: Measure | None = None
+    first_reply_s: list[float] = field(default_factory=list)
+    reason: str = ""                # why there is no measure ("not available: ...", "failed: ...")
+    to_native: float | None = None  # requests/s ratio to the native row of the same test
+    to_vm: float | None = None      # ... and to the Debian VM's
+
+    @property
+    def key(self) -> str:
+        return f"{self.setting}/{self.server}/{self.test}"
+
+
+@dataclass
+class NetResult:
+    rows: list[Row]
+    accel: str
+    load: Load
+    files: list[Path]
+    notes: dict[str, str]           # setting key -> how it runs
+
+    @property
+    def failed(self) -> list[Row]:
+        return [r for r in self.rows if r.reason.startswith("failed")]
+
+
+def choose(known: list, keys: list[str] | None, what: str) -> list:
+    """Entries of `known` (classes with a `key`) named by `keys`, in `known`'s order; all without keys."""
+    names = [k.key for k in known]
+    for key in keys or []:
+        if key not in names:
+            raise BadInputError(f"unknown {what} {key!r}; known: {', '.join(names)}")
+    return [k() for k in known if not keys or k.key in keys]
 
 
 def free_port() -> int:
@@ -43,94 +75,119 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def _answered(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
-            s.sendall(b"GET /index.html HTTP/1.0\r\n\r\n")
-            return s.recv(16).startswith(b"HTTP/1.0 200")
-    except OSError:
-        return False
-
-
-def _until_answered(port: int, timeout: float) -> float:
-    start = time.monotonic()
-    while not _answered(port):
-        if time.monotonic() - start > timeout:
-            raise TimeoutError(f"no HTTP answer on port {port} within {timeout} s")
-        time.sleep(0.01)
-    return time.monotonic() - start
-
-
-def _ab(port: int, requests: int, concurrency: int) -> tuple[float, float]:
-    out = subprocess.run(["ab", "-q", "-n", str(requests), "-c", str(concurrency),
-                          f"http://127.0.0.1:{port}/index.html"], capture_output=True, text=True, timeout=600).stdout
-    rps = re.search(r"Requests per second:\s+([\d.]+)", out)
-    p99 = re.search(r"^\s*99%\s+(\d+)", out, re.M)
-    if not rps or not p99:
-        raise RuntimeError(f"ab gave no result: {out[-500:]}")
-    return float(rps.group(1)), float(p99.group(1))
-
-
-def _serve(cmd: list[str], port: int, requests: int, concurrency: int, runs: int, cwd: Path) -> Row:
-    """Start the server `runs` times: time to the first answer each time, ab on the last."""
-    row = Row("", first_reply_s=[])
-    for i in range(runs):
-        start = time.monotonic()
-        proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
-        try:
-            _until_answered(port, 300)
-            row.first_reply_s.append(time.monotonic() - start)
-            if i == runs - 1:
-                row.requests_per_s, row.p99_ms = _ab(port, requests, concurrency)
-        finally:
-            proc.terminate()
-            proc.wait(30)
-    return row
-
-
-def _image(work: Path) -> Path:
-    from unicore.pipeline import BuildRequest, build
-    req = BuildRequest(binary=Path("/usr/bin/python3"), scenarios=[EXAMPLE / "http.toml"],
-                       rootfs_tree=EXAMPLE / "rootfs", output=work / "http.img", build_dir=work / "http")
-    return build(req, warn=lambda _: None).image
-
-
-def run_net(out: Path, runs: int = 3, requests: int = 500, concurrency: int = 4, accel: str = "tcg") -> list[Row]:
-    if not shutil.which("ab"):
-        raise ToolMissingError("ab not found: install apache2-utils (scripts/install-deps)")
+def run_net(out: Path, runs: int = 3, load: Load | None = None, accel: str = "tcg",
+            settings: list[str] | None = None, servers: list[str] | None = None,
+            console: Console | None = None, start_timeout: float = 300) -> NetResult:
+    """Measure every chosen setting x server and write FILES into `out`."""
+    if runs < 1:
+        raise BadInputError(f"--runs must be at least 1 (got {runs})")
+    load = load or Load()
+    chosen = choose(SETTINGS, settings, "setting")
+    picked = choose(list(SERVERS.values()), servers, "server")
+    for server in picked:
+        server.check_tools()
+    console = console or Console(stderr=True)
     out.mkdir(parents=True, exist_ok=True)
-    image = _image(out / "work")
-    native_port, host_port = free_port(), free_port()
-    native = _serve(["/usr/bin/python3", "-m", "http.server", "-b", "127.0.0.1", "-d", "rootfs/www",
-                     str(native_port)], native_port, requests, concurrency, runs, EXAMPLE)
-    native.system = "native process"
-    uni = _serve([sys.executable, "-m", "unicore", "run", str(image), "--accel", accel, "-p",
-                  f"{host_port}:{GUEST_PORT}", "--", "-m", "http.server", "-b", "0.0.0.0", "-d", "/www",
-                  str(GUEST_PORT)], host_port, requests, concurrency, runs, EXAMPLE)
-    uni.system, uni.note = "unikernel (unicore run)", f"QEMU {accel}, user network, -p forward"
-    rows = [native, uni, Row("runc container", note="not measured yet"),
-            Row("Debian VM", note="not measured yet"),
-            Row("nginx, redis-benchmark", note="not measured yet")]
-    _write(rows, out, requests, concurrency)
+    rows: list[Row] = []
+    with forward_signals(), tempfile.TemporaryDirectory(prefix="unicore-netbench-") as scratch:
+        ctx = NetContext(Path(scratch), _accel(accel), load, console, start_timeout)
+        for setting in chosen:
+            rows += _measure_setting(setting, picked, ctx, runs)
+    _add_ratios(rows)
+    result = NetResult(rows, ctx.accel, load, [out / f for f in FILES], {s.key: s.note for s in chosen})
+    _write(result, out)
+    return result
+
+
+def _accel(requested: str) -> str:
+    from unicore.runner import choose_accel
+    return choose_accel(requested)[0]
+
+
+def _log(ctx: NetContext, msg: str) -> None:
+    ctx.console.print(f"[dim]{msg}[/dim]", highlight=False)
+
+
+def _tests(server: Server) -> list[str]:
+    return ["GET /"] if server.key == "nginx" else ["SET", "GET"]
+
+
+def _measure_setting(setting: Setting, servers: list[Server], ctx: NetContext, runs: int) -> list[Row]:
+    try:
+        _log(ctx, f"{setting.key}: preparing")
+        setting.prepare(ctx, servers)
+    except (NotAvailable, UnicoreError) as exc:
+        return [Row(setting.key, setting.label, s.key, t, reason=f"not available: {exc}")
+                for s in servers for t in _tests(s)]
+    rows = []
+    for server in servers:
+        rows += _measure_server(setting, server, ctx, runs)
     return rows
 
 
-def _fmt(v: float | None) -> str:
-    return "" if v is None else f"{v:.3f}"
+def _measure_server(setting: Setting, server: Server, ctx: NetContext, runs: int) -> list[Row]:
+    first: list[float] = []
+    measures: list[Measure] = []
+    reason = ""
+    for i in range(runs):
+        _log(ctx, f"{setting.key}: {server.key}, start {i + 1} of {runs}" + (", then load" if i == runs - 1 else ""))
+        try:
+            seconds, measures = _start_and_load(setting, server, ctx, load=i == runs - 1)
+            first.append(seconds)
+        except (RuntimeError, UnicoreError, OSError) as exc:
+            reason = f"failed: {exc}"
+            break
+    by_test = {m.test: m for m in measures}
+    return [Row(setting.key, setting.label, server.key, t, by_test.get(t), list(first),
+                reason or ("" if t in by_test else f"failed: no {t} result"))
+            for t in _tests(server)]
 
 
-def _write(rows: list[Row], out: Path, requests: int, concurrency: int) -> None:
-    with open(out / "net.csv", "w", newline="") as fh:
-        w = csv.DictWriter(fh, FIELDS)
-        w.writeheader()
-        for r in rows:
-            med = statistics.median(r.first_reply_s) if r.first_reply_s else None
-            w.writerow({"system": r.system, "requests_per_s": _fmt(r.requests_per_s), "p99_ms": _fmt(r.p99_ms),
-                        "first_reply_median_s": _fmt(med), "runs": len(r.first_reply_s or []), "note": r.note})
-    lines = [f"# python3 -m http.server: ab -n {requests} -c {concurrency}, GET /index.html", "",
-             "| system | req/s | p99 ms | start to first reply (median s) | note |", "|---|---|---|---|---|"]
-    for r in rows:
-        med = statistics.median(r.first_reply_s) if r.first_reply_s else None
-        lines.append(f"| {r.system} | {_fmt(r.requests_per_s)} | {_fmt(r.p99_ms)} | {_fmt(med)} | {r.note} |")
-    (out / "net.md").write_text("\n".join(lines) + "\n")
+def _start_and_load(setting: Setting, server: Server, ctx: NetContext, load: bool) -> tuple[float, list[Measure]]:
+    """Start the server, time it to its first answer, load it if asked, and always stop it."""
+    port = free_port()
+    start = time.monotonic()
+    running = setting.start(server, port, ctx)
+    try:
+        _until_answered(server, running, ctx.start_timeout)
+        seconds = time.monotonic() - start
+        return seconds, server.load(port, ctx.load) if load else []
+    finally:
+        stop(running)
+
+
+def _until_answered(server: Server, running: Running, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not server.answered(running.port):
+        if running.proc.poll() is not None:
+            raise RuntimeError(f"{server.label} ended (status {running.proc.returncode}) before answering: "
+                               f"{_tail(running.log)}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"{server.label} did not answer within {timeout:g} s: {_tail(running.log)}")
+        time.sleep(0.01)
+
+
+def _tail(log: Path) -> str:
+    try:
+        lines = [x.strip() for x in log.read_text(errors="replace").splitlines() if x.strip()]
+    except OSError:
+        return "no output"
+    return lines[-1][:200] if lines else "no output"
+
+
+def _add_ratios(rows: list[Row]) -> None:
+    def rate(setting: str, row: Row) -> float | None:
+        peer = next((r for r in rows if (r.setting, r.server, r.test) == (setting, row.server, row.test)), None)
+        return peer.measure.requests_per_s if peer and peer.measure else None
+    for row in rows:
+        if row.measure:
+            native, vm = rate("native", row), rate("debian-vm", row)
+            row.to_native = row.measure.requests_per_s / native if native else None
+            row.to_vm = row.measure.requests_per_s / vm if vm else None
+
+
+def _write(result: NetResult, out: Path) -> None:
+    from unicore.bench.netoutput import plot_all, write_csv, write_markdown
+    write_csv(result, out / "net.csv")
+    write_markdown(result, out / "net.md")
+    plot_all(result, out)

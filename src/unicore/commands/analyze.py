@@ -39,6 +39,9 @@ def _options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fuzz", type=int, default=0, metavar="N",
                    help="try N mutated inputs; keep those reaching a new syscall or file as scenarios")
     p.add_argument("--jobs", type=int, metavar="J", help="parallel runs for --explore/--fuzz (default: the cores)")
+    p.add_argument("--sysroot", type=Path, metavar="DIR",
+                   help="a foreign-architecture Debian system root holding the program (its libraries come "
+                        "from there, its runs are under QEMU user mode: docs/arm64.md)")
 
 
 def split_program_args(args: argparse.Namespace) -> list[str]:
@@ -84,7 +87,8 @@ def run(args) -> int:
     with _progress() as (status, steps):
         report = analyze(program, prog_args, args.scenario, static=not args.dynamic_only,
                          dynamic=not args.static_only, timeout=args.timeout, cache_dir=args.cache_dir,
-                         progress=status, explore=args.explore, fuzz=args.fuzz, jobs=args.jobs, steps=steps)
+                         progress=status, explore=args.explore, fuzz=args.fuzz, jobs=args.jobs, steps=steps,
+                         sysroot=args.sysroot)
     out = args.json or Path(f"{program.name}.report.json")
     write_report(report, out)
     print_summary(report)

@@ -1,11 +1,12 @@
 """`unicore bench seed [--runs N] [--out DIR] [--rows N]`: the seed's size and life-cycle comparison;
-`unicore bench net`: a web server as a unikernel vs native (bench/net.py)."""
+`unicore bench net`: nginx and redis-server as unikernels vs native, runc, the Debian VM (bench/net.py)."""
 
+import sys
 from pathlib import Path
 
 from rich.console import Console
 
-from unicore.errors import UnicoreError
+from unicore.errors import BadInputError, UnicoreError
 
 
 def add_parser(sub) -> None:
@@ -23,21 +24,45 @@ def add_parser(sub) -> None:
                       help="seconds one launch may take before its system counts as hung (default 300)")
     seed.add_argument("--systems", help="comma-separated subset, e.g. native,container")
     seed.set_defaults(func=run)
-    net = which.add_parser("net", help="a web server (python3 -m http.server) as a unikernel vs native: "
-                                       "ab requests/s, p99, time to the first reply")
-    net.add_argument("--runs", type=int, default=3, help="server starts per system (default 3)")
-    net.add_argument("--requests", type=int, default=500, help="ab requests (default 500)")
-    net.add_argument("--concurrency", type=int, default=4, help="ab concurrency (default 4)")
-    net.add_argument("--accel", choices=["kvm", "tcg"], default="tcg")
-    net.add_argument("--out", type=Path, default=Path("build/bench/net"), help="where net.csv/.md go")
+    net = which.add_parser("net", help="nginx (wrk) and redis-server (redis-benchmark) as unikernels vs native, "
+                                       "runc and the Debian VM: requests/s, p99, time to the first answer")
+    net.add_argument("--runs", type=int, default=3, help="server starts per setting (default 3; the last is loaded)")
+    net.add_argument("--seconds", type=float, default=10, help="wrk duration against nginx (default 10)")
+    net.add_argument("--connections", type=int, default=8, help="wrk and redis-benchmark connections (default 8)")
+    net.add_argument("--requests", type=int, default=20000, help="redis-benchmark -n per test (default 20000)")
+    net.add_argument("--settings", help="comma-separated subset of unikernel,native,runc,debian-vm")
+    net.add_argument("--servers", help="comma-separated subset of nginx,redis")
+    net.add_argument("--accel", choices=["auto", "kvm", "tcg"], default="tcg",
+                     help="accelerator for the unikernel and the Debian VM (default tcg)")
+    net.add_argument("--start-timeout", type=float, default=300, metavar="S",
+                     help="seconds a server may take to answer its first request (default 300)")
+    net.add_argument("--out", type=Path, default=Path("build/bench/net"), help="where net.csv/.md and the PNGs go")
     net.set_defaults(func=run_net_bench)
+
+
+def _keys(text: str | None) -> list[str] | None:
+    return [k.strip() for k in text.split(",") if k.strip()] if text else None
 
 
 def run_net_bench(args) -> int:
     from unicore.bench.net import run_net
-    rows = run_net(args.out, args.runs, args.requests, args.concurrency, args.accel)
+    from unicore.bench.netservers import Load
+    for name in ("seconds", "connections", "requests"):
+        if getattr(args, name) <= 0:
+            raise BadInputError(f"--{name} must be positive (got {getattr(args, name):g})")
+    from unicore.runner.lifetime import Interrupted
+    load = Load(args.seconds, args.connections, args.requests)
+    try:
+        result = run_net(args.out, args.runs, load, args.accel, _keys(args.settings), _keys(args.servers),
+                         start_timeout=args.start_timeout)
+    except Interrupted as exc:  # every server it started is stopped by then
+        print(f"unicore: {exc}: bench stopped, its servers stopped (exit {128 + exc.signum})", file=sys.stderr)
+        return 128 + exc.signum
     print((args.out / "net.md").read_text(), end="")
-    return 0 if all(r.requests_per_s for r in rows[:2]) else 1
+    Console(stderr=True).print(f"wrote {', '.join(str(f) for f in result.files)}")
+    if result.failed:
+        raise UnicoreError(f"failed: {', '.join(r.key for r in result.failed)}", exit_code=1)
+    return 0
 
 
 def run(args) -> int:

@@ -138,33 +138,43 @@ def _run_packaged(args) -> int:
         args.args = args.args or settings.args
         args.argv0 = args.argv0 or settings.argv0
         args.mem = args.mem or settings.mem_mb
-        return _run_file(args, packaged.kernel, {**settings.env, **parse_env(args.env)})
+        return _run_file(args, packaged.kernel, {**settings.env, **parse_env(args.env)}, launchable=False)
 
 
-def _run_file(args, image: Path, env: dict[str, str]) -> int:
+def _run_file(args, image: Path, env: dict[str, str], launchable: bool = True) -> int:
+    """`launchable`: the image stays where it is (not unpacked for this run only), so the
+    launcher may run it from its record (runner/launch.py)."""
     if not image.is_file():
         raise BadInputError(f"image not found: {image}")
+    mem_default = default_mem_mb(image)
     if args.mem is None:
-        args.mem = default_mem_mb(image)
+        args.mem = mem_default
     _check_memory(image, args.mem)
-    prepare_net(image, args.publish, args.net)  # bad -p/--net: one line, before anything else
+    network = prepare_net(image, args.publish, args.net)  # bad -p/--net: one line, before anything else
     if is_spt_image(image):
-        accel = "spt"
-        print("unicore: platform spt (a sandboxed process, docs/spt.md)", file=sys.stderr)
+        accel, arch = "spt", "x86_64"
+        notice = "unicore: platform spt (a sandboxed process, docs/spt.md)"
     else:
-        accel, why = choose_accel(args.accel, image_arch(image))
-        print(f"unicore: accelerator {accel} ({why})", file=sys.stderr)
+        arch = image_arch(image)
+        accel, why = choose_accel(args.accel, arch)
+        notice = f"unicore: accelerator {accel} ({why})"
     # stdin (a pipe, a file or a terminal) is streamed as the program reads it; a terminal is
     # lent to the guest (isatty, tcsetattr: runner/tty.py)
     stdin = None if sys.stdin is None else sys.stdin.buffer
     terminal = Terminal.of(stdin)
+    # the launcher takes the common run: a network too when it is the plain user network (no
+    # -p forwards, whose host ports are checked here, no --net)
+    if launchable and terminal is None and not (args.volume or args.timings or args.publish or args.net) and \
+            (args.timeout is None or args.timeout > 0):
+        _launch(args, image, env, mem_default, accel, arch, notice, network)  # returns only without a launcher
+    print(notice, file=sys.stderr)
     try:
         with forward_signals():
             result = run_image(image, args.args, env, args.mem, accel, args.timeout, stdin,
                                args.debug, args.boottime or args.timings, on_output=_output, argv0=args.argv0,
                                volumes=args.volume, volume_security=args.volume_security,
                                volume_lock=args.volume_lock, started=STARTED, terminal=terminal,
-                               ports=args.publish, net=args.net)
+                               ports=args.publish, net=args.net, network=network)
     except Interrupted as exc:
         print(f"unicore: {exc}: guest stopped (exit {128 + exc.signum})", file=sys.stderr)
         return 128 + exc.signum
@@ -178,3 +188,25 @@ def _run_file(args, image: Path, env: dict[str, str]) -> int:
     elif result.exit_status == EXIT_NO_STATUS:
         print(f"unicore: guest stopped without reporting an exit status (exit {EXIT_NO_STATUS})", file=sys.stderr)
     return result.exit_status
+
+
+def _launch(args, image: Path, env: dict[str, str], mem_default: int, accel: str, arch: str, notice: str,
+            network) -> None:
+    """The common run under the C launcher (runner/launch.py): write the image's launch record,
+    then exec the launcher, which supervises the VMM as run_image would; later runs of the image
+    read the record before the CLI is even imported."""
+    from unicore.runner import launch
+    from unicore.runner.cmdline import kernel_cmdline
+    from unicore.runner.run import QEMU_NORMAL_EXIT
+    launcher = launch.launcher_path()
+    if launcher is None:
+        return
+    tokens = network.tokens() if network and accel != "spt" else []  # spt has no network yet (run_image)
+    if accel == "spt":
+        opts, argv, deps = launch.spt_launch(image, args.mem)
+    else:
+        opts, argv, deps = launch.qemu_launch(image, args.mem, accel, arch, QEMU_NORMAL_EXIT[arch],
+                                              network.qemu_args() if network else [])
+    rec = launch.write_record(image, args.mem, mem_default, args.accel, notice, launcher, opts, argv, deps, tokens)
+    cmdline = kernel_cmdline(list(args.args), env, args.debug, args.boottime, args.argv0, tokens)
+    launch.exec_launcher(rec, cmdline, args.timeout)

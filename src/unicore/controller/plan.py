@@ -133,15 +133,28 @@ def _elsewhere(full: dict[str, Library], want: str) -> list[Library]:
     return [lib for lib in full.values() if lib.name == want or want in lib.provides_caps]
 
 
+def _same_capability(sel: Selection, other: list[Library]) -> Library | None:
+    """A library of this target providing a capability that the wanted library of another
+    target provides (so `--with 9pfs` means host volumes on every target)."""
+    caps = {cap for lib in other for cap in lib.provides_caps}
+    providers = [lib for lib in sel.pool.values() if caps & set(lib.provides_caps)]
+    return _pick(providers, sel.reasons) if providers else None
+
+
 def _choose_extra(sel: Selection, extra: dict[str, str], full: dict[str, Library], target: str, warn) -> None:
     """Libraries or capabilities the build asks for beyond the syscalls, each with its reason. One
-    the pool has only for other targets is left out with a warning naming them (e.g. 9pfs, host
-    volumes over virtio, on spt: the image then refuses -v)."""
+    the pool has only for other targets stands for a library of this target with the same
+    capability (9pfs, host volumes over virtio, is hostfs on spt), else is left out with a
+    warning naming them."""
     for want, reason in extra.items():
         if want in sel.pool:
             sel.add(want, reason)
             continue
         other = [lib for lib in _elsewhere(full, want) if lib.name not in sel.pool]
+        here = _same_capability(sel, other)
+        if here:  # 9pfs on qemu is hostfs on spt: both give host-volumes
+            sel.add(here.name, f"{reason} (for {want}: {', '.join(sorted(set(here.provides_caps)))})")
+            continue
         if other and not any(want in lib.provides_caps for lib in sel.pool.values()):
             plats = sorted({p for lib in other for p in lib.plat})
             warn(f"warning: {want} ({reason}) is not available for {target}: {', '.join(l.name for l in other)} "

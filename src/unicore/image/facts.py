@@ -32,11 +32,11 @@ def image_facts(image: Path) -> dict:
 
 
 def _arm64_load_end(data: bytes) -> int:
-    """A raw arm64 Image: QEMU loads the file at RAM base + text_offset; the payload (the packed
-    program first) starts at the first page after image_size (link_arm64.ld)."""
-    text_offset, image_size = struct.unpack_from("<QQ", data, 8)
-    end = text_offset + len(data)
-    payload = -(-image_size // 4096) * 4096
+    """A raw arm64 Image: QEMU loads the file at RAM base + text_offset; image_size covers what
+    the kernel then occupies (the payload moved up above its zeroed sections), and res2 holds the
+    payload's offset in the file, the packed program first (link_arm64.ld, entry_arm64.S)."""
+    text_offset, image_size, _flags, payload = struct.unpack_from("<QQQQ", data, 8)
+    end = text_offset + max(image_size, len(data))
     if data[payload:payload + 4] == elf.MAGIC:
         program = elf.parse(data[payload:], ".uk_app")
         if program.type == elf.ET_EXEC:

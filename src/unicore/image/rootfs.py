@@ -37,11 +37,15 @@ def allowed(path: str, prefixes: tuple[str, ...]) -> bool:
     return any(path.startswith(p) for p in prefixes) and not any(path.startswith(n) for n in NEVER)
 
 
-def from_report(files: list[str], prefixes: tuple[str, ...] = DEFAULT_PREFIXES) -> tuple[list[Entry], list[str]]:
-    """Entries for the files the program opened; and the paths left out, for the user to see."""
+def from_report(files: list[str], prefixes: tuple[str, ...] = DEFAULT_PREFIXES,
+                sysroot: Path | None = None) -> tuple[list[Entry], list[str]]:
+    """Entries for the files the program opened; and the paths left out, for the user to see.
+    With `sysroot` (a run under qemu-user -L) each comes from where QEMU found it: the sysroot's
+    copy when there is one, else the host's."""
     chosen, skipped = [], []
     for path in files:
-        host = Path(path)
+        inside = Path(sysroot) / path.lstrip("/") if sysroot else None
+        host = inside if inside is not None and inside.is_file() else Path(path)
         if allowed(path, prefixes) and host.is_file():
             chosen.append(Entry(_guest_path(path), host, "opened by the program (dynamic analysis)"))
         else:

@@ -61,12 +61,12 @@ def _merged_usr_links() -> list[Entry]:
             for d in MERGED_USR if os.path.islink(d)]
 
 
-def entries(build_dir: Path, traced: list[str]) -> list[Entry]:
+def entries(build_dir: Path, traced: list[str], host_links: bool = True) -> list[Entry]:
     """The base group's entries; made files are written under build_dir/base (the archive reads
-    them)."""
+    them). `host_links` False: not the host's merged-/usr links (a sysroot has its own layout)."""
     out = build_dir / "base"
     entries = [Entry("/tmp", None, "writable scratch directory (mkstemp, tac, sort)"),
-               Entry(_home(), None, "the user's home directory"), *_merged_usr_links()]
+               Entry(_home(), None, "the user's home directory"), *(_merged_usr_links() if host_links else [])]
     for guest, text in files().items():
         if guest in traced:
             continue

@@ -36,7 +36,8 @@ NOT_RUNTIME = re.compile(r"^/usr/share/(doc|doc-base|man|info|lintian|bug|menu|b
                          r"systemd)/|^/(usr/)?lib/systemd/")
 # Plug-in sets loaded one file at a time on request, large as a whole: under `package` only the
 # files the run used come (`package+depends` brings them all).
-ON_DEMAND = {"/usr/lib/x86_64-linux-gnu/gconv/": "iconv's charset converters (8 MB)"}
+ON_DEMAND = {"/usr/lib/x86_64-linux-gnu/gconv/": "iconv's charset converters (8 MB)",
+             "/usr/lib/aarch64-linux-gnu/gconv/": "iconv's charset converters (arm64 sysroots)"}
 LOCALE_DIR = re.compile(r"^/usr/share/locale/([^/]+)/")
 EXECUTABLE_DIRS = ("/usr/bin/", "/usr/sbin/", "/bin/", "/sbin/", "/usr/games/", "/usr/local/bin/")
 
@@ -138,10 +139,11 @@ def _place(entries: list[Entry]) -> list[Entry]:
 
 
 def assemble(program_entries: list[Entry], traced: list[str], policy: str, build_dir: Path,
-             user_entries: list[Entry] = (), executed: list[str] = ()) -> Rootfs:
+             user_entries: list[Entry] = (), executed: list[str] = (), sysroot: Path | None = None) -> Rootfs:
     """The groups of the root file system for `policy` (one of FILE_POLICIES); `executed`: the
-    programs the analysis runs started with execve (they come with their closures)."""
-    chosen, skipped = guestfs.from_report(traced)
+    programs the analysis runs started with execve (they come with their closures); `sysroot`:
+    where traced paths are looked up first (a foreign binary's run under qemu-user -L)."""
+    chosen, skipped = guestfs.from_report(traced, sysroot=sysroot)
     rootfs = Rootfs(policy, [], skipped)
     seen: set[str] = set()
     _add(rootfs, seen, Group("user files", "given with --rootfs or --file", list(user_entries)))
@@ -152,14 +154,30 @@ def assemble(program_entries: list[Entry], traced: list[str], policy: str, build
     _add(rootfs, seen, Group("traced", "opened or found by the program in the analysis run", chosen))
     if policy == "trace":
         return rootfs
-    _add(rootfs, seen, Group("base", "what every Linux program expects", base.entries(build_dir, traced)))
-    program = str(program_entries[0].host) if program_entries else ""
-    for name, reason in _packages(policy, [str(e.host) for e in program_entries if e.host] + traced).items():
-        files = _runtime(name, program, _languages(traced), policy == "package+depends")
+    _add(rootfs, seen, Group("base", "what every Linux program expects",
+                             base.entries(build_dir, traced, host_links=sysroot is None)))
+    if sysroot:  # guest paths, the sysroot's own package database (program/sysroot.py)
+        program = program_entries[0].guest if program_entries else ""
+        seeds = [e.guest for e in program_entries if e.host] + traced
+    else:
+        program = str(program_entries[0].host) if program_entries else ""
+        seeds = [str(e.host) for e in program_entries if e.host] + traced
+    for name, reason in _packages(policy, seeds, sysroot).items():
+        files = _runtime(name, program, _languages(traced), policy == "package+depends", sysroot)
         _add(rootfs, seen, Group(f"package {name}", reason, files))
-    _add_libraries(rootfs, seen)
-    _links_as_on_host(rootfs, seen)
+    if sysroot is None:  # the DT_NEEDED search is the host's (a sysroot's closure is the static one)
+        _add_libraries(rootfs, seen)
+    _links_as_on_host(rootfs, seen, sysroot)
     return rootfs
+
+
+def _database(sysroot: Path | None) -> dpkg.Database:
+    return dpkg.load(Path(sysroot) / "var/lib/dpkg") if sysroot else dpkg.load()
+
+
+def _on_host(path: str, sysroot: Path | None) -> str:
+    """Where the guest's `path` is on the host: inside `sysroot` when given."""
+    return os.path.join(sysroot, path.lstrip("/")) if sysroot else path
 
 
 def _interpreter(path: str) -> str | None:
@@ -210,12 +228,12 @@ def _add(rootfs: Rootfs, seen: set[str], group: Group) -> None:
         rootfs.groups.append(replace(group, entries=fresh))
 
 
-def _packages(policy: str, seeds: list[str]) -> dict[str, str]:
+def _packages(policy: str, seeds: list[str], sysroot: Path | None = None) -> dict[str, str]:
     """Package name -> why it comes, for the files the program loaded, opened or found."""
-    db = dpkg.load()
+    db = _database(sysroot)
     chosen: dict[str, str] = {}
     for path in seeds:
-        if not os.path.isfile(path):  # a directory (/usr/lib) belongs to many packages
+        if not os.path.isfile(_on_host(path, sysroot)):  # a directory (/usr/lib) belongs to many packages
             continue
         owner = db.owner(path)
         if owner and owner not in chosen:
@@ -245,10 +263,10 @@ def _languages(traced: list[str]) -> set[str]:
     return langs
 
 
-def _runtime(name: str, program: str, langs: set[str], on_demand: bool) -> list[Entry]:
+def _runtime(name: str, program: str, langs: set[str], on_demand: bool, sysroot: Path | None = None) -> list[Entry]:
     """The package's files a program can use at run time (not docs, manuals, other programs)."""
     out, why = [], f"runtime file of {name}"
-    for path in dpkg.load().packages[name].files:
+    for path in _database(sysroot).packages[name].files:
         locale = LOCALE_DIR.match(path)
         if NOT_RUNTIME.search(path) or (locale and locale.group(1) not in langs) \
                 or any(path.startswith(n) for n in guestfs.NEVER) \
@@ -256,10 +274,11 @@ def _runtime(name: str, program: str, langs: set[str], on_demand: bool) -> list[
             continue
         if path.startswith(EXECUTABLE_DIRS) and dpkg.canonical(path) != dpkg.canonical(program):
             continue  # one program per image: another executable could only run through execve
-        if os.path.islink(path):
-            out.append(Entry(path, Path(path), why, os.readlink(path)))
-        elif os.path.isfile(path):
-            out.append(Entry(path, Path(path), why))
+        host = _on_host(path, sysroot)
+        if os.path.islink(host):
+            out.append(Entry(path, Path(host), why, os.readlink(host)))
+        elif os.path.isfile(host):
+            out.append(Entry(path, Path(host), why))
     return out
 
 
@@ -288,14 +307,17 @@ def _add_libraries(rootfs: Rootfs, seen: set[str]) -> None:
                              [Entry(lib, Path(lib), why) for lib, why in named.items()]))
 
 
-def _links_as_on_host(rootfs: Rootfs, seen: set[str]) -> None:
+def _links_as_on_host(rootfs: Rootfs, seen: set[str], sysroot: Path | None = None) -> None:
     """A host symlink stays a symlink when the guest has its target (the loader's /lib64 name
-    is not a second copy of ld.so), and becomes a copy of the target's bytes when not."""
+    is not a second copy of ld.so), and becomes a copy of the target's bytes when not (inside
+    `sysroot`: its links, their targets as guest paths)."""
+    root = os.path.realpath(sysroot) if sysroot else "/"
     for group in rootfs.groups:
         for i, entry in enumerate(group.entries):
-            if entry.host is None or str(entry.host) != entry.guest or not entry.host.is_symlink():
+            if entry.host is None or str(entry.host) != _on_host(entry.guest, sysroot) or not entry.host.is_symlink():
                 continue
-            present = os.path.realpath(entry.host) in seen and entry.host.is_file()
+            target = "/" + os.path.relpath(os.path.realpath(entry.host), root)
+            present = target in seen and entry.host.is_file()
             if entry.symlink is not None and not present and entry.host.is_file():
                 group.entries[i] = replace(entry, symlink=None)
             elif entry.symlink is None and present:

@@ -97,10 +97,11 @@ def stop(proc: subprocess.Popen, signum: int = signal.SIGKILL) -> None:
         proc.wait()
 
 
-def launch(identity, leases: list[int]) -> tuple[list[str], dict]:
+def launch(identity, fds: list[int]) -> tuple[list[str], dict]:
     """(command prefix, Popen keywords) for QEMU: setpriv with the parent-death signal and the
-    identity (confine.py), its own process group, the volume leases inherited (volumes.py)."""
-    return setpriv_prefix(identity.triple() if identity else None), {"process_group": 0, "pass_fds": tuple(leases)}
+    identity (confine.py), its own process group, `fds` inherited (the volume leases: volumes.py;
+    a tap device: network.py)."""
+    return setpriv_prefix(identity.triple() if identity else None), {"process_group": 0, "pass_fds": tuple(fds)}
 
 
 class RunDir:

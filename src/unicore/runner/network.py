@@ -19,6 +19,7 @@ from unicore.errors import BadInputError
 # QEMU's user network (slirp) defaults: the guest, the host as seen from the guest, its DNS
 USER_NET = {"net.ip": "10.0.2.15/24", "net.gw": "10.0.2.2", "net.dns": "10.0.2.3"}
 TAP_NET = {"net.ip": "192.168.100.2/24", "net.gw": "192.168.100.1", "net.dns": "192.168.100.1"}
+TUNSETIFF, IFF_TAP, IFF_NO_PI, IFF_VNET_HDR = 0x400454CA, 0x0002, 0x1000, 0x4000
 PORT_SPEC = re.compile(r"^(?:(?P<addr>\[[0-9a-fA-F:.]+\]|[0-9.]+|localhost):)?(?P<host>\d+):(?P<guest>\d+)"
                        r"(?:/(?P<proto>tcp|udp))?$")
 
@@ -40,6 +41,7 @@ class Network:
         self.mode = mode               # "user" or "tap"
         self.ports = ports or []
         self.tap = tap
+        self.tap_fd: int | None = None  # opened by the runner (root): QEMU may run unprivileged
 
     def tokens(self) -> list[str]:
         settings = USER_NET if self.mode == "user" else TAP_NET
@@ -47,10 +49,37 @@ class Network:
 
     def qemu_args(self) -> list[str]:
         if self.mode == "tap":
-            netdev = f"tap,id=uknet,ifname={self.tap},script=no,downscript=no"
+            self.tap_fd = self.tap_fd if self.tap_fd is not None else open_tap(self.tap)
+            netdev = f"tap,id=uknet,fd={self.tap_fd}"
         else:
             netdev = ",".join(["user,id=uknet", *(p.hostfwd() for p in self.ports)])
         return ["-netdev", netdev, "-device", "virtio-net-device,netdev=uknet"]
+
+    def pass_fds(self) -> list[int]:
+        return [self.tap_fd] if self.tap_fd is not None else []
+
+    def close(self) -> None:
+        if self.tap_fd is not None:
+            os.close(self.tap_fd)
+            self.tap_fd = None
+
+
+def open_tap(name: str) -> int:
+    """An fd on the existing tap device `name` (TUNSETIFF: IFF_TAP | IFF_NO_PI | IFF_VNET_HDR),
+    inheritable, for QEMU's `-netdev tap,fd=N`: QEMU itself may run as an unprivileged user."""
+    import fcntl
+    import struct
+    try:
+        fd = os.open("/dev/net/tun", os.O_RDWR)
+    except OSError as exc:
+        raise BadInputError(f"--net tap={name}: cannot open /dev/net/tun: {exc.strerror}") from None
+    try:
+        fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH22x", name.encode(), IFF_TAP | IFF_NO_PI | IFF_VNET_HDR))
+    except OSError as exc:
+        os.close(fd)
+        raise BadInputError(f"--net tap={name}: cannot attach to the tap device: {exc.strerror}") from None
+    os.set_inheritable(fd, True)
+    return fd
 
 
 def _port_number(text: str, what: str, spec: str) -> int:
@@ -97,6 +126,9 @@ def _tap(spec: str) -> str:
         raise BadInputError(f"--net {spec}: {name!r} is not a network interface name")
     if os.geteuid() != 0:
         raise BadInputError(f"--net {spec}: a tap device needs root (use -p with the user network instead)")
+    if not os.path.exists(f"/sys/class/net/{name}"):
+        raise BadInputError(f"--net {spec}: no network interface {name} (create it first: ip tuntap add dev {name} "
+                            f"mode tap; ip addr add {TAP_NET['net.gw']}/24 dev {name}; ip link set {name} up)")
     return name
 
 

@@ -13,28 +13,21 @@ import shutil
 from pathlib import Path
 
 from unicore.errors import ToolMissingError
+from unicore.runner import cmdline
+from unicore.runner.cmdline import percent_encode  # noqa: F401  (its users import it from here)
 from unicore.runner.confine import sandbox_args
 from unicore.runner.volumes import Volume, qemu_opt, volume_args, volume_tag
 
 QEMUS = {"x86_64": ("qemu-system-x86_64", "qemu-system-x86"), "arm64": ("qemu-system-aarch64", "qemu-system-arm")}
 QEMU = QEMUS["x86_64"][0]
-SAFE = set(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.,:/=+@^~!*()[]{}")
-
-
-def percent_encode(token: str) -> str:
-    """Encode a token for the kernel command line: space, % and anything unusual become %XX."""
-    data = token.encode()
-    return "".join(chr(b) if b in SAFE else f"%{b:02X}" for b in data) or ""
 
 
 def kernel_cmdline(args: list[str], env: dict[str, str], debug: bool, boottime: bool,
                    argv0: str | None = None, volumes: list[Volume] = (), extra: list[str] = ()) -> str:
-    """`extra`: more kernel tokens (the network's net.ip, net.gw, net.dns: network.py)."""
-    tokens = (["debug"] if debug else []) + (["boottime"] if boottime else []) + list(extra)
-    tokens += [f"vol.{volume_tag(i)}={v.guest}" for i, v in enumerate(volumes)]
-    tokens += [f"argv0={argv0}"] if argv0 else []
-    tokens += [f"env={k}={v}" for k, v in env.items()]
-    return " ".join([*map(percent_encode, tokens), "--", *map(percent_encode, args)])
+    """`extra`: more kernel tokens (the network's net.ip, net.gw, net.dns: network.py); the
+    volumes' `vol.TAG=GUESTDIR` follow them (cmdline.py)."""
+    vols = [f"vol.{volume_tag(i)}={v.guest}" for i, v in enumerate(volumes)]
+    return cmdline.kernel_cmdline(args, env, debug, boottime, argv0, [*extra, *vols])
 
 
 def qemu_binary(arch: str = "x86_64") -> str:
@@ -62,10 +55,29 @@ def status_args(arch: str, ctl: Path | int) -> list[str]:
             "-device", "isa-debug-exit,iobase=0xf4,iosize=4"]
 
 
+# TCG's translation buffer for a unikernel (MiB): QEMU's default is 1 GiB, sized for a whole OS.
+# It is touched lazily, so the size caps the worst case rather than the usual RSS; 64 MiB holds
+# SQLite's translated code many times over (no buffer flush: measured in docs/kernel-bench.md).
+TCG_TB_SIZE_MB = 64
+
+
 def accel_args(accel: str) -> list[str]:
     """QEMU flags for `accel`; under KVM the host CPU without IA32_ARCH_CAPABILITIES, which QEMU 7.2
     fails to set on some hosts (HOST-NOTES). The bench's Debian VM uses the same."""
+    if accel == "tcg":
+        return ["-accel", f"tcg,tb-size={TCG_TB_SIZE_MB}"]
     return ["-accel", accel, *(["-cpu", "host,-arch-capabilities"] if accel == "kvm" else [])]
+
+
+def ram_args(mem_mb: float, arch: str) -> list[str]:
+    """Guest RAM as a memfd (x86_64): QEMU advises transparent huge pages on anonymous guest RAM,
+    so each 2 MiB the guest first touches costs the host a zeroed (and maybe compacted) huge page:
+    about 8 MiB of RSS and 0.3 ms of boot for hello. A memfd follows the host's shmem THP policy
+    (Debian: never) instead. arm64's virt keeps plain RAM (its -m has a 1 GiB base alignment of its own)."""
+    size = f"{mem_mb}M"
+    if arch == "arm64":
+        return ["-m", size]
+    return ["-m", size, "-object", f"memory-backend-memfd,id=uk.ram,size={size}", "-machine", "memory-backend=uk.ram"]
 
 
 def control_chardev(ctl: Path | int) -> str:
@@ -84,7 +96,7 @@ def qemu_command(image: Path, cmdline: str, mem_mb: int, accel: str, ctl: Path |
     (console.Channel.qemu_args), first on the virtio-mmio slots' list so that its slot does not
     depend on the volumes."""
     qemu = qemu_binary(arch)
-    return [qemu, *machine_args(arch, accel), "-m", f"{mem_mb}M",
+    return [qemu, *machine_args(arch, accel), *ram_args(mem_mb, arch),
             "-nodefaults", "-no-user-config", "-nographic", "-no-reboot", "-monitor", "none",
             *sandbox_args(qemu),
             "-kernel", str(image), "-append", cmdline,

@@ -41,15 +41,33 @@ BOOT_LINE = re.compile(rb"unicore: boot (\d+) cycles, ([\d.]+) us")
 CTL_LIMIT = 4096  # bytes of COM2 kept: `exit N` / `crash SIG` is one short line
 STREAMS = {STDOUT: "stdout", STDERR: "stderr"}
 ARM64_IMAGE_MAGIC = (56, b"ARM\x64")  # the Linux arm64 Image header's magic, at byte 56
+PREPARE = object()  # run_image's `network` default: prepare it from `ports` and `net`
 QEMU_NORMAL_EXIT = {"x86_64": (1, 3), "arm64": (0,)}  # isa-debug-exit's (v << 1) | 1; PSCI off: 0
+
+
+_PLANS: dict[tuple[str, int, int], dict] = {}
+
+
+def sidecar_plan(image: Path) -> dict | None:
+    """The plan recorded beside the image (None: built by hand), read once per run however many
+    questions the run asks of it (keyed by the file's stamp; callers only read it)."""
+    sidecar = plan_of_image(image)
+    try:
+        st = sidecar.stat()
+    except OSError:
+        return None
+    key = (str(sidecar), st.st_mtime_ns, st.st_size)
+    if key not in _PLANS:
+        _PLANS[key] = load_plan(sidecar)
+    return _PLANS[key]
 
 
 def image_arch(image: Path) -> str:
     """The image's target architecture: from the plan recorded beside it at build time, else
     from the file itself (an arm64 Image header, or an ELF for x86_64)."""
-    sidecar = plan_of_image(image)
-    if sidecar.is_file():
-        return load_plan(sidecar)["target"]["arch"]
+    plan = sidecar_plan(image)
+    if plan is not None:
+        return plan["target"]["arch"]
     with open(image, "rb") as f:
         head = f.read(64)
     at, magic = ARM64_IMAGE_MAGIC
@@ -188,20 +206,17 @@ def _finish(proc: subprocess.Popen, timed_out: bool) -> str:
 def _check_volume_support(image: Path) -> None:
     """An image built without a host-volume library would silently ignore -v: say so before booting
     (from the capabilities its plan recorded at build time; no pool manifest is read)."""
-    sidecar = plan_of_image(image)
-    if not sidecar.is_file():
+    plan = sidecar_plan(image)
+    if plan is None:
         return  # built by hand: nothing to check against
-    plan = load_plan(sidecar)
     if not any("host-volumes" in lib["capabilities"] for lib in plan["libraries"]):
-        raise BadInputError(f"{image} has no host-volume support; rebuild it with --with 9pfs to use -v")
+        raise BadInputError(f"{image} has no host-volume support; rebuild it with --with host-volumes (9pfs on QEMU, hostfs on spt) to use -v")
 
 
 def _has_network(image: Path) -> bool | None:
     """Whether the image's plan has the network library (None: built by hand, no plan)."""
-    sidecar = plan_of_image(image)
-    if not sidecar.is_file():
-        return None
-    return any("network" in lib["capabilities"] for lib in load_plan(sidecar)["libraries"])
+    plan = sidecar_plan(image)
+    return None if plan is None else any("network" in lib["capabilities"] for lib in plan["libraries"])
 
 
 def prepare_net(image: Path, ports: list[str], net: str | None) -> Network | None:
@@ -229,7 +244,8 @@ def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = No
               on_output: Callable[[str, bytes], None] | None = None, argv0: str | None = None,
               volumes: list[str] = (), volume_security: str = vols.DEFAULT_SECURITY,
               volume_lock: bool = True, started: float | None = None,
-              terminal: Terminal | None = None, ports: list[str] = (), net: str | None = None) -> RunResult:
+              terminal: Terminal | None = None, ports: list[str] = (), net: str | None = None,
+              network: "Network | None | object" = PREPARE) -> RunResult:
     """Boot `image` with `args` (argv[1..]) and `env`; see the module doc for the exit status.
     `stdin_bytes` (bytes or a binary file, read as the program reads) is streamed to the program;
     `on_output(name, chunk)` gets "stdout", "stderr" and "kernel" chunks as they come.
@@ -237,18 +253,23 @@ def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = No
     security_model), each leased to this run unless `volume_lock` is False (volumes.py).
     `started`: the monotonic time the caller's host set-up began (`--timings`; default: now).
     `terminal` (tty.py: the user's terminal, when stdin is one) is lent to the guest and restored.
-    `ports` are -p [HOSTADDR:]HOSTPORT:GUESTPORT forwards, `net` "user" or "tap[=NAME]" (network.py)."""
+    `ports` are -p [HOSTADDR:]HOSTPORT:GUESTPORT forwards, `net` "user" or "tap[=NAME]" (network.py);
+    `network`: what prepare_net(image, ports, net) already gave the caller (not prepared twice)."""
     image = Path(image)
     if not image.is_file():
         raise BadInputError(f"image not found: {image}")
     if spt.is_spt_image(image):
-        if volumes or ports or net:
-            what = "-v volumes" if volumes else "networking (-p, --net)"
-            raise BadInputError(f"{image} is an spt image: {what} not supported on spt yet (docs/spt.md)")
-        cmdline = kernel_cmdline(list(args), env or {}, debug, boottime, argv0)
-        return _run_spt(image, cmdline, mem_mb, timeout, stdin_bytes, on_output, started)
+        if ports or net:
+            raise BadInputError(f"{image} is an spt image: networking (-p, --net) not supported on spt yet (docs/spt.md)")
+        shared = prepare_volumes(image, list(volumes), vols.DEFAULT_SECURITY) if volumes else []
+        cmdline = kernel_cmdline(list(args), env or {}, debug, boottime, argv0, volumes=shared)
+        leases = vols.take_leases(shared) if volume_lock else []
+        try:
+            return _run_spt(image, cmdline, mem_mb, timeout, stdin_bytes, on_output, started, shared)
+        finally:
+            vols.release(leases)
     shared = prepare_volumes(image, list(volumes), volume_security)
-    network = prepare_net(image, list(ports), net)
+    network = prepare_net(image, list(ports), net) if network is PREPARE else network
     arch = image_arch(image)
     chosen, _ = choose_accel(accel, arch)
     cmdline = kernel_cmdline(list(args), env or {}, debug, boottime, argv0, volumes=shared,
@@ -267,7 +288,8 @@ def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = No
             if virtio_devices(cmd) > vols.VIRTIO_SLOTS:
                 raise BadInputError(f"{virtio_devices(cmd)} virtio devices: microvm has {vols.VIRTIO_SLOTS} slots")
             start = out.marks["spawn"] = time.monotonic()
-            proc, timed_out = _supervise(lambda: _spawn(cmd, channel, ctl_guest, lifetime.launch(identity, leases)),
+            fds = [*leases, *(network.pass_fds() if network else [])]
+            proc, timed_out = _supervise(lambda: _spawn(cmd, channel, ctl_guest, lifetime.launch(identity, fds)),
                                          run, channel, ctl_host, stdin_bytes,
                                          None if timeout is None else start + timeout, out, terminal)
             stderr = _finish(proc, timed_out)
@@ -277,6 +299,8 @@ def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = No
         ctl_host.close()
         ctl_guest.close()
         vols.release(leases)
+        if network:
+            network.close()
         if terminal:
             terminal.restore()
     out.marks["done"] = time.monotonic()
@@ -287,14 +311,15 @@ def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = No
 
 
 def _run_spt(image: Path, cmdline: str, mem_mb: int, timeout: float | None, stdin, on_output,
-             started: float | None) -> RunResult:
-    """An spt image under its tender (spt.py): the same result as from QEMU, accel "spt"."""
+             started: float | None, volumes: list[vols.Volume] = ()) -> RunResult:
+    """An spt image under its tender (spt.py): the same result as from QEMU, accel "spt". Volumes
+    are the host's directories themselves (lib/hostfs: host metadata, as QEMU's passthrough)."""
     out = _Collect(on_output, started or time.monotonic())
     def add(name: str, chunk: bytes) -> None:
         out.control(chunk) if name == "control" else out.add(name, chunk)
     out.marks["spawn"] = time.monotonic()  # the tender's start (its lookup is a stat when cached)
     rc, timed_out, wall = spt.run_tender(image, cmdline, mem_mb, timeout, stdin, add,
-                                         lambda: out.marks.__setitem__("spawn", time.monotonic()))
+                                         lambda: out.marks.__setitem__("spawn", time.monotonic()), volumes)
     out.marks["done"] = time.monotonic()
     out.marks["done"] = time.monotonic()
     control = bytes(out.ctl)

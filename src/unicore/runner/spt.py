@@ -130,18 +130,27 @@ def _pump(streams: dict[int, str], deadline: float | None, add: Callable[[str, b
     return False
 
 
+def tender_command(tender: Path, mem_mb: int, kernel_fd: int, control_fd: int, image: Path, cmdline: str,
+                   volumes=()) -> list[str]:
+    """The tender's command line (docs/spt.md); the launch record holds it too (launch.py), for
+    runs without volumes."""
+    return [str(tender), "--mem", str(mem_mb), "--kernel-fd", str(kernel_fd), "--control-fd", str(control_fd),
+            *[a for v in volumes for a in ("--volume", f"{v.host}{':ro' if v.readonly else ''}")], str(image), cmdline]
+
+
 def run_tender(image: Path, cmdline: str, mem_mb: int, timeout: float | None, stdin,
-               add: Callable[[str, bytes], None], on_spawn: Callable[[], None] = lambda: None) -> tuple[int, bool, float]:
+               add: Callable[[str, bytes], None], on_spawn: Callable[[], None] = lambda: None,
+               volumes=()) -> tuple[int, bool, float]:
     """Run `image` under the tender; each output chunk goes to add(name, chunk) with name one of
-    stdout, stderr, kernel, control; on_spawn() just before the tender starts. Returns (process
-    status as 0-255 or -signal, timed out, wall s)."""
+    stdout, stderr, kernel, control; on_spawn() just before the tender starts; `volumes`
+    (volumes.Volume) become the tender's fds 6 on, in order (the kernel's vol.volN tokens). Returns
+    (process status as 0-255 or -signal, timed out, wall s)."""
     tender = tender_path()
     pipes = {name: os.pipe() for name in ("stdin", "stdout", "stderr", "kernel", "control")}
     prefix, _ = lifetime.launch(None, [])
     child = {"stdin": pipes["stdin"][0], "stdout": pipes["stdout"][1], "stderr": pipes["stderr"][1],
              "kernel": pipes["kernel"][1], "control": pipes["control"][1]}
-    cmd = [*prefix, str(tender), "--mem", str(mem_mb), "--kernel-fd", str(child["kernel"]),
-           "--control-fd", str(child["control"]), str(image), cmdline]
+    cmd = [*prefix, *tender_command(tender, mem_mb, child["kernel"], child["control"], image, cmdline, volumes)]
     proc, stop = None, threading.Event()
     try:
         with lifetime.RunDir() as run:

@@ -6,19 +6,26 @@
  *   refused HOST PORT    a blocking connect to a closed port: the errno's name
  *   nbconnect HOST PORT CLOSED  non-blocking connect + poll to PORT (then one echo), and to CLOSED
  *   loopreset PORT       both ends on 127.0.0.1: resets by SO_LINGER 0 and by closing unread data
+ *   mmsg PORT            sendmmsg of three datagrams to 127.0.0.1, recvmmsg (MSG_WAITFORONE) of them
+ *   resolv               print /etc/resolv.conf
+ *   unix DIR             named AF_UNIX sockets in DIR (stream, datagram, abstract) and datagram pairs
  * Servers print "listening PORT" once they listen. */
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #define MAXC 512
@@ -31,6 +38,10 @@ static const char *ename(int e)
 	case EPIPE: return "EPIPE";
 	case ETIMEDOUT: return "ETIMEDOUT";
 	case EINPROGRESS: return "EINPROGRESS";
+	case EAGAIN: return "EAGAIN";
+	case ENOENT: return "ENOENT";
+	case EADDRINUSE: return "EADDRINUSE";
+	case EPROTOTYPE: return "EPROTOTYPE";
 	case 0: return "0";
 	default: return strerror(e);
 	}
@@ -309,6 +320,181 @@ static int loopreset(int port)
 	return 0;
 }
 
+/* Three datagrams in one sendmmsg, received by one recvmmsg with room for four. */
+static int mmsg(int port)
+{
+	static const char *out[3] = { "one", "three", "fifteen" };
+	struct sockaddr_in a = addr_of("127.0.0.1", port);
+	int r = socket(AF_INET, SOCK_DGRAM, 0), s = socket(AF_INET, SOCK_DGRAM, 0);
+	struct iovec oiov[3], iiov[4];
+	struct mmsghdr om[3], im[4];
+	char in[4][16];
+
+	if (bind(r, (struct sockaddr *)&a, sizeof(a)))
+		return perror("bind"), 1;
+	memset(om, 0, sizeof(om));
+	memset(im, 0, sizeof(im));
+	for (int i = 0; i < 3; i++) {
+		oiov[i] = (struct iovec){ (void *)out[i], strlen(out[i]) };
+		om[i].msg_hdr = (struct msghdr){ .msg_name = &a, .msg_namelen = sizeof(a), .msg_iov = &oiov[i], .msg_iovlen = 1 };
+	}
+	int sent = sendmmsg(s, om, 3, 0);
+	printf("sendmmsg %d: %u %u %u\n", sent, om[0].msg_len, om[1].msg_len, om[2].msg_len);
+	for (int i = 0; i < 4; i++) {
+		iiov[i] = (struct iovec){ in[i], sizeof(in[i]) };
+		im[i].msg_hdr = (struct msghdr){ .msg_iov = &iiov[i], .msg_iovlen = 1 };
+	}
+	int got = recvmmsg(r, im, 4, MSG_WAITFORONE, NULL);
+	printf("recvmmsg %d:", got);
+	for (int i = 0; i < got; i++)
+		printf(" %.*s/%u", (int)im[i].msg_len, in[i], im[i].msg_len);
+	int again = recvmmsg(r, im, 4, MSG_DONTWAIT, NULL);
+	printf("; then %s\n", again < 0 ? ename(errno) : "data");
+	return 0;
+}
+
+static int resolv(void)
+{
+	char buf[512];
+	FILE *f = fopen("/etc/resolv.conf", "r");
+
+	if (!f)
+		return perror("/etc/resolv.conf"), 1;
+	while (fgets(buf, sizeof(buf), f))
+		fputs(buf, stdout);
+	return 0;
+}
+
+/* ---- unix: named AF_UNIX sockets; names are printed relative to DIR ---- */
+static const char *unix_dir;
+
+static socklen_t un_addr(struct sockaddr_un *a, const char *name)
+{
+	memset(a, 0, sizeof(*a));
+	a->sun_family = AF_UNIX;
+	if (name[0] == '@') { /* abstract */
+		memcpy(a->sun_path + 1, name + 1, strlen(name + 1));
+		return offsetof(struct sockaddr_un, sun_path) + strlen(name);
+	}
+	snprintf(a->sun_path, sizeof(a->sun_path), "%s/%s", unix_dir, name);
+	return sizeof(*a);
+}
+
+static void print_name(const char *what, struct sockaddr_un *a, socklen_t len)
+{
+	size_t dl = strlen(unix_dir);
+	const char *p = a->sun_path;
+
+	if (len <= offsetof(struct sockaddr_un, sun_path))
+		printf(" %s=unnamed", what);
+	else if (!p[0])
+		printf(" %s=@%.*s", what, (int)(len - offsetof(struct sockaddr_un, sun_path) - 1), p + 1);
+	else
+		printf(" %s=%s", what, !strncmp(p, unix_dir, dl) ? p + dl + 1 : p);
+}
+
+static void names(int fd)
+{
+	struct sockaddr_un a;
+	socklen_t len = sizeof(a);
+
+	getsockname(fd, (struct sockaddr *)&a, &len);
+	print_name("name", &a, len);
+	len = sizeof(a);
+	if (getpeername(fd, (struct sockaddr *)&a, &len))
+		printf(" peer=%s", ename(errno));
+	else
+		print_name("peer", &a, len);
+}
+
+static const char *try_connect(int type, const char *name)
+{
+	struct sockaddr_un a;
+	socklen_t len = un_addr(&a, name);
+	int c = socket(AF_UNIX, type, 0), r = connect(c, (struct sockaddr *)&a, len), e = errno;
+
+	close(c);
+	return r ? ename(e) : "0";
+}
+
+static void unix_stream(const char *name)
+{
+	struct sockaddr_un a;
+	socklen_t len = un_addr(&a, name);
+	int l = socket(AF_UNIX, SOCK_STREAM, 0), c = socket(AF_UNIX, SOCK_STREAM, 0), s, l2 = socket(AF_UNIX, SOCK_STREAM, 0);
+	struct stat st;
+	char buf[16] = "";
+
+	printf("stream %s: bind %d", name, bind(l, (struct sockaddr *)&a, len));
+	printf(" again %s", bind(l2, (struct sockaddr *)&a, len) ? ename(errno) : "0");
+	if (name[0] != '@')
+		printf(" file %s", stat(a.sun_path, &st) ? ename(errno) : S_ISSOCK(st.st_mode) ? "socket" : "other");
+	int lr = listen(l, 4);
+	printf(" listen %d connect %d", lr, connect(c, (struct sockaddr *)&a, len));
+	s = accept(l, NULL, NULL);
+	names(c);
+	names(s);
+	write(c, "ping", 4);
+	read(s, buf, sizeof(buf));
+	write(s, "pong!", 5);
+	memset(buf + 4, 0, 4);
+	ssize_t n = read(c, buf, sizeof(buf));
+	close(c);
+	printf(" got %.*s eof %zd\n", (int)n, buf, read(s, buf, sizeof(buf)));
+	close(s);
+	close(l);
+	close(l2);
+	printf("stream %s: after close connect %s\n", name, try_connect(SOCK_STREAM, name));
+}
+
+static void unix_dgram(void)
+{
+	struct sockaddr_un a, b, from;
+	socklen_t la = un_addr(&a, "a"), lb = un_addr(&b, "b"), lf = sizeof(from);
+	int x = socket(AF_UNIX, SOCK_DGRAM, 0), y = socket(AF_UNIX, SOCK_DGRAM, 0), z = socket(AF_UNIX, SOCK_DGRAM, 0);
+	char buf[32];
+
+	bind(x, (struct sockaddr *)&a, la);
+	bind(y, (struct sockaddr *)&b, lb);
+	sendto(x, "hello", 5, 0, (struct sockaddr *)&b, lb);
+	sendto(z, "anon!!", 6, 0, (struct sockaddr *)&b, lb);
+	ssize_t n = recvfrom(y, buf, sizeof(buf), 0, (struct sockaddr *)&from, &lf);
+	printf("dgram: %.*s", (int)n, buf);
+	print_name("from", &from, lf);
+	lf = sizeof(from);
+	n = recvfrom(y, buf, sizeof(buf), 0, (struct sockaddr *)&from, &lf);
+	printf(" %.*s", (int)n, buf);
+	print_name("from", &from, lf);
+	printf(" connect %d", connect(x, (struct sockaddr *)&b, lb));
+	send(x, "again", 5, 0);
+	n = recv(y, buf, sizeof(buf), MSG_DONTWAIT);
+	printf(" %.*s", (int)n, buf);
+	names(x);
+	printf(" empty %s", recv(y, buf, sizeof(buf), MSG_DONTWAIT) < 0 ? ename(errno) : "data");
+	printf(" stream-to-dgram %s\n", try_connect(SOCK_STREAM, "b"));
+	close(x), close(y), close(z);
+}
+
+static int unix_mode(const char *dir)
+{
+	int sv[2];
+	char buf[32];
+
+	unix_dir = dir;
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return perror(dir), 1;
+	unix_stream("s");
+	unix_stream("@uc-abstract");
+	printf("missing %s\n", try_connect(SOCK_STREAM, "missing"));
+	unix_dgram();
+	socketpair(AF_UNIX, SOCK_DGRAM, 0, sv);
+	send(sv[0], "one", 3, 0);
+	send(sv[0], "three", 5, 0);
+	ssize_t n1 = recv(sv[1], buf, sizeof(buf), 0), n2 = recv(sv[1], buf + 8, sizeof(buf) - 8, 0);
+	printf("dgram pair: %zd %.3s %zd %.5s\n", n1, buf, n2, buf + 8);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *m = argc > 1 ? argv[1] : "";
@@ -328,6 +514,12 @@ int main(int argc, char **argv)
 		return nbconnect(argv[2], atoi(argv[3]), atoi(argv[4]));
 	if (!strcmp(m, "loopreset") && argc == 3)
 		return loopreset(atoi(argv[2]));
-	fprintf(stderr, "usage: nettool echo|udpecho|sink|client|refused|nbconnect|loopreset ...\n");
+	if (!strcmp(m, "mmsg") && argc == 3)
+		return mmsg(atoi(argv[2]));
+	if (!strcmp(m, "resolv") && argc == 2)
+		return resolv();
+	if (!strcmp(m, "unix") && argc == 3)
+		return unix_mode(argv[2]);
+	fprintf(stderr, "usage: nettool echo|udpecho|sink|client|refused|nbconnect|loopreset|mmsg|resolv|unix ...\n");
 	return 64;
 }

@@ -52,6 +52,7 @@ def _analyze(path: Path, cache: Cache, progress, sysroot: str | None = None) -> 
         "all_syscalls": _names(prog.arch, linked.all_syscalls),
         "unresolved_sites": linked.unresolved,
         "program_sites": program_sites(prog, summaries[0]),
+        "program_other_sites": program_other_sites(prog, summaries[0]),
         "named_programs": [] if sysroot else programs.named(str(path)),
         "stats": _stats(summaries, linked, cache, t0),
     }
@@ -82,6 +83,14 @@ def program_sites(prog: elfmod.Elf, summary: dict) -> dict[str, int]:
     if prog.pie:
         return {}
     return {hex(int(a)): n[0] for a, n in summary.get("site_numbers", {}).items() if len(n) == 1}
+
+
+def program_other_sites(prog: elfmod.Elf, summary: dict) -> list[str]:
+    """The program's other syscall sites (hex addresses): a wrapper's, whose number is its
+    argument, or one not resolved; spt rewrites those of one form too (program/sites.py)."""
+    if prog.pie:
+        return []
+    return sorted(hex(int(a)) for a, n in summary.get("site_numbers", {}).items() if len(n) != 1)
 
 
 def program_info(prog: elfmod.Elf) -> dict:

@@ -14,7 +14,8 @@ import struct
 from unicore.analysis.static import disasm
 from unicore.analysis.static.elf import Elf
 
-SUMMARY_VERSION = 14  # 14: `mov al, imm` after `xor eax, eax` (musl clone) is a constant
+SUMMARY_VERSION = 15  # 15: aarch64 FDE starts are not split one byte in (x86_64 only)
+# 14: `mov al, imm` after `xor eax, eax` (musl clone) is a constant
 PLT_SECTIONS = (".plt", ".plt.sec", ".plt.got", ".iplt")
 NOT_POINTER_DATA = (".eh_frame", ".eh_frame_hdr", ".gcc_except_table", ".dynsym", ".dynstr", ".interp",
                     ".hash", ".gnu.hash", ".gnu.version", ".gnu.version_r", ".gnu.version_d", ".symtab",
@@ -36,8 +37,11 @@ class Regions:
         # before `syscall`) still belongs to the function above, which is the sound choice.
         for s, _e in elf.fdes:
             starts.add(s)
-            if s not in names and elf.read(s, 1) in (b"\x00", b"\x90"):
-                starts.add(s + 1)  # glibc starts __restore_rt's FDE one byte early, inside padding
+            if elf.arch == "x86_64" and s not in names and elf.read(s, 1) in (b"\x00", b"\x90"):
+                # glibc starts x86_64 __restore_rt's FDE one byte early, inside padding (nop or
+                # zero); aarch64 instructions are 4 bytes and many begin with a zero byte
+                # (adrp x0, mov x0, #0): split there, and the function is cut after one byte.
+                starts.add(s + 1)
         starts.add(elf.entry)
         for key in ("DT_INIT", "DT_FINI"):
             if key in elf.dyn:

@@ -21,9 +21,10 @@ uk_arch_arm64_image:				/* the Linux arm64 Image header (Documentation/arm64/boo
 	b uk_arch_arm64_start			/* code0 */
 	.long 0					/* code1 */
 	.quad 0x80000				/* text_offset: loaded at RAM base + 512 KiB */
-	.quad _end - uk_arch_arm64_image	/* image_size: what must be free after the load address */
+	.quad _uk_payload_end - uk_arch_arm64_image	/* image_size: what must be free after the load address */
 	.quad 0x2				/* flags: little-endian, 4 KiB pages */
-	.quad 0, 0, 0
+	.quad _uk_payload_load - uk_arch_arm64_image	/* res2: where the payload is in the file (image/facts.py) */
+	.quad 0, 0
 	.ascii "ARM\x64"			/* magic */
 	.long 0
 
@@ -35,6 +36,7 @@ uk_arch_arm64_start:
 	msr cpacr_el1, x1
 	ldr x1, =uk_arch_arm64_vectors
 	msr vbar_el1, x1
+	bl move_payload				/* first: the page tables are where its file bytes are */
 	bl build_identity_map
 	ldr x1, =MAIR_VALUE
 	msr mair_el1, x1
@@ -64,6 +66,40 @@ uk_arch_arm64_start:
 	bl uk_arch_start
 3:	wfi
 	b 3b
+
+/* The file holds the payload right after the kernel's loaded sections (_uk_payload_load), where
+ * .bss will be; it belongs above _end (_uk_payload_start): copy it up, last bytes first (the two
+ * ranges may overlap), with the MMU still off (aligned 16-byte accesses). QEMU puts the device tree after the file's end: one that lies where the
+ * payload goes moves above the payload first (its size is the big-endian totalsize at +4). */
+move_payload:
+	ldr x1, =_uk_payload_load
+	ldr x2, =_uk_payload_start
+	ldr x3, =_uk_payload_end
+	sub x4, x3, x2				/* bytes, a multiple of 16 */
+	add x5, x1, x4				/* the file's end */
+	cmp x19, x5
+	b.lo 2f
+	cmp x19, x3
+	b.hs 2f
+	ldr w6, [x19, #4]
+	rev w6, w6
+	add x6, x6, #15
+	and x6, x6, #~15
+	add x7, x19, x6				/* the tree to _uk_payload_end, last bytes first */
+	add x8, x3, x6
+1:	cmp x7, x19
+	b.ls 3f
+	ldp x9, x10, [x7, #-16]!
+	stp x9, x10, [x8, #-16]!
+	b 1b
+3:	mov x19, x3
+2:	add x8, x3, #0				/* the payload: from the file's end down */
+4:	cmp x5, x1
+	b.ls 5f
+	ldp x9, x10, [x5, #-16]!
+	stp x9, x10, [x8, #-16]!
+	b 4b
+5:	ret
 
 /* Three tables in the pages the linker script reserves (_uk_pagetables): L0, L1, and the L2 of
  * the first GiB. Written with the MMU off (device memory: aligned 64-bit stores only). */

@@ -101,7 +101,9 @@ void uk_arch_cpu_init(void)
 /* Called from the long-mode entry with the PVH start info's physical address. */
 void uk_arch_start(uintptr_t start_info)
 {
+	uk_core_mark("entry to C");
 	uk_arch_cpu_init();
+	uk_core_mark("cpu");
 	uk_plat_start(start_info);
 }
 

@@ -19,8 +19,9 @@ extern const char uk_app_start[], uk_app_end[];
  * calls at load (docs/spt.md). */
 struct uk_image_syscall_site {
 	uint64_t addr;
-	uint64_t nr;
+	uint64_t nr; /* UK_IMAGE_SITE_ANY: a `mov %reg, %reg; syscall; ret` tail, the number in %rax */
 };
+#define UK_IMAGE_SITE_ANY (~0ULL)
 extern const struct uk_image_syscall_site uk_app_syscall_sites[];
 extern const unsigned long uk_app_syscall_sites_count;
 

@@ -81,6 +81,9 @@ int uk_plat_devices(struct uk_plat_device *out, int max);
 /* ---- implemented by core, called by the platform ---- */
 _Noreturn void uk_core_start(struct uk_bootinfo *bi);  /* the kernel's entry, once */
 void *uk_core_page_alloc(size_t npages);               /* also for the arch's page tables */
+/* The end of boot phase `what` (a string that outlives the boot), for the boottime token's
+ * phase lines (uk_core_marks_print); also called by arch and platform set-up. */
+void uk_core_mark(const char *what);
 void uk_core_page_free(void *addr, size_t npages);     /* e.g. busy RAM the platform is done with */
 /* A driver polling for input: let other threads run until then; 0 (at once) when there are none. */
 int uk_core_thread_yield_until(uint64_t monotonic_ns);

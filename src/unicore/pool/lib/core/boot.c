@@ -1,9 +1,14 @@
 /* Kernel boot sequence (core): parse the command line, set up the page allocator over the
  * largest RAM range above the image, run the init table (the process library's entry is
  * last and never returns). */
+#include <uk/arch.h>
 #include <uk/core.h>
 #include <uk/image.h>
 #include <uk/plat.h>
+#include <uk/link.h>
+#include <uk/net.h>
+
+UK_OPTIONAL(uk_net_drain);
 
 struct uk_bootargs uk_core_boot;
 struct uk_palloc uk_core_pages;
@@ -12,6 +17,40 @@ static struct uk_bootinfo *boot_info; /* its busy ranges move with the payload *
 #define NOZERO __attribute__((section(".bss..nozero.core")))
 static char cmdline_copy[4096] NOZERO;  /* the host's buffer may sit in RAM we hand out */
 static char *argvec[UK_MAX_ARGS] NOZERO;
+
+#define MAX_MARKS 24
+static struct { const char *what; uk_init_fn fn; uint64_t cycles; } marks[MAX_MARKS];
+static int nmarks;
+
+static void mark(const char *what, uk_init_fn fn)
+{
+	if (nmarks < MAX_MARKS)
+		marks[nmarks].what = what, marks[nmarks].fn = fn, marks[nmarks++].cycles = uk_arch_cycles();
+}
+
+void uk_core_mark(const char *what) { mark(what, 0); }
+
+/* The init function's name, for its mark (from the image's symbol table). */
+static const char *init_name(uk_init_fn fn)
+{
+	uintptr_t offset;
+	const char *name = uk_core_symbol((uintptr_t)fn, &offset);
+
+	return name ? name : "init";
+}
+
+void uk_core_marks_print(void)
+{
+	uint64_t last = uk_arch_boot_cycles;
+
+	for (int i = 0; i < nmarks; i++) {
+		uint64_t ns = uk_plat_cycles_to_ns(marks[i].cycles - last);
+		uk_core_printk("unicore: boot phase %s %lu.%03lu us\n", marks[i].fn ? init_name(marks[i].fn) : marks[i].what, (unsigned long)(ns / 1000),
+			       (unsigned long)(ns % 1000));
+		last = marks[i].cycles;
+	}
+}
+
 
 static struct uk_memregion usable_region(const struct uk_bootinfo *bi)
 {
@@ -122,11 +161,15 @@ _Noreturn void uk_core_start(struct uk_bootinfo *bi)
 	memcpy(cmdline_copy, bi->cmdline, strlen(bi->cmdline) + 1);
 	if (uk_core_cmdline_parse(cmdline_copy, &uk_core_boot, argvec, UK_MAX_ARGS))
 		uk_core_panic("command line: more than %d arguments and variables", UK_MAX_ARGS / 2 - 3);
+	uk_core_mark("command line");
 	mem_init(bi);
 	boot_info = bi;
+	uk_core_mark("page allocator");
 	uk_core_log(UK_LOG_DEBUG, "RAM for allocation: 0x%lx-0x%lx", uk_core_pages.base, uk_core_pages.base + uk_core_pages.npages * 4096);
-	for (const uk_init_fn *fn = __uk_inittab_start; fn < __uk_inittab_end; fn++)
+	for (const uk_init_fn *fn = __uk_inittab_start; fn < __uk_inittab_end; fn++) {
 		(*fn)();
+		mark(0, *fn); /* the last one (the program's start) never returns: it marks itself */
+	}
 	uk_core_panic("nothing to run: the image has no process library");
 }
 
@@ -171,9 +214,22 @@ static intptr_t move_out(uintptr_t start, uintptr_t end, uintptr_t lo, uintptr_t
 
 /* A fixed-address program's segments [lo, hi) may cover the payload or a busy range (the PVH
  * module, which QEMU puts at the top of RAM): they move to free pages first. */
+static bool payload_yielded;
+
+int uk_core_payload_yield_tail(uintptr_t lo, uintptr_t hi)
+{
+	uintptr_t start = (uintptr_t)_uk_payload_start, end = UK_ALIGN_UP((uintptr_t)_uk_payload_end, 4096);
+
+	if (uk_core_payload_offset || _uk_initrd_end != _uk_initrd_start || start >= lo || end <= lo || end > hi)
+		return 0;
+	uk_core_pa_free(&uk_core_pages, (void *)lo, (end - lo) / 4096);
+	payload_yielded = true;
+	return 1;
+}
+
 void uk_core_payload_move_from(uintptr_t lo, uintptr_t hi)
 {
-	if (!uk_core_payload_offset)
+	if (!uk_core_payload_offset && !payload_yielded)
 		uk_core_payload_offset = move_out((uintptr_t)_uk_payload_start, (uintptr_t)_uk_payload_end, lo, hi, "the image's payload");
 	for (int i = 0; boot_info && i < boot_info->nbusy; i++) {
 		struct uk_memregion *b = &boot_info->busy[i];
@@ -216,3 +272,10 @@ const char *uk_core_boot_param(const char *key) { return uk_core_bootargs_param(
 
 void *uk_core_page_alloc(size_t npages) { return uk_core_pa_alloc(&uk_core_pages, npages); }
 void uk_core_page_free(void *addr, size_t npages) { uk_core_pa_free(&uk_core_pages, addr, npages); }
+
+_Noreturn void uk_core_exit(int status)
+{
+	if (uk_net_drain)
+		uk_net_drain();
+	uk_plat_exit(status);
+}

@@ -72,11 +72,13 @@ static void load_interp(struct started *s, const char *interp)
 
 /* The embedded copy is not needed after loading. Only whole pages: the last one may hold what
  * follows (the root file system archive). */
-static void free_embedded(const char *app, const char *app_end)
+static void free_embedded(const char *app, const char *app_end, uintptr_t lo)
 {
 	uintptr_t start = UK_ALIGN_UP((uintptr_t)app, UK_PAGE_SIZE);
 	uintptr_t end = UK_ALIGN_DOWN((uintptr_t)app_end, UK_PAGE_SIZE);
 
+	if (start < lo && end > lo)
+		end = lo; /* its tail was the program's own pages (uk_core_payload_yield_tail) */
 	if (end > start)
 		uk_core_page_free((void *)start, (end - start) / UK_PAGE_SIZE);
 }
@@ -100,6 +102,8 @@ static void place_embedded(void)
 	started.path = program_path();
 	if (uk_process_elf_parse(uk_app_start + uk_core_payload_offset, size, 0, &l, &err))
 		fail(started.path, err, 126);
+	if (l.type == 2 && uk_process_elf_loads_in_place(uk_app_start + uk_core_payload_offset, l.lo))
+		uk_core_payload_yield_tail(l.lo, l.hi); /* load_segments copies top-down */
 	if (l.type == 2)
 		uk_core_payload_move_from(l.lo, l.hi);
 	if ((err = uk_exec_place(uk_app_start + uk_core_payload_offset, size, 1, &started.prog)))
@@ -118,7 +122,7 @@ static void load_embedded(struct started *s, char *interp, size_t ilen)
 	uk_exec_fill(app, &s->prog);
 	uk_core_strncpy_z(interp, s->prog.l.interp ? s->prog.l.interp : "", ilen);
 	s->prog.l.interp = NULL;
-	free_embedded(app, app + size);
+	free_embedded(app, app + size, s->prog.l.lo);
 }
 
 /* Load the program and, if it names one, its loader. */

@@ -97,7 +97,7 @@ struct source {
 static void fill(const struct source *src, uint64_t off, void *dst, size_t len)
 {
 	if (src->mem)
-		memcpy(dst, src->mem + off, len);
+		memmove(dst, src->mem + off, len);
 	else
 		uk_vfs_mmap_fill((int)src->fd, (int64_t)off, dst, len);
 }
@@ -131,10 +131,20 @@ static void load_segments(const void *hdr, const struct source *src, struct uk_e
 	const struct phdr *ph = (const void *)(f + *(const uint64_t *)(f + 0x20));
 	uint16_t phnum = *(const uint16_t *)(f + 0x38);
 
-	memset((void *)out->l.lo, 0, out->l.hi - out->l.lo);
-	for (int i = 0; i < phnum; i++)
-		if (ph[i].type == PT_LOAD)
-			fill(src, ph[i].offset, (void *)(ph[i].vaddr + out->bias), ph[i].filesz);
+	uintptr_t end = out->l.hi; /* zeroed up to here: the next segment's start */
+
+	/* highest segment first, zeroing only above what each copies: an embedded file whose tail
+	 * lies under the program's own pages (uk_core_payload_yield_tail) is read before it is
+	 * overwritten (PT_LOAD headers come sorted by address) */
+	for (int i = phnum - 1; i >= 0; i--) {
+		if (ph[i].type != PT_LOAD)
+			continue;
+		uintptr_t va = ph[i].vaddr + out->bias, file_end = va + ph[i].filesz;
+		memset((void *)file_end, 0, end - file_end);
+		fill(src, ph[i].offset, (void *)va, ph[i].filesz);
+		end = va;
+	}
+	memset((void *)out->l.lo, 0, end - out->l.lo);
 }
 
 void uk_exec_fill(const void *file, struct uk_exec_image *out)

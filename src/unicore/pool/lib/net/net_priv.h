@@ -18,6 +18,7 @@
 /* ---- the device (netdev.c) ---- */
 long uk_net_dev_init(struct netif *nif); /* 0, or -ENODEV without a virtio-net device */
 int uk_net_dev_poll(void);               /* frames received and handed to lwIP */
+bool uk_net_dev_tx_idle(void);           /* the device has taken every frame given to it */
 
 /* ---- the stack (stack.c) ---- */
 
@@ -57,8 +58,14 @@ struct uk_net_sock {
 	/* datagram queue */
 	struct uk_net_dgram *dq_head, *dq_tail;
 	size_t dq_bytes;
-	/* AF_UNIX socketpair: the other end (its ring is what we write) */
+	/* AF_UNIX: the other end of a stream (its ring is what we write), or a datagram pair's */
 	struct uk_net_sock *peer;
+	/* AF_UNIX names (sock_unix.c): ours (a path, or abstract with its leading NUL) and its
+	 * socket file, a connected datagram socket's destination, the registry of bound sockets */
+	char *uname, *udest;
+	size_t unamelen, udestlen;
+	struct uk_vnode *unode;
+	struct uk_net_sock *unext;
 	uint64_t rcvtimeo, sndtimeo; /* ns, 0 = none */
 };
 
@@ -84,6 +91,7 @@ long uk_net_tcp_send(struct uk_net_sock *s, const void *buf, size_t len, int fla
 long uk_net_tcp_recv(struct uk_net_sock *s, void *buf, size_t len, int flags);
 long uk_net_tcp_shutdown(struct uk_net_sock *s, int how);
 void uk_net_tcp_close(struct uk_net_sock *s);
+size_t uk_net_tcp_owed(void); /* unacknowledged bytes and unsent FINs of all connections */
 unsigned uk_net_tcp_poll(struct uk_net_sock *s);
 long uk_net_udp_open(struct uk_net_sock *s);
 long uk_net_udp_bind(struct uk_net_sock *s, const ip_addr_t *ip, uint16_t port);
@@ -93,9 +101,29 @@ long uk_net_udp_recv(struct uk_net_sock *s, void *buf, size_t len, int flags, ip
 		     size_t *full);
 void uk_net_udp_close(struct uk_net_sock *s);
 unsigned uk_net_udp_poll(struct uk_net_sock *s);
+/* AF_UNIX names (sock_unix.c) */
+long uk_net_unix_bind(struct uk_net_sock *s, const void *uaddr, long len);
+long uk_net_unix_listen(struct uk_net_sock *s, int backlog);
+long uk_net_unix_connect(struct uk_net_sock *s, const void *uaddr, long len);
+long uk_net_unix_sendto(struct uk_net_sock *s, const void *buf, size_t len, const void *to, long tolen);
+long uk_net_unix_recvfrom(struct uk_net_sock *s, void *buf, size_t len, int flags, void *from, uint32_t *fromlen,
+			  size_t *full);
+void uk_net_unix_name_out(void *uaddr, uint32_t *lenp, const char *name, size_t n);
+void uk_net_unix_close(struct uk_net_sock *s);
 /* AF_UNIX stream pairs (sock.c) */
 long uk_net_pair_send(struct uk_net_sock *s, const void *buf, size_t len, int flags);
 long uk_net_pair_recv(struct uk_net_sock *s, void *buf, size_t len, int flags);
+
+/* Linux's struct msghdr (sendmsg, recvmsg, and the mmsghdr of sendmmsg/recvmmsg) */
+struct msghdr_k {
+	void *name;
+	uint32_t namelen;
+	struct uk_iovec *iov;
+	size_t iovlen;
+	void *control;
+	size_t controllen;
+	int flags;
+};
 
 /* Linux constants */
 #define UK_AF_UNIX 1
@@ -128,6 +156,7 @@ long uk_net_pair_recv(struct uk_net_sock *s, void *buf, size_t len, int flags);
 #define EPROTOTYPE 91
 #define ENOPROTOOPT 92
 #define EPROTONOSUPPORT 93
+#define ESOCKTNOSUPPORT 94
 #define EOPNOTSUPP 95
 #define EAFNOSUPPORT 97
 #endif

@@ -67,6 +67,14 @@ static err_t link_output(struct netif *nif, struct pbuf *p)
 	return ERR_OK;
 }
 
+bool uk_net_dev_tx_idle(void)
+{
+	if (!txbuf)
+		return true;
+	tx_reclaim();
+	return tx_nfree == qs[TXQ].num;
+}
+
 /* Hand each received frame to lwIP and give its buffer back to the device. */
 int uk_net_dev_poll(void)
 {

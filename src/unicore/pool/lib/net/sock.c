@@ -1,8 +1,8 @@
 /* net: socket objects. A socket is a vnode (S_IFSOCK) of the vfs fd table with its own read,
  * write, close, poll and ioctl operations, so read/write/close/fcntl/poll/select/epoll work on
  * it as on any file. Each socket has one wait queue, woken by lwIP's callbacks; a stream keeps
- * what arrived in a ring (lwIP's window opens as the program reads it). AF_UNIX socketpair
- * streams are two sockets writing each other's ring. */
+ * what arrived in a ring (lwIP's window opens as the program reads it). AF_UNIX streams
+ * (socketpair, or connected by name: sock_unix.c) are two sockets writing each other's ring. */
 #include "net_priv.h"
 
 static const struct uk_vfs_ops sock_ops;
@@ -158,6 +158,8 @@ long uk_net_pair_send(struct uk_net_sock *s, const void *buf, size_t len, int fl
 {
 	size_t sent = 0;
 
+	if (!s->connected)
+		return -ENOTCONN;
 	while (sent < len) {
 		if (!s->peer || s->wr_shut || s->peer->rd_shut) {
 			if (!(flags & UK_MSG_NOSIGNAL))
@@ -199,6 +201,13 @@ static unsigned pair_poll(struct uk_net_sock *s)
 {
 	bool gone = !s->peer || s->peer->wr_shut;
 
+	if (s->listening)
+		return s->acq_head ? UK_POLLIN : 0;
+	if (s->type == UK_SOCK_DGRAM)
+		return (s->dq_head || s->rd_shut ? UK_POLLIN : 0) | (s->wr_shut ? 0 : UK_POLLOUT);
+	if (!s->connected)
+		return UK_POLLOUT | UK_POLLHUP;
+
 	return (s->len || gone || s->rd_shut ? UK_POLLIN : 0) | (gone ? UK_POLLHUP : 0) |
 	       (s->peer && s->peer->len < UK_NET_RING && !s->wr_shut ? UK_POLLOUT : 0);
 }
@@ -209,7 +218,8 @@ static long sock_recv(struct uk_net_sock *s, void *buf, size_t len, int flags)
 	size_t full;
 
 	if (s->domain == UK_AF_UNIX)
-		return uk_net_pair_recv(s, buf, len, flags);
+		return s->type == UK_SOCK_STREAM ? uk_net_pair_recv(s, buf, len, flags)
+						 : uk_net_unix_recvfrom(s, buf, len, flags, NULL, NULL, &full);
 	if (s->type == UK_SOCK_STREAM)
 		return uk_net_tcp_recv(s, buf, len, flags);
 	return uk_net_udp_recv(s, buf, len, flags, NULL, NULL, &full);
@@ -228,7 +238,8 @@ static long sock_write(struct uk_file *f, const void *buf, size_t len, uk_off_t 
 
 	(void)off;
 	if (s->domain == UK_AF_UNIX)
-		return uk_net_pair_send(s, buf, len, flags);
+		return s->type == UK_SOCK_STREAM ? uk_net_pair_send(s, buf, len, flags)
+						 : uk_net_unix_sendto(s, buf, len, NULL, 0);
 	if (s->type == UK_SOCK_STREAM)
 		return uk_net_tcp_send(s, buf, len, flags);
 	return uk_net_udp_send(s, buf, len, NULL, 0);
@@ -255,6 +266,7 @@ static void sock_close(struct uk_file *f)
 			uk_net_wake(s->peer);
 		}
 		s->peer = NULL;
+		uk_net_unix_close(s);
 	} else if (s->type == UK_SOCK_STREAM) {
 		uk_net_tcp_close(s);
 	} else {
@@ -267,6 +279,7 @@ static void sock_release(struct uk_vnode *vn)
 	struct uk_net_sock *s = vn->priv;
 
 	uk_core_free(s->ring);
+	uk_core_free(s->uname); /* a connection never accepted: uk_net_unix_close did not run */
 	for (struct uk_net_dgram *d = s->dq_head, *next; d; d = next) {
 		next = d->next;
 		uk_core_free(d);

@@ -3,6 +3,7 @@
  * socket's queue; the calls below wait on it. A close with unread data, or SO_LINGER 0,
  * resets the connection (as Linux does). */
 #include "net_priv.h"
+#include "lwip/priv/tcp_priv.h"
 
 #define ACCEPT_MIN 128     /* a listen backlog below this still queues this many */
 #define ACCEPT_MAX 4096    /* SOMAXCONN */
@@ -332,6 +333,23 @@ static err_t closing_sent(void *how, struct tcp_pcb *pcb, u16_t len)
 static err_t closing_poll(void *how, struct tcp_pcb *pcb)
 {
 	return closing_sent(how, pcb, 0);
+}
+
+/* What connections still owe their peers (uk_net_drain): bytes sent and not yet acknowledged,
+ * plus one for each FIN a close still has to send. Connections still opening owe nothing. */
+size_t uk_net_tcp_owed(void)
+{
+	size_t owed = 0;
+
+	for (struct tcp_pcb *pcb = tcp_active_pcbs; pcb; pcb = pcb->next) {
+		if (pcb->state < ESTABLISHED)
+			continue;
+		if (pcb->unsent || pcb->unacked)
+			owed += (size_t)(pcb->snd_lbb - pcb->lastack) + 1;
+		if (pcb->sent == closing_sent)
+			owed++;
+	}
+	return owed;
 }
 
 static void drop(struct uk_net_sock *s, bool reset)

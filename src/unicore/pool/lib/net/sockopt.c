@@ -224,6 +224,6 @@ long uk_net_ioctl(struct uk_file *f, unsigned long cmd, void *arg)
 	if (!arg)
 		return -EFAULT;
 	uk_net_kick();
-	*(int *)arg = (int)(s->type == UK_SOCK_DGRAM && s->domain == UK_AF_INET ? (s->dq_head ? s->dq_head->len : 0) : s->len);
+	*(int *)arg = (int)(s->type == UK_SOCK_DGRAM ? (s->dq_head ? s->dq_head->len : 0) : s->len);
 	return 0;
 }

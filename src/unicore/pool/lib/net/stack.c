@@ -3,6 +3,7 @@
  * never in the middle of a syscall) polls the device and runs lwIP's timeouts every POLL_US
  * microseconds while traffic flows, 16 times less often once idle. Callbacks wake the
  * sockets' wait queues. Settings come from kernel tokens (uk_core_boot_param). */
+#include <uk/arch.h>
 #include <uk/plat.h>
 #include <uk_config.h>
 #include "net_priv.h"
@@ -12,6 +13,8 @@
 
 #define BUSY_NS 200000000ULL /* fast polling this long after the last traffic */
 #define IDLE_FACTOR 16
+#define DRAIN_STALL_NS 2000000000ULL /* the end waits while peers acknowledge, this long without */
+#define DRAIN_MAX_NS 10000000000ULL  /* and this long at most */
 
 static struct netif nif;
 static struct uk_timer poll_timer;
@@ -74,6 +77,31 @@ void uk_net_kick(void)
 		return;
 	uk_net_activity();
 	run();
+}
+
+/* The program ended: Linux would go on sending what it wrote, but here the machine stops next,
+ * and with it QEMU's user network, so the unacknowledged end of an echo, a datagram still in
+ * the transmit queue or a FIN not sent yet would be lost (the host sees end of file early).
+ * Run the stack until peers have everything, or until they stop acknowledging. */
+void uk_net_drain(void)
+{
+	uint64_t start = uk_plat_monotonic_ns(), moved = start, now;
+	size_t owed, least = (size_t)-1;
+
+	if (state != 1)
+		return;
+	while ((owed = uk_net_tcp_owed()) || !uk_net_dev_tx_idle()) {
+		now = uk_plat_monotonic_ns();
+		if (owed < least)
+			least = owed, moved = now;
+		if (now - moved > DRAIN_STALL_NS || now - start > DRAIN_MAX_NS) {
+			uk_core_log(UK_LOG_INFO, "net: exit with %lu bytes unacknowledged", (unsigned long)owed);
+			return;
+		}
+		run();
+		uk_arch_pause();
+	}
+	uk_core_log(UK_LOG_DEBUG, "net: drained in %lu us", (unsigned long)((uk_plat_monotonic_ns() - start) / 1000));
 }
 
 /* A token A.B.C.D (net.ip may carry /PREFIX); 0 when it is absent or not an address. */

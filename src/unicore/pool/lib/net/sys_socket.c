@@ -1,6 +1,6 @@
 /* net: the socket syscalls. They find the socket behind an fd (ENOTSOCK otherwise), turn
  * Linux's sockaddr_in into lwIP's addresses, and pass O_NONBLOCK / MSG_DONTWAIT down as one
- * flag. AF_INET only (AF_INET6: EAFNOSUPPORT); AF_UNIX only through socketpair. */
+ * flag. AF_INET (AF_INET6: EAFNOSUPPORT) and AF_UNIX (socketpair, and names: sock_unix.c). */
 #include <uk/syscall.h>
 #include "net_priv.h"
 
@@ -8,16 +8,6 @@ struct sockaddr_in_k {
 	uint16_t family, port; /* port and address in network order */
 	uint32_t addr;
 	uint8_t zero[8];
-};
-
-struct msghdr_k {
-	void *name;
-	uint32_t namelen;
-	struct uk_iovec *iov;
-	size_t iovlen;
-	void *control;
-	size_t controllen;
-	int flags;
 };
 
 #define PTR(x) ((void *)(uintptr_t)(x))
@@ -79,12 +69,14 @@ UK_SYSCALL(socket)
 
 	if (flags & ~(UK_SOCK_NONBLOCK | UK_SOCK_CLOEXEC))
 		return -EINVAL;
-	if (a0 != UK_AF_INET)
+	if (a0 != UK_AF_INET && a0 != UK_AF_UNIX)
 		return -EAFNOSUPPORT;
 	if (type != UK_SOCK_STREAM && type != UK_SOCK_DGRAM)
+		return a0 == UK_AF_UNIX ? -ESOCKTNOSUPPORT : -EPROTONOSUPPORT;
+	if (a2 && (a0 == UK_AF_UNIX || a2 != (type == UK_SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP)))
 		return -EPROTONOSUPPORT;
-	if (a2 && a2 != (type == UK_SOCK_STREAM ? IPPROTO_TCP : IPPROTO_UDP))
-		return -EPROTONOSUPPORT;
+	if (a0 == UK_AF_UNIX)
+		return (s = uk_net_sock_new((int)a0, type, 0)) ? uk_net_sock_install(s, flags) : -ENOMEM;
 	if ((err = uk_net_init()))
 		return err;
 	if (!(s = uk_net_sock_new((int)a0, type, (int)a2)))
@@ -103,8 +95,8 @@ UK_SYSCALL(socketpair)
 
 	if (a0 != UK_AF_UNIX)
 		return -EOPNOTSUPP;
-	if (type != UK_SOCK_STREAM)
-		return -EPROTONOSUPPORT;
+	if (type != UK_SOCK_STREAM && type != UK_SOCK_DGRAM)
+		return -ESOCKTNOSUPPORT;
 	if (!sv)
 		return -EFAULT;
 	s[0] = uk_net_sock_new(UK_AF_UNIX, type, 0);
@@ -134,8 +126,8 @@ UK_SYSCALL(bind)
 
 	if (!s)
 		return err;
-	if (s->domain != UK_AF_INET)
-		return -EINVAL;
+	if (s->domain == UK_AF_UNIX)
+		return uk_net_unix_bind(s, PTR(a1), a2);
 	if ((err = addr_in(PTR(a1), a2, &ip, &port)))
 		return err;
 	return s->type == UK_SOCK_STREAM ? uk_net_tcp_bind(s, &ip, port) : uk_net_udp_bind(s, &ip, port);
@@ -148,7 +140,9 @@ UK_SYSCALL(listen)
 
 	if (!s)
 		return err;
-	if (s->type != UK_SOCK_STREAM || s->domain != UK_AF_INET)
+	if (s->domain == UK_AF_UNIX)
+		return uk_net_unix_listen(s, (int)a1);
+	if (s->type != UK_SOCK_STREAM)
 		return -EOPNOTSUPP;
 	return uk_net_tcp_listen(s, (int)a1);
 }
@@ -163,11 +157,13 @@ UK_SYSCALL(accept4)
 		return err;
 	if (a3 & ~(long)(UK_SOCK_NONBLOCK | UK_SOCK_CLOEXEC))
 		return -EINVAL;
-	if (s->type != UK_SOCK_STREAM || s->domain != UK_AF_INET)
+	if (s->type != UK_SOCK_STREAM)
 		return -EOPNOTSUPP;
 	if ((err = uk_net_tcp_accept(s, &c, flags & UK_MSG_DONTWAIT)))
 		return err;
-	if (c->pcb.tcp)
+	if (s->domain == UK_AF_UNIX)
+		uk_net_unix_name_out(PTR(a1), PTR(a2), c->peer ? c->peer->uname : NULL, c->peer ? c->peer->unamelen : 0);
+	else if (c->pcb.tcp)
 		addr_out(PTR(a1), PTR(a2), &c->pcb.tcp->remote_ip, c->pcb.tcp->remote_port);
 	else
 		addr_out(PTR(a1), PTR(a2), NULL, 0);
@@ -186,8 +182,8 @@ UK_SYSCALL(connect)
 
 	if (!s)
 		return err;
-	if (s->domain != UK_AF_INET)
-		return -EISCONN;
+	if (s->domain == UK_AF_UNIX)
+		return uk_net_unix_connect(s, PTR(a1), a2);
 	if (s->type == UK_SOCK_DGRAM && a1 && ((const struct sockaddr_in_k *)PTR(a1))->family == 0)
 		return uk_net_udp_connect(s, NULL, 0); /* AF_UNSPEC: dissolve the association */
 	if ((err = addr_in(PTR(a1), a2, &ip, &port)))
@@ -204,7 +200,8 @@ static long do_send(struct uk_net_sock *s, const void *buf, size_t len, int flag
 	long err;
 
 	if (s->domain == UK_AF_UNIX)
-		return uk_net_pair_send(s, buf, len, flags);
+		return s->type == UK_SOCK_STREAM ? uk_net_pair_send(s, buf, len, flags)
+						 : uk_net_unix_sendto(s, buf, len, to, tolen);
 	if (s->type == UK_SOCK_STREAM)
 		return uk_net_tcp_send(s, buf, len, flags);
 	if (!to)
@@ -223,8 +220,16 @@ static long do_recv(struct uk_net_sock *s, void *buf, size_t len, int flags, voi
 	long n;
 
 	*full = 0;
-	if (s->domain == UK_AF_UNIX)
-		return uk_net_pair_recv(s, buf, len, flags);
+	if (s->domain == UK_AF_UNIX && s->type == UK_SOCK_DGRAM)
+		return uk_net_unix_recvfrom(s, buf, len, flags, from, fromlen, full);
+	if (s->domain == UK_AF_UNIX) {
+		n = uk_net_pair_recv(s, buf, len, flags);
+		if (n >= 0 && from && fromlen && s->peer && s->peer->uname)
+			uk_net_unix_name_out(from, fromlen, s->peer->uname, s->peer->unamelen);
+		else if (n >= 0 && fromlen)
+			*fromlen = 0; /* Linux: no address when the sender has no name */
+		return n;
+	}
 	if (s->type == UK_SOCK_STREAM) {
 		n = uk_net_tcp_recv(s, buf, len, flags);
 		if (n >= 0 && from && s->pcb.tcp)
@@ -386,9 +391,13 @@ static long name_of(long fd, void *uaddr, uint32_t *lenp, bool peer)
 	if (!uaddr || !lenp)
 		return -EFAULT;
 	if (s->domain == UK_AF_UNIX) {
-		uint16_t family = UK_AF_UNIX;
-		memcpy(uaddr, &family, *lenp < 2 ? *lenp : 2);
-		*lenp = 2;
+		struct uk_net_sock *o = peer ? s->peer : s;
+		if (peer && !o && !s->udest)
+			return -ENOTCONN;
+		if (peer && !o)
+			uk_net_unix_name_out(uaddr, lenp, s->udest, s->udestlen);
+		else
+			uk_net_unix_name_out(uaddr, lenp, o->uname, o->unamelen);
 		return 0;
 	}
 	if (peer && (!s->connected || !s->pcb.tcp))

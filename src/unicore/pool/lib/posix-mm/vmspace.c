@@ -164,6 +164,17 @@ uintptr_t uk_memory_gap(struct uk_memory_space *s, size_t len)
 	}
 }
 
+uintptr_t uk_memory_stack_map(size_t len)
+{
+	struct uk_memory_space *s = &uk_memory_current;
+	uintptr_t guard = uk_memory_gap(s, len + UK_PAGE_SIZE);
+
+	if (!guard || uk_memory_insert(s, guard + UK_PAGE_SIZE, guard + UK_PAGE_SIZE + len, UK_PROT_READ | UK_PROT_WRITE,
+				       UK_MEMORY_DEMAND | UK_MEMORY_STACK, NULL, 0))
+		return 0;
+	return guard + UK_PAGE_SIZE;
+}
+
 static void resident_cb(uintptr_t va, uint64_t *e, void *arg)
 {
 	unsigned char **base = arg; /* base[0]: vec, base[1]: the address vec[0] describes */

@@ -23,7 +23,7 @@ UK_SYSCALL(exit_group)
 {
 	if (uk_proc_exit)
 		uk_proc_exit((int)a0);
-	uk_plat_exit((int)a0);
+	uk_core_exit((int)a0);
 }
 
 UK_SYSCALL(exit) /* one thread ends; the last one ends the process */
@@ -32,7 +32,7 @@ UK_SYSCALL(exit) /* one thread ends; the last one ends the process */
 		uk_proc_exit_thread((int)a0);
 	if (uk_sched_thread_exit)
 		uk_sched_thread_exit((int)a0);
-	uk_plat_exit((int)a0);
+	uk_core_exit((int)a0);
 }
 
 UK_SYSCALL(getpid) { return uk_proc_getpid ? uk_proc_getpid() : UK_PID; }
@@ -78,6 +78,24 @@ UK_SYSCALL(setreuid) { return only_root(a0, a1, 0); }
 UK_SYSCALL(setregid) { return only_root(a0, a1, 0); }
 UK_SYSCALL(setresuid) { return only_root(a0, a1, a2); }
 UK_SYSCALL(setresgid) { return only_root(a0, a1, a2); }
+
+/* Root has no supplementary groups; setting them to none or to group 0 succeeds (daemons drop
+ * them before serving: memcached -u root, initgroups), any other group cannot be had. */
+UK_SYSCALL(getgroups) { return a0 < 0 ? -EINVAL : 0; }
+
+UK_SYSCALL(setgroups)
+{
+	const unsigned *gids = (const unsigned *)a1;
+
+	if (a0 < 0 || a0 > 65536)
+		return -EINVAL;
+	if (a0 && !gids)
+		return -EFAULT;
+	for (long i = 0; i < a0; i++)
+		if (gids[i] != 0)
+			return -EPERM;
+	return 0;
+}
 
 UK_SYSCALL(getresuid) { return three_zeros(a0, a1, a2); }
 UK_SYSCALL(getresgid) { return three_zeros(a0, a1, a2); }

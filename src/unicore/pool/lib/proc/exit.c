@@ -36,7 +36,7 @@ static _Noreturn void end_unikernel(int wstatus)
 	if (uk_core_boot.debug)
 		uk_core_printk("unicore: first process exited with status %d (%d other processes killed, %lu pages still shared)\n",
 			       host_status(wstatus), others, (unsigned long)uk_proc_pages_shared());
-	uk_plat_exit(host_status(wstatus));
+	uk_core_exit(host_status(wstatus));
 }
 
 static void reparent_children(struct proc *p)

@@ -87,16 +87,29 @@ int uk_process_elf_parse(const void *file, size_t size, uintptr_t bias, struct u
 	return 0;
 }
 
+int uk_process_elf_loads_in_place(const void *file, uintptr_t lo)
+{
+	const struct ehdr *e = file;
+	const struct phdr *ph = (const void *)((const char *)file + e->phoff);
+
+	for (int i = 0; i < e->phnum; i++)
+		if (ph[i].type == PT_LOAD && ph[i].offset > ph[i].vaddr - lo)
+			return 0;
+	return 1;
+}
+
 void uk_process_elf_load(const void *file, uintptr_t bias)
 {
 	const struct ehdr *e = file;
 	const struct phdr *ph = (const void *)((const char *)file + e->phoff);
 
-	for (int i = 0; i < e->phnum; i++) {
+	/* highest segment first, with memmove: a file whose tail lies under the program's own
+	 * pages (uk_core_payload_yield_tail) is read before it is overwritten */
+	for (int i = e->phnum - 1; i >= 0; i--) {
 		if (ph[i].type != PT_LOAD)
 			continue;
 		char *dst = (char *)(ph[i].vaddr + bias);
-		memcpy(dst, (const char *)file + ph[i].offset, ph[i].filesz);
+		memmove(dst, (const char *)file + ph[i].offset, ph[i].filesz);
 		memset(dst + ph[i].filesz, 0, ph[i].memsz - ph[i].filesz);
 	}
 }

@@ -11,6 +11,9 @@
 /* posix-mm's mapping list, when linked: the program's segments and stack are recorded there. */
 UK_OPTIONAL(uk_memory_record);
 
+/* posix-mm's demand stack, for a guest whose RAM cannot hold the stack whole. */
+UK_OPTIONAL(uk_memory_stack_map);
+
 /* Present when the exec library is linked: it loads the program itself (lib/exec), later. */
 UK_OPTIONAL(uk_exec_load);
 
@@ -39,6 +42,8 @@ static void reserve_program(void)
 	if (uk_process_elf_parse(uk_app_start, (size_t)(uk_app_end - uk_app_start), 0, &layout, &err))
 		uk_core_panic("embedded program: %s", err);
 	check_program(&layout);
+	if (uk_process_elf_loads_in_place(uk_app_start, layout.lo))
+		uk_core_payload_yield_tail(layout.lo, layout.hi); /* uk_process_elf_load loads top-down */
 	uk_core_payload_move_from(layout.lo, layout.hi);
 	if (uk_core_pa_reserve(&uk_core_pages, layout.lo, (layout.hi - layout.lo) / UK_PAGE_SIZE))
 		uk_core_panic("out of memory: the program needs RAM 0x%lx-0x%lx: boot with more memory (-m)", layout.lo, layout.hi);
@@ -54,6 +59,8 @@ static void load_program(struct uk_elf_layout *l)
 	/* the embedded copy is not needed any more (the crash symbols are in .uk_ksyms); its last
 	 * page may hold the root file system archive */
 	uintptr_t first = UK_ALIGN_DOWN((uintptr_t)app, UK_PAGE_SIZE), last = UK_ALIGN_DOWN((uintptr_t)app_end, UK_PAGE_SIZE);
+	if (first < l->lo && last > l->lo)
+		last = l->lo; /* its tail was the program's own pages (uk_core_payload_yield_tail) */
 	if (last > first)
 		uk_core_page_free((void *)first, (last - first) / UK_PAGE_SIZE);
 	uk_process_self.brk_start = l->hi;
@@ -62,18 +69,30 @@ static void load_program(struct uk_elf_layout *l)
 		uk_memory_record(l->lo, l->hi, UK_PROT_READ | UK_PROT_WRITE | UK_PROT_EXEC, 0, uk_core_boot.argv[0]);
 }
 
-uintptr_t uk_process_stack(const uint64_t *auxv)
+/* The stack in RAM taken whole, the lowest page left unmapped (overflow faults); NULL when RAM
+ * cannot hold it (then posix-mm, if linked, backs it as it is touched). */
+static void *eager_stack(size_t npages)
 {
-	size_t npages = UK_PROCESS_STACK_KB / 4;
-	char *guard = uk_core_page_alloc(npages + 1); /* the lowest page stays unmapped: overflow faults */
-	void *stack = guard ? guard + UK_PAGE_SIZE : NULL;
-	uint8_t random[16];
+	char *guard = uk_core_page_alloc(npages + 1), *stack = guard ? guard + UK_PAGE_SIZE : NULL;
 
 	if (!stack)
-		uk_core_panic("out of memory: no room for the program's %d KiB stack (UK_PROCESS_STACK_KB): boot with more memory (-m)", UK_PROCESS_STACK_KB);
+		return NULL;
 	uk_arch_page_unmap((uintptr_t)guard);
 	if (uk_memory_record)
 		uk_memory_record((uintptr_t)stack, (uintptr_t)stack + npages * UK_PAGE_SIZE, UK_PROT_READ | UK_PROT_WRITE, UK_MEMORY_STACK, NULL);
+	return stack;
+}
+
+uintptr_t uk_process_stack(const uint64_t *auxv)
+{
+	size_t npages = UK_PROCESS_STACK_KB / 4;
+	void *stack = eager_stack(npages);
+	uint8_t random[16];
+
+	if (!stack && uk_memory_stack_map)
+		stack = (void *)uk_memory_stack_map(npages * UK_PAGE_SIZE);
+	if (!stack)
+		uk_core_panic("out of memory: no room for the program's %d KiB stack (UK_PROCESS_STACK_KB): boot with more memory (-m)", UK_PROCESS_STACK_KB);
 	uk_core_random_fill(random, sizeof(random));
 	uintptr_t sp = uk_process_stack_build(stack, npages * UK_PAGE_SIZE, uk_core_boot.argc, uk_core_boot.argv, uk_core_boot.envp,
 				      auxv, random, UK_ARCH_NAME);
@@ -101,6 +120,7 @@ void uk_process_report_boot_time(void)
 
 	uk_core_printk("unicore: boot %lu cycles, %lu.%03lu us (PVH entry to program entry)\n",
 		  (unsigned long)cycles, (unsigned long)(ns / 1000), (unsigned long)(ns % 1000));
+	uk_core_marks_print();
 }
 
 static void uk_process_main(void)
@@ -108,7 +128,9 @@ static void uk_process_main(void)
 	struct uk_elf_layout l;
 
 	load_program(&l);
+	uk_core_mark("program load");
 	uintptr_t sp = build_stack(&l);
+	uk_core_mark("program stack");
 	if (uk_core_boot.boottime)
 		uk_process_report_boot_time();
 	uk_arch_enter_program(l.entry, sp);

@@ -125,7 +125,7 @@ _Noreturn void uk_sched_thread_exit(int status)
 	struct uk_thread *t = uk_sched_current;
 
 	if (live == 1)
-		uk_plat_exit(status);
+		uk_core_exit(status);
 	if (t->clear_tid) {
 		*t->clear_tid = 0;
 		uk_futex_wake((uint32_t *)t->clear_tid, 1, ~0u);

@@ -3,6 +3,7 @@
  * processes (lib/proc) fork copies it (uk_vfs_files_fork) and a switch installs another. */
 #include "vfs_priv.h"
 #include <uk/9pfs.h>
+#include <uk/hostfs.h>
 #include <uk/core.h>
 #include <uk/devfs.h>
 #include <uk/initrd.h>
@@ -33,6 +34,7 @@ struct uk_vnode *uk_vfs_console_vn;
 UK_OPTIONAL(uk_devfs_init);
 UK_OPTIONAL(uk_initrd_init);
 UK_OPTIONAL(uk_9pfs_init);
+UK_OPTIONAL(uk_hostfs_init);
 
 const char *uk_vfs_cwd(void)
 {
@@ -289,6 +291,8 @@ long uk_vfs_init(void)
 		init_part("initrd", uk_initrd_init);
 	if (uk_9pfs_init)
 		init_part("9p volumes", uk_9pfs_init);
+	if (uk_hostfs_init)
+		init_part("host volumes", uk_hostfs_init);
 	if (start_cwd() < 0) { /* the program must not run elsewhere than asked: 126, as a shell */
 		uk_vfs_log("vfs: cannot enter the working directory (cwd= token): not a directory");
 		uk_plat_exit(126);

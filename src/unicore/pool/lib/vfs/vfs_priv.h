@@ -16,7 +16,6 @@ long uk_vfs_fd_close(int fd);
 int uk_vfs_is_mount_root(struct uk_vnode *vn);
 void uk_vfs_locks_release(struct uk_vnode *vn);
 long uk_vfs_do_open(int dirfd, const char *path, int flags, uint32_t mode);
-uint32_t uk_vfs_umask(void);
 
 #define UK_VFS_READY() uk_vfs_ready()
 #define UK_PTR(x) ((void *)(uintptr_t)(x))

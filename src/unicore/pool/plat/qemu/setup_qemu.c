@@ -47,6 +47,7 @@ void uk_plat_start(uintptr_t boot_info)
 
 	uk_plat_qemu_serial_init();
 	uk_plat_qemu_timer_init();
+	uk_core_mark("serial, PIC");
 	if (si->magic != HVM_START_MAGIC)
 		uk_plat_qemu_fatal("not booted through PVH (start info magic)");
 	if (si->version < 1 || !si->memmap_entries)
@@ -63,6 +64,7 @@ void uk_plat_start(uintptr_t boot_info)
 		bootinfo.nbusy = 1;
 		bootinfo.module = 0; /* the root file system archive */
 	}
+	uk_core_mark("start info");
 	uk_core_start(&bootinfo);
 }
 

@@ -1,14 +1,16 @@
 /* The spt tender: runs a unicore image (plat spt) inside its own process, sandboxed (docs/spt.md).
  *
- *   unicore-spt [--mem MB] [--kernel-fd N] [--control-fd N] IMAGE CMDLINE
+ *   unicore-spt [--mem MB] [--kernel-fd N] [--control-fd N] [--volume HOSTDIR[:ro]]... IMAGE CMDLINE
  *
  * It maps the guest's RAM from a memfd at address == file offset, copies the image's PT_LOAD
  * segments in, sets up the fds the platform expects (0-2 the program's stdio, 3 kernel messages,
- * 4 control lines, 5 the RAM memfd), installs the image's signal handlers (read from its
+ * 4 control lines, 5 the RAM memfd, 6 on the volume directories), installs the image's signal handlers (read from its
  * .note.uk.host) on the image's alternate stack, then, before the image's first instruction:
  * no_new_privs, a seccomp filter that allows only the host calls plat/spt makes (arguments
  * pinned where the filter can) and kills the process on anything else, and syscall user
  * dispatch so that every `syscall` outside the kernel's own code is a SIGSYS to the kernel.
+ * With volumes, a Landlock ruleset first confines every path the process can reach to the
+ * volume directories (read-only for :ro ones).
  * Errors before the jump: one line on stderr, exit 125. */
 #define _GNU_SOURCE
 #include <elf.h>
@@ -16,6 +18,7 @@
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <linux/filter.h>
+#include <linux/landlock.h>
 #include <linux/seccomp.h>
 #include <signal.h>
 #include <stddef.h>
@@ -198,13 +201,68 @@ static uint64_t tsc_hz(void)
 	return (uint64_t)((unsigned __int128)(rdtsc() - c0) * 1000000000ULL / (t1 - t0));
 }
 
+/* ---- volumes: host directories at fds 6 on, the only paths Landlock lets the process reach ---- */
+struct volumes {
+	int n;
+	const char *spec[UK_LINUX_VOLUMES_MAX];
+	int readonly[UK_LINUX_VOLUMES_MAX];
+};
+
+static void open_volumes(struct volumes *v)
+{
+	for (int i = 0; i < v->n; i++) {
+		int fd = open(v->spec[i], O_PATH | O_DIRECTORY);
+		if (fd < 0)
+			die("cannot open the volume directory", v->spec[i]);
+		if (fd != UK_LINUX_FD_VOLUME0 + i && (dup2(fd, UK_LINUX_FD_VOLUME0 + i) < 0 || close(fd)))
+			die("dup2", strerror(errno));
+	}
+}
+
+/* The rights Landlock knows at this ABI (bits 0-12 from ABI 1, REFER 2, TRUNCATE 3, IOCTL_DEV 5). */
+static uint64_t landlock_rights(long abi)
+{
+	uint64_t all = (1ULL << 13) - 1;
+
+	all |= abi >= 2 ? 1ULL << 13 : 0;
+	all |= abi >= 3 ? 1ULL << 14 : 0;
+	all |= abi >= 5 ? 1ULL << 15 : 0;
+	return all;
+}
+
+struct beneath { /* struct landlock_path_beneath_attr */
+	uint64_t allowed;
+	int32_t fd;
+} __attribute__((packed));
+
+/* A ruleset handling every file-system right, allowing them only beneath the volume fds. */
+static void confine_to_volumes(const struct volumes *v)
+{
+	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
+	const uint64_t ro = LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR;
+
+	if (abi < 1)
+		die("host volumes need Landlock, which this kernel lacks", strerror(errno));
+	struct landlock_ruleset_attr attr = { .handled_access_fs = landlock_rights(abi) };
+	int rs = (int)syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+	if (rs < 0)
+		die("landlock_create_ruleset", strerror(errno));
+	for (int i = 0; i < v->n; i++) {
+		struct beneath b = { v->readonly[i] ? ro : attr.handled_access_fs, UK_LINUX_FD_VOLUME0 + i };
+		if (syscall(SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH, &b, 0))
+			die("landlock_add_rule", strerror(errno));
+	}
+	if (syscall(SYS_landlock_restrict_self, rs, 0) || close(rs))
+		die("landlock_restrict_self", strerror(errno));
+}
+
 /* ---- the sandbox (docs/spt.md lists the calls and why) ---- */
 #define ARG_LO(i) (offsetof(struct seccomp_data, args) + 8 * (i))
 #define ARG_HI(i) (ARG_LO(i) + 4)
 #define KILL BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS)
 
 struct filter {
-	struct sock_filter f[256];
+	struct sock_filter f[1024];
 	unsigned n;
 };
 
@@ -252,7 +310,31 @@ static void allow(struct filter *f, int nr, const struct check *checks, int nche
 } while (0)
 #define ANY { -1, 0, 0 }
 
-static void build_filter(struct filter *f, const struct uk_linux_note *n)
+/* The host calls of lib/hostfs (docs/spt.md): names only relative to a volume's directory fd,
+ * data only through the fds opened there (above the volume fds). */
+static void allow_volumes(struct filter *f, int nvol)
+{
+	const uint64_t v0 = UK_LINUX_FD_VOLUME0, vn = v0 + (uint64_t)nvol - 1, any = UK_LINUX_FD_MAX;
+
+	ALLOW(f, SYS_openat, { 0, v0, vn });
+	ALLOW(f, SYS_newfstatat, { 0, v0, any });
+	ALLOW(f, SYS_getdents64, { 0, vn + 1, any });
+	ALLOW(f, SYS_pread64, { 0, vn + 1, any });
+	ALLOW(f, SYS_pwrite64, { 0, vn + 1, any });
+	ALLOW(f, SYS_ftruncate, { 0, vn + 1, any });
+	ALLOW(f, SYS_fsync, { 0, vn + 1, any });
+	ALLOW(f, SYS_close, { 0, vn + 1, any });
+	ALLOW(f, SYS_mkdirat, { 0, v0, vn });
+	ALLOW(f, SYS_unlinkat, { 0, v0, vn });
+	ALLOW(f, SYS_renameat, { 0, v0, vn }, { 2, v0, vn });
+	ALLOW(f, SYS_linkat, { 0, v0, vn }, { 2, v0, vn }, { 4, 0, 0 });
+	ALLOW(f, SYS_symlinkat, { 1, v0, vn });
+	ALLOW(f, SYS_readlinkat, { 0, v0, vn });
+	ALLOW(f, SYS_fchmodat, { 0, v0, vn });
+	ALLOW(f, SYS_utimensat, { 0, v0, vn });
+}
+
+static void build_filter(struct filter *f, const struct uk_linux_note *n, int nvol)
 {
 	emit(f, (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)));
 	emit(f, (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0));
@@ -268,20 +350,24 @@ static void build_filter(struct filter *f, const struct uk_linux_note *n)
 	uint64_t lo = n->region_lo, len = n->region_hi - n->region_lo;
 	ALLOW(f, SYS_prctl, { 0, PR_SET_SYSCALL_USER_DISPATCH, PR_SET_SYSCALL_USER_DISPATCH },
 	      { 1, PR_SYS_DISPATCH_ON, PR_SYS_DISPATCH_ON }, { 2, lo, lo }, { 3, len, len }, { 4, 0, 0 });
+	if (nvol)
+		allow_volumes(f, nvol);
 	emit(f, (struct sock_filter)KILL);
 }
 
 /* no_new_privs, the filter, then syscall user dispatch (the filter allows exactly this prctl):
  * from here on only the image's own code reaches the host, and only for the calls above. */
-static void sandbox(const struct uk_linux_note *n)
+static void sandbox(const struct uk_linux_note *n, const struct volumes *v)
 {
 	static struct filter f;
 	struct sock_fprog prog;
 
-	build_filter(&f, n);
+	build_filter(&f, n, v->n);
 	prog = (struct sock_fprog){ (unsigned short)f.n, f.f };
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		die("no_new_privs", strerror(errno));
+	if (v->n)
+		confine_to_volumes(v);
 	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog))
 		die("cannot install the seccomp filter", strerror(errno));
 	if (syscall(SYS_prctl, PR_SET_SYSCALL_USER_DISPATCH, PR_SYS_DISPATCH_ON, n->region_lo,
@@ -312,8 +398,19 @@ static void move_fds(const int from[2])
 			die("--kernel-fd/--control-fd", strerror(errno));
 }
 
-/* --mem MB, --kernel-fd N, --control-fd N (fds the runner passes for 3 and 4). */
-static uint64_t parse_options(int *argc, char ***argv)
+static void add_volume(struct volumes *v, char *spec)
+{
+	size_t n = strlen(spec);
+
+	if (v->n == UK_LINUX_VOLUMES_MAX)
+		die("too many volumes", NULL);
+	if (n > 3 && !strcmp(spec + n - 3, ":ro"))
+		spec[n - 3] = 0, v->readonly[v->n] = 1;
+	v->spec[v->n++] = spec;
+}
+
+/* --mem MB, --kernel-fd N, --control-fd N (fds the runner passes for 3 and 4), --volume DIR[:ro]. */
+static uint64_t parse_options(int *argc, char ***argv, struct volumes *v)
 {
 	uint64_t mb = 64;
 	int from[2] = { -1, -1 };
@@ -322,6 +419,8 @@ static uint64_t parse_options(int *argc, char ***argv)
 		const char *opt = (*argv)[1], *val = (*argv)[2];
 		if (!strcmp(opt, "--mem"))
 			mb = number(opt, val, 4, 65536);
+		else if (!strcmp(opt, "--volume"))
+			add_volume(v, (*argv)[2]);
 		else if (!strcmp(opt, "--kernel-fd") || !strcmp(opt, "--control-fd"))
 			from[opt[2] == 'c'] = (int)number(opt, val, 0, 1 << 20);
 		else
@@ -336,11 +435,13 @@ int main(int argc, char **argv)
 {
 	static struct image im;
 	static struct uk_spt_boot boot;
-	uint64_t mb = parse_options(&argc, &argv), ram_end = mb << 20;
+	static struct volumes vols;
+	uint64_t mb = parse_options(&argc, &argv, &vols), ram_end = mb << 20;
 
 	if (argc != 3)
-		die("usage: unicore-spt [--mem MB] IMAGE CMDLINE", NULL);
+		die("usage: unicore-spt [--mem MB] [--volume DIR[:ro]]... IMAGE CMDLINE", NULL);
 	setup_fds();
+	open_volumes(&vols);
 	read_image(argv[1], &im);
 	map_ram(ram_end);
 	load_image(&im, ram_end);
@@ -349,7 +450,7 @@ int main(int argc, char **argv)
 	uint64_t entry = im.eh->e_entry;
 	munmap(im.data, im.len);
 	install_handlers(&im.note);
-	sandbox(&im.note);
+	sandbox(&im.note, &vols);
 	__asm__ volatile("mov %0, %%rdi\n\tjmp *%1" : : "r"(&boot), "r"(entry) : "rdi", "memory");
 	__builtin_unreachable();
 }

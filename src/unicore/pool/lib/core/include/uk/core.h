@@ -26,6 +26,10 @@ struct uk_bootargs { /* parsed command line (docs/design.md) */
 };
 
 extern struct uk_bootargs uk_core_boot;
+/* Boot phases (printed with the boottime token): uk_core_mark (uk/plat.h) stamps uk_arch_cycles()
+ * at the end of each; uk_core_marks_print lists each phase's time since the previous mark, from
+ * the entry (uk_arch_boot_cycles). */
+void uk_core_marks_print(void);
 /* The VALUE of kernel token KEY=VALUE (e.g. exec=PATH, vol.TAG=PATH), NULL when absent. */
 const char *uk_core_boot_param(const char *key);
 const char *uk_core_bootargs_param(const struct uk_bootargs *args, const char *key);
@@ -35,6 +39,12 @@ const char *uk_core_bootargs_param(const struct uk_bootargs *args, const char *k
  * ranges back from there), moves them away first. Payload addresses are link address + offset. */
 extern intptr_t uk_core_payload_offset;
 void uk_core_payload_move_from(uintptr_t lo, uintptr_t hi);
+/* Instead of moving it: when the payload is the program alone, starts below lo and ends inside
+ * [lo, hi), its pages from lo up become the program's (freed for it to reserve; move_from then
+ * leaves the payload in place). Only for a loader that copies the highest segment first with
+ * memmove (uk_process_elf_load): each segment's source then lies below its own destination and
+ * every higher one's. 1 when done; the smallest guest RAM no longer holds the payload twice. */
+int uk_core_payload_yield_tail(uintptr_t lo, uintptr_t hi);
 #include <uk/image.h> /* uk_core_initrd, uk_core_initrd_release */
 
 /* The kernel's function symbols (for crash reports): the one containing addr and addr's
@@ -64,6 +74,11 @@ int uk_core_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__
 void uk_core_printk(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void uk_core_log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 _Noreturn void uk_core_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The program's end (exit, exit_group, its last thread): what the kernel still owes the outside
+ * world is finished first (net: data the program sent but the peer has not acknowledged, as
+ * Linux keeps sending after a process exits), then uk_plat_exit(status). */
+_Noreturn void uk_core_exit(int status);
 
 /* ---- strings (the compiler may also emit calls to these) ---- */
 void *memcpy(void *dst, const void *src, size_t n);

@@ -8,4 +8,8 @@
  * net.dns= (docs/run.md); returns 0 once the stack is up, -ENODEV without a device. */
 long uk_net_init(void);
 
+/* At the program's end (uk_core_exit): run the stack until every connection's sent data and FIN
+ * are acknowledged and the device has taken every frame, for a few seconds at most. */
+void uk_net_drain(void);
+
 #endif

@@ -54,6 +54,10 @@ int uk_memory_resident(struct uk_memory_space *s, uintptr_t lo, uintptr_t hi, un
  * depend on posix-mm call it as UK_OPTIONAL. */
 void uk_memory_record(uintptr_t lo, uintptr_t hi, int prot, int flags, const char *name);
 
+/* The program's main stack as a demand mapping (above 4 GiB, backed as touched, an unmapped
+ * guard page below it) when RAM cannot hold it whole: its lowest address, 0 when no room. */
+uintptr_t uk_memory_stack_map(size_t len);
+
 void uk_memory_count(struct uk_memory_space *s, long delta); /* rss_pages += delta, high-water mark */
 
 /* Demand paging (fault.c). */

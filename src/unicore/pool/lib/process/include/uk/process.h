@@ -38,6 +38,9 @@ struct uk_elf_layout {
 int uk_process_elf_parse(const void *file, size_t size, uintptr_t bias, struct uk_elf_layout *out, const char **err);
 /* Copy PT_LOAD segments to their addresses + bias and zero their bss. */
 void uk_process_elf_load(const void *file, uintptr_t bias);
+/* 1 when every PT_LOAD's file offset is at most its distance from lo: loading top-down from a
+ * copy of the file placed at or below lo never overwrites bytes still to be read. */
+int uk_process_elf_loads_in_place(const void *file, uintptr_t lo);
 
 /* Build a Linux initial stack in [lo, lo+size); returns the initial %rsp, 0 when it does not fit.
  * auxv: (type, value) pairs ending with UK_AT_NULL; AT_RANDOM/AT_PLATFORM/AT_EXECFN values are

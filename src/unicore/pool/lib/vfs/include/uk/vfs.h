@@ -124,6 +124,7 @@ void uk_vfs_sigpipe(void);                      /* a write found no reader: SIGP
 void uk_vfs_file_gone(struct uk_file *f);       /* its last reference is going: epoll forgets it */
 int uk_vfs_debug(void);                         /* the `debug` boot flag (`unicore run --debug`) */
 void uk_vfs_boot_clock_hold(int hold);         /* 1: new nodes get time 0 (boot), no clock read */
+uint32_t uk_vfs_umask(void);                    /* the umask new files get (net: AF_UNIX socket files) */
 
 /* --- vnodes and mounts --- */
 struct uk_vnode *uk_vfs_vnode_new(const struct uk_vfs_ops *ops, struct uk_mount *mnt, uint32_t mode,

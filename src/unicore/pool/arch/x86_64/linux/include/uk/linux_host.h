@@ -15,6 +15,8 @@
 #define UK_LINUX_FD_CONTROL 4  /* control lines: `exit N`, `crash SIG` */
 #define UK_LINUX_FD_RAM 5      /* the guest's RAM, a memfd: file offset == guest address */
 #define UK_LINUX_FD_VOLUME0 6  /* first volume directory (O_PATH), then one per volume */
+#define UK_LINUX_VOLUMES_MAX 16 /* open files of the volumes come after them, up to UK_LINUX_FD_MAX */
+#define UK_LINUX_FD_MAX 4095
 
 /* Host system call numbers (x86_64) the image uses. */
 #define UK_LINUX_NR_READ 0
