@@ -156,6 +156,29 @@ def test_python_runs_itself_as_a_subprocess_like_native(tmp_path):
     assert r.stdout == b"0 b'42\\n' b''\n6\n"
 
 
+def test_python_multiprocessing_fork_process_and_pipe_like_native(tmp_path):
+    """multiprocessing with the 'fork' start method: Process, Pipe, exit codes. Its locks, queues
+    and pools are not here: SemLock needs sem_open (/dev/shm, writable MAP_SHARED file mappings,
+    futexes shared between processes), which the unikernel does not have yet (docs/processes.md)."""
+    script = tmp_path / "mp.py"
+    script.write_text(
+        "import multiprocessing as mp\n"
+        "def work(conn, x):\n"
+        "    conn.send([i * x for i in range(5)])\n"
+        "    conn.close()\n"
+        "if __name__ == '__main__':\n"
+        "    ctx = mp.get_context('fork')\n"
+        "    a, b = ctx.Pipe()\n"
+        "    p = ctx.Process(target=work, args=(b, 3))\n"
+        "    p.start(); print(a.recv()); p.join(); print('exitcode', p.exitcode)\n"
+        "    p = ctx.Process(target=exit, args=(4,))\n"
+        "    p.start(); p.join(); print('exitcode', p.exitcode)\n")
+    image = build_binary(tmp_path, "python-mp", "/usr/bin/python3.11", [str(script)], f"--file={script}:{script}")
+    r, n = guest(image, [str(script)]), native(["/usr/bin/python3.11", str(script)])
+    assert (r.stdout, r.stderr, r.exit_status) == (n.stdout, n.stderr, n.returncode)
+    assert r.stdout == b"[0, 3, 6, 9, 12]\nexitcode 0\nexitcode 4\n"
+
+
 def test_fork_bomb_ends_at_rlimit_nproc(tmp_path, target):
     """Not run natively: root is exempt from RLIMIT_NPROC on Linux, the bomb would be real."""
     image, _ = build_c(tmp_path, "forkbomb", target)
