@@ -68,4 +68,6 @@ struct uk_waitq *uk_vfs_waitq_new(void) { return calloc(1, 16); }
 long uk_vfs_wait(struct uk_waitq *q, const char *what) { (void)q, (void)what; return -EAGAIN; }
 void uk_vfs_wake(struct uk_waitq *q) { (void)q; }
 void uk_vfs_sigpipe(void) {}
+const char *uk_vfs_boot_param(const char *key) { (void)key; return NULL; }
+_Noreturn void uk_vfs_fail(int status) { exit(status); }
 void uk_vfs_file_gone(struct uk_file *f) { (void)f; }

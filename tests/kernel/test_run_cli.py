@@ -65,3 +65,21 @@ def test_too_little_memory_is_refused_before_boot(make_image):
     line = r.stderr.decode()
     assert line.startswith("unicore: -m 2: this image needs more than 2 MiB (its program and payload end at 0x2")
     assert line.endswith("; add its stack and heap)\n") and line.count("\n") == 1
+
+
+def test_workdir(target, tmp_path):
+    """-w: the program starts in that directory, made if missing (docker run -w); relative files
+    land there. A relative -w is one line, before booting. Built as a user builds it (the
+    controller adds the file system for getcwd and open)."""
+    from kbuild import PROGRAMS
+    image = str(tmp_path / "cwd.img")
+    built = subprocess.run([sys.executable, "-m", "unicore.cli", "build", str(PROGRAMS / "cwd.c"), "--target", target,
+                            "-o", image, "--build-dir", str(tmp_path / "build")], capture_output=True, text=True, timeout=600)
+    assert built.returncode == 0, built.stderr
+    r = unicore_run(image, "-w", "/srv/app/data", "--timeout", "60")
+    assert (r.returncode, r.stdout) == (0, b"cwd=/srv/app/data\n/srv/app/data/rel.txt: here\n"), r.stderr
+    default = unicore_run(image, "--timeout", "60")
+    assert (default.returncode, default.stdout) == (0, b"cwd=/\n/rel.txt: here\n")
+    bad = unicore_run(image, "-w", "srv")
+    assert bad.returncode == 2 and bad.stdout == b""
+    assert bad.stderr.decode() == "unicore: -w srv: the working directory must be an absolute guest path\n"

@@ -47,6 +47,8 @@ def add_parser(sub) -> None:
     p.add_argument("--timings", action="store_true",
                    help="print where the time went: host set-up, VMM start, guest boot, program, teardown")
     p.add_argument("--argv0", help="argv[0] for the program (default: its name at build time)")
+    p.add_argument("-w", "--workdir", metavar="DIR",
+                   help="the program's working directory, an absolute guest path (made if missing; default /)")
     p.add_argument("args", nargs="*", help="the program's arguments (after --)")
     p.set_defaults(func=run)
 
@@ -150,6 +152,8 @@ def _run_file(args, image: Path, env: dict[str, str], launchable: bool = True) -
     if args.mem is None:
         args.mem = mem_default
     _check_memory(image, args.mem)
+    if args.workdir is not None and not args.workdir.startswith("/"):
+        raise BadInputError(f"-w {args.workdir}: the working directory must be an absolute guest path")
     network = prepare_net(image, args.publish, args.net)  # bad -p/--net: one line, before anything else
     if is_spt_image(image):
         accel, arch = "spt", "x86_64"
@@ -174,7 +178,7 @@ def _run_file(args, image: Path, env: dict[str, str], launchable: bool = True) -
                                args.debug, args.boottime or args.timings, on_output=_output, argv0=args.argv0,
                                volumes=args.volume, volume_security=args.volume_security,
                                volume_lock=args.volume_lock, started=STARTED, terminal=terminal,
-                               ports=args.publish, net=args.net, network=network)
+                               ports=args.publish, net=args.net, network=network, workdir=args.workdir)
     except Interrupted as exc:
         print(f"unicore: {exc}: guest stopped (exit {128 + exc.signum})", file=sys.stderr)
         return 128 + exc.signum
@@ -208,5 +212,5 @@ def _launch(args, image: Path, env: dict[str, str], mem_default: int, accel: str
         opts, argv, deps = launch.qemu_launch(image, args.mem, accel, arch, QEMU_NORMAL_EXIT[arch],
                                               network.qemu_args() if network else [])
     rec = launch.write_record(image, args.mem, mem_default, args.accel, notice, launcher, opts, argv, deps, tokens)
-    cmdline = kernel_cmdline(list(args.args), env, args.debug, args.boottime, args.argv0, tokens)
+    cmdline = kernel_cmdline(list(args.args), env, args.debug, args.boottime, args.argv0, tokens, args.workdir)
     launch.exec_launcher(rec, cmdline, args.timeout)

@@ -12,9 +12,11 @@ def percent_encode(token: str) -> str:
 
 
 def kernel_cmdline(args: list[str], env: dict[str, str], debug: bool, boottime: bool,
-                   argv0: str | None = None, extra: list[str] = ()) -> str:
-    """`extra`: more kernel tokens after the flags (the network's, the volumes': qemu.py)."""
+                   argv0: str | None = None, extra: list[str] = (), workdir: str | None = None) -> str:
+    """`extra`: more kernel tokens after the flags (the network's, the volumes': qemu.py);
+    `workdir`: the program's working directory (`run -w`: the cwd= token, made if missing)."""
     tokens = (["debug"] if debug else []) + (["boottime"] if boottime else []) + list(extra)
     tokens += [f"argv0={argv0}"] if argv0 else []
+    tokens += [f"cwd={workdir}"] if workdir else []
     tokens += [f"env={k}={v}" for k, v in env.items()]
     return " ".join([*map(percent_encode, tokens), "--", *map(percent_encode, args)])

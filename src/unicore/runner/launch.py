@@ -35,7 +35,7 @@ ENV_KEYS = ("TMPDIR", "PATH")
 BOOT_ID = "/proc/sys/kernel/random/boot_id"
 GUEST_CON, GUEST_CTL = 3, 4  # the VMM's fds for the console channel and COM2 (launcher.c)
 VALUED = {"-m": "mem", "--mem": "mem", "-e": "env", "--env": "env", "--accel": "accel",
-          "--timeout": "timeout", "--argv0": "argv0"}
+          "--timeout": "timeout", "--argv0": "argv0", "-w": "workdir", "--workdir": "workdir"}
 FLAGS = {"--debug": "debug", "--boottime": "boottime"}
 LISTS = ("dep", "env", "opt", "arg", "token")  # the record's repeated fields
 
@@ -108,6 +108,8 @@ def _typed(opts: dict) -> dict | None:
         timeout = None if opts.get("timeout") is None else float(opts["timeout"])
     except ValueError:
         return None
+    if not opts.get("workdir", "/").startswith("/"):
+        return None  # the full CLI's one line
     env = {}
     for pair in opts["env"]:
         key, sep, value = pair.partition("=")
@@ -174,7 +176,7 @@ def fast_run(argv: list[str]) -> None:
     if rec is None:
         return
     cmdline = kernel_cmdline(opts["args"], opts["env"], opts["debug"], opts["boottime"], opts.get("argv0"),
-                             rec["token"])
+                             rec["token"], opts.get("workdir"))
     exec_launcher(rec, cmdline, opts["timeout"])
 
 

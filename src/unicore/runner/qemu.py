@@ -23,11 +23,12 @@ QEMU = QEMUS["x86_64"][0]
 
 
 def kernel_cmdline(args: list[str], env: dict[str, str], debug: bool, boottime: bool,
-                   argv0: str | None = None, volumes: list[Volume] = (), extra: list[str] = ()) -> str:
+                   argv0: str | None = None, volumes: list[Volume] = (), extra: list[str] = (),
+                   workdir: str | None = None) -> str:
     """`extra`: more kernel tokens (the network's net.ip, net.gw, net.dns: network.py); the
     volumes' `vol.TAG=GUESTDIR` follow them (cmdline.py)."""
     vols = [f"vol.{volume_tag(i)}={v.guest}" for i, v in enumerate(volumes)]
-    return cmdline.kernel_cmdline(args, env, debug, boottime, argv0, [*extra, *vols])
+    return cmdline.kernel_cmdline(args, env, debug, boottime, argv0, [*extra, *vols], workdir)
 
 
 def qemu_binary(arch: str = "x86_64") -> str:

@@ -245,7 +245,7 @@ def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = No
               volumes: list[str] = (), volume_security: str = vols.DEFAULT_SECURITY,
               volume_lock: bool = True, started: float | None = None,
               terminal: Terminal | None = None, ports: list[str] = (), net: str | None = None,
-              network: "Network | None | object" = PREPARE) -> RunResult:
+              network: "Network | None | object" = PREPARE, workdir: str | None = None) -> RunResult:
     """Boot `image` with `args` (argv[1..]) and `env`; see the module doc for the exit status.
     `stdin_bytes` (bytes or a binary file, read as the program reads) is streamed to the program;
     `on_output(name, chunk)` gets "stdout", "stderr" and "kernel" chunks as they come.
@@ -254,7 +254,8 @@ def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = No
     `started`: the monotonic time the caller's host set-up began (`--timings`; default: now).
     `terminal` (tty.py: the user's terminal, when stdin is one) is lent to the guest and restored.
     `ports` are -p [HOSTADDR:]HOSTPORT:GUESTPORT forwards, `net` "user" or "tap[=NAME]" (network.py);
-    `network`: what prepare_net(image, ports, net) already gave the caller (not prepared twice)."""
+    `network`: what prepare_net(image, ports, net) already gave the caller (not prepared twice);
+    `workdir`: the program's working directory (made if missing, as `docker run -w`)."""
     image = Path(image)
     if not image.is_file():
         raise BadInputError(f"image not found: {image}")
@@ -262,7 +263,7 @@ def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = No
         if ports or net:
             raise BadInputError(f"{image} is an spt image: networking (-p, --net) not supported on spt yet (docs/spt.md)")
         shared = prepare_volumes(image, list(volumes), vols.DEFAULT_SECURITY) if volumes else []
-        cmdline = kernel_cmdline(list(args), env or {}, debug, boottime, argv0, volumes=shared)
+        cmdline = kernel_cmdline(list(args), env or {}, debug, boottime, argv0, volumes=shared, workdir=workdir)
         leases = vols.take_leases(shared) if volume_lock else []
         try:
             return _run_spt(image, cmdline, mem_mb, timeout, stdin_bytes, on_output, started, shared)
@@ -273,7 +274,7 @@ def run_image(image: Path, args: list[str] = (), env: dict[str, str] | None = No
     arch = image_arch(image)
     chosen, _ = choose_accel(accel, arch)
     cmdline = kernel_cmdline(list(args), env or {}, debug, boottime, argv0, volumes=shared,
-                             extra=network.tokens() if network else [])
+                             extra=network.tokens() if network else [], workdir=workdir)
     cmdline = f"{terminal.token()} {cmdline}" if terminal else cmdline
     identity, why = qemu_identity(shared, volume_security, chosen, Path(tempfile.gettempdir()))
     leases = vols.take_leases(shared) if volume_lock else []

@@ -55,6 +55,16 @@ int uk_vfs_debug(void)
 	return uk_core_boot.debug;
 }
 
+const char *uk_vfs_boot_param(const char *key)
+{
+	return uk_core_boot_param(key);
+}
+
+_Noreturn void uk_vfs_fail(int status)
+{
+	uk_plat_exit(status);
+}
+
 /* For kernel libraries that make nodes after vfs's init but before the program starts (exec's
  * /proc/self/exe): hold=1 gives them the boot time 0 too, hold=0 goes back to the clock. */
 void uk_vfs_boot_clock_hold(int hold)

@@ -4,12 +4,10 @@
 #include "vfs_priv.h"
 #include <uk/9pfs.h>
 #include <uk/hostfs.h>
-#include <uk/core.h>
 #include <uk/devfs.h>
 #include <uk/initrd.h>
 #include <uk/link.h>
 #include <uk/tty.h>
-#include <uk/plat.h>
 
 UK_OPTIONAL(uk_tty_ioctl);
 
@@ -269,7 +267,7 @@ static void init_part(const char *what, long (*fn)(void))
  * when missing as `docker run -w` does; after the volumes, so it may be inside one. */
 static long start_cwd(void)
 {
-	const char *want = uk_core_boot_param("cwd");
+	const char *want = uk_vfs_boot_param("cwd");
 	long err;
 
 	if (!want)
@@ -295,7 +293,7 @@ long uk_vfs_init(void)
 		init_part("host volumes", uk_hostfs_init);
 	if (start_cwd() < 0) { /* the program must not run elsewhere than asked: 126, as a shell */
 		uk_vfs_log("vfs: cannot enter the working directory (cwd= token): not a directory");
-		uk_plat_exit(126);
+		uk_vfs_fail(126);
 	}
 	return 0;
 }

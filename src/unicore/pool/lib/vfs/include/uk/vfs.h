@@ -123,6 +123,8 @@ void uk_vfs_wake(struct uk_waitq *q);
 void uk_vfs_sigpipe(void);                      /* a write found no reader: SIGPIPE to the writer */
 void uk_vfs_file_gone(struct uk_file *f);       /* its last reference is going: epoll forgets it */
 int uk_vfs_debug(void);                         /* the `debug` boot flag (`unicore run --debug`) */
+const char *uk_vfs_boot_param(const char *key); /* a KEY=VALUE kernel token's value, or NULL (cwd=) */
+_Noreturn void uk_vfs_fail(int status);         /* end the program before it starts (a bad cwd=) */
 void uk_vfs_boot_clock_hold(int hold);         /* 1: new nodes get time 0 (boot), no clock read */
 uint32_t uk_vfs_umask(void);                    /* the umask new files get (net: AF_UNIX socket files) */
 
