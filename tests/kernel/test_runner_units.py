@@ -120,3 +120,15 @@ def test_syscall_table_faked_calls_share_one_return_0_entry():
     assert f"\t[{nr['setsid']}] = 2, /* setsid (faked) */" in text
     assert f"\t[{nr['sched_yield']}] = 2, /* sched_yield (faked) */" in text
     assert "fake_zero" not in generate.syscall_table({"write": "posix-io"}, "x86_64")
+
+
+def test_qemu_ram_and_translation_buffer_arguments():
+    """x86_64 guest RAM is a memfd of exactly -m (no THP on it); TCG gets the unikernel-sized
+    translation buffer, KVM and the Debian VM's accel_args none."""
+    from unicore.runner.qemu import TCG_TB_SIZE_MB, accel_args, machine_args, ram_args
+    assert ram_args(1.25, "x86_64") == ["-m", "1.25M", "-object", "memory-backend-memfd,id=uk.ram,size=1.25M",
+                                        "-machine", "memory-backend=uk.ram"]
+    assert ram_args(64, "arm64") == ["-m", "64M"]
+    assert machine_args("x86_64", "tcg") == ["-M", "microvm", "-accel", f"tcg,tb-size={TCG_TB_SIZE_MB}"]
+    assert accel_args("tcg") == ["-accel", "tcg"]
+    assert accel_args("kvm", TCG_TB_SIZE_MB) == ["-accel", "kvm", "-cpu", "host,-arch-capabilities"]
